@@ -1,0 +1,31 @@
+import {loadClusterFile} from '../../config/loader.js'
+import {formatProblem} from '../../config/problems.js'
+import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
+import {color} from '../../ui/colors.js'
+import {configFlag} from '../../ui/config-flag.js'
+import {summarizeCluster} from '../../config/summary.js'
+
+export default class ConfigValidate extends BaseCommand {
+  static override summary = 'Check a cluster.yml strictly, without touching any node.'
+  static override description = withExitCodes(
+    'Runs the checks every command runs before it does anything: YAML syntax, the strict schema (unknown keys are errors, with a suggestion), and cluster rules: unique nodes and hosts, service references, node group ranges, port clashes per host, replication factor and stripe size against the storage layout, and safe paths. Every problem is reported with file:line:column and its key path.',
+  )
+
+  static override examples = ['<%= config.bin %> config validate', '<%= config.bin %> config validate -c prod.yml --json']
+
+  static override flags = {config: configFlag}
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ConfigValidate)
+    const cluster = await loadClusterFile(flags.config)
+    const summary = summarizeCluster(cluster)
+    this.emit({valid: true, ...summary, warnings: cluster.warnings}, () =>
+      [
+        `${color.green('Valid:')} ${cluster.file} (cluster "${cluster.name}", ${summary.nodes} nodes)`,
+        ...Object.entries(summary.services).map(([service, count]) => `  ${service.padEnd(11)} ${count} node${count === 1 ? '' : 's'}`),
+        `  chains      ${summary.chains} (replicationFactor ${summary.replicationFactor}, stripeSize ${summary.stripeSize})`,
+        ...cluster.warnings.map((warning) => `${color.yellow('Warning:')} ${formatProblem(warning)}`),
+      ].join('\n'),
+    )
+  }
+}

@@ -1,0 +1,85 @@
+import {Args, Flags} from '@oclif/core'
+
+import {loadClusterFile} from '../config/loader.js'
+import {ExitCode} from '../exit-codes.js'
+import {execOnNodes, type ExecReport} from '../remote/exec.js'
+import {BaseCommand, withExitCodes} from '../ui/base-command.js'
+import {color} from '../ui/colors.js'
+import {configFlag, sshFlags} from '../ui/config-flag.js'
+import {canPrompt, promptSecret} from '../ui/prompt.js'
+import {renderTable} from '../ui/table.js'
+import {parseDuration} from '../ui/duration.js'
+
+export default class Exec extends BaseCommand {
+  static override summary = 'Run a shell command on cluster nodes and show each node\'s output and exit code.'
+  static override description = withExitCodes(
+    'Runs the command on every selected node at once (bounded by --concurrency) over one reused SSH connection per node. Words after -- are joined with spaces and run by the node\'s shell, as ssh does. A node that fails, times out or cannot be reached is reported by name while the others finish (or are cancelled with --fail-fast). Exit code 1 when any node failed, 5 when any node could not be reached.',
+  )
+
+  static override examples = [
+    '<%= config.bin %> exec -- uname -r',
+    '<%= config.bin %> exec --service storage --sudo -- df -h /opt/3fs',
+    '<%= config.bin %> exec --nodes node1,node2 --timeout 5s --json -- "systemctl is-active docker"',
+  ]
+
+  static override strict = false
+  static override args = {command: Args.string({description: 'The command (after --).', required: true})}
+
+  static override flags = {
+    config: configFlag,
+    nodes: Flags.string({description: 'Comma-separated node names (or hosts) to run on.'}),
+    service: Flags.string({description: 'Run on the nodes of this service (fdb, mgmtd, meta, storage, client, ...).'}),
+    sudo: Flags.boolean({description: 'Run as root through sudo (the password, if any, is sent on stdin).'}),
+    timeout: Flags.string({description: 'Per-node timeout, e.g. 30s or 5m (default: ssh.commandTimeout).'}),
+    'fail-fast': Flags.boolean({description: 'Cancel the other nodes when one fails.'}),
+    ...sshFlags,
+  }
+
+  async run(): Promise<void> {
+    const {flags, argv} = await this.parse(Exec)
+    const cluster = await loadClusterFile(flags.config)
+    if (flags['known-hosts']) cluster.ssh.knownHostsFile = flags['known-hosts']
+    if (flags['accept-new-host-keys']) cluster.ssh.hostKeyPolicy = 'accept-new'
+    const report = await execOnNodes({
+      cluster,
+      command: argv as string[],
+      nodes: flags.nodes?.split(',').map((name) => name.trim()).filter(Boolean),
+      service: flags.service,
+      sudo: flags.sudo,
+      timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
+      concurrency: flags.concurrency,
+      failFast: flags['fail-fast'],
+      signal: this.signal,
+      pool: {promptPassphrase: canPrompt() ? (file) => promptSecret(`Passphrase for ${file}: `) : undefined},
+    })
+    this.emit(report, () => renderReport(report))
+    if (report.summary.unreachable > 0) this.exit(ExitCode.Unreachable)
+    if (report.summary.failed > 0) this.exit(ExitCode.Failure)
+  }
+}
+
+function renderReport(report: ExecReport): string {
+  const blocks: string[] = []
+  for (const result of report.nodes) {
+    const status = result.ok
+      ? color.green('ok')
+      : result.error
+        ? color.red(result.error.kind)
+        : result.timedOut
+          ? color.red('timeout')
+          : color.red(`exit ${result.exitCode}`)
+    blocks.push(`${color.bold(`== ${result.node}`)} (${result.host}) ${status} ${color.dim(`${result.durationMs} ms`)}`)
+    if (result.stdout) blocks.push(result.stdout.replace(/\n$/, ''))
+    if (result.stderr) blocks.push(color.yellow(result.stderr.replace(/\n$/, '')))
+    if (result.error) blocks.push(color.red(result.error.message), ...result.error.next.map((step) => color.dim(`  -> ${step}`)))
+  }
+  const {summary} = report
+  blocks.push(
+    renderTable(
+      ['node', 'result', 'exit', 'ms'],
+      report.nodes.map((result) => [result.node, result.ok ? 'ok' : result.error?.kind ?? (result.timedOut ? 'timeout' : 'failed'), result.exitCode ?? '-', result.durationMs]),
+    ),
+    `${summary.succeeded}/${summary.total} nodes succeeded${summary.failed ? `, ${summary.failed} failed` : ''}${summary.unreachable ? ` (${summary.unreachable} unreachable)` : ''}${summary.timedOut ? `, ${summary.timedOut} timed out` : ''}`,
+  )
+  return blocks.join('\n')
+}

@@ -1,0 +1,164 @@
+/**
+ * Loads cluster.yml: YAML syntax, the strict schema and the semantic checks, every problem reported
+ * with file:line:column and key path. Every command that reads a cluster.yml goes through here, so an
+ * invalid file stops a command before it touches any node.
+ */
+import {readFile} from 'node:fs/promises'
+import {relative} from 'node:path'
+
+import {LineCounter, parseDocument, type Document} from 'yaml'
+import type {z} from 'zod'
+
+import {UsageError} from '../errors.js'
+import {locate} from './locate.js'
+import type {Cluster} from './model.js'
+import {ConfigError, formatPath, type ConfigProblem, type PathSegment} from './problems.js'
+import {clusterSchema, durationMs, type ClusterFile} from './schema.js'
+import {expandHome, resolveCluster} from './semantic.js'
+import {closest} from './suggest.js'
+
+export const DEFAULT_CONFIG_FILE = 'cluster.yml'
+
+export async function loadClusterFile(file: string): Promise<Cluster> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new UsageError(code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(error as Error).message}`, {
+      next: code === 'ENOENT' ? 'Create one with `3fs-cli config create`, or pass the right path with -c.' : 'Check the path and its permissions.',
+    })
+  }
+  return parseCluster(text, file)
+}
+
+/** Parses and checks cluster.yml text; `file` is only used in messages. */
+export function parseCluster(text: string, file: string): Cluster {
+  const shownFile = displayName(file)
+  const lineCounter = new LineCounter()
+  const document = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
+  const problems: ConfigProblem[] = []
+
+  for (const yamlError of document.errors) {
+    const position = lineCounter.linePos(yamlError.pos[0])
+    problems.push({
+      severity: 'error',
+      file: shownFile,
+      line: position.line,
+      column: position.col,
+      path: '(yaml)',
+      message: yamlError.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, ''),
+      hint: 'Fix the YAML syntax.',
+    })
+  }
+  if (problems.length > 0) throw new ConfigError(shownFile, problems)
+
+  const raw: unknown = document.toJS({maxAliasCount: 100}) ?? {}
+  const parsed = clusterSchema.safeParse(raw)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(...schemaProblems(issue, document, lineCounter, shownFile))
+    throw new ConfigError(shownFile, problems)
+  }
+
+  const config: ClusterFile = parsed.data
+  const resolution = resolveCluster(config)
+  for (const finding of resolution.findings) {
+    const position = locate(document, lineCounter, finding.path, finding.at)
+    problems.push({
+      severity: finding.severity,
+      file: shownFile,
+      ...position,
+      path: formatPath(finding.path),
+      message: finding.message,
+      hint: finding.hint,
+    })
+  }
+  if (problems.some((problem) => problem.severity === 'error')) throw new ConfigError(shownFile, problems)
+
+  const ssh = config.ssh
+  return {
+    file,
+    name: config.name,
+    config,
+    nodes: resolution.nodes,
+    services: resolution.services,
+    ssh: {
+      knownHostsFile: ssh.knownHostsFile ? expandHome(ssh.knownHostsFile) : undefined,
+      hostKeyPolicy: ssh.hostKeyPolicy,
+      identityFile: ssh.identityFile ? expandHome(ssh.identityFile) : undefined,
+      useAgent: ssh.useAgent,
+      connectTimeoutMs: durationMs(ssh.connectTimeout),
+      commandTimeoutMs: durationMs(ssh.commandTimeout),
+      keepaliveIntervalMs: durationMs(ssh.keepaliveInterval),
+      concurrency: ssh.concurrency,
+    },
+    warnings: problems,
+  }
+}
+
+function displayName(file: string): string {
+  const shown = relative(process.cwd(), file)
+  return shown === '' || shown.startsWith('..') ? file : shown
+}
+
+/** Keys that hold secrets: their values never appear in a message. */
+const SECRET_KEYS = new Set(['password', 'sudoPassword', 'readOnlyPassword'])
+
+function schemaProblems(issue: z.core.$ZodIssue, document: Document, lineCounter: LineCounter, file: string): ConfigProblem[] {
+  const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol')
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(path)
+    return issue.keys.map((key) => {
+      const keyPath = [...path, key]
+      const suggestion = closest(key, known)
+      return {
+        severity: 'error' as const,
+        file,
+        ...locate(document, lineCounter, keyPath, 'key'),
+        path: formatPath(keyPath),
+        message: 'unknown key',
+        hint: suggestion ? `Did you mean "${suggestion}"?` : `Known keys here: ${known.join(', ')}.`,
+      }
+    })
+  }
+  const exists = valueExists(document, path)
+  const position = locate(document, lineCounter, path)
+  const last = path.at(-1)
+  let message = issue.message
+  if (!exists) message = 'is required'
+  else if (typeof last === 'string' && SECRET_KEYS.has(last)) message = issue.message.replace(/received .*/, 'received another type')
+  return [{
+    severity: 'error',
+    file,
+    ...position,
+    path: formatPath(path),
+    message,
+    hint: issue.code === 'invalid_value' && 'values' in issue ? `Use one of: ${issue.values.map(String).join(', ')}.` : undefined,
+  }]
+}
+
+function valueExists(document: Document, path: PathSegment[]): boolean {
+  return path.length === 0 || document.hasIn(path)
+}
+
+/** The keys the schema allows for the object at `path`, for "did you mean" suggestions. */
+function knownKeysAt(path: PathSegment[]): string[] {
+  let schema: unknown = clusterSchema
+  for (const segment of path) {
+    schema = unwrap(schema)
+    const def = (schema as {_zod: {def: Record<string, unknown>}})._zod.def
+    if (def.type === 'object' && typeof segment === 'string') schema = (def.shape as Record<string, unknown>)[segment]
+    else if (def.type === 'array') schema = def.element
+    else return []
+  }
+  const def = (unwrap(schema) as {_zod?: {def: Record<string, unknown>}})?._zod?.def
+  return def?.type === 'object' ? Object.keys(def.shape as object) : []
+}
+
+function unwrap(schema: unknown): unknown {
+  let current = schema as {_zod: {def: {type: string; innerType?: unknown}}}
+  while (current?._zod && ['optional', 'default', 'nullable', 'prefault'].includes(current._zod.def.type)) {
+    current = current._zod.def.innerType as typeof current
+  }
+  return current
+}

@@ -1,0 +1,56 @@
+/** The machine 3fs-cli runs on, as a Host: commands run through `sh -c` with execa. */
+import {hostname, userInfo} from 'node:os'
+
+import {execa} from 'execa'
+
+import {BaseHost, type HostIdentity, type SpawnRequest, type SpawnResult} from './host.js'
+import {OutputCollector, stdinStream} from './output.js'
+
+const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '::1'])
+
+/** Whether a cluster.yml host means this machine. */
+export function isLocalAddress(host: string): boolean {
+  return LOCAL_NAMES.has(host) || host === hostname()
+}
+
+export class LocalHost extends BaseHost {
+  readonly isLocal = true
+  readonly address: string
+
+  constructor(identity: Omit<HostIdentity, 'username'> & {username?: string}) {
+    const username = identity.username ?? userInfo().username
+    super({...identity, username})
+    this.address = `${username}@localhost`
+  }
+
+  protected isRoot(): boolean {
+    return process.getuid?.() === 0
+  }
+
+  protected async spawn(request: SpawnRequest): Promise<SpawnResult> {
+    const stdout = new OutputCollector(request.onStdout)
+    const stderr = new OutputCollector(request.onStderr)
+    const input = stdinStream(request.stdinPrefix, request.stdin)
+    const child = execa('sh', ['-c', request.script], {
+      reject: false,
+      buffer: false,
+      stdin: input ?? 'ignore',
+      timeout: request.timeoutMs,
+      cancelSignal: request.signal,
+      forceKillAfterDelay: 2000,
+      stripFinalNewline: false,
+    })
+    child.stdout?.on('data', stdout.push)
+    child.stderr?.on('data', stderr.push)
+    const result = await child
+    return {
+      exitCode: result.timedOut || result.isCanceled ? null : (result.exitCode ?? null),
+      stdout: stdout.result(),
+      stderr: stderr.result(),
+      timedOut: result.timedOut,
+      aborted: result.isCanceled,
+    }
+  }
+
+  async close(): Promise<void> {}
+}

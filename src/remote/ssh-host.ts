@@ -1,0 +1,266 @@
+/**
+ * A node reached over SSH (ssh2). One connection per node, opened on first use and reused; commands
+ * are channels multiplexed on it (bounded below sshd's MaxSessions). Host keys are verified against
+ * known_hosts before any credential is sent.
+ */
+import ssh2 from 'ssh2'
+import type {Algorithms, ClientChannel, ConnectConfig} from 'ssh2'
+
+import {log} from '../log.js'
+import {RemoteError} from './errors.js'
+import {BaseHost, type HostIdentity, type SpawnRequest, type SpawnResult} from './host.js'
+import {hostKeyName, type KnownHosts} from './known-hosts.js'
+import {Semaphore} from './limit.js'
+import {OutputCollector, stdinStream} from './output.js'
+import {authCandidates, type AuthSettings, type KeyStore} from './ssh-auth.js'
+
+/** sshd's default MaxSessions is 10; stay below it. */
+const CHANNELS_PER_CONNECTION = 8
+
+export interface SshHostOptions extends HostIdentity {
+  host: string
+  port: number
+  auth: AuthSettings
+  keys: KeyStore
+  knownHosts: KnownHosts
+  hostKeyPolicy: 'strict' | 'accept-new'
+  connectTimeoutMs: number
+  keepaliveIntervalMs: number
+}
+
+/** Host key algorithms for a recorded key type, so the handshake asks for a key we can verify. */
+function algorithmsFor(keyType: string): string[] {
+  return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType]
+}
+
+export class SshHost extends BaseHost {
+  readonly isLocal = false
+  readonly address: string
+  private client?: ssh2.Client
+  private connecting?: Promise<ssh2.Client>
+  private readonly channels = new Semaphore(CHANNELS_PER_CONNECTION)
+
+  constructor(private readonly options: SshHostOptions) {
+    super(options)
+    this.address = `${options.auth.username}@${options.host}:${options.port}`
+  }
+
+  protected isRoot(): boolean {
+    return this.options.auth.username === 'root'
+  }
+
+  /** Opens the connection now (it is otherwise opened by the first command). */
+  connect(signal?: AbortSignal): Promise<ssh2.Client> {
+    if (this.client) return Promise.resolve(this.client)
+    this.connecting ??= this.open(signal).finally(() => {
+      this.connecting = undefined
+    })
+    return this.connecting
+  }
+
+  private async open(signal?: AbortSignal): Promise<ssh2.Client> {
+    const {host, port, knownHosts} = this.options
+    await knownHosts.load()
+    const {candidates, problems} = await authCandidates(this.options.auth, this.options.keys)
+    if (candidates.length === 0) {
+      throw new RemoteError(this.name, 'auth', `no way to log in as ${this.options.auth.username} at ${host}:${port}${problems.length ? ` (${problems.join('; ')})` : ''}`, 'Set identityFile or password for the node in cluster.yml, or load a key into ssh-agent.')
+    }
+    const tried: string[] = []
+    let hostKeyFailure: RemoteError | undefined
+    const pendingKeyRecords: Array<Promise<void>> = []
+
+    const knownTypes = knownHosts.knownKeyTypes(host, port)
+    const algorithms: Algorithms | undefined = knownTypes.length
+      ? {serverHostKey: {prepend: [...new Set(knownTypes.flatMap(algorithmsFor))]} as unknown as Algorithms['serverHostKey']}
+      : undefined
+
+    const config: ConnectConfig = {
+      host,
+      port,
+      username: this.options.auth.username,
+      readyTimeout: this.options.connectTimeoutMs,
+      keepaliveInterval: this.options.keepaliveIntervalMs,
+      keepaliveCountMax: 3,
+      algorithms,
+      hostVerifier: (key: Buffer) => {
+        const verdict = knownHosts.verify(host, port, key)
+        if (verdict.status === 'known') return true
+        const name = hostKeyName(host, port)
+        if (verdict.status === 'changed') {
+          hostKeyFailure = new RemoteError(this.name, 'host-key', `the ${verdict.keyType} host key of ${name} CHANGED since it was recorded in ${knownHosts.file}:${verdict.line}; refusing to connect (possible man-in-the-middle)`, `If the node was reinstalled, remove the old key with \`ssh-keygen -R '${name}' -f ${knownHosts.file}\` and connect again.`)
+          return false
+        }
+        if (verdict.status === 'revoked') {
+          hostKeyFailure = new RemoteError(this.name, 'host-key', `the host key of ${name} is marked @revoked in ${knownHosts.file}:${verdict.line}`, 'Replace the node\'s host key.')
+          return false
+        }
+        if (this.options.hostKeyPolicy === 'accept-new') {
+          log.info(`[${this.name}] recording new host key of ${name} in ${knownHosts.file}`)
+          pendingKeyRecords.push(knownHosts.add(host, port, key))
+          return true
+        }
+        hostKeyFailure = new RemoteError(this.name, 'host-key', `host key of ${name} is not in ${knownHosts.file}`, [
+          'Check the key and add it: ssh-keyscan -p PORT HOST >> KNOWN_HOSTS, or',
+          'pass --accept-new-host-keys (or set ssh.hostKeyPolicy: accept-new) to record unknown keys on first connect.',
+        ])
+        return false
+      },
+      authHandler: (_methodsLeft, _partial, next) => {
+        const candidate = candidates[tried.length]
+        if (!candidate) return next(false as never)
+        tried.push(candidate.label)
+        next(candidate.method)
+      },
+    }
+
+    const client = new ssh2.Client()
+    return new Promise<ssh2.Client>((resolve, reject) => {
+      let settled = false
+      const onAbort = () => fail(new RemoteError(this.name, 'aborted', 'connection attempt aborted', 'Run the command again.'))
+      const fail = (error: RemoteError) => {
+        if (settled) return
+        settled = true
+        signal?.removeEventListener('abort', onAbort)
+        client.end()
+        reject(error)
+      }
+      signal?.addEventListener('abort', onAbort, {once: true})
+      client.once('ready', () => {
+        if (settled) return
+        settled = true
+        signal?.removeEventListener('abort', onAbort)
+        this.client = client
+        log.debug(`[${this.name}] connected to ${this.address} (auth: ${tried.at(-1)})`)
+        Promise.all(pendingKeyRecords).then(() => resolve(client), (error: unknown) => reject(error))
+      })
+      client.on('error', (error: Error & {level?: string; code?: string}) => {
+        if (!settled) {
+          fail(hostKeyFailure ?? this.describeConnectError(error, tried, problems))
+          return
+        }
+        log.debug(`[${this.name}] connection error: ${error.message}`)
+      })
+      client.on('close', () => {
+        if (this.client === client) this.client = undefined
+        if (!settled) fail(hostKeyFailure ?? new RemoteError(this.name, 'unreachable', `connection to ${host}:${port} closed during the handshake`, 'Check that sshd runs on the node and accepts this client.'))
+      })
+      client.connect(config)
+    })
+  }
+
+  private describeConnectError(error: Error & {level?: string; code?: string}, tried: string[], problems: string[]): RemoteError {
+    const where = `${this.options.host}:${this.options.port}`
+    if (error.level === 'client-authentication') {
+      const extra = problems.length ? ` Also: ${problems.join('; ')}.` : ''
+      return new RemoteError(this.name, 'auth', `authentication as ${this.options.auth.username} refused by ${where} (tried: ${tried.join(', ') || 'nothing'})`, `Check username, password or identityFile for the node in cluster.yml, or load the right key into ssh-agent.${extra}`)
+    }
+    if (error.level === 'client-timeout') {
+      return new RemoteError(this.name, 'unreachable', `no SSH handshake from ${where} within ${this.options.connectTimeoutMs / 1000}s`, 'Check that the node is up and not overloaded, or raise ssh.connectTimeout.')
+    }
+    const reasons: Record<string, string> = {
+      ECONNREFUSED: 'connection refused (no sshd listening)',
+      EHOSTUNREACH: 'host unreachable',
+      ENETUNREACH: 'network unreachable',
+      ETIMEDOUT: 'connection timed out',
+      ENOTFOUND: 'host name not found',
+      EAI_AGAIN: 'host name lookup failed',
+      ECONNRESET: 'connection reset',
+    }
+    const reason = (error.code && reasons[error.code]) ?? error.message
+    return new RemoteError(this.name, 'unreachable', `cannot reach ${where}: ${reason}`, `Check the node's host and port in cluster.yml and that sshd runs there (try: ssh -p ${this.options.port} ${this.options.auth.username}@${this.options.host}).`)
+  }
+
+  protected async spawn(request: SpawnRequest): Promise<SpawnResult> {
+    const client = await this.connect(request.signal)
+    const release = await this.channels.acquire()
+    try {
+      return await this.execOn(client, request)
+    } finally {
+      release()
+    }
+  }
+
+  private execOn(client: ssh2.Client, request: SpawnRequest): Promise<SpawnResult> {
+    const stdout = new OutputCollector(request.onStdout)
+    const stderr = new OutputCollector(request.onStderr)
+    return new Promise<SpawnResult>((resolve, reject) => {
+      let channel: ClientChannel | undefined
+      let settled = false
+      let exitCode: number | null = null
+      const finish = (outcome: {timedOut?: boolean; aborted?: boolean}) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        request.signal?.removeEventListener('abort', onAbort)
+        client.removeListener('close', onConnectionClosed)
+        resolve({exitCode: outcome.timedOut || outcome.aborted ? null : exitCode, stdout: stdout.result(), stderr: stderr.result(), timedOut: Boolean(outcome.timedOut), aborted: Boolean(outcome.aborted)})
+      }
+      const stop = (outcome: {timedOut?: boolean; aborted?: boolean}) => {
+        // Ask sshd to kill the command, then give up on the channel: a frozen node must not hang us.
+        try {
+          channel?.signal('KILL')
+          channel?.close()
+        } catch {}
+        finish(outcome)
+      }
+      const onAbort = () => stop({aborted: true})
+      const onConnectionClosed = () => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        request.signal?.removeEventListener('abort', onAbort)
+        reject(new RemoteError(this.name, 'unreachable', 'the SSH connection was lost while a command ran', 'Check whether the node is still up; the command may or may not have completed.'))
+      }
+      const timer = setTimeout(() => stop({timedOut: true}), request.timeoutMs)
+      if (request.signal?.aborted) return stop({aborted: true})
+      request.signal?.addEventListener('abort', onAbort, {once: true})
+      client.once('close', onConnectionClosed)
+
+      client.exec(request.script, (error, opened) => {
+        if (error) {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          client.removeListener('close', onConnectionClosed)
+          reject(new RemoteError(this.name, 'unreachable', `cannot open a channel: ${error.message}`, 'The node refused a new session; check sshd\'s MaxSessions.'))
+          return
+        }
+        channel = opened
+        if (settled) {
+          opened.close()
+          return
+        }
+        opened.on('data', stdout.push)
+        opened.stderr.on('data', stderr.push)
+        opened.on('exit', (code: number | null) => {
+          exitCode = code
+        })
+        opened.on('close', () => finish({}))
+        const input = stdinStream(request.stdinPrefix, request.stdin)
+        if (input) {
+          input.on('error', (streamError) => {
+            stderr.push(Buffer.from(`3fs-cli: local input failed: ${streamError.message}\n`))
+            opened.end()
+          })
+          input.pipe(opened)
+        } else {
+          opened.end()
+        }
+      })
+    })
+  }
+
+  async close(): Promise<void> {
+    const client = this.client
+    this.client = undefined
+    if (!client) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000)
+      client.once('close', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      client.end()
+    })
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * What every command shares: --json and --verbose, log wiring, Ctrl-C as an abort signal, and the one
+ * place where errors become text and exit codes. Commands stay thin: parse, call a service, render.
+ */
+import {Command, Flags, Errors} from '@oclif/core'
+
+import {ConfigError} from '../config/problems.js'
+import {UserError} from '../errors.js'
+import {ExitCode, EXIT_CODE_HELP} from '../exit-codes.js'
+import {redact, setLogSink} from '../log.js'
+import {RemoteError} from '../remote/errors.js'
+import {color} from './colors.js'
+
+/** Appends the exit-code table to a command description so that --help documents it. */
+export function withExitCodes(description: string): string {
+  return `${description}\n\nEXIT CODES\n${EXIT_CODE_HELP}`
+}
+
+export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    json: Flags.boolean({description: 'Print the result as one JSON object on stdout.', helpGroup: 'GLOBAL'}),
+    verbose: Flags.boolean({char: 'v', description: 'Log every command run on a node (debug level) to stderr.', helpGroup: 'GLOBAL'}),
+  }
+
+  protected jsonMode = false
+  protected readonly abortController = new AbortController()
+  private onSigint = () => {
+    this.abortController.abort(new UserError('interrupted', {exitCode: ExitCode.Interrupted}))
+  }
+
+  override async init(): Promise<void> {
+    await super.init()
+    this.jsonMode = this.argv.includes('--json')
+    const verbose = this.argv.includes('--verbose') || this.argv.includes('-v')
+    setLogSink((level, message) => process.stderr.write(`${color.dim(level)} ${message}\n`), verbose ? 'debug' : 'warn')
+    process.once('SIGINT', this.onSigint)
+  }
+
+  override async finally(error: Error | undefined): Promise<void> {
+    process.removeListener('SIGINT', this.onSigint)
+    await super.finally(error)
+  }
+
+  protected get signal(): AbortSignal {
+    return this.abortController.signal
+  }
+
+  /** Prints JSON in --json mode, else the human rendering. */
+  protected emit(data: unknown, human: () => string): void {
+    if (this.jsonMode) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`)
+    else {
+      const text = human()
+      if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+    }
+  }
+
+  protected note(text: string): void {
+    if (!this.jsonMode) process.stderr.write(`${text}\n`)
+  }
+
+  override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    if (error instanceof Errors.ExitError) throw error
+    if (this.abortController.signal.aborted && !(error instanceof UserError)) error = new UserError('interrupted', {exitCode: ExitCode.Interrupted})
+    if (error instanceof UserError) {
+      if (this.jsonMode) {
+        const body: Record<string, unknown> = {message: redact(error.message), next: error.next, exitCode: error.exitCode}
+        if (error instanceof ConfigError) body.problems = error.problems
+        if (error instanceof RemoteError) Object.assign(body, {node: error.node, kind: error.kind})
+        process.stdout.write(`${JSON.stringify({error: body}, null, 2)}\n`)
+      } else {
+        process.stderr.write(`${color.red('Error:')} ${redact(error.message)}\n`)
+        for (const step of error.next) process.stderr.write(`  ${color.dim('->')} ${redact(step)}\n`)
+      }
+      this.exit(error.exitCode)
+    }
+    // oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2.
+    if (error instanceof Errors.CLIError && error.oclif?.exit === ExitCode.Usage) {
+      if (this.jsonMode) process.stdout.write(`${JSON.stringify({error: {message: error.message, exitCode: ExitCode.Usage}}, null, 2)}\n`)
+      else process.stderr.write(`${color.red('Error:')} ${error.message}\n  ${color.dim('->')} See \`3fs-cli ${this.id?.replace(/:/g, ' ') ?? ''} --help\`.\n`)
+      this.exit(ExitCode.Usage)
+    }
+    process.stderr.write(`${color.red('Bug in 3fs-cli:')} ${redact(error.stack ?? error.message)}\n  -> Please report it with the command you ran.\n`)
+    this.exit(ExitCode.Failure)
+  }
+}

@@ -1,0 +1,8 @@
+/** Tables for people (cli-table3); machine output uses --json instead. */
+import Table from 'cli-table3'
+
+export function renderTable(head: string[], rows: Array<Array<string | number>>): string {
+  const table = new Table({head, style: {head: [], border: []}, wordWrap: true})
+  for (const row of rows) table.push(row.map(String))
+  return table.toString()
+}
