@@ -3,6 +3,7 @@ import {hostname, userInfo} from 'node:os'
 
 import {execa} from 'execa'
 
+import {RemoteError} from './errors.js'
 import {BaseHost, type HostIdentity, type SpawnRequest, type SpawnResult} from './host.js'
 import {OutputCollector, stdinStream} from './output.js'
 
@@ -34,7 +35,7 @@ export class LocalHost extends BaseHost {
     const child = execa('sh', ['-c', request.script], {
       reject: false,
       buffer: false,
-      stdin: input ?? 'ignore',
+      stdin: input ? 'pipe' : 'ignore',
       timeout: request.timeoutMs,
       cancelSignal: request.signal,
       forceKillAfterDelay: 2000,
@@ -42,7 +43,19 @@ export class LocalHost extends BaseHost {
     })
     child.stdout?.on('data', stdout.push)
     child.stderr?.on('data', stderr.push)
+    if (input && child.stdin) {
+      // A command that exits without reading all its input closes the pipe: that is its business, not an error.
+      child.stdin.on('error', () => {})
+      input.on('error', (error) => {
+        stderr.push(Buffer.from(`3fs-cli: local input failed: ${error.message}\n`))
+        child.stdin?.end()
+      })
+      input.pipe(child.stdin)
+    }
     const result = await child
+    if (result.exitCode === undefined && !result.timedOut && !result.isCanceled && result.signal === undefined) {
+      throw new RemoteError(this.name, 'command', `cannot start \`sh -c\` on this machine: ${result.shortMessage}`, 'Check that /bin/sh exists and the working directory is accessible.')
+    }
     return {
       exitCode: result.timedOut || result.isCanceled ? null : (result.exitCode ?? null),
       stdout: stdout.result(),

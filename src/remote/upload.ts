@@ -6,6 +6,7 @@ import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream} from 'node:fs'
 import {readdir, stat} from 'node:fs/promises'
 import {join, posix, relative} from 'node:path'
+import {PassThrough} from 'node:stream'
 
 import {execa} from 'execa'
 
@@ -121,11 +122,16 @@ async function uploadTree(host: Host, localDir: string, remotePath: string, opti
     'trap - EXIT',
     `rm -rf -- ${q(old)}`,
   ].join('\n')
-  const tar = execa('tar', ['-C', localDir, '-cf', '-', '.'], {buffer: false, stdin: 'ignore', cancelSignal: options.signal})
-  const [result] = await Promise.all([
-    host.run(script, {sudo: options.sudo, stdin: tar.stdout!, signal: options.signal, timeoutMs: options.timeoutMs, label: `upload tree ${localDir} -> ${remotePath}`}),
+  const tar = execa('tar', ['-C', localDir, '-cf', '-', '.'], {buffer: false, stdin: 'ignore', cancelSignal: options.signal, reject: false})
+  // Held in a PassThrough from the first byte: the archive waits (with backpressure) while sudo is probed.
+  const archive = tar.stdout!.pipe(new PassThrough())
+  const [result, tarResult] = await Promise.all([
+    host.run(script, {sudo: options.sudo, stdin: archive, signal: options.signal, timeoutMs: options.timeoutMs, label: `upload tree ${localDir} -> ${remotePath}`}),
     tar,
   ])
+  if (tarResult.exitCode !== 0) {
+    throw new RemoteError(host.name, 'transfer', `tar could not read ${localDir}: ${tarResult.stderr ?? tarResult.shortMessage}`, 'Check that every file under the directory is readable.')
+  }
   if (result.exitCode !== 0) {
     throw new RemoteError(host.name, 'transfer', `upload of ${localDir} to ${remotePath} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`, 'Check free space and permissions on the node.')
   }

@@ -1,0 +1,67 @@
+import {Args, Flags} from '@oclif/core'
+
+import {loadClusterFile} from '../config/loader.js'
+import {ExitCode} from '../exit-codes.js'
+import {uploadToNodes, type UploadReport} from '../remote/upload-service.js'
+import {BaseCommand, withExitCodes} from '../ui/base-command.js'
+import {color} from '../ui/colors.js'
+import {configFlag, sshFlags} from '../ui/config-flag.js'
+import {canPrompt, promptSecret} from '../ui/prompt.js'
+import {renderTable} from '../ui/table.js'
+
+export default class Upload extends BaseCommand {
+  static override summary = 'Copy a local file or directory to the same path on cluster nodes.'
+  static override description = withExitCodes(
+    'Each node receives the content into a temporary file beside the target, checks its SHA-256 and renames it into place, so a broken transfer never leaves a partial file. Nodes that already hold identical content are skipped. A directory replaces an earlier upload of itself, but never a directory that 3fs-cli did not write.',
+  )
+
+  static override examples = ['<%= config.bin %> upload ./fio.conf /opt/3fs/etc/fio.conf', '<%= config.bin %> upload --service client --sudo --mode 0755 ./tool /usr/local/bin/tool']
+
+  static override args = {
+    source: Args.string({description: 'Local file or directory.', required: true}),
+    target: Args.string({description: 'Absolute path on the nodes.', required: true}),
+  }
+
+  static override flags = {
+    config: configFlag,
+    nodes: Flags.string({description: 'Comma-separated node names (or hosts).'}),
+    service: Flags.string({description: 'Upload to the nodes of this service.'}),
+    sudo: Flags.boolean({description: 'Write as root through sudo.'}),
+    mode: Flags.string({description: 'File mode (octal) for a file upload.', default: '0644'}),
+    ...sshFlags,
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Upload)
+    const cluster = await loadClusterFile(flags.config)
+    if (flags['known-hosts']) cluster.ssh.knownHostsFile = flags['known-hosts']
+    if (flags['accept-new-host-keys']) cluster.ssh.hostKeyPolicy = 'accept-new'
+    const report = await uploadToNodes({
+      cluster,
+      source: args.source,
+      target: args.target,
+      nodes: flags.nodes?.split(',').map((name) => name.trim()).filter(Boolean),
+      service: flags.service,
+      sudo: flags.sudo,
+      mode: flags.mode,
+      concurrency: flags.concurrency,
+      signal: this.signal,
+      pool: {promptPassphrase: canPrompt() ? (file) => promptSecret(`Passphrase for ${file}: `) : undefined},
+    })
+    this.emit(report, () => renderUpload(report))
+    if (report.summary.unreachable > 0) this.exit(ExitCode.Unreachable)
+    if (report.summary.failed > 0) this.exit(ExitCode.Failure)
+  }
+}
+
+function renderUpload(report: UploadReport): string {
+  const rows = report.nodes.map((result) => [
+    result.node,
+    result.ok ? (result.skipped ? 'unchanged' : color.green('sent')) : color.red(result.error?.kind ?? 'failed'),
+    result.bytes ?? '-',
+    result.durationMs,
+  ])
+  const errors = report.nodes.filter((result) => result.error).flatMap((result) => [color.red(result.error!.message), ...result.error!.next.map((step) => `  -> ${step}`)])
+  const {summary} = report
+  return [renderTable(['node', 'result', 'bytes', 'ms'], rows), ...errors, `${report.source} -> ${report.target}: ${summary.sent} sent, ${summary.skipped} unchanged, ${summary.failed} failed`].join('\n')
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Test hosts: N real sshd "nodes" on this machine, each on its own loopback address, in private mount
+# and UTS namespaces (own hostname, own /opt/3fs, /var/log/3fs and /home), all sharing one directory at
+# /3fs as nodes share a 3FS mount. Nothing of the machine's own ssh setup is read or changed: per-run
+# host keys, user keys, authorized_keys, known_hosts, and a private passwd/shadow/sudoers bound over
+# /etc inside the nodes only. Needs root.
+#
+#   hosts.sh up DIR COUNT     start COUNT nodes, write DIR/hosts.env and DIR/nodes.tsv
+#   hosts.sh down DIR         stop every process this run started (by pid) and undo its mounts
+#   hosts.sh stop|freeze|thaw|start DIR NODE
+set -euo pipefail
+
+SSH_USER_NOPW=tfs-nopw        # sudo without password
+SSH_USER_PW=tfs-pw            # sudo with password (and password login)
+USER_PASSWORD='login-pw-4711'
+SUDO_PASSWORD="$USER_PASSWORD" # sudo asks for the user's own password
+KEY_PASSPHRASE='key-pass-0815'
+
+die() { echo "hosts.sh: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "must run as root (namespaces, bind mounts, sshd)"
+command -v /usr/sbin/sshd >/dev/null || die "openssh-server is not installed (apt-get install openssh-server)"
+command -v sudo >/dev/null || die "sudo is not installed (apt-get install sudo)"
+
+descendants() { # pid -> pid and all its descendants
+  local pid=$1
+  echo "$pid"
+  for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do descendants "$child"; done
+}
+
+node_field() { # DIR NODE FIELD(2=ip 3=port)
+  awk -v n="$2" -v f="$3" '$1==n {print $f}' "$1/nodes.tsv"
+}
+
+start_node() { # DIR NAME IP PORT
+  local dir=$1 name=$2 ip=$3 port=$4 nd="$1/nodes/$2"
+  mkdir -p "$nd/opt3fs" "$nd/varlog3fs" "$nd/home"
+  cat > "$nd/hosts" <<HOSTS
+127.0.0.1 localhost
+$ip $name
+HOSTS
+  # The inner script runs inside the node's namespaces: private mounts, own hostname, then sshd.
+  cat > "$nd/boot.sh" <<BOOT
+set -e
+hostname $name
+mount --bind $nd/opt3fs /opt/3fs
+mount --bind $nd/varlog3fs /var/log/3fs
+mount --bind $dir/shared3fs /3fs
+mount --bind $dir/etc/passwd /etc/passwd
+mount --bind $dir/etc/shadow /etc/shadow
+mount --bind $dir/etc/group /etc/group
+mount --bind $dir/etc/sudoers /etc/sudoers
+mount -t tmpfs -o mode=0755 tmpfs /home
+for u in $SSH_USER_NOPW $SSH_USER_PW; do mkdir -p /home/\$u; chown \$u:\$u /home/\$u; done
+mount --bind $nd/hosts /etc/hosts
+exec /usr/sbin/sshd -D -e -f $dir/sshd_config -o ListenAddress=$ip:$port -o HostKey=$nd/host_key -o PidFile=$nd/sshd.pid
+BOOT
+  setsid unshare --mount --uts --propagation private sh "$nd/boot.sh" >"$nd/sshd.log" 2>&1 < /dev/null &
+  echo $! > "$nd/pid"
+}
+
+wait_listening() { # IP PORT
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
+up() {
+  local dir=$1 count=$2
+  mkdir -p "$dir" && chmod 0755 "$dir"
+  mkdir -p "$dir/nodes" "$dir/etc" "$dir/shared3fs" /run/sshd
+  chmod 1777 "$dir/shared3fs"
+  for path in /3fs /opt/3fs /var/log/3fs; do
+    if [ ! -d "$path" ]; then mkdir -p "$path"; echo "$path" >> "$dir/created-dirs"; fi
+  done
+
+  ssh-keygen -q -t ed25519 -N '' -C 3fs-cli-test -f "$dir/user_key"
+  ssh-keygen -q -t ecdsa -N '' -C 3fs-cli-test-ecdsa -f "$dir/user_key_ecdsa"
+  ssh-keygen -q -t rsa -b 2048 -N '' -C 3fs-cli-test-rsa -f "$dir/user_key_rsa"
+  ssh-keygen -q -t ed25519 -N "$KEY_PASSPHRASE" -C 3fs-cli-test-enc -f "$dir/user_key_encrypted"
+  ssh-keygen -q -t ed25519 -N '' -C not-authorized -f "$dir/stranger_key"
+  cat "$dir"/user_key.pub "$dir"/user_key_ecdsa.pub "$dir"/user_key_rsa.pub "$dir"/user_key_encrypted.pub > "$dir/authorized_keys"
+  chmod 0644 "$dir/authorized_keys"
+
+  # Private account files: the machine's own, plus two test users; root may log in with a key.
+  local hash; hash=$(openssl passwd -6 "$USER_PASSWORD")
+  cp /etc/passwd "$dir/etc/passwd"; cp /etc/group "$dir/etc/group"; cp /etc/sudoers "$dir/etc/sudoers"
+  sed 's/^root:![^:]*:/root:*:/' /etc/shadow > "$dir/etc/shadow"
+  local uid=47001
+  for u in $SSH_USER_NOPW $SSH_USER_PW; do
+    echo "$u:x:$uid:$uid:3fs-cli test user:/home/$u:/bin/bash" >> "$dir/etc/passwd"
+    echo "$u:x:$uid:" >> "$dir/etc/group"
+    echo "$u:$hash:19000:0:99999:7:::" >> "$dir/etc/shadow"
+    uid=$((uid + 1))
+  done
+  chmod 0640 "$dir/etc/shadow"; chown root:shadow "$dir/etc/shadow" 2>/dev/null || true
+  printf '%s ALL=(ALL) NOPASSWD: ALL\n%s ALL=(ALL) ALL\n' "$SSH_USER_NOPW" "$SSH_USER_PW" >> "$dir/etc/sudoers"
+  chmod 0440 "$dir/etc/sudoers"
+
+  cat > "$dir/sshd_config" <<CONF
+AuthorizedKeysFile $dir/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PermitRootLogin yes
+UsePAM no
+StrictModes no
+LogLevel ERROR
+MaxStartups 200:30:400
+MaxSessions 32
+Subsystem sftp internal-sftp
+CONF
+
+  # A random loopback /24 and port per run, so runs and the machine's own sshd never collide.
+  local net="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))"
+  local port=$((RANDOM % 20000 + 20000))
+  : > "$dir/nodes.tsv"; : > "$dir/known_hosts"
+  for i in $(seq 1 "$count"); do
+    local name="node$i" ip="$net.$((10 + i))"
+    mkdir -p "$dir/nodes/$name"
+    ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$dir/nodes/$name/host_key"
+    printf '%s\t%s\t%s\n' "$name" "$ip" "$port" >> "$dir/nodes.tsv"
+    echo "[$ip]:$port $(cut -d' ' -f1,2 "$dir/nodes/$name/host_key.pub")" >> "$dir/known_hosts"
+    start_node "$dir" "$name" "$ip" "$port"
+  done
+  while read -r name ip p; do
+    wait_listening "$ip" "$p" || { cat "$dir/nodes/$name/sshd.log" >&2; die "$name did not start listening on $ip:$p"; }
+  done < "$dir/nodes.tsv"
+  cat > "$dir/hosts.env" <<ENV
+HOSTS_DIR=$dir
+HOSTS_PORT=$port
+USER_NOPW=$SSH_USER_NOPW
+USER_PW=$SSH_USER_PW
+USER_PASSWORD=$USER_PASSWORD
+SUDO_PASSWORD=$SUDO_PASSWORD
+KEY_PASSPHRASE=$KEY_PASSPHRASE
+ENV
+}
+
+signal_node() { # DIR NODE SIGNAL
+  local pid; pid=$(cat "$1/nodes/$2/pid" 2>/dev/null) || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  for p in $(descendants "$pid"); do kill "-$3" "$p" 2>/dev/null || true; done
+}
+
+stop_node() { # DIR NODE: kill sshd and every session it started; its namespace and mounts go with them
+  signal_node "$1" "$2" CONT
+  signal_node "$1" "$2" KILL
+  rm -f "$1/nodes/$2/pid"
+}
+
+down() {
+  local dir=$1
+  [ -f "$dir/nodes.tsv" ] || return 0
+  while read -r name _ _; do stop_node "$dir" "$name"; done < "$dir/nodes.tsv"
+  if [ -f "$dir/created-dirs" ]; then
+    while read -r path; do rmdir "$path" 2>/dev/null || true; done < "$dir/created-dirs"
+  fi
+  rm -rf "$dir"
+}
+
+cmd=${1:-}; shift || true
+case "$cmd" in
+  up) up "$1" "$2" ;;
+  down) down "$1" ;;
+  stop) stop_node "$1" "$2" ;;
+  freeze) signal_node "$1" "$2" STOP ;;
+  thaw) signal_node "$1" "$2" CONT ;;
+  start)
+    start_node "$1" "$2" "$(node_field "$1" "$2" 2)" "$(node_field "$1" "$2" 3)"
+    wait_listening "$(node_field "$1" "$2" 2)" "$(node_field "$1" "$2" 3)" || die "$2 did not restart"
+    ;;
+  *) die "usage: hosts.sh up DIR COUNT | down DIR | stop|freeze|thaw|start DIR NODE" ;;
+esac
