@@ -57,7 +57,7 @@ export function parseCluster(text: string, file: string): Cluster {
   const parsed = clusterSchema.safeParse(raw)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...schemaProblems(issue, document, lineCounter, shownFile))
-    throw new ConfigError(shownFile, problems)
+    throw new ConfigError(shownFile, byPosition(problems))
   }
 
   const config: ClusterFile = parsed.data
@@ -73,7 +73,7 @@ export function parseCluster(text: string, file: string): Cluster {
       hint: finding.hint,
     })
   }
-  if (problems.some((problem) => problem.severity === 'error')) throw new ConfigError(shownFile, problems)
+  if (problems.some((problem) => problem.severity === 'error')) throw new ConfigError(shownFile, byPosition(problems))
 
   const ssh = config.ssh
   return {
@@ -94,6 +94,11 @@ export function parseCluster(text: string, file: string): Cluster {
     },
     warnings: problems,
   }
+}
+
+/** Problems in file order, as a reader goes through the file. */
+function byPosition(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => a.line - b.line || a.column - b.column)
 }
 
 function displayName(file: string): string {

@@ -167,7 +167,7 @@ export function resolveCluster(config: ClusterFile): Resolution {
         members.add(nodeName)
       }
     }
-    if (members.size === 0 && REQUIRED_SERVICES.includes(service)) {
+    if (entry.nodes.length === 0 && entry.nodeGroups.length === 0 && REQUIRED_SERVICES.includes(service)) {
       error(['services', service], `service "${service}" has no nodes`, 'List the nodes (or nodeGroups) that run it.', 'key')
     }
     services[service] = [...members]

@@ -43,6 +43,8 @@ export interface RunResult {
 
 export interface SpawnRequest {
   script: string
+  /** The script runs as root through sudo: stopping it needs root too. */
+  privileged?: boolean
   stdinPrefix?: string
   stdin?: string | Buffer | Readable
   timeoutMs: number
@@ -97,12 +99,25 @@ export interface HostIdentity {
   commandTimeoutMs: number
 }
 
+/** Grace between asking a timed-out command to stop (TERM) and killing it. */
+export const KILL_GRACE_MS = 1000
+
+/**
+ * Stops a whole process group: TERM, then KILL after the grace period. pkill -g because dash's kill
+ * builtin does not accept a negative pid, and /bin/sh may be dash.
+ */
+export function killGroupScript(pgid: number): string {
+  return `pkill -TERM -g ${pgid}; sleep ${KILL_GRACE_MS / 1000}; pkill -KILL -g ${pgid}; true`
+}
+
 type SudoMode = {kind: 'root'} | {kind: 'passwordless'} | {kind: 'password'; password: string}
 
 export abstract class BaseHost implements Host {
   abstract readonly address: string
   abstract readonly isLocal: boolean
   private sudoModePromise?: Promise<SudoMode>
+  /** Process groups being stopped after a timeout; close() waits for them so none is left running. */
+  private readonly pendingStops = new Set<Promise<unknown>>()
 
   protected constructor(protected readonly identity: HostIdentity) {
     registerSecret(identity.sudoPassword)
@@ -113,6 +128,19 @@ export abstract class BaseHost implements Host {
   }
 
   protected abstract spawn(request: SpawnRequest): Promise<SpawnResult>
+
+  /** Stops a timed-out or aborted command's process group in the background (as root if it ran as root). */
+  protected stopProcessGroup(pgid: number, privileged: boolean): void {
+    const stopping = this.runRaw(killGroupScript(pgid), {sudo: privileged, timeoutMs: KILL_GRACE_MS + 5000, label: `stop process group ${pgid}`}).catch(() => {})
+    this.pendingStops.add(stopping)
+    void stopping.finally(() => this.pendingStops.delete(stopping))
+  }
+
+  /** Waits (briefly) for background stops before a connection closes. */
+  protected async settleStops(): Promise<void> {
+    if (this.pendingStops.size === 0) return
+    await Promise.race([Promise.allSettled([...this.pendingStops]), new Promise((resolve) => setTimeout(resolve, KILL_GRACE_MS + 5000).unref())])
+  }
   protected abstract isRoot(): boolean
   abstract close(): Promise<void>
 
@@ -134,6 +162,7 @@ export abstract class BaseHost implements Host {
     const started = performance.now()
     const result = await this.spawn({
       script,
+      privileged: Boolean(options.sudo),
       stdinPrefix,
       stdin: options.stdin,
       timeoutMs: options.timeoutMs ?? this.identity.commandTimeoutMs,

@@ -4,7 +4,7 @@ import {hostname, userInfo} from 'node:os'
 import {execa} from 'execa'
 
 import {RemoteError} from './errors.js'
-import {BaseHost, type HostIdentity, type SpawnRequest, type SpawnResult} from './host.js'
+import {BaseHost, KILL_GRACE_MS, type HostIdentity, type SpawnRequest, type SpawnResult} from './host.js'
 import {OutputCollector, stdinStream} from './output.js'
 
 const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '::1'])
@@ -32,13 +32,13 @@ export class LocalHost extends BaseHost {
     const stdout = new OutputCollector(request.onStdout)
     const stderr = new OutputCollector(request.onStderr)
     const input = stdinStream(request.stdinPrefix, request.stdin)
+    // detached: the command gets its own process group, so a timeout stops its children too
+    // (a shell does not always exec its last command, and an orphaned child would hold the pipes open).
     const child = execa('sh', ['-c', request.script], {
       reject: false,
       buffer: false,
+      detached: true,
       stdin: input ? 'pipe' : 'ignore',
-      timeout: request.timeoutMs,
-      cancelSignal: request.signal,
-      forceKillAfterDelay: 2000,
       stripFinalNewline: false,
     })
     child.stdout?.on('data', stdout.push)
@@ -52,18 +52,47 @@ export class LocalHost extends BaseHost {
       })
       input.pipe(child.stdin)
     }
-    const result = await child
-    if (result.exitCode === undefined && !result.timedOut && !result.isCanceled && result.signal === undefined) {
-      throw new RemoteError(this.name, 'command', `cannot start \`sh -c\` on this machine: ${result.shortMessage}`, 'Check that /bin/sh exists and the working directory is accessible.')
+
+    let outcome: 'timedOut' | 'aborted' | undefined
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal)
+      } catch {}
     }
-    return {
-      exitCode: result.timedOut || result.isCanceled ? null : (result.exitCode ?? null),
-      stdout: stdout.result(),
-      stderr: stderr.result(),
-      timedOut: result.timedOut,
-      aborted: result.isCanceled,
+    const stop = (why: 'timedOut' | 'aborted') => {
+      if (outcome) return
+      outcome = why
+      if (request.privileged && !this.isRoot() && child.pid !== undefined) {
+        // The group holds root processes (sudo's command): only root may stop them.
+        this.stopProcessGroup(child.pid, true)
+        return
+      }
+      killGroup('SIGTERM')
+      setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref()
+    }
+    const timer = setTimeout(() => stop('timedOut'), request.timeoutMs)
+    const onAbort = () => stop('aborted')
+    if (request.signal?.aborted) onAbort()
+    request.signal?.addEventListener('abort', onAbort, {once: true})
+    try {
+      const result = await child
+      if (result.exitCode === undefined && result.signal === undefined && !outcome) {
+        throw new RemoteError(this.name, 'command', `cannot start \`sh -c\` on this machine: ${result.shortMessage}`, 'Check that /bin/sh exists and the working directory is accessible.')
+      }
+      return {
+        exitCode: outcome ? null : (result.exitCode ?? null),
+        stdout: stdout.result(),
+        stderr: stderr.result(),
+        timedOut: outcome === 'timedOut',
+        aborted: outcome === 'aborted',
+      }
+    } finally {
+      clearTimeout(timer)
+      request.signal?.removeEventListener('abort', onAbort)
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.settleStops()
+  }
 }

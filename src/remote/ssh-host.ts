@@ -33,6 +33,36 @@ function algorithmsFor(keyType: string): string[] {
   return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType]
 }
 
+/** First line the node writes to stderr: the command's process group (sshd makes each session its own group). */
+const PGID_MARKER = '\u001e3fs-cli-pgid='
+
+export function withPgidReport(script: string): string {
+  return `printf '${PGID_MARKER}%s\\n' $$ >&2; ${script}`
+}
+
+/**
+ * Splits the process-group report off the start of stderr; everything after it is the command's own stderr.
+ */
+export class PgidReader {
+  pgid?: number
+  private head: Buffer | undefined = Buffer.alloc(0)
+
+  constructor(private readonly forward: (chunk: Buffer) => void) {}
+
+  push = (chunk: Buffer): void => {
+    if (this.head === undefined) return this.forward(chunk)
+    this.head = Buffer.concat([this.head, chunk])
+    const newline = this.head.indexOf(10)
+    if (newline < 0 && this.head.length < 64) return
+    const first = this.head.subarray(0, newline < 0 ? 0 : newline + 1).toString('latin1')
+    const match = new RegExp(`^${PGID_MARKER}(\\d+)\\n$`).exec(first)
+    const rest = match ? this.head.subarray(newline + 1) : this.head
+    if (match) this.pgid = Number(match[1])
+    this.head = undefined
+    if (rest.length > 0) this.forward(rest)
+  }
+}
+
 export class SshHost extends BaseHost {
   readonly isLocal = false
   readonly address: string
@@ -183,6 +213,7 @@ export class SshHost extends BaseHost {
   private execOn(client: ssh2.Client, request: SpawnRequest): Promise<SpawnResult> {
     const stdout = new OutputCollector(request.onStdout)
     const stderr = new OutputCollector(request.onStderr)
+    const pgidReader = new PgidReader(stderr.push)
     return new Promise<SpawnResult>((resolve, reject) => {
       let channel: ClientChannel | undefined
       let settled = false
@@ -196,9 +227,13 @@ export class SshHost extends BaseHost {
         resolve({exitCode: outcome.timedOut || outcome.aborted ? null : exitCode, stdout: stdout.result(), stderr: stderr.result(), timedOut: Boolean(outcome.timedOut), aborted: Boolean(outcome.aborted)})
       }
       const stop = (outcome: {timedOut?: boolean; aborted?: boolean}) => {
-        // Ask sshd to kill the command, then give up on the channel: a frozen node must not hang us.
+        // sshd does not signal sessions reliably (not at all for root logins), so the command's process
+        // group is stopped from a second channel, as root when the command ran through sudo. We do not wait
+        // for it: a frozen node must not hang us.
+        if (pgidReader.pgid !== undefined) {
+          this.stopProcessGroup(pgidReader.pgid, Boolean(request.privileged))
+        }
         try {
-          channel?.signal('KILL')
           channel?.close()
         } catch {}
         finish(outcome)
@@ -216,7 +251,7 @@ export class SshHost extends BaseHost {
       request.signal?.addEventListener('abort', onAbort, {once: true})
       client.once('close', onConnectionClosed)
 
-      client.exec(request.script, (error, opened) => {
+      client.exec(withPgidReport(request.script), (error, opened) => {
         if (error) {
           if (settled) return
           settled = true
@@ -231,7 +266,7 @@ export class SshHost extends BaseHost {
           return
         }
         opened.on('data', stdout.push)
-        opened.stderr.on('data', stderr.push)
+        opened.stderr.on('data', pgidReader.push)
         opened.on('exit', (code: number | null) => {
           exitCode = code
         })
@@ -251,6 +286,7 @@ export class SshHost extends BaseHost {
   }
 
   async close(): Promise<void> {
+    await this.settleStops()
     const client = this.client
     this.client = undefined
     if (!client) return

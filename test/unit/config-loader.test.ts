@@ -1,0 +1,210 @@
+/** cluster.yml loading: m3fs compatibility, strictness, positions, semantic checks. */
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {parseCluster} from '../../src/config/loader.js'
+import {ConfigError, type ConfigProblem} from '../../src/config/problems.js'
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
+
+/** A minimal valid cluster: one node running everything. */
+function minimal(extra = '', storage = 'diskType: dir, replicationFactor: 1'): string {
+  return `name: t
+nodes:
+  - {name: a, host: 10.0.0.1, username: root}
+services:
+  fdb: {nodes: [a]}
+  clickhouse: {nodes: [a]}
+  monitor: {nodes: [a]}
+  mgmtd: {nodes: [a]}
+  meta: {nodes: [a]}
+  storage: {nodes: [a], ${storage}}
+  client: {nodes: [a]}
+${extra}`
+}
+
+function problemsOf(text: string): ConfigProblem[] {
+  try {
+    parseCluster(text, 'cluster.yml')
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.filter((problem) => problem.severity === 'error')
+    throw error
+  }
+  throw new Error('expected the config to be rejected')
+}
+
+describe('m3fs compatibility', () => {
+  it('accepts a cluster.yml using every key m3fs reads, expanding node groups as m3fs names them', () => {
+    const cluster = parseCluster(readFileSync(join(FIXTURES, 'm3fs-full.yml'), 'utf8'), 'm3fs-full.yml')
+    expect(cluster.nodes.map((node) => node.name)).toEqual([
+      'alpha',
+      'beta',
+      'rack-node(10.1.1.10)',
+      'rack-node(10.1.1.11)',
+      'rack-node(10.1.1.12)',
+      'rack-node(10.1.1.13)',
+    ])
+    expect(cluster.nodes[2]).toMatchObject({host: '10.1.1.10', port: 2222, username: 'root', group: 'rack'})
+    expect(cluster.services.storage).toHaveLength(6)
+    expect(cluster.services.client).toEqual(['alpha', 'rack-node(10.1.1.10)', 'rack-node(10.1.1.11)', 'rack-node(10.1.1.12)', 'rack-node(10.1.1.13)'])
+    expect(cluster.config.services.client?.hostMountpoint).toBe('/mnt/3fs')
+    // stripSize (m3fs's sample spelling) is not silently taken for stripeSize: it is a warning with the fix.
+    expect(cluster.warnings).toEqual([expect.objectContaining({severity: 'warning', path: 'services.mgmtd.stripSize', line: 66, column: 5, hint: expect.stringContaining('stripeSize')})])
+  })
+
+  it('fills m3fs defaults and mounts at /3fs when the client leaves hostMountpoint out', () => {
+    const cluster = parseCluster(minimal(), 'c.yml')
+    expect(cluster.config.services.client?.hostMountpoint).toBe('/3fs')
+    expect(cluster.config.services.mgmtd).toMatchObject({chunkSize: 1_048_576, stripeSize: 16, rdmaListenPort: 8000, tcpListenPort: 9000})
+    expect(cluster.config.services.storage).toMatchObject({rdmaListenPort: 8002, tcpListenPort: 9002, targetNumPerDisk: 32, chainIDPrefix: 9})
+    expect(cluster.nodes[0]!.port).toBe(22)
+    expect(cluster.ssh).toMatchObject({hostKeyPolicy: 'strict', connectTimeoutMs: 10_000, concurrency: 64})
+  })
+})
+
+describe('strict schema', () => {
+  it('rejects an unknown key with its line, column, path and a suggestion', () => {
+    const problems = problemsOf(minimal().replace('  meta: {nodes: [a]}', '  meta: {nodes: [a], rdmaListenPrt: 8001}'))
+    expect(problems).toEqual([expect.objectContaining({line: 9, column: 22, path: 'services.meta.rdmaListenPrt', message: 'unknown key', hint: 'Did you mean "rdmaListenPort"?'})])
+  })
+
+  it('rejects a misspelt top-level key and lists the known keys when nothing is close', () => {
+    const problems = problemsOf(`${minimal()}zzzzzz: 1\n`)
+    expect(problems[0]).toMatchObject({line: 12, path: 'zzzzzz'})
+    expect(problems[0]!.hint).toContain('Known keys here: name, workDir')
+  })
+
+  it('reports a missing required key at its parent', () => {
+    const problems = problemsOf(minimal().replace('{name: a, host: 10.0.0.1, username: root}', '{name: a, host: 10.0.0.1}'))
+    expect(problems).toEqual([expect.objectContaining({path: 'nodes[0].username', message: 'is required', line: 3, column: 5})])
+  })
+
+  it('reports wrong types and enum values with the allowed values', () => {
+    const problems = problemsOf(minimal().replace('diskType: dir', 'diskType: ssd'))
+    expect(problems[0]).toMatchObject({path: 'services.storage.diskType', line: 10, hint: 'Use one of: nvme, dir.'})
+    const port = problemsOf(minimal().replace('  meta: {nodes: [a]}', '  meta: {nodes: [a], tcpListenPort: "x"}'))
+    expect(port[0]).toMatchObject({path: 'services.meta.tcpListenPort', line: 9})
+  })
+
+  it('reports every problem at once, not only the first', () => {
+    const text = minimal().replace('name: t', 'name: t\nlogLevl: INFO').replace('  monitor: {nodes: [a]}', '  monitor: {nodes: [a], prot: 1}')
+    expect(problemsOf(text).map((problem) => problem.path)).toEqual(['logLevl', 'services.monitor.prot'])
+  })
+
+  it('never echoes a password value in a message', () => {
+    const problems = problemsOf(minimal().replace('username: root}', 'username: root, password: [hunter2-secret]}'))
+    expect(problems[0]!.path).toBe('nodes[0].password')
+    expect(JSON.stringify(problems)).not.toContain('hunter2')
+  })
+
+  it('reports YAML syntax errors and duplicate keys with their position', () => {
+    const syntax = problemsOf('name: t\nnodes: [\n')
+    expect(syntax[0]).toMatchObject({path: '(yaml)', line: 3})
+    const duplicate = problemsOf(minimal().replace('name: t', 'name: t\nname: u'))
+    expect(duplicate[0]).toMatchObject({path: '(yaml)', line: 2})
+    expect(duplicate[0]!.message).toMatch(/unique/i)
+  })
+
+  it('accepts Go durations and rejects other duration text', () => {
+    expect(parseCluster(minimal('ssh: {connectTimeout: 1m30s}'), 'c.yml').ssh.connectTimeoutMs).toBe(90_000)
+    expect(problemsOf(minimal('ssh: {connectTimeout: "soon"}'))[0]).toMatchObject({path: 'ssh.connectTimeout'})
+  })
+})
+
+describe('cluster rules', () => {
+  const twoNodes = (services: string) => `name: t
+nodes:
+  - {name: a, host: 10.0.0.1, username: root}
+  - {name: b, host: 10.0.0.2, username: root}
+services:
+${services}`
+  const core = '  fdb: {nodes: [a]}\n  clickhouse: {nodes: [a]}\n  monitor: {nodes: [a]}\n  meta: {nodes: [a]}\n'
+
+  it('rejects duplicate node names and hosts', () => {
+    const names = problemsOf(minimal().replace('nodes:\n', 'nodes:\n  - {name: a, host: 10.0.0.9, username: root}\n'))
+    expect(names[0]).toMatchObject({path: 'nodes[1].name', line: 4})
+    const hosts = problemsOf(minimal().replace('nodes:\n', 'nodes:\n  - {name: z, host: 10.0.0.1, username: root}\n'))
+    expect(hosts[0]).toMatchObject({path: 'nodes[1].host'})
+    expect(hosts[0]!.message).toContain('already node "z"')
+  })
+
+  it('rejects a service node that does not exist, suggesting the closest', () => {
+    const problems = problemsOf(twoNodes(`${core}  mgmtd: {nodes: [aa]}\n  storage: {nodes: [a, b]}\n`))
+    expect(problems[0]).toMatchObject({path: 'services.mgmtd.nodes[0]', line: 10, hint: 'Did you mean "a"?'})
+  })
+
+  it('rejects a missing required service', () => {
+    const problems = problemsOf(twoNodes(`  fdb: {nodes: [a]}\n  monitor: {nodes: [a]}\n  meta: {nodes: [a]}\n  mgmtd: {nodes: [a]}\n  storage: {nodes: [a, b]}\n`))
+    expect(problems.map((problem) => problem.message)).toEqual(['service "clickhouse" is missing'])
+  })
+
+  it('rejects overlapping node groups and reversed ranges', () => {
+    const groups = `name: t
+nodeGroups:
+  - {name: g1, username: root, ipBegin: 10.0.0.10, ipEnd: 10.0.0.20}
+  - {name: g2, username: root, ipBegin: 10.0.0.20, ipEnd: 10.0.0.30}
+  - {name: g3, username: root, ipBegin: 10.0.1.9, ipEnd: 10.0.1.1}
+services:
+  storage: {nodeGroups: [g1]}
+`
+    const problems = problemsOf(groups)
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.objectContaining({path: 'nodeGroups[1].ipBegin', line: 4, message: expect.stringContaining('overlaps node group "g1"')}),
+      expect.objectContaining({path: 'nodeGroups[2].ipEnd', line: 5, message: expect.stringContaining('comes before')}),
+    ]))
+  })
+
+  it('rejects two services on one port of one host (3FS defaults clash: mgmtd and storage on 8000)', () => {
+    const problems = problemsOf(twoNodes(`${core}  mgmtd: {nodes: [a]}\n  storage: {nodes: [a, b], rdmaListenPort: 8000}\n`))
+    expect(problems).toEqual([expect.objectContaining({path: 'services.storage.rdmaListenPort', line: 11, message: 'port 8000 is also services.mgmtd.rdmaListenPort on node "a"'})])
+  })
+
+  it('allows the same port for services on different hosts', () => {
+    expect(() => parseCluster(twoNodes(`${core}  mgmtd: {nodes: [a]}\n  storage: {nodes: [b], rdmaListenPort: 8000, replicationFactor: 1}\n`), 'c.yml')).not.toThrow()
+  })
+
+  it('rejects a replication factor above the number of storage nodes', () => {
+    const problems = problemsOf(twoNodes(`${core}  mgmtd: {nodes: [a]}\n  storage: {nodes: [a, b], replicationFactor: 3}\n`))
+    expect(problems[0]).toMatchObject({path: 'services.storage.replicationFactor', hint: 'Add storage nodes or set replicationFactor: 2.'})
+  })
+
+  it('rejects a stripe size above the number of chains (3FS fails writes with EIO)', () => {
+    // 2 nodes x 1 disk x 4 targets / RF 2 = 4 chains
+    const problems = problemsOf(twoNodes(`${core}  mgmtd: {nodes: [a], stripeSize: 8}\n  storage: {nodes: [a, b], targetNumPerDisk: 4}\n`))
+    expect(problems[0]).toMatchObject({path: 'services.mgmtd.stripeSize', line: 10})
+    expect(problems[0]!.message).toContain('larger than the 4 chains')
+  })
+
+  it('rejects targets that do not divide into chains', () => {
+    const problems = problemsOf(`name: t
+nodes:
+  - {name: a, host: 10.0.0.1, username: root}
+  - {name: b, host: 10.0.0.2, username: root}
+  - {name: c, host: 10.0.0.3, username: root}
+services:
+${core}  mgmtd: {nodes: [a], stripeSize: 1}
+  storage: {nodes: [a, b, c], targetNumPerDisk: 1, replicationFactor: 2}
+`)
+    expect(problems[0]).toMatchObject({path: 'services.storage.targetNumPerDisk'})
+  })
+
+  it('accepts one storage node with replicationFactor 1', () => {
+    const cluster = parseCluster(minimal(), 'c.yml')
+    expect(cluster.services.storage).toEqual(['a'])
+  })
+
+  it('rejects a system directory as mount point or work dir, and relative paths', () => {
+    expect(problemsOf(minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountpoint: /usr}'))[0]).toMatchObject({path: 'services.client.hostMountpoint'})
+    expect(problemsOf(minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountpoint: /}'))[0]).toMatchObject({path: 'services.client.hostMountpoint'})
+    expect(problemsOf(minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountpoint: mnt/3fs}'))[0]!.message).toContain('absolute path')
+    expect(problemsOf(minimal('workDir: /etc'))[0]).toMatchObject({path: 'workDir'})
+    expect(problemsOf(minimal('workDir: /3fs'))[0]!.message).toContain('contain one another')
+  })
+
+  it('rejects an identityFile that does not exist on this machine', () => {
+    const problems = problemsOf(minimal().replace('username: root}', 'username: root, identityFile: /nonexistent/key}'))
+    expect(problems[0]).toMatchObject({path: 'nodes[0].identityFile'})
+  })
+})
