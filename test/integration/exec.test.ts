@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {hostsAvailable, TestHosts} from '../hosts/harness.js'
-import {runCli} from '../helpers/cli.js'
+import {ROOT, runCli} from '../helpers/cli.js'
 
 const available = hostsAvailable()
 
@@ -109,6 +109,29 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
     const result = await runCli(['exec', '-c', config, '--json', '--', 'true'])
     expect(result.exitCode).toBe(5)
     expect(result.json.nodes[0].error.message).toContain('is encrypted')
+  })
+
+  it('asks for an encrypted key\'s passphrase on a terminal, without echoing it', async () => {
+    const {execa} = await import('execa')
+    const config = hosts.writeCluster({identityFile: hosts.key('user_key_encrypted'), nodes: ['node1', 'node2']})
+    const passphrase = hosts.env.KEY_PASSPHRASE!
+    // script(1) gives the CLI a pseudo-terminal; the passphrase is typed once the prompt is up.
+    const cli = execa('script', ['-qec', `node bin/run.js exec -c ${config} -- hostname`, '/dev/null'], {cwd: ROOT, reject: false, env: {HOME: hosts.dir, NO_COLOR: '1'}})
+    let typed = false
+    cli.stdout!.on('data', (chunk: Buffer) => {
+      if (!typed && chunk.toString().includes('Passphrase for')) {
+        typed = true
+        cli.stdin!.write(`${passphrase}\r`)
+      }
+    })
+    const result = await cli
+    expect(result.exitCode).toBe(0)
+    const screen = String(result.stdout)
+    // Asked once for both nodes, never shown.
+    expect(screen.match(/Passphrase for/g)).toHaveLength(1)
+    expect(screen).toContain('node1\r\n')
+    expect(screen).toContain('node2\r\n')
+    expect(screen).not.toContain(passphrase)
   })
 
   it('logs in through ssh-agent', async () => {
