@@ -1,7 +1,11 @@
 {
   # One file builds both the Node addon and the standalone worker on the same C++ core.
   "variables": {
-    "core_sources": ["src/core/version.cc"]
+    "core_sources": [
+      "src/core/version.cc", "src/core/uint128.cc", "src/core/lcg128.cc", "src/core/crc32.cc", "src/core/gensort.cc",
+      "src/core/json.cc", "src/core/file_io.cc", "src/core/valsort.cc", "src/core/sorter.cc", "src/core/partition.cc",
+      "src/core/shuffle.cc", "src/core/buffer.cc"
+    ]
   },
   "targets": [
     {
@@ -16,10 +20,11 @@
     {
       "target_name": "3fs-worker",
       "type": "executable",
-      "sources": ["<@(core_sources)", "src/worker/main.cc"],
+      "sources": ["<@(core_sources)", "src/worker/main.cc", "src/worker/args.cc"],
       "include_dirs": ["src"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-march=x86-64-v2", "-fexceptions"],
+      "ldflags": ["-pthread"],
       "libraries": ["-ldl", "-lpthread"]
     }
   ]

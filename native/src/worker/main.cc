@@ -1,21 +1,229 @@
-// Standalone worker uploaded to nodes; speaks JSON lines on stdout, logs on stderr.
+// The standalone worker uploaded to nodes: no Node.js needed there. Each command prints JSON lines on
+// stdout ({"type":"progress",...} at most once a second, then one {"type":"result",...}), logs on
+// stderr, and on failure prints {"type":"error","message":...} and exits 1 (2 for bad usage).
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <stdexcept>
 #include <string>
+#include <thread>
 
+#include "core/file_io.h"
+#include "core/gensort.h"
+#include "core/json.h"
+#include "core/partition.h"
+#include "core/shuffle.h"
+#include "core/valsort.h"
 #include "core/version.h"
+#include "worker/args.h"
+
+using namespace threefs;
 
 namespace {
 
-int printVersion() {
-  std::printf("{\"type\":\"version\",\"core\":\"%s\"}\n", threefs::coreVersion());
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void emit(const JsonLine& line) {
+  std::printf("%s\n", line.str().c_str());
+  std::fflush(stdout);
+}
+
+int defaultThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+// Emits progress lines no more often than once a second.
+ProgressCallback throttledProgress() {
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+  return [last](const Progress& progress) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - *last < std::chrono::seconds(1) && progress.bytesDone < progress.bytesTotal) return;
+    *last = now;
+    emit(JsonLine().add("type", "progress").add("phase", progress.phase).add("bytesDone", progress.bytesDone).add("bytesTotal", progress.bytesTotal));
+  };
+}
+
+double since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+JsonLine summaryJson(const ValidationSummary& summary) {
+  JsonLine line;
+  line.add("records", summary.records).add("duplicates", summary.duplicates).add("unordered", summary.unordered);
+  line.add("firstUnordered", summary.firstUnordered).add("checksum", toHex(summary.checksum));
+  return line;
+}
+
+std::string keyHex(const Key& key) {
+  char text[21];
+  std::snprintf(text, sizeof text, "%016llx%04x", static_cast<unsigned long long>(key.high), key.low);
+  return text;
+}
+
+int commandGen(const Args& args) {
+  const uint64_t start = args.number("start", 0);
+  const uint64_t count = args.number("count");
+  const std::string mode = args.text("mode", "binary");
+  if (mode != "binary" && mode != "ascii") throw UsageError("--mode must be binary or ascii, got " + mode);
+  const std::string output = args.text("output");
+  const int threads = static_cast<int>(args.number("threads", defaultThreads()));
+  const auto started = std::chrono::steady_clock::now();
+  // Generated in 64 MiB blocks, `threads` blocks at a time, each block written where it belongs.
+  constexpr uint64_t kBlockRecords = (64ull << 20) / kRecordSize;
+  FileHandle file(output, FileHandle::Mode::WriteTruncate);
+  file.truncate(count * kRecordSize);
+  const uint64_t blocks = (count + kBlockRecords - 1) / kBlockRecords;
+  std::vector<u128> sums(blocks, 0);
+  std::vector<std::thread> pool;
+  std::vector<std::exception_ptr> errors(threads);
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      try {
+        std::unique_ptr<uint8_t[]> buffer(new uint8_t[kBlockRecords * kRecordSize]);
+        for (uint64_t block = t; block < blocks; block += threads) {
+          const uint64_t first = block * kBlockRecords;
+          const uint64_t n = std::min(kBlockRecords, count - first);
+          RecordGenerator generator(mode == "ascii" ? RecordMode::Ascii : RecordMode::Binary, start + first);
+          generator.generate(buffer.get(), n);
+          sums[block] = recordChecksum(buffer.get(), n);
+          file.writeAt(buffer.get(), n * kRecordSize, first * kRecordSize);
+        }
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+  }
+  for (auto& thread : pool) thread.join();
+  for (auto& error : errors)
+    if (error) std::rethrow_exception(error);
+  u128 checksum = 0;
+  for (auto sum : sums) checksum += sum;
+  emit(JsonLine().add("type", "result").add("records", count).add("bytes", count * kRecordSize).add("checksum", toHex(checksum)).add("seconds", since(started)));
   return 0;
 }
+
+int commandValidate(const Args& args) {
+  const auto inputs = args.list("inputs");
+  const int threads = static_cast<int>(args.number("threads", defaultThreads()));
+  const auto started = std::chrono::steady_clock::now();
+  ValidationSummary total;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const ValidationSummary summary = validateFile(inputs[i], threads);
+    JsonLine line = summaryJson(summary);
+    line.add("type", "file").add("path", inputs[i]).add("index", static_cast<uint64_t>(i));
+    if (summary.records > 0) line.add("firstKey", keyHex(summary.firstKey)).add("lastKey", keyHex(summary.lastKey));
+    emit(line);
+    total = mergeSummaries(total, summary);
+  }
+  JsonLine result = summaryJson(total);
+  result.add("type", "result").add("files", static_cast<uint64_t>(inputs.size())).add("seconds", since(started));
+  emit(result);
+  return 0;
+}
+
+int commandSample(const Args& args) {
+  const auto keys = sampleKeys(args.list("inputs"), args.number("per-file", 10000));
+  writeKeys(args.text("output"), keys);
+  emit(JsonLine().add("type", "result").add("keys", static_cast<uint64_t>(keys.size())));
+  return 0;
+}
+
+int commandSplitters(const Args& args) {
+  std::vector<Key> sample;
+  for (const auto& file : args.list("samples")) {
+    auto keys = readKeys(file);
+    sample.insert(sample.end(), keys.begin(), keys.end());
+  }
+  const auto partitions = static_cast<uint32_t>(args.number("partitions"));
+  if (partitions == 0 || partitions > 1'000'000) throw UsageError("--partitions must be between 1 and 1000000");
+  const auto splitters = splittersFromSample(std::move(sample), partitions);
+  writeKeys(args.text("output"), splitters);
+  emit(JsonLine().add("type", "result").add("splitters", static_cast<uint64_t>(splitters.size())));
+  return 0;
+}
+
+int commandMap(const Args& args) {
+  MapOptions options;
+  options.inputs = args.list("inputs");
+  options.splitters = readKeys(args.text("splitters"));
+  options.outputPrefix = args.text("output");
+  options.memoryBytes = args.number("memory", 1ull << 30);
+  options.threads = static_cast<int>(args.number("threads", defaultThreads()));
+  const auto started = std::chrono::steady_clock::now();
+  const MapResult result = runMap(options, throttledProgress());
+  emit(JsonLine()
+           .add("type", "result")
+           .add("records", result.records)
+           .add("bytes", result.bytes)
+           .add("runs", static_cast<uint64_t>(result.runs))
+           .add("readSeconds", result.readSeconds)
+           .add("partitionSeconds", result.partitionSeconds)
+           .add("writeSeconds", result.writeSeconds)
+           .add("seconds", since(started)));
+  return 0;
+}
+
+int commandReduce(const Args& args) {
+  ReduceOptions options;
+  options.maps = args.list("maps");
+  options.firstPartition = static_cast<uint32_t>(args.number("first"));
+  options.endPartition = static_cast<uint32_t>(args.number("end"));
+  options.outputDir = args.text("output-dir");
+  options.threads = static_cast<int>(args.number("threads", defaultThreads()));
+  const auto started = std::chrono::steady_clock::now();
+  const ReduceResult result = runReduce(options, throttledProgress());
+  emit(JsonLine()
+           .add("type", "result")
+           .add("records", result.records)
+           .add("bytes", result.bytes)
+           .add("partitions", static_cast<uint64_t>(result.partitions))
+           .add("largestPartitionBytes", result.largestPartitionBytes)
+           .add("readWaitSeconds", result.readSeconds)
+           .add("sortSeconds", result.sortSeconds)
+           .add("writeSeconds", result.writeSeconds)
+           .add("seconds", since(started)));
+  return 0;
+}
+
+const char* kUsage =
+    "usage: 3fs-worker COMMAND [--option value ...]\n"
+    "  version\n"
+    "  gen       --count N [--start S] [--mode binary|ascii] --output FILE [--threads T]\n"
+    "  validate  --inputs F1,F2,... [--threads T]\n"
+    "  sample    --inputs F1,... --output KEYS [--per-file K]\n"
+    "  splitters --samples K1,... --partitions P --output KEYS\n"
+    "  map       --inputs F1,... --splitters KEYS --output PREFIX [--memory BYTES] [--threads T]\n"
+    "  reduce    --maps P1,... --first A --end B --output-dir DIR [--threads T]\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::strcmp(argv[1], "version") == 0) return printVersion();
-  std::fprintf(stderr, "usage: 3fs-worker version\n");
-  return 2;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  try {
+    const Args args(argc, argv, 2);
+    if (command == "version") {
+      emit(JsonLine().add("type", "version").add("core", threefs::coreVersion()));
+      return 0;
+    }
+    if (command == "gen") return commandGen(args);
+    if (command == "validate") return commandValidate(args);
+    if (command == "sample") return commandSample(args);
+    if (command == "splitters") return commandSplitters(args);
+    if (command == "map") return commandMap(args);
+    if (command == "reduce") return commandReduce(args);
+    throw UsageError("unknown command " + command);
+  } catch (const UsageError& error) {
+    emit(JsonLine().add("type", "error").add("message", error.what()));
+    std::fprintf(stderr, "3fs-worker: %s\n%s", error.what(), kUsage);
+    return 2;
+  } catch (const std::exception& error) {
+    emit(JsonLine().add("type", "error").add("message", error.what()));
+    std::fprintf(stderr, "3fs-worker %s: %s\n", command.c_str(), error.what());
+    return 1;
+  }
 }

@@ -1,0 +1,38 @@
+// Whole-range file reads and writes with large positional requests (psync), the portable path the
+// sort uses on any filesystem. Errors carry the path and the system's reason.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace threefs {
+
+class FileHandle {
+ public:
+  enum class Mode { Read, WriteTruncate, ReadWrite };
+  FileHandle(const std::string& path, Mode mode);
+  ~FileHandle();
+  FileHandle(const FileHandle&) = delete;
+  FileHandle& operator=(const FileHandle&) = delete;
+
+  uint64_t size() const;
+  // Reads exactly `length` bytes at `offset` (throws on a short file).
+  void readAt(uint8_t* buffer, std::size_t length, uint64_t offset) const;
+  void writeAt(const uint8_t* buffer, std::size_t length, uint64_t offset) const;
+  void truncate(uint64_t length) const;
+  void sync() const;
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+// Reads `length` bytes at `offset` of `path` with `threads` parallel requests.
+void readRange(const std::string& path, uint64_t offset, uint8_t* buffer, std::size_t length, int threads);
+// Writes the buffer as the whole content of `path` (created or truncated) with parallel requests.
+void writeWhole(const std::string& path, const uint8_t* buffer, std::size_t length, int threads);
+uint64_t fileSize(const std::string& path);
+
+}  // namespace threefs

@@ -1,0 +1,262 @@
+#include "core/shuffle.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include "core/buffer.h"
+#include "core/file_io.h"
+#include "core/partition.h"
+#include "core/sorter.h"
+
+namespace threefs {
+namespace {
+
+constexpr char kIndexMagic[8] = {'3', 'F', 'S', 'S', 'H', 'U', 'F', '1'};
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct MapIndex {
+  uint32_t partitions = 0;
+  // runs x (partitions + 1) absolute byte offsets into the .dat file
+  std::vector<std::vector<uint64_t>> runs;
+};
+
+void writeIndex(const std::string& path, const MapIndex& index) {
+  std::vector<uint8_t> bytes(16);
+  std::memcpy(bytes.data(), kIndexMagic, 8);
+  const uint32_t runs = static_cast<uint32_t>(index.runs.size());
+  std::memcpy(bytes.data() + 8, &index.partitions, 4);
+  std::memcpy(bytes.data() + 12, &runs, 4);
+  for (const auto& offsets : index.runs) {
+    const auto* raw = reinterpret_cast<const uint8_t*>(offsets.data());
+    bytes.insert(bytes.end(), raw, raw + offsets.size() * 8);
+  }
+  // Written under a temporary name and renamed: a reader never sees half an index.
+  const std::string temp = path + ".tmp";
+  writeWhole(temp, bytes.data(), bytes.size(), 1);
+  if (std::rename(temp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + temp);
+}
+
+MapIndex readIndex(const std::string& path) {
+  const uint64_t size = fileSize(path);
+  if (size < 16) throw std::runtime_error(path + " is not a map index (too short)");
+  std::vector<uint8_t> bytes(size);
+  readRange(path, 0, bytes.data(), size, 1);
+  if (std::memcmp(bytes.data(), kIndexMagic, 8) != 0) throw std::runtime_error(path + " is not a map index");
+  MapIndex index;
+  uint32_t runs;
+  std::memcpy(&index.partitions, bytes.data() + 8, 4);
+  std::memcpy(&runs, bytes.data() + 12, 4);
+  if (size != 16 + uint64_t{runs} * (index.partitions + 1) * 8) throw std::runtime_error(path + " is truncated");
+  for (uint32_t r = 0; r < runs; ++r) {
+    std::vector<uint64_t> offsets(index.partitions + 1);
+    std::memcpy(offsets.data(), bytes.data() + 16 + uint64_t{r} * (index.partitions + 1) * 8, offsets.size() * 8);
+    index.runs.push_back(std::move(offsets));
+  }
+  return index;
+}
+
+}  // namespace
+
+std::string partitionFileName(uint32_t partition) {
+  char name[32];
+  std::snprintf(name, sizeof name, "part-%05u.dat", partition);
+  return name;
+}
+
+MapResult runMap(const MapOptions& options, const ProgressCallback& progress) {
+  Partitioner partitioner(options.splitters);
+  uint64_t total = 0;
+  for (const auto& input : options.inputs) {
+    const uint64_t size = fileSize(input);
+    if (size % kRecordSize != 0) throw std::runtime_error(input + " is not a whole number of 100-byte records");
+    total += size;
+  }
+  // Two buffers (input and partitioned run) share the memory budget.
+  const uint64_t runBytes = std::max<uint64_t>(kRecordSize, (options.memoryBytes / 2) / kRecordSize * kRecordSize);
+  const uint64_t bufferBytes = std::min(runBytes, std::max<uint64_t>(total, kRecordSize));
+  Buffer input(bufferBytes);
+  Buffer grouped(bufferBytes);
+
+  MapResult result;
+  MapIndex index;
+  index.partitions = partitioner.partitions();
+  FileHandle data(options.outputPrefix + ".dat", FileHandle::Mode::WriteTruncate);
+  uint64_t written = 0;
+  std::size_t file = 0;
+  uint64_t fileOffset = 0;
+  while (true) {
+    // Fill one run from the inputs, file after file.
+    auto start = std::chrono::steady_clock::now();
+    uint64_t filled = 0;
+    while (filled < bufferBytes && file < options.inputs.size()) {
+      const uint64_t size = fileSize(options.inputs[file]);
+      const uint64_t take = std::min(bufferBytes - filled, size - fileOffset);
+      if (take > 0) readRange(options.inputs[file], fileOffset, input.data() + filled, take, options.threads);
+      filled += take;
+      fileOffset += take;
+      if (fileOffset == size) {
+        ++file;
+        fileOffset = 0;
+      }
+    }
+    result.readSeconds += secondsSince(start);
+    if (filled == 0 && !index.runs.empty()) break;
+
+    start = std::chrono::steady_clock::now();
+    std::vector<uint64_t> offsets;
+    partitionRecords(input.data(), filled / kRecordSize, partitioner, grouped.data(), offsets, options.threads);
+    result.partitionSeconds += secondsSince(start);
+
+    start = std::chrono::steady_clock::now();
+    data.writeAt(grouped.data(), filled, written);
+    for (auto& offset : offsets) offset += written;
+    written += filled;
+    index.runs.push_back(std::move(offsets));
+    result.writeSeconds += secondsSince(start);
+    result.records += filled / kRecordSize;
+    if (progress) progress(Progress{"map", written, total});
+    if (file >= options.inputs.size()) break;
+  }
+  writeIndex(options.outputPrefix + ".idx", index);
+  result.bytes = written;
+  result.runs = static_cast<uint32_t>(index.runs.size());
+  return result;
+}
+
+ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& progress) {
+  struct Segment {
+    std::size_t map;
+    uint64_t offset, length;
+  };
+  std::vector<MapIndex> indexes;
+  std::vector<std::unique_ptr<FileHandle>> files;
+  for (const auto& prefix : options.maps) {
+    indexes.push_back(readIndex(prefix + ".idx"));
+    files.push_back(std::make_unique<FileHandle>(prefix + ".dat", FileHandle::Mode::Read));
+    if (indexes.back().partitions != indexes.front().partitions) throw std::runtime_error(prefix + ".idx has a different partition count");
+  }
+  if (indexes.empty()) throw std::runtime_error("no map outputs given");
+  const uint32_t partitions = indexes.front().partitions;
+  if (options.endPartition > partitions || options.firstPartition > options.endPartition) {
+    throw std::runtime_error("partition range " + std::to_string(options.firstPartition) + "-" + std::to_string(options.endPartition) +
+                             " is outside the " + std::to_string(partitions) + " partitions of the map outputs");
+  }
+  auto segmentsOf = [&](uint32_t p) {
+    std::vector<Segment> segments;
+    for (std::size_t m = 0; m < indexes.size(); ++m)
+      for (const auto& run : indexes[m].runs)
+        if (run[p + 1] > run[p]) segments.push_back(Segment{m, run[p], run[p + 1] - run[p]});
+    return segments;
+  };
+  uint64_t totalBytes = 0;
+  uint64_t largest = 0;
+  for (uint32_t p = options.firstPartition; p < options.endPartition; ++p) {
+    uint64_t bytes = 0;
+    for (const auto& segment : segmentsOf(p)) bytes += segment.length;
+    totalBytes += bytes;
+    largest = std::max(largest, bytes);
+  }
+
+  ReduceResult result;
+  result.largestPartitionBytes = largest;
+  // Two input buffers: the next partition is read while the current one is sorted and written.
+  Buffer buffers[2] = {Buffer(largest), Buffer(largest)};
+  Buffer sorted(largest);
+  auto readPartition = [&](uint32_t p, uint8_t* into) {
+    uint64_t at = 0;
+    for (const auto& segment : segmentsOf(p)) {
+      files[segment.map]->readAt(into + at, segment.length, segment.offset);
+      at += segment.length;
+    }
+    return at;
+  };
+
+  uint64_t done = 0;
+  uint64_t pendingBytes = 0;
+  std::exception_ptr readError;
+  std::thread reader;
+  {
+    const auto start = std::chrono::steady_clock::now();
+    if (options.firstPartition < options.endPartition) pendingBytes = readPartition(options.firstPartition, buffers[0].data());
+    result.readSeconds += secondsSince(start);
+  }
+  for (uint32_t p = options.firstPartition; p < options.endPartition; ++p) {
+    const int current = (p - options.firstPartition) % 2;
+    const uint64_t bytes = pendingBytes;
+    if (p + 1 < options.endPartition) {
+      reader = std::thread([&, p, current] {
+        try {
+          pendingBytes = readPartition(p + 1, buffers[1 - current].data());
+        } catch (...) {
+          readError = std::current_exception();
+        }
+      });
+    }
+    auto start = std::chrono::steady_clock::now();
+    sortRecords(buffers[current].data(), sorted.data(), bytes / kRecordSize, options.threads);
+    result.sortSeconds += secondsSince(start);
+    start = std::chrono::steady_clock::now();
+    writeWhole(options.outputDir + "/" + partitionFileName(p), sorted.data(), bytes, 1);
+    result.writeSeconds += secondsSince(start);
+    // Reads overlap sorting and writing; only the wait for a read that is still running is counted.
+    start = std::chrono::steady_clock::now();
+    if (reader.joinable()) reader.join();
+    result.readSeconds += secondsSince(start);
+    if (readError) std::rethrow_exception(readError);
+    done += bytes;
+    result.records += bytes / kRecordSize;
+    ++result.partitions;
+    if (progress) progress(Progress{"reduce", done, totalBytes});
+  }
+  result.bytes = done;
+  return result;
+}
+
+std::vector<Key> sampleKeys(const std::vector<std::string>& inputs, uint64_t perFile) {
+  std::vector<Key> keys;
+  uint8_t record[kRecordSize];
+  for (const auto& input : inputs) {
+    FileHandle file(input, FileHandle::Mode::Read);
+    const uint64_t records = file.size() / kRecordSize;
+    const uint64_t take = std::min(records, perFile);
+    for (uint64_t i = 0; i < take; ++i) {
+      const uint64_t at = records * i / take;
+      file.readAt(record, kKeySize, at * kRecordSize);
+      keys.push_back(keyOf(record));
+    }
+  }
+  return keys;
+}
+
+void writeKeys(const std::string& path, const std::vector<Key>& keys) {
+  std::vector<uint8_t> bytes(keys.size() * kKeySize);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const uint64_t high = __builtin_bswap64(keys[i].high);
+    const uint16_t low = __builtin_bswap16(keys[i].low);
+    std::memcpy(bytes.data() + i * kKeySize, &high, 8);
+    std::memcpy(bytes.data() + i * kKeySize + 8, &low, 2);
+  }
+  const std::string temp = path + ".tmp";
+  writeWhole(temp, bytes.data(), bytes.size(), 1);
+  if (std::rename(temp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + temp);
+}
+
+std::vector<Key> readKeys(const std::string& path) {
+  const uint64_t size = fileSize(path);
+  if (size % kKeySize != 0) throw std::runtime_error(path + " is not a key file");
+  std::vector<uint8_t> bytes(size);
+  if (size > 0) readRange(path, 0, bytes.data(), size, 1);
+  std::vector<Key> keys;
+  for (uint64_t at = 0; at < size; at += kKeySize) keys.push_back(keyOf(bytes.data() + at));
+  return keys;
+}
+
+}  // namespace threefs

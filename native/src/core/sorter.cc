@@ -1,0 +1,111 @@
+#include "core/sorter.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "core/buffer.h"
+#include "core/records.h"
+
+namespace threefs {
+namespace {
+
+// 16 bytes: the key as integers that compare like memcmp, and where the record is.
+struct Entry {
+  uint64_t high;
+  uint32_t low;
+  uint32_t index;
+};
+
+inline bool entryLess(const Entry& a, const Entry& b) { return a.high < b.high || (a.high == b.high && a.low < b.low); }
+
+constexpr int kBucketBits = 16;
+constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
+
+template <typename Work>
+void runThreads(int threads, Work work) {
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& thread : pool) thread.join();
+}
+
+inline void insertionSort(Entry* begin, Entry* end) {
+  for (Entry* i = begin + 1; i < end; ++i) {
+    const Entry value = *i;
+    Entry* j = i;
+    while (j > begin && entryLess(value, *(j - 1))) {
+      *j = *(j - 1);
+      --j;
+    }
+    *j = value;
+  }
+}
+
+}  // namespace
+
+void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads) {
+  if (count == 0) return;
+  threads = std::max(1, std::min<int>(threads, static_cast<int>((count + 65535) / 65536)));
+  Buffer entries(count * sizeof(Entry));
+  Entry* sorted = entries.as<Entry>();
+  std::vector<std::vector<uint64_t>> histograms(threads, std::vector<uint64_t>(kBuckets, 0));
+  auto sliceOf = [&](int t) { return std::make_pair(count * t / threads, count * (t + 1) / threads); };
+
+  // Pass 1: per-thread bucket histograms over the records' first 16 key bits.
+  runThreads(threads, [&](int t) {
+    auto [begin, end] = sliceOf(t);
+    auto& histogram = histograms[t];
+    for (std::size_t i = begin; i < end; ++i) {
+      const uint8_t* key = in + i * kRecordSize;
+      ++histogram[(static_cast<std::size_t>(key[0]) << 8) | key[1]];
+    }
+  });
+  // Each thread's first slot in each bucket, so the scatter needs no synchronisation.
+  std::vector<uint64_t> bucketStart(kBuckets + 1, 0);
+  {
+    uint64_t offset = 0;
+    for (std::size_t bucket = 0; bucket < kBuckets; ++bucket) {
+      bucketStart[bucket] = offset;
+      for (int t = 0; t < threads; ++t) {
+        const uint64_t n = histograms[t][bucket];
+        histograms[t][bucket] = offset;
+        offset += n;
+      }
+    }
+    bucketStart[kBuckets] = offset;
+  }
+  // Pass 2: scatter key entries into their buckets.
+  runThreads(threads, [&](int t) {
+    auto [begin, end] = sliceOf(t);
+    auto& cursor = histograms[t];
+    for (std::size_t i = begin; i < end; ++i) {
+      const Key key = keyOf(in + i * kRecordSize);
+      const std::size_t bucket = static_cast<std::size_t>(key.high >> 48);
+      sorted[cursor[bucket]++] = Entry{key.high, key.low, static_cast<uint32_t>(i)};
+    }
+  });
+  // Pass 3: sort every bucket (threads take interleaved bucket ranges), then gather the records.
+  runThreads(threads, [&](int t) {
+    constexpr std::size_t kChunk = 256;
+    for (std::size_t first = t * kChunk; first < kBuckets; first += threads * kChunk) {
+      for (std::size_t bucket = first; bucket < std::min(kBuckets, first + kChunk); ++bucket) {
+        Entry* begin = sorted + bucketStart[bucket];
+        Entry* end = sorted + bucketStart[bucket + 1];
+        if (end - begin <= 24) insertionSort(begin, end);
+        else std::sort(begin, end, entryLess);
+      }
+    }
+  });
+  runThreads(threads, [&](int t) {
+    auto [begin, end] = sliceOf(t);
+    for (std::size_t i = begin; i < end; ++i) {
+      if (i + 8 < end) __builtin_prefetch(in + static_cast<std::size_t>(sorted[i + 8].index) * kRecordSize);
+      std::memcpy(out + i * kRecordSize, in + static_cast<std::size_t>(sorted[i].index) * kRecordSize, kRecordSize);
+    }
+  });
+}
+
+}  // namespace threefs

@@ -1,0 +1,12 @@
+// In-memory record sort: keys are bucketed by their first 16 bits (one counting pass), each bucket is
+// sorted on the full 80-bit key, then records are gathered into the output in key order.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace threefs {
+
+// Sorts `count` records from `in` into `out` (both count*100 bytes, not overlapping) using `threads` threads.
+void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads);
+
+}  // namespace threefs
