@@ -109,7 +109,14 @@ int commandValidate(const Args& args) {
   const auto started = std::chrono::steady_clock::now();
   ValidationSummary total;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const ValidationSummary summary = validateFile(inputs[i], threads);
+    ValidationSummary summary;
+    try {
+      summary = validateFile(inputs[i], threads);
+    } catch (const std::exception& error) {
+      // A missing or truncated file is reported by name; the others are still checked.
+      emit(JsonLine().add("type", "file").add("path", inputs[i]).add("index", static_cast<uint64_t>(i)).add("error", error.what()));
+      continue;
+    }
     JsonLine line = summaryJson(summary);
     line.add("type", "file").add("path", inputs[i]).add("index", static_cast<uint64_t>(i));
     if (summary.records > 0) line.add("firstKey", keyHex(summary.firstKey)).add("lastKey", keyHex(summary.lastKey));

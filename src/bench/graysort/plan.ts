@@ -1,0 +1,95 @@
+/**
+ * How a GraySort run is cut up: records per node, partition count, memory per worker, files. Pure
+ * arithmetic, so that plans for 1 GiB on one machine and 110 TiB on 50 nodes can be printed and tested
+ * without a cluster.
+ */
+import {UsageError} from '../../errors.js'
+
+export const RECORD_BYTES = 100
+/** Partition files are named part-NNNNN; beyond this the plan asks for fewer, larger partitions. */
+export const MAX_PARTITIONS = 1_000_000
+
+export interface PlanInput {
+  records: number
+  nodes: number
+  /** Cores per node (worker threads). */
+  cores: number
+  /** Memory one node's worker may use. */
+  memoryBytes: number
+  /** Override the partition count. */
+  partitions?: number
+}
+
+export interface GraysortPlan {
+  records: number
+  bytes: number
+  nodes: number
+  threadsPerNode: number
+  memoryPerNodeBytes: number
+  /** Input records generated and mapped by each node (the last node may have a few more). */
+  recordsPerNode: number
+  partitions: number
+  partitionsPerNode: number
+  /** Expected size of one partition (the reducer holds three of them: two being read, one sorted). */
+  partitionBytes: number
+  /** Map runs per node: how many memory-sized batches each node's input is cut into. */
+  mapRunsPerNode: number
+  mapRunBytes: number
+  /** Files the run creates on the shared filesystem. */
+  files: {input: number; map: number; output: number}
+  /** Node i's input records and output partition range. */
+  assignments: Array<{node: number; firstRecord: number; records: number; firstPartition: number; endPartition: number}>
+  warnings: string[]
+}
+
+export function planGraysort(input: PlanInput): GraysortPlan {
+  const {records, nodes, cores} = input
+  if (!Number.isSafeInteger(records) || records < 1) throw new UsageError(`the run needs at least one record (got ${records})`, {next: 'Pass --size or --records.'})
+  if (nodes < 1) throw new UsageError('the run needs at least one node', {next: 'Give nodes with --nodes or a cluster.yml with client nodes.'})
+  const bytes = records * RECORD_BYTES
+  const perNodeBytes = Math.ceil(records / nodes) * RECORD_BYTES
+  const memory = Math.max(64 * 2 ** 20, input.memoryBytes)
+  // The reducer holds three partitions (double-buffered input, sorted output): one partition may use a
+  // quarter of the memory, and never more than 4 GiB so that reads and sorts overlap in steps.
+  const maxPartitionBytes = Math.min(4 * 2 ** 30, Math.floor(memory / 4))
+  let partitions = input.partitions ?? Math.max(nodes * 16, Math.ceil(bytes / Math.max(maxPartitionBytes / 2, RECORD_BYTES)))
+  // At least 16 partitions per node, so that reading, sorting and writing overlap from one partition to
+  // the next. Every node reduces the same number of partitions.
+  if (input.partitions === undefined) partitions = Math.ceil(partitions / nodes) * nodes
+  const warnings: string[] = []
+  if (partitions > MAX_PARTITIONS) throw new UsageError(`${partitions} partitions are more than ${MAX_PARTITIONS}`, {next: 'Give the workers more memory (--memory) or pass fewer --partitions.'})
+  if (partitions < 1) throw new UsageError('--partitions must be at least 1')
+  const partitionBytes = Math.ceil(bytes / partitions)
+  if (partitionBytes * 3 > memory) warnings.push(`a partition (${partitionBytes} bytes) needs more than a third of the memory per node; use more partitions`)
+  if (partitions < nodes) warnings.push(`${partitions} partitions for ${nodes} nodes leaves ${nodes - partitions} nodes without reduce work`)
+  // Map runs: input and partitioned copy share the memory.
+  const mapRunBytes = Math.max(RECORD_BYTES, Math.floor(memory / 2 / RECORD_BYTES) * RECORD_BYTES)
+  const mapRunsPerNode = Math.max(1, Math.ceil(perNodeBytes / mapRunBytes))
+  const assignments = Array.from({length: nodes}, (_, node) => {
+    const firstRecord = Math.floor((records * node) / nodes)
+    const endRecord = Math.floor((records * (node + 1)) / nodes)
+    return {
+      node,
+      firstRecord,
+      records: endRecord - firstRecord,
+      firstPartition: Math.floor((partitions * node) / nodes),
+      endPartition: Math.floor((partitions * (node + 1)) / nodes),
+    }
+  })
+  return {
+    records,
+    bytes,
+    nodes,
+    threadsPerNode: cores,
+    memoryPerNodeBytes: memory,
+    recordsPerNode: Math.ceil(records / nodes),
+    partitions,
+    partitionsPerNode: Math.ceil(partitions / nodes),
+    partitionBytes,
+    mapRunsPerNode,
+    mapRunBytes,
+    files: {input: nodes, map: nodes * 2, output: partitions},
+    assignments,
+    warnings,
+  }
+}

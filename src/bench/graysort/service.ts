@@ -1,0 +1,231 @@
+/**
+ * GraySort on the cluster (or this machine): gensort-identical input generated in parallel by every
+ * node, a two-pass sort by the native worker (map: range-partition by sampled splitters; reduce: sort
+ * each partition, one output file per partition), and valsort-equivalent validation. Coordination
+ * is through files in one shared directory (the 3FS mount) plus the SSH channels that run the workers.
+ */
+import {rm} from 'node:fs/promises'
+import {posix} from 'node:path'
+import {performance} from 'node:perf_hooks'
+
+import {UsageError} from '../../errors.js'
+import {fanOut} from '../../remote/fanout.js'
+import type {BenchNode, BenchTarget} from '../target.js'
+import {runWorker, type WorkerProgress} from '../worker.js'
+import {planGraysort, RECORD_BYTES, type GraysortPlan} from './plan.js'
+import {addChecksums, mergeFileSummaries, type FileSummary, type ValidationReport} from './summary.js'
+
+export type Phase = 'gen' | 'sample' | 'map' | 'reduce' | 'validate' | 'cleanup'
+
+export interface GraysortReporter {
+  phaseStarted?(phase: Phase, nodes: number): void
+  phaseFinished?(phase: Phase, seconds: number): void
+  progress?(progress: WorkerProgress): void
+}
+
+export interface PhaseTiming {
+  phase: Phase
+  seconds: number
+}
+
+function shared(target: BenchTarget, ...parts: string[]): string {
+  return posix.join(target.dir, ...parts)
+}
+
+/** Runs one phase on every node at once; the first failure cancels the others and is rethrown. */
+async function onEveryNode<T>(target: BenchTarget, phase: Phase, reporter: GraysortReporter, signal: AbortSignal | undefined, work: (node: BenchNode, index: number, signal: AbortSignal) => Promise<T>): Promise<{values: T[]; seconds: number}> {
+  reporter.phaseStarted?.(phase, target.nodes.length)
+  const started = performance.now()
+  const indexed = target.nodes.map((node, index) => ({...node, index}))
+  const outcomes = await fanOut(indexed, (node, nodeSignal) => work(node, node.index, nodeSignal), {concurrency: target.nodes.length, failFast: true, signal})
+  const failure = outcomes.find((outcome) => !outcome.ok && !outcome.cancelled) ?? outcomes.find((outcome) => !outcome.ok)
+  if (failure && !failure.ok) throw failure.error
+  const seconds = (performance.now() - started) / 1000
+  reporter.phaseFinished?.(phase, seconds)
+  return {values: outcomes.map((outcome) => (outcome as {value: T}).value), seconds}
+}
+
+export interface GenerateResult {
+  files: string[]
+  records: number
+  checksum: string
+  seconds: number
+}
+
+/** Generates records [start, start+records) split across the nodes, one file per node, in `dir`. */
+export async function generateInput(target: BenchTarget, options: {dir: string; start: number; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
+  const n = target.nodes.length
+  await target.nodes[0]!.host.run(['mkdir', '-p', options.dir], {check: true, signal: options.signal})
+  const {values, seconds} = await onEveryNode(target, 'gen', reporter, options.signal, async (node, index, signal) => {
+    const first = options.start + Math.floor((options.records * index) / n)
+    const count = options.start + Math.floor((options.records * (index + 1)) / n) - first
+    const file = posix.join(options.dir, `input-${String(index).padStart(5, '0')}.dat`)
+    const {result} = await runWorker<{checksum: string}>({host: node.host, binary: node.worker, phase: 'gen', signal, onProgress: reporter.progress, args: ['gen', '--start', String(first), '--count', String(count), '--mode', options.mode, '--output', file, '--threads', String(node.cores)]})
+    return {file, checksum: result.checksum}
+  })
+  return {files: values.map((value) => value.file), records: options.records, checksum: values.reduce((sum, value) => addChecksums(sum, value.checksum), '0'), seconds}
+}
+
+/** Generates one file that is byte-identical to `gensort [-a] -bSTART RECORDS FILE`, on the first node. */
+export async function generateFile(target: BenchTarget, options: {file: string; start: number; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
+  const node = target.nodes[0]!
+  reporter.phaseStarted?.('gen', 1)
+  const started = performance.now()
+  const {result} = await runWorker<{checksum: string}>({host: node.host, binary: node.worker, phase: 'gen', signal: options.signal, onProgress: reporter.progress, args: ['gen', '--start', String(options.start), '--count', String(options.records), '--mode', options.mode, '--output', options.file, '--threads', String(node.cores)]})
+  const seconds = (performance.now() - started) / 1000
+  reporter.phaseFinished?.('gen', seconds)
+  return {files: [options.file], records: options.records, checksum: result.checksum, seconds}
+}
+
+export interface SortOptions {
+  inputs: string[]
+  outputDir: string
+  /** Scratch space for samples and map files (removed afterwards unless keep). */
+  workDir: string
+  partitions?: number
+  memoryBytes?: number
+  keep: boolean
+  signal?: AbortSignal
+}
+
+export interface SortResult {
+  plan: GraysortPlan
+  outputs: string[]
+  timings: PhaseTiming[]
+  /** Input files to output files: sample + map + reduce. */
+  seconds: number
+  bytes: number
+}
+
+export async function sortFiles(target: BenchTarget, options: SortOptions, reporter: GraysortReporter = {}): Promise<SortResult> {
+  if (options.inputs.length === 0) throw new UsageError('there are no input files to sort', {next: 'Point --input at a file or a directory of .dat files.'})
+  const first = target.nodes[0]!
+  const sizes = await first.host.run(['stat', '-c', '%s', '--', ...options.inputs], {signal: options.signal})
+  if (sizes.exitCode !== 0) throw new UsageError(`cannot read the input files: ${sizes.stderr.trim()}`, {next: 'Check the --input path.'})
+  const bytes = sizes.stdout.trim().split('\n').map(Number).reduce((sum, size) => sum + size, 0)
+  if (bytes % RECORD_BYTES !== 0) throw new UsageError(`the input is ${bytes} bytes, not a whole number of 100-byte records`, {next: 'Sort files made by gensort or `3fs-cli bench graysort gen`.'})
+  const plan = planGraysort({
+    records: bytes / RECORD_BYTES,
+    nodes: target.nodes.length,
+    cores: Math.min(...target.nodes.map((node) => node.cores)),
+    memoryBytes: options.memoryBytes ?? Math.min(...target.nodes.map((node) => node.memoryBytes)),
+    partitions: options.partitions,
+  })
+  const timings: PhaseTiming[] = []
+  const n = target.nodes.length
+  // Inputs are dealt to nodes in order: node i maps files i, i+n, i+2n, ...
+  const inputsOf = (index: number) => options.inputs.filter((_, file) => file % n === index)
+  await first.host.run(['mkdir', '-p', posix.join(options.workDir, 'samples'), posix.join(options.workDir, 'map'), options.outputDir], {check: true, signal: options.signal})
+  const splitters = posix.join(options.workDir, 'splitters.keys')
+  try {
+    const sample = await onEveryNode(target, 'sample', reporter, options.signal, async (node, index, signal) => {
+      const mine = inputsOf(index)
+      const out = posix.join(options.workDir, 'samples', `sample-${index}.keys`)
+      if (mine.length === 0) return undefined
+      // Enough keys for even splitters: ~100 per partition overall.
+      const perFile = Math.max(1000, Math.ceil((plan.partitions * 100) / options.inputs.length))
+      await runWorker({host: node.host, binary: node.worker, phase: 'sample', signal, args: ['sample', '--inputs', mine.join(','), '--per-file', String(perFile), '--output', out]})
+      return out
+    })
+    const samples = sample.values.filter((value): value is string => value !== undefined)
+    await runWorker({host: first.host, binary: first.worker, phase: 'sample', signal: options.signal, args: ['splitters', '--samples', samples.join(','), '--partitions', String(plan.partitions), '--output', splitters]})
+    timings.push({phase: 'sample', seconds: sample.seconds})
+
+    const maps = target.nodes.map((_, index) => posix.join(options.workDir, 'map', `map-${String(index).padStart(5, '0')}`))
+    const map = await onEveryNode(target, 'map', reporter, options.signal, async (node, index, signal) => {
+      const mine = inputsOf(index)
+      const args = ['map', '--inputs', mine.join(','), '--splitters', splitters, '--output', maps[index]!, '--memory', String(plan.memoryPerNodeBytes), '--threads', String(node.cores)]
+      if (mine.length === 0) args.splice(1, 2, '--inputs', '')
+      return (await runWorker({host: node.host, binary: node.worker, phase: 'map', signal, onProgress: reporter.progress, args})).result
+    })
+    timings.push({phase: 'map', seconds: map.seconds})
+
+    const reduce = await onEveryNode(target, 'reduce', reporter, options.signal, async (node, index, signal) => {
+      const assignment = plan.assignments[index]!
+      if (assignment.endPartition === assignment.firstPartition) return undefined
+      return (await runWorker({host: node.host, binary: node.worker, phase: 'reduce', signal, onProgress: reporter.progress, args: ['reduce', '--maps', maps.join(','), '--first', String(assignment.firstPartition), '--end', String(assignment.endPartition), '--output-dir', options.outputDir, '--threads', String(node.cores)]})).result
+    })
+    timings.push({phase: 'reduce', seconds: reduce.seconds})
+  } finally {
+    if (!options.keep) await first.host.run(['rm', '-rf', '--', posix.join(options.workDir, 'samples'), posix.join(options.workDir, 'map'), splitters]).catch(() => undefined)
+  }
+  const outputs = Array.from({length: plan.partitions}, (_, partition) => posix.join(options.outputDir, `part-${String(partition).padStart(5, '0')}.dat`))
+  return {plan, outputs, timings, seconds: timings.reduce((sum, timing) => sum + timing.seconds, 0), bytes}
+}
+
+/** Validates files in the given order, each node taking a contiguous slice, and merges the summaries. */
+export async function validateFiles(target: BenchTarget, files: string[], reporter: GraysortReporter = {}, signal?: AbortSignal): Promise<ValidationReport & {seconds: number}> {
+  if (files.length === 0) throw new UsageError('there are no files to validate', {next: 'Give files or a directory of part-*.dat files.'})
+  const n = target.nodes.length
+  const {values, seconds} = await onEveryNode(target, 'validate', reporter, signal, async (node, index, nodeSignal) => {
+    const mine = files.slice(Math.floor((files.length * index) / n), Math.floor((files.length * (index + 1)) / n))
+    if (mine.length === 0) return [] as FileSummary[]
+    const {lines} = await runWorker({host: node.host, binary: node.worker, phase: 'validate', signal: nodeSignal, args: ['validate', '--inputs', mine.join(','), '--threads', String(node.cores)]})
+    return lines.filter((line) => line.type === 'file') as unknown as FileSummary[]
+  })
+  return {...mergeFileSummaries(values.flat()), seconds}
+}
+
+export interface RunOptions {
+  records: number
+  mode: 'binary' | 'ascii'
+  partitions?: number
+  memoryBytes?: number
+  keep: boolean
+  signal?: AbortSignal
+}
+
+export interface RunReport {
+  engine: string
+  nodes: string[]
+  records: number
+  bytes: number
+  partitions: number
+  input: {checksum: string; seconds: number}
+  sort: {seconds: number; timings: PhaseTiming[]}
+  validation: ValidationReport & {seconds: number}
+  /** Sorted bytes per minute over the sort phases, and per node per second. */
+  tibPerMinute: number
+  gibPerSecondPerNode: number
+  verdict: 'PASS' | 'FAIL'
+  reasons: string[]
+  dir: string
+  kept: boolean
+}
+
+export async function runGraysort(target: BenchTarget, options: RunOptions, reporter: GraysortReporter = {}): Promise<RunReport> {
+  const input = await generateInput(target, {dir: shared(target, 'input'), start: 0, records: options.records, mode: options.mode, signal: options.signal}, reporter)
+  try {
+    const sort = await sortFiles(target, {inputs: input.files, outputDir: shared(target, 'output'), workDir: shared(target, 'work'), partitions: options.partitions, memoryBytes: options.memoryBytes, keep: options.keep, signal: options.signal}, reporter)
+    const validation = await validateFiles(target, sort.outputs, reporter, options.signal)
+    const reasons: string[] = []
+    if (validation.records !== options.records) reasons.push(`the output has ${validation.records} records, the input had ${options.records}`)
+    if (validation.checksum !== input.checksum) reasons.push(`the output checksum ${validation.checksum} differs from the input checksum ${input.checksum}`)
+    if (validation.unordered > 0) reasons.push(`${validation.unordered} records are out of order`)
+    for (const problem of validation.problems) reasons.push(`${problem.path}: ${problem.problem}`)
+    const bytes = options.records * RECORD_BYTES
+    return {
+      engine: 'psync',
+      nodes: target.nodes.map((node) => node.name),
+      records: options.records,
+      bytes,
+      partitions: sort.plan.partitions,
+      input: {checksum: input.checksum, seconds: input.seconds},
+      sort: {seconds: sort.seconds, timings: sort.timings},
+      validation,
+      tibPerMinute: bytes / 2 ** 40 / (sort.seconds / 60),
+      gibPerSecondPerNode: bytes / 2 ** 30 / sort.seconds / target.nodes.length,
+      verdict: reasons.length === 0 ? 'PASS' : 'FAIL',
+      reasons,
+      dir: target.dir,
+      kept: options.keep,
+    }
+  } finally {
+    if (!options.keep) {
+      reporter.phaseStarted?.('cleanup', 1)
+      if (target.local && target.dirIsTemporary) await rm(target.dir, {recursive: true, force: true})
+      else await target.nodes[0]!.host.run(['rm', '-rf', '--', shared(target, 'input'), shared(target, 'output'), shared(target, 'work')]).catch(() => undefined)
+      reporter.phaseFinished?.('cleanup', 0)
+    }
+  }
+}
