@@ -47,8 +47,14 @@ void parallelRanges(std::size_t length, int threads, Work work) {
 }  // namespace
 
 FileHandle::FileHandle(const std::string& path, Mode mode) : path_(path) {
-  const int flags = mode == Mode::Read ? O_RDONLY : mode == Mode::WriteTruncate ? (O_WRONLY | O_CREAT | O_TRUNC) : (O_RDWR | O_CREAT);
-  fd_ = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+  const int flags = mode == Mode::Read ? O_RDONLY : mode == Mode::ReadWrite ? (O_RDWR | O_CREAT) : (O_WRONLY | O_CREAT | O_TRUNC);
+  if (mode == Mode::WriteDirect) {
+    fd_ = ::open(path.c_str(), flags | O_CLOEXEC | O_DIRECT, 0644);
+    direct_ = fd_ >= 0;
+    // tmpfs and some FUSE filesystems refuse O_DIRECT: fall back to the page cache.
+    if (fd_ < 0 && errno != EINVAL) throw systemError("cannot create", path);
+  }
+  if (fd_ < 0) fd_ = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
   if (fd_ < 0) throw systemError(mode == Mode::Read ? "cannot open" : "cannot create", path);
 }
 
@@ -106,6 +112,13 @@ void writeWhole(const std::string& path, const uint8_t* buffer, std::size_t leng
   FileHandle file(path, FileHandle::Mode::WriteTruncate);
   file.truncate(length);
   parallelRanges(length, threads, [&](std::size_t begin, std::size_t end) { file.writeAt(buffer + begin, end - begin, begin); });
+}
+
+void writeWholeDirect(const std::string& path, const uint8_t* buffer, std::size_t length, int threads) {
+  FileHandle file(path, FileHandle::Mode::WriteDirect);
+  const std::size_t padded = file.direct() ? alignUp(length) : length;
+  parallelRanges(padded, threads, [&](std::size_t begin, std::size_t end) { file.writeAt(buffer + begin, end - begin, begin); });
+  file.truncate(length);
 }
 
 uint64_t fileSize(const std::string& path) {

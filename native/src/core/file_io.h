@@ -9,7 +9,9 @@ namespace threefs {
 
 class FileHandle {
  public:
-  enum class Mode { Read, WriteTruncate, ReadWrite };
+  // WriteDirect: O_DIRECT (no page cache) when the filesystem supports it, else buffered; writes
+  // must then use aligned buffers, offsets and lengths (kDirectAlignment).
+  enum class Mode { Read, WriteTruncate, ReadWrite, WriteDirect };
   FileHandle(const std::string& path, Mode mode);
   ~FileHandle();
   FileHandle(const FileHandle&) = delete;
@@ -22,17 +24,25 @@ class FileHandle {
   void truncate(uint64_t length) const;
   void sync() const;
   int fd() const { return fd_; }
+  bool direct() const { return direct_; }
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
   int fd_ = -1;
+  bool direct_ = false;
 };
+
+constexpr std::size_t kDirectAlignment = 4096;
+inline uint64_t alignUp(uint64_t value) { return (value + kDirectAlignment - 1) / kDirectAlignment * kDirectAlignment; }
 
 // Reads `length` bytes at `offset` of `path` with `threads` parallel requests.
 void readRange(const std::string& path, uint64_t offset, uint8_t* buffer, std::size_t length, int threads);
 // Writes the buffer as the whole content of `path` (created or truncated) with parallel requests.
 void writeWhole(const std::string& path, const uint8_t* buffer, std::size_t length, int threads);
+// Same, bypassing the page cache where possible. The buffer must be page-aligned and have room up to
+// alignUp(length); the file is written padded, then cut to `length`.
+void writeWholeDirect(const std::string& path, const uint8_t* buffer, std::size_t length, int threads);
 uint64_t fileSize(const std::string& path);
 
 }  // namespace threefs

@@ -73,60 +73,111 @@ std::string partitionFileName(uint32_t partition) {
 
 MapResult runMap(const MapOptions& options, const ProgressCallback& progress) {
   Partitioner partitioner(options.splitters);
+  std::vector<uint64_t> sizes;
   uint64_t total = 0;
   for (const auto& input : options.inputs) {
     const uint64_t size = fileSize(input);
     if (size % kRecordSize != 0) throw std::runtime_error(input + " is not a whole number of 100-byte records");
+    sizes.push_back(size);
     total += size;
   }
-  // Two buffers (input and partitioned run) share the memory budget.
-  const uint64_t runBytes = std::max<uint64_t>(kRecordSize, (options.memoryBytes / 2) / kRecordSize * kRecordSize);
-  const uint64_t bufferBytes = std::min(runBytes, std::max<uint64_t>(total, kRecordSize));
-  Buffer input(bufferBytes);
-  Buffer grouped(bufferBytes);
+  // Runs of at most a quarter of the memory (two being read or partitioned, two being written) and at
+  // most 64 MiB, so that reading run k+1, partitioning run k and writing run k-1 overlap.
+  const uint64_t runLimit = std::min<uint64_t>(64ull << 20, std::max<uint64_t>(kRecordSize, options.memoryBytes / 4));
+  const uint64_t runBytes = std::max<uint64_t>(kRecordSize, std::min(runLimit, total) / kRecordSize * kRecordSize);
+  Buffer input[2] = {Buffer(runBytes), Buffer(runBytes)};
+  Buffer grouped[2] = {Buffer(alignUp(runBytes)), Buffer(alignUp(runBytes))};
+
+  // Where each run comes from: consecutive byte ranges over the inputs, file after file.
+  struct Piece {
+    std::size_t file;
+    uint64_t offset, length;
+  };
+  std::vector<std::vector<Piece>> runs;
+  {
+    std::vector<Piece> current;
+    uint64_t filled = 0;
+    for (std::size_t file = 0; file < sizes.size(); ++file) {
+      uint64_t offset = 0;
+      while (offset < sizes[file]) {
+        const uint64_t take = std::min(runBytes - filled, sizes[file] - offset);
+        current.push_back(Piece{file, offset, take});
+        offset += take;
+        filled += take;
+        if (filled == runBytes) {
+          runs.push_back(std::move(current));
+          current.clear();
+          filled = 0;
+        }
+      }
+    }
+    if (!current.empty() || runs.empty()) runs.push_back(std::move(current));
+  }
+  auto readRun = [&](std::size_t run, uint8_t* into) {
+    uint64_t at = 0;
+    for (const auto& piece : runs[run]) {
+      readRange(options.inputs[piece.file], piece.offset, into + at, piece.length, options.threads);
+      at += piece.length;
+    }
+    return at;
+  };
 
   MapResult result;
   MapIndex index;
   index.partitions = partitioner.partitions();
   FileHandle data(options.outputPrefix + ".dat", FileHandle::Mode::WriteTruncate);
   uint64_t written = 0;
-  std::size_t file = 0;
-  uint64_t fileOffset = 0;
-  while (true) {
-    // Fill one run from the inputs, file after file.
-    auto start = std::chrono::steady_clock::now();
-    uint64_t filled = 0;
-    while (filled < bufferBytes && file < options.inputs.size()) {
-      const uint64_t size = fileSize(options.inputs[file]);
-      const uint64_t take = std::min(bufferBytes - filled, size - fileOffset);
-      if (take > 0) readRange(options.inputs[file], fileOffset, input.data() + filled, take, options.threads);
-      filled += take;
-      fileOffset += take;
-      if (fileOffset == size) {
-        ++file;
-        fileOffset = 0;
-      }
+  uint64_t pendingBytes = 0;
+  std::exception_ptr readError, writeError;
+  std::thread reader, writer;
+  auto started = std::chrono::steady_clock::now();
+  pendingBytes = readRun(0, input[0].data());
+  result.readSeconds += secondsSince(started);
+  for (std::size_t run = 0; run < runs.size(); ++run) {
+    const uint64_t filled = pendingBytes;
+    if (run + 1 < runs.size()) {
+      reader = std::thread([&, run] {
+        try {
+          pendingBytes = readRun(run + 1, input[(run + 1) % 2].data());
+        } catch (...) {
+          readError = std::current_exception();
+        }
+      });
     }
-    result.readSeconds += secondsSince(start);
-    if (filled == 0 && !index.runs.empty()) break;
-
-    start = std::chrono::steady_clock::now();
+    started = std::chrono::steady_clock::now();
     std::vector<uint64_t> offsets;
-    partitionRecords(input.data(), filled / kRecordSize, partitioner, grouped.data(), offsets, options.threads);
-    result.partitionSeconds += secondsSince(start);
-
-    start = std::chrono::steady_clock::now();
-    data.writeAt(grouped.data(), filled, written);
+    partitionRecords(input[run % 2].data(), filled / kRecordSize, partitioner, grouped[run % 2].data(), offsets, options.threads);
+    result.partitionSeconds += secondsSince(started);
+    // The previous run's write must be done before this run's starts (and before its buffer is reused).
+    started = std::chrono::steady_clock::now();
+    if (writer.joinable()) writer.join();
+    result.writeSeconds += secondsSince(started);
+    if (writeError) std::rethrow_exception(writeError);
     for (auto& offset : offsets) offset += written;
-    written += filled;
     index.runs.push_back(std::move(offsets));
-    result.writeSeconds += secondsSince(start);
+    const uint64_t padded = data.direct() ? alignUp(filled) : filled;
+    const uint64_t at = written;
+    writer = std::thread([&, run, padded, at] {
+      try {
+        data.writeAt(grouped[run % 2].data(), padded, at);
+      } catch (...) {
+        writeError = std::current_exception();
+      }
+    });
+    written += padded;
     result.records += filled / kRecordSize;
-    if (progress) progress(Progress{"map", written, total});
-    if (file >= options.inputs.size()) break;
+    result.bytes += filled;
+    started = std::chrono::steady_clock::now();
+    if (reader.joinable()) reader.join();
+    result.readSeconds += secondsSince(started);
+    if (readError) std::rethrow_exception(readError);
+    if (progress) progress(Progress{"map", result.bytes, total});
   }
+  started = std::chrono::steady_clock::now();
+  if (writer.joinable()) writer.join();
+  result.writeSeconds += secondsSince(started);
+  if (writeError) std::rethrow_exception(writeError);
   writeIndex(options.outputPrefix + ".idx", index);
-  result.bytes = written;
   result.runs = static_cast<uint32_t>(index.runs.size());
   return result;
 }
@@ -169,13 +220,32 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
   result.largestPartitionBytes = largest;
   // Two input buffers: the next partition is read while the current one is sorted and written.
   Buffer buffers[2] = {Buffer(largest), Buffer(largest)};
-  Buffer sorted(largest);
+  Buffer sorted(alignUp(largest));
+  Buffer scratch(sortScratchBytes(largest / kRecordSize));
   auto readPartition = [&](uint32_t p, uint8_t* into) {
+    const auto segments = segmentsOf(p);
+    std::vector<uint64_t> starts;
     uint64_t at = 0;
-    for (const auto& segment : segmentsOf(p)) {
-      files[segment.map]->readAt(into + at, segment.length, segment.offset);
+    for (const auto& segment : segments) {
+      starts.push_back(at);
       at += segment.length;
     }
+    // Segments come from different map files and runs: read them in parallel.
+    const int readers = std::max(1, std::min<int>(options.threads, static_cast<int>(segments.size())));
+    std::vector<std::thread> pool;
+    std::vector<std::exception_ptr> errors(readers);
+    for (int r = 0; r < readers; ++r) {
+      pool.emplace_back([&, r] {
+        try {
+          for (std::size_t i = r; i < segments.size(); i += readers) files[segments[i].map]->readAt(into + starts[i], segments[i].length, segments[i].offset);
+        } catch (...) {
+          errors[r] = std::current_exception();
+        }
+      });
+    }
+    for (auto& thread : pool) thread.join();
+    for (auto& error : errors)
+      if (error) std::rethrow_exception(error);
     return at;
   };
 
@@ -201,10 +271,10 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
       });
     }
     auto start = std::chrono::steady_clock::now();
-    sortRecords(buffers[current].data(), sorted.data(), bytes / kRecordSize, options.threads);
+    sortRecords(buffers[current].data(), sorted.data(), bytes / kRecordSize, options.threads, &scratch);
     result.sortSeconds += secondsSince(start);
     start = std::chrono::steady_clock::now();
-    writeWhole(options.outputDir + "/" + partitionFileName(p), sorted.data(), bytes, 1);
+    writeWholeDirect(options.outputDir + "/" + partitionFileName(p), sorted.data(), bytes, 2);
     result.writeSeconds += secondsSince(start);
     // Reads overlap sorting and writing; only the wait for a read that is still running is counted.
     start = std::chrono::steady_clock::now();

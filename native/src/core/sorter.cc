@@ -46,11 +46,17 @@ inline void insertionSort(Entry* begin, Entry* end) {
 
 }  // namespace
 
-void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads) {
+std::size_t sortScratchBytes(std::size_t count) { return count * sizeof(Entry); }
+
+void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads, Buffer* scratch) {
   if (count == 0) return;
   threads = std::max(1, std::min<int>(threads, static_cast<int>((count + 65535) / 65536)));
-  Buffer entries(count * sizeof(Entry));
-  Entry* sorted = entries.as<Entry>();
+  Buffer own;
+  if (scratch == nullptr || scratch->size() < sortScratchBytes(count)) {
+    own = Buffer(sortScratchBytes(count));
+    scratch = &own;
+  }
+  Entry* sorted = scratch->as<Entry>();
   std::vector<std::vector<uint64_t>> histograms(threads, std::vector<uint64_t>(kBuckets, 0));
   auto sliceOf = [&](int t) { return std::make_pair(count * t / threads, count * (t + 1) / threads); };
 

@@ -6,7 +6,14 @@
 
 namespace threefs {
 
-// Sorts `count` records from `in` into `out` (both count*100 bytes, not overlapping) using `threads` threads.
-void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads);
+class Buffer;
+
+// Bytes of scratch memory sortRecords needs for `count` records.
+std::size_t sortScratchBytes(std::size_t count);
+
+// Sorts `count` records from `in` into `out` (both count*100 bytes, not overlapping) using `threads`
+// threads. `scratch` (at least sortScratchBytes(count)) is reused across calls when given: fresh memory
+// costs a page fault per page, which on a VM is far from free.
+void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads, Buffer* scratch = nullptr);
 
 }  // namespace threefs

@@ -97,6 +97,8 @@ int commandGen(const Args& args) {
   for (auto& thread : pool) thread.join();
   for (auto& error : errors)
     if (error) std::rethrow_exception(error);
+  // Durable before the sort starts, so that the sort does not compete with writing back its own input.
+  file.sync();
   u128 checksum = 0;
   for (auto sum : sums) checksum += sum;
   emit(JsonLine().add("type", "result").add("records", count).add("bytes", count * kRecordSize).add("checksum", toHex(checksum)).add("seconds", since(started)));
