@@ -1,0 +1,55 @@
+import {Flags} from '@oclif/core'
+
+import {generateFile, generateInput, type GenerateResult} from '../../../bench/graysort/service.js'
+import {formatBytes} from '../../../bench/size.js'
+import {openTarget} from '../../../bench/target.js'
+import {UsageError} from '../../../errors.js'
+import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
+import {loadOptionalCluster, splitList, targetFlags} from '../../../ui/bench-flags.js'
+import {PhaseProgress} from '../../../ui/phase-progress.js'
+import {existsSync, statSync} from 'node:fs'
+
+export default class GraysortGen extends BaseCommand {
+  static override summary = 'Generate gensort records: one file identical to gensort\'s, or a directory of per-node files.'
+  static override description = withExitCodes(
+    'A PATH that is a file name writes one file byte-identical to `gensort [-a] -bSTART RECORDS PATH` (on this machine, or the first node with -c). A PATH ending in / or naming a directory gets one input file per node, every node generating its own record range in parallel. The checksum printed is what `gensort -c` prints.',
+  )
+
+  static override examples = [
+    '<%= config.bin %> bench graysort gen --records 1000000 --output input.dat',
+    '<%= config.bin %> bench graysort gen --records 100000 --start 500 --mode ascii --output part2.txt',
+    '<%= config.bin %> bench graysort gen -c cluster.yml --records 10000000000 --output /3fs/graysort/input/',
+  ]
+
+  static override flags = {
+    records: Flags.integer({description: 'Number of 100-byte records.', required: true, min: 1}),
+    start: Flags.integer({description: 'First record number (gensort -b).', default: 0, min: 0}),
+    mode: Flags.string({description: 'binary (gensort default) or ascii (gensort -a).', options: ['binary', 'ascii'], default: 'binary'}),
+    output: Flags.string({char: 'o', description: 'Output file, or directory (ending in /) for per-node files.', required: true}),
+    ...targetFlags,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(GraysortGen)
+    const cluster = await loadOptionalCluster(flags.config)
+    const toDirectory = flags.output.endsWith('/') || (existsSync(flags.output) && statSync(flags.output).isDirectory())
+    if (!flags.output.startsWith('/') && cluster) throw new UsageError('--output must be an absolute path on the nodes', {next: 'For example /3fs/graysort/input/'})
+    const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? '/', purpose: 'graysort', signal: this.signal})
+    const progress = new PhaseProgress(['gen'] as const, {gen: 'Generate records'}, !this.jsonMode)
+    let result: GenerateResult
+    try {
+      const mode = flags.mode as 'binary' | 'ascii'
+      const output = cluster ? flags.output : (await import('node:path')).resolve(flags.output)
+      result = toDirectory
+        ? await generateInput(target, {dir: output, start: flags.start, records: flags.records, mode, signal: this.signal}, progress)
+        : await generateFile(target, {file: output, start: flags.start, records: flags.records, mode, signal: this.signal}, progress)
+      await progress.finish()
+    } catch (error) {
+      await progress.finish(error)
+      throw error
+    } finally {
+      await target.close()
+    }
+    this.emit(result, () => `${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${flags.records.toLocaleString('en-US')} records (${formatBytes(flags.records * 100)}), checksum ${result.checksum}, ${result.seconds.toFixed(2)} s`)
+  }
+}

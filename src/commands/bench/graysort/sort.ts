@@ -1,0 +1,83 @@
+import {readdirSync, statSync} from 'node:fs'
+import {posix, resolve} from 'node:path'
+
+import {Flags} from '@oclif/core'
+
+import {sortFiles, type Phase, type SortResult} from '../../../bench/graysort/service.js'
+import {formatBytes, parseSize} from '../../../bench/size.js'
+import {openTarget} from '../../../bench/target.js'
+import {UsageError} from '../../../errors.js'
+import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
+import {loadOptionalCluster, splitList, targetFlags} from '../../../ui/bench-flags.js'
+import {PhaseProgress} from '../../../ui/phase-progress.js'
+import {renderTable} from '../../../ui/table.js'
+
+const PHASES: Phase[] = ['sample', 'map', 'reduce']
+const TITLES = {sample: 'Sample keys, pick splitters', map: 'Map: range-partition', reduce: 'Reduce: sort partitions'} as Record<Phase, string>
+
+export default class GraysortSort extends BaseCommand {
+  static override summary = 'Sort gensort files into one sorted file per partition (part-NNNNN.dat).'
+  static override description = withExitCodes(
+    'Sorts existing 100-byte-record files (from gensort or `bench graysort gen`) with the native two-pass sort. --input is a file or a directory whose *.dat files are the input. Concatenating the output partitions in name order gives the sorted data; check it with `bench graysort validate DIR`.',
+  )
+
+  static override examples = ['<%= config.bin %> bench graysort sort --input input.dat --output sorted/', '<%= config.bin %> bench graysort sort -c cluster.yml --input /3fs/graysort/input --output /3fs/graysort/output']
+
+  static override flags = {
+    input: Flags.string({char: 'i', description: 'Input file, or directory of .dat files.', required: true}),
+    output: Flags.string({char: 'o', description: 'Output directory for part-NNNNN.dat files.', required: true}),
+    partitions: Flags.integer({description: 'Number of output partitions (default: from size, nodes and memory).', min: 1}),
+    memory: Flags.string({description: 'Memory each worker may use (default: 60% of available).'}),
+    keep: Flags.boolean({description: 'Keep intermediate (map) files.'}),
+    ...targetFlags,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(GraysortSort)
+    const cluster = await loadOptionalCluster(flags.config)
+    const inputs = cluster ? [flags.input] : listInputs(resolve(flags.input))
+    const output = cluster ? flags.output : resolve(flags.output)
+    const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? posix.join(output, '.work'), purpose: 'graysort', signal: this.signal})
+    const progress = new PhaseProgress(PHASES, TITLES, !this.jsonMode)
+    let result: SortResult
+    try {
+      const remoteInputs = cluster ? await listRemoteInputs(target, flags.input) : inputs
+      result = await sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: target.dir, partitions: flags.partitions, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, signal: this.signal}, progress)
+      await progress.finish()
+      if (!flags.keep) await target.nodes[0]!.host.run(['rmdir', '--', target.dir]).catch(() => undefined)
+    } catch (error) {
+      await progress.finish(error)
+      throw error
+    } finally {
+      await target.close()
+    }
+    this.emit({...result, outputs: undefined, outputDir: output, files: result.outputs.length}, () =>
+      renderTable(['sort', ''], [
+        ['data', formatBytes(result.bytes)],
+        ['partitions', `${result.plan.partitions} files in ${output}`],
+        ['time', `${result.seconds.toFixed(2)} s (${result.timings.map((timing) => `${timing.phase} ${timing.seconds.toFixed(2)}`).join(', ')})`],
+        ['throughput', `${(result.bytes / 2 ** 30 / result.seconds / target.nodes.length).toFixed(3)} GiB/s per node`],
+      ]),
+    )
+  }
+}
+
+function listInputs(path: string): string[] {
+  let info
+  try {
+    info = statSync(path)
+  } catch {
+    throw new UsageError(`${path} does not exist`, {next: 'Give an input file or a directory of .dat files.'})
+  }
+  if (!info.isDirectory()) return [path]
+  const files = readdirSync(path).filter((name) => name.endsWith('.dat')).sort().map((name) => posix.join(path, name))
+  if (files.length === 0) throw new UsageError(`${path} holds no .dat files`, {next: 'Generate input with `3fs-cli bench graysort gen --output DIR/`.'})
+  return files
+}
+
+async function listRemoteInputs(target: {nodes: Array<{host: {run: (command: string | string[]) => Promise<{stdout: string; exitCode: number | null}>}}>}, path: string): Promise<string[]> {
+  const listing = await target.nodes[0]!.host.run(`if [ -d ${JSON.stringify(path)} ]; then ls -1 ${JSON.stringify(path)} | grep '\\.dat$' | sed "s|^|${path.replace(/\/$/, '')}/|"; else echo ${JSON.stringify(path)}; fi`)
+  const files = listing.stdout.trim().split('\n').filter(Boolean)
+  if (files.length === 0) throw new UsageError(`${path} holds no .dat files on the nodes`, {next: 'Generate input first.'})
+  return files
+}

@@ -1,0 +1,91 @@
+import {readdirSync, statSync} from 'node:fs'
+import {posix, resolve} from 'node:path'
+
+import {Args, Flags} from '@oclif/core'
+
+import {validateFiles} from '../../../bench/graysort/service.js'
+import type {ValidationReport} from '../../../bench/graysort/summary.js'
+import {openTarget} from '../../../bench/target.js'
+import {UsageError} from '../../../errors.js'
+import {ExitCode} from '../../../exit-codes.js'
+import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
+import {loadOptionalCluster, splitList, targetFlags} from '../../../ui/bench-flags.js'
+import {color} from '../../../ui/colors.js'
+import {renderTable} from '../../../ui/table.js'
+
+export default class GraysortValidate extends BaseCommand {
+  static override summary = 'Check sorted output as valsort does: order, duplicates, count and checksum.'
+  static override description = withExitCodes(
+    'Validates files in the order given (or a directory\'s part-NNNNN.dat files in order), including order across file boundaries, and prints valsort\'s figures: records, duplicate keys, the first unordered record, and the sum of record CRC-32s (compare it with the input\'s `gensort -c` checksum). Missing, truncated and out-of-order partitions are named. --expect-records and --expect-checksum turn a match with the input into part of the verdict. Exit code 1 when the output is not valid.',
+  )
+
+  static override examples = ['<%= config.bin %> bench graysort validate sorted/', '<%= config.bin %> bench graysort validate out/part-00000.dat out/part-00001.dat --json']
+
+  static override strict = false
+  static override args = {paths: Args.string({description: 'Files in order, or one directory of part-*.dat files.', required: true})}
+
+  static override flags = {
+    'expect-records': Flags.integer({description: 'Fail unless the output has exactly this many records.', min: 0}),
+    'expect-checksum': Flags.string({description: 'Fail unless the output checksum equals this (gensort -c of the input).'}),
+    ...targetFlags,
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(GraysortValidate)
+    const cluster = await loadOptionalCluster(flags.config)
+    const paths = argv as string[]
+    const {files, missing} = cluster ? {files: paths, missing: []} : expandPaths(paths.map((path) => resolve(path)))
+    const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? '/', purpose: 'graysort', signal: this.signal})
+    let report: ValidationReport & {seconds: number}
+    try {
+      report = await validateFiles(target, files, {}, this.signal)
+    } finally {
+      await target.close()
+    }
+    for (const path of missing) report.problems.push({path, problem: 'missing (the partition numbers have a gap here)'})
+    if (flags['expect-records'] !== undefined && report.records !== flags['expect-records']) report.problems.push({path: '(all)', problem: `${report.records} records, expected ${flags['expect-records']}`})
+    if (flags['expect-checksum'] !== undefined && report.checksum !== flags['expect-checksum'].toLowerCase().replace(/^0+(?=.)/, '')) report.problems.push({path: '(all)', problem: `checksum ${report.checksum}, expected ${flags['expect-checksum']}`})
+    report.ok = report.ok && report.problems.length === 0
+    this.emit(report, () => renderValidation(report))
+    if (!report.ok) this.exit(ExitCode.Failure)
+  }
+}
+
+/** A directory stands for its part-NNNNN.dat files in order; gaps in the numbering are missing partitions. */
+function expandPaths(paths: string[]): {files: string[]; missing: string[]} {
+  if (paths.length !== 1 || !isDirectory(paths[0]!)) return {files: paths, missing: []}
+  const dir = paths[0]!
+  const parts = readdirSync(dir).filter((name) => /^part-\d+\.dat$/.test(name)).sort()
+  if (parts.length === 0) throw new UsageError(`${dir} holds no part-NNNNN.dat files`, {next: 'Give the output directory of `bench graysort sort`, or the files themselves.'})
+  const numbers = parts.map((name) => Number(/\d+/.exec(name)![0]))
+  const missing: string[] = []
+  for (let expected = 0, index = 0; index < numbers.length; expected++) {
+    if (numbers[index] === expected) index++
+    else missing.push(posix.join(dir, `part-${String(expected).padStart(5, '0')}.dat`))
+  }
+  return {files: parts.map((name) => posix.join(dir, name)), missing}
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+function renderValidation(report: ValidationReport & {seconds: number}): string {
+  const lines = [
+    renderTable(['valsort', ''], [
+      ['result', report.ok ? color.green('SUCCESS - all records are in order') : color.red('FAILED')],
+      ['files', report.files],
+      ['records', report.records.toLocaleString('en-US')],
+      ['checksum', report.checksum],
+      ['duplicate keys', report.duplicates],
+      ['unordered records', report.unordered + (report.firstUnordered >= 0 ? ` (first: record ${report.firstUnordered})` : '')],
+      ['time', `${report.seconds.toFixed(2)} s`],
+    ]),
+  ]
+  for (const problem of report.problems) lines.push(color.red(`  ${problem.path}: ${problem.problem}`))
+  return lines.join('\n')
+}
