@@ -5,6 +5,9 @@
 
 namespace threefs {
 
+// Uses carry-less multiplication (PCLMULQDQ) where the CPU has it, else slicing-by-8.
 uint32_t crc32(const uint8_t* data, std::size_t length);
+// The table-driven version alone, for tests and CPUs without PCLMULQDQ.
+uint32_t crc32Portable(const uint8_t* data, std::size_t length);
 
 }  // namespace threefs
