@@ -81,10 +81,13 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress) {
     sizes.push_back(size);
     total += size;
   }
-  // Runs of at most a quarter of the memory (two being read or partitioned, two being written) and at
-  // most 64 MiB, so that reading run k+1, partitioning run k and writing run k-1 overlap.
-  const uint64_t runLimit = std::min<uint64_t>(64ull << 20, std::max<uint64_t>(kRecordSize, options.memoryBytes / 4));
-  const uint64_t runBytes = std::max<uint64_t>(kRecordSize, std::min(runLimit, total) / kRecordSize * kRecordSize);
+  // Runs of 64 MiB so that reading run k+1, partitioning run k and writing run k-1 overlap; larger
+  // when that would make more than 64 runs (a reducer reads one segment per run); never more than a
+  // quarter of the memory (four run buffers). Keep in step with runBytesFor in src/bench/graysort/plan.ts.
+  auto wholeRecords = [](uint64_t bytes) { return (bytes + kRecordSize - 1) / kRecordSize * kRecordSize; };
+  const uint64_t wanted = std::max(wholeRecords(64ull << 20), wholeRecords((total + 63) / 64));
+  const uint64_t limit = std::max<uint64_t>(kRecordSize, options.memoryBytes / 4 / kRecordSize * kRecordSize);
+  const uint64_t runBytes = std::min({limit, wanted, std::max<uint64_t>(total, kRecordSize)});
   Buffer input[2] = {Buffer(runBytes), Buffer(runBytes)};
   Buffer grouped[2] = {Buffer(alignUp(runBytes)), Buffer(alignUp(runBytes))};
 

@@ -5,15 +5,15 @@ namespace threefs {
 Args::Args(int argc, char** argv, int first) {
   for (int i = first; i < argc; ++i) {
     std::string name = argv[i];
-    if (name.rfind("--", 0) != 0) throw std::runtime_error("unexpected argument " + name + " (options are --name value)");
-    if (i + 1 >= argc) throw std::runtime_error("option " + name + " needs a value");
+    if (name.rfind("--", 0) != 0) throw UsageError("unexpected argument " + name + " (options are --name value)");
+    if (i + 1 >= argc) throw UsageError("option " + name + " needs a value");
     values_[name.substr(2)] = argv[++i];
   }
 }
 
 std::string Args::text(const std::string& name) const {
   auto found = values_.find(name);
-  if (found == values_.end()) throw std::runtime_error("missing option --" + name);
+  if (found == values_.end()) throw UsageError("missing option --" + name);
   return found->second;
 }
 
@@ -28,7 +28,7 @@ uint64_t Args::number(const std::string& name) const {
   } catch (...) {
     used = 0;
   }
-  if (used != value.size() || value.empty()) throw std::runtime_error("option --" + name + " needs a whole number, got " + value);
+  if (used != value.size() || value.empty()) throw UsageError("option --" + name + " needs a whole number, got " + value);
   return parsed;
 }
 

@@ -8,6 +8,11 @@
 
 namespace threefs {
 
+// A bad command line (exit code 2), as opposed to a failure while working (exit code 1).
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class Args {
  public:
   Args(int argc, char** argv, int first);

@@ -22,10 +22,6 @@ using namespace threefs;
 
 namespace {
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 void emit(const JsonLine& line) {
   std::printf("%s\n", line.str().c_str());
   std::fflush(stdout);

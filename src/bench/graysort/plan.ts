@@ -62,8 +62,9 @@ export function planGraysort(input: PlanInput): GraysortPlan {
   const partitionBytes = Math.ceil(bytes / partitions)
   if (partitionBytes * 3 > memory) warnings.push(`a partition (${partitionBytes} bytes) needs more than a third of the memory per node; use more partitions`)
   if (partitions < nodes) warnings.push(`${partitions} partitions for ${nodes} nodes leaves ${nodes - partitions} nodes without reduce work`)
-  // Map runs: input and partitioned copy share the memory.
-  const mapRunBytes = Math.max(RECORD_BYTES, Math.floor(memory / 2 / RECORD_BYTES) * RECORD_BYTES)
+  // Map runs as the worker cuts them: 64 MiB, or larger so that a node has at most 64 runs (a reducer
+  // reads one segment per run per node), but at most a quarter of the memory (four run buffers).
+  const mapRunBytes = runBytesFor(perNodeBytes, memory)
   const mapRunsPerNode = Math.max(1, Math.ceil(perNodeBytes / mapRunBytes))
   const assignments = Array.from({length: nodes}, (_, node) => {
     const firstRecord = Math.floor((records * node) / nodes)
@@ -93,3 +94,13 @@ export function planGraysort(input: PlanInput): GraysortPlan {
     warnings,
   }
 }
+
+/** The worker's map run size for a node's input (keep in step with native/src/core/shuffle.cc). */
+export function runBytesFor(inputBytes: number, memoryBytes: number): number {
+  const wholeRecords = (bytes: number) => Math.ceil(bytes / RECORD_BYTES) * RECORD_BYTES
+  const wanted = Math.max(wholeRecords(64 * 2 ** 20), wholeRecords(inputBytes / MAX_RUNS_PER_NODE))
+  const limit = Math.max(RECORD_BYTES, Math.floor(memoryBytes / 4 / RECORD_BYTES) * RECORD_BYTES)
+  return Math.min(limit, wanted, Math.max(wholeRecords(inputBytes), RECORD_BYTES))
+}
+
+export const MAX_RUNS_PER_NODE = 64

@@ -223,8 +223,10 @@ export async function runGraysort(target: BenchTarget, options: RunOptions, repo
   } finally {
     if (!options.keep) {
       reporter.phaseStarted?.('cleanup', 1)
-      if (target.local && target.dirIsTemporary) await rm(target.dir, {recursive: true, force: true})
-      else await target.nodes[0]!.host.run(['rm', '-rf', '--', shared(target, 'input'), shared(target, 'output'), shared(target, 'work')]).catch(() => undefined)
+      // Only what this run created: its own run directory, or the three subdirectories it made in --dir.
+      const created = target.dirIsTemporary ? [target.dir] : [shared(target, 'input'), shared(target, 'output'), shared(target, 'work')]
+      if (target.local) await Promise.all(created.map((path) => rm(path, {recursive: true, force: true})))
+      else await target.nodes[0]!.host.run(['rm', '-rf', '--', ...created]).catch(() => undefined)
       reporter.phaseFinished?.('cleanup', 0)
     }
   }

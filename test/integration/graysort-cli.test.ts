@@ -1,0 +1,106 @@
+/** `3fs-cli bench graysort` through the built CLI: locally, and across 3 SSH test hosts sharing /3fs. */
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readdirSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {hostsAvailable, TestHosts} from '../hosts/harness.js'
+import {runCli} from '../helpers/cli.js'
+
+describe('bench graysort on this machine', () => {
+  it('runs the whole benchmark with no cluster.yml and passes, removing its files', async () => {
+    const result = await runCli(['bench', 'graysort', 'run', '--records', '500000', '--json'])
+    expect(result.exitCode).toBe(0)
+    const report = result.json
+    expect(report).toMatchObject({verdict: 'PASS', records: 500000, bytes: 50_000_000, nodes: ['local'], reasons: []})
+    expect(report.validation).toMatchObject({records: 500000, unordered: 0, ok: true})
+    expect(report.validation.checksum).toBe(report.input.checksum)
+    expect(report.sort.timings.map((timing: any) => timing.phase)).toEqual(['sample', 'map', 'reduce'])
+    expect(report.gibPerSecondPerNode).toBeGreaterThan(0)
+    expect(existsSync(report.dir)).toBe(false)
+  })
+
+  it('gives the same result step by step with gen, sort and validate, and names a missing partition', async () => {
+    const dir = mkdtempSync(join(tmpdir(), '3fs-cli-gs-'))
+    const gen = await runCli(['bench', 'graysort', 'gen', '--records', '200000', '--output', `${dir}/in/`, '--json'])
+    expect(gen.exitCode).toBe(0)
+    const sorted = await runCli(['bench', 'graysort', 'sort', '--input', `${dir}/in`, '--output', `${dir}/out`, '--partitions', '5', '--json'])
+    expect(sorted.exitCode).toBe(0)
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['part-00000.dat', 'part-00001.dat', 'part-00002.dat', 'part-00003.dat', 'part-00004.dat'])
+    const valid = await runCli(['bench', 'graysort', 'validate', `${dir}/out`, '--expect-records', '200000', '--expect-checksum', gen.json.checksum, '--json'])
+    expect(valid.exitCode).toBe(0)
+    expect(valid.json).toMatchObject({records: 200000, unordered: 0, checksum: gen.json.checksum, ok: true})
+    // A missing partition is named, and the verdict fails.
+    execFileSync('rm', [join(dir, 'out', 'part-00002.dat')])
+    const broken = await runCli(['bench', 'graysort', 'validate', `${dir}/out`, '--expect-checksum', gen.json.checksum, '--json'])
+    expect(broken.exitCode).toBe(1)
+    expect(broken.json.problems.map((problem: any) => problem.path)).toEqual([join(dir, 'out', 'part-00002.dat'), '(all)'])
+  })
+
+  it('writes one file identical to gensort for a file path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), '3fs-cli-gs-'))
+    const gen = await runCli(['bench', 'graysort', 'gen', '--records', '100000', '--mode', 'ascii', '--output', join(dir, 'a.txt'), '--json'])
+    expect(gen.json.checksum).toBe('c34e19c81885')
+    expect(execFileSync('sha256sum', [join(dir, 'a.txt')], {encoding: 'utf8'}).split(' ')[0]).toBe('80fe641398d33c5f9875d526adcc2cc637540ced7d08b925e119cb44f3005375')
+  })
+
+  it('prints a plan without running anything', async () => {
+    const result = await runCli(['bench', 'graysort', 'run', '--plan', '--size', '110.5TiB', '--plan-nodes', '50', '--memory', '512GiB', '--cores', '64', '--json'])
+    expect(result.exitCode).toBe(0)
+    expect(result.json).toMatchObject({nodes: 50, files: {input: 50, map: 100}})
+    expect(result.json.partitions % 50).toBe(0)
+  })
+
+  it('asks for a size when none is given', async () => {
+    const result = await runCli(['bench', 'graysort', 'run', '--json'])
+    expect(result.exitCode).toBe(2)
+    expect(result.json.error.message).toContain('--size or --records')
+  })
+})
+
+describe.skipIf(!hostsAvailable())('bench graysort on 3 SSH test hosts', () => {
+  let hosts: TestHosts
+
+  beforeAll(() => {
+    hosts = TestHosts.start(3)
+  })
+
+  afterAll(() => {
+    hosts?.down()
+  })
+
+  it('generates, sorts and validates across the nodes through the shared mount', async () => {
+    const config = hosts.writeCluster({username: hosts.env.USER_NOPW})
+    const result = await runCli(['bench', 'graysort', 'run', '-c', config, '--records', '600000', '--json'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.json).toMatchObject({verdict: 'PASS', nodes: ['node1', 'node2', 'node3'], records: 600000})
+    expect(result.json.partitions % 3).toBe(0)
+    expect(result.json.dir).toMatch(/^\/3fs\/graysort\/run-/)
+    // Cleaned up on the shared mount: the run directory is gone.
+    expect(readdirSync(join(hosts.dir, 'shared3fs', 'graysort'))).toEqual([])
+  })
+
+  it('fails with the node and phase named when a worker is killed mid-run, and a re-run succeeds', async () => {
+    const config = hosts.writeCluster({username: hosts.env.USER_NOPW})
+    const run = runCli(['bench', 'graysort', 'run', '-c', config, '--records', '3000000', '--json'])
+    // Kill node2's map worker (its output prefix is map-00001) as soon as it runs.
+    let killed = false
+    for (let attempt = 0; attempt < 400 && !killed; attempt++) {
+      try {
+        execFileSync('pkill', ['-KILL', '-f', '3fs-worker.* map .*map-00001'])
+        killed = true
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+    }
+    expect(killed).toBe(true)
+    const failed = await run
+    expect(failed.exitCode).toBe(1)
+    expect(failed.json.error.message).toMatch(/^node2: the worker failed in the map phase: the worker was killed/)
+    const again = await runCli(['bench', 'graysort', 'run', '-c', config, '--records', '300000', '--json'])
+    expect(again.exitCode).toBe(0)
+    expect(again.json.verdict).toBe('PASS')
+  })
+})

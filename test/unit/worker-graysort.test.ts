@@ -1,0 +1,121 @@
+/**
+ * The native worker's GraySort commands, run as real processes on real files: the generator against
+ * gensort's published reference outputs, the sort, and the validator's detection of every kind of
+ * damaged output.
+ */
+import {execFileSync, spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, truncateSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {workerPath} from '../../src/native/index.js'
+
+const worker = workerPath()
+const dir = mkdtempSync(join(tmpdir(), '3fs-cli-worker-'))
+
+function run(args: string[]): Array<Record<string, any>> {
+  const result = spawnSync(worker, args, {encoding: 'utf8'})
+  const lines = result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  if (result.status !== 0) throw Object.assign(new Error(`worker ${args[0]} exited ${result.status}: ${result.stderr}`), {lines, status: result.status})
+  return lines
+}
+const result = (lines: Array<Record<string, any>>) => lines.find((line) => line.type === 'result')!
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
+
+describe('gensort-identical generator', () => {
+  it('matches gensort 100000 byte for byte, with the same checksum as gensort -c', () => {
+    const out = join(dir, 'binary.dat')
+    expect(result(run(['gen', '--count', '100000', '--output', out])).checksum).toBe('c3068574c6ff')
+    expect(sha256(out)).toBe('b448d01a3705d4908bf9170e6d5591f6bf94f9219d0faed44b3e4011eef91087')
+  })
+
+  it('matches gensort -a 100000 byte for byte', () => {
+    const out = join(dir, 'ascii.txt')
+    expect(result(run(['gen', '--count', '100000', '--mode', 'ascii', '--output', out])).checksum).toBe('c34e19c81885')
+    expect(sha256(out)).toBe('80fe641398d33c5f9875d526adcc2cc637540ced7d08b925e119cb44f3005375')
+  })
+
+  it('generates any range on its own: records [S, S+N) equal that slice of the whole (gensort -bS)', () => {
+    const whole = join(dir, 'whole.dat')
+    const slice = join(dir, 'slice.dat')
+    run(['gen', '--count', '3000', '--output', whole, '--threads', '3'])
+    run(['gen', '--start', '1234', '--count', '1000', '--output', slice])
+    expect(readFileSync(slice).equals(readFileSync(whole).subarray(123_400, 223_400))).toBe(true)
+  })
+
+  it('refuses bad options with exit code 2 and says why', () => {
+    const out = spawnSync(worker, ['gen', '--count', 'ten', '--output', join(dir, 'x')], {encoding: 'utf8'})
+    expect(out.status).toBe(2)
+    expect(JSON.parse(out.stdout.trim())).toEqual({type: 'error', message: 'option --count needs a whole number, got ten'})
+  })
+})
+
+describe('sort and validate', () => {
+  const input = join(dir, 'sort-in.dat')
+  let inputChecksum: string
+
+  beforeAll(() => {
+    inputChecksum = result(run(['gen', '--count', '300000', '--output', input])).checksum
+  })
+
+  function sortInto(name: string, partitions: number, memory: number): string[] {
+    const work = join(dir, name)
+    mkdirSync(join(work, 'out'), {recursive: true})
+    run(['sample', '--inputs', input, '--output', join(work, 'sample.keys'), '--per-file', '5000'])
+    run(['splitters', '--samples', join(work, 'sample.keys'), '--partitions', String(partitions), '--output', join(work, 'splitters.keys')])
+    const map = result(run(['map', '--inputs', input, '--splitters', join(work, 'splitters.keys'), '--output', join(work, 'map-0'), '--memory', String(memory)]))
+    expect(map.records).toBe(300000)
+    const reduce = result(run(['reduce', '--maps', join(work, 'map-0'), '--first', '0', '--end', String(partitions), '--output-dir', join(work, 'out')]))
+    expect(reduce).toMatchObject({records: 300000, partitions})
+    return readdirSync(join(work, 'out')).sort().map((file) => join(work, 'out', file))
+  }
+
+  it('sorts into partitions whose concatenation is ordered and keeps every record', () => {
+    const outputs = sortInto('plain', 7, 1 << 30)
+    expect(outputs).toHaveLength(7)
+    expect(result(run(['validate', '--inputs', outputs.join(',')]))).toMatchObject({records: 300000, unordered: 0, duplicates: 0, checksum: inputChecksum})
+  })
+
+  it('stays correct when memory forces many map runs', () => {
+    // 4 MB of memory gives 1 MB runs: 30 runs, so every partition is read back from 30 segments.
+    const outputs = sortInto('runs', 5, 4_000_000)
+    expect(result(run(['validate', '--inputs', outputs.join(',')]))).toMatchObject({records: 300000, unordered: 0, checksum: inputChecksum})
+  })
+
+  it('validates unsorted input as valsort does: counts the records out of order', () => {
+    const summary = result(run(['validate', '--inputs', input]))
+    expect(summary.records).toBe(300000)
+    expect(summary.unordered).toBeGreaterThan(100000)
+    expect(summary.firstUnordered).toBeGreaterThan(0)
+    expect(summary.checksum).toBe(inputChecksum)
+  })
+
+  it('detects a corrupted, a reordered, a truncated and a swapped partition, naming each', () => {
+    const outputs = sortInto('damage', 6, 1 << 30)
+    // Corrupt a byte of the payload: order holds, the checksum does not.
+    const intactChecksum = result(run(['validate', '--inputs', outputs[1]!])).checksum
+    const corrupt = readFileSync(outputs[1]!)
+    corrupt[55]! ^= 0xff
+    writeFileSync(outputs[1]!, corrupt)
+    // Swap two records of partition 2.
+    const reordered = readFileSync(outputs[2]!)
+    const first = Buffer.from(reordered.subarray(0, 100))
+    reordered.copy(reordered, 0, 100, 200)
+    first.copy(reordered, 100)
+    writeFileSync(outputs[2]!, reordered)
+    // Cut partition 3 in the middle of a record.
+    truncateSync(outputs[3]!, 150)
+    const lines = run(['validate', '--inputs', [outputs[0], outputs[1], outputs[2], outputs[3], outputs[5], outputs[4]].join(',')])
+    const files = lines.filter((line) => line.type === 'file')
+    expect(files[1]).toMatchObject({unordered: 0})
+    expect(files[1]!.checksum).not.toBe(intactChecksum)
+    expect(files[2]).toMatchObject({unordered: 1, firstUnordered: 1})
+    expect(files[3]!.error).toMatch(/part-00003\.dat is 150 bytes, not a whole number of 100-byte records/)
+    // Partition 5 before 4: each is ordered, but 4's first key is below 5's last key.
+    expect(files[4]!.lastKey > files[5]!.firstKey).toBe(true)
+    expect(result(lines).checksum).not.toBe(inputChecksum)
+  })
+})
