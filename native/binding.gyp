@@ -4,7 +4,7 @@
     "core_sources": [
       "src/core/version.cc", "src/core/uint128.cc", "src/core/lcg128.cc", "src/core/crc32.cc", "src/core/gensort.cc",
       "src/core/json.cc", "src/core/file_io.cc", "src/core/valsort.cc", "src/core/sorter.cc", "src/core/partition.cc",
-      "src/core/shuffle.cc", "src/core/buffer.cc"
+      "src/core/shuffle.cc", "src/core/buffer.cc", "src/core/barrier.cc"
     ]
   },
   "targets": [

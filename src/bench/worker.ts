@@ -20,7 +20,7 @@ export interface WorkerProgress {
 }
 
 export class WorkerFailedError extends UserError {
-  constructor(readonly node: string, readonly phase: string, reason: string, stderrTail: string) {
+  constructor(readonly node: string, readonly phase: string, readonly reason: string, readonly stderrTail: string) {
     super(`${node}: the worker failed in the ${phase} phase: ${reason}${stderrTail ? `\n${stderrTail}` : ''}`, {
       next: [`Check the node (3fs-cli exec --nodes ${node} -- dmesg | tail) and run again; a new run starts from a clean directory.`],
     })
@@ -47,6 +47,8 @@ export interface WorkerRun {
   args: string[]
   signal?: AbortSignal
   onProgress?: (progress: WorkerProgress) => void
+  /** Every other message (e.g. {type: 'phase'}), as it arrives. */
+  onMessage?: (message: Record<string, unknown>) => void
   timeoutMs?: number
 }
 
@@ -80,6 +82,12 @@ export async function runWorker<T = Record<string, unknown>>(run: WorkerRun): Pr
         result = message as T
       } else if (message.type === 'error') {
         error = String(message.message)
+      } else {
+        try {
+          run.onMessage?.(message)
+        } catch (callbackError) {
+          log.warn(`worker message handler failed: ${(callbackError as Error).message}`)
+        }
       }
     }
   }

@@ -84,16 +84,26 @@ describe.skipIf(!hostsAvailable())('bench graysort on 3 SSH test hosts', () => {
 
   it('fails with the node and phase named when a worker is killed mid-run, and a re-run succeeds', async () => {
     const config = hosts.writeCluster({username: hosts.env.USER_NOPW})
-    const run = runCli(['bench', 'graysort', 'run', '-c', config, '--records', '3000000', '--json'])
-    // Kill node2's map worker (its output prefix is map-00001) as soon as it runs.
-    let killed = false
-    for (let attempt = 0; attempt < 400 && !killed; attempt++) {
+    const run = runCli(['bench', 'graysort', 'run', '-c', config, '--records', '6000000', '--json'])
+    // Kill node2's worker (sort-node --index 1) once its first map run file appears on the shared mount.
+    const graysortDir = join(hosts.dir, 'shared3fs', 'graysort')
+    const mapStarted = () => {
       try {
-        execFileSync('pkill', ['-KILL', '-f', '3fs-worker.* map .*map-00001'])
-        killed = true
+        return readdirSync(graysortDir).some((run) => existsSync(join(graysortDir, run, 'work', 'map-1-r00000.dat')))
       } catch {
-        await new Promise((resolve) => setTimeout(resolve, 25))
+        return false
       }
+    }
+    let killed = false
+    for (let attempt = 0; attempt < 2000 && !killed; attempt++) {
+      if (mapStarted()) {
+        try {
+          execFileSync('pkill', ['-KILL', '-f', '3fs-worker.* sort-node --index 1 '])
+          killed = true
+          break
+        } catch {}
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5))
     }
     expect(killed).toBe(true)
     const failed = await run

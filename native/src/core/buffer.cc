@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <new>
+#include <stdexcept>
 #include <utility>
 
 namespace threefs {
@@ -28,6 +29,12 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
     size_ = std::exchange(other.size_, 0);
   }
   return *this;
+}
+
+Buffer& BufferPool::get(std::size_t slot, std::size_t bytes) {
+  Buffer& buffer = slots_[slot];
+  if (buffer.size() < bytes) buffer = Buffer(bytes);
+  return buffer;
 }
 
 }  // namespace threefs

@@ -28,4 +28,15 @@ class Buffer {
   std::size_t size_ = 0;
 };
 
+// Numbered buffers kept for the life of a worker, so that its phases (map, then reduce) reuse the same
+// memory instead of touching fresh pages again.
+class BufferPool {
+ public:
+  // The buffer in `slot`, grown (reallocated) only when it is smaller than `bytes`.
+  Buffer& get(std::size_t slot, std::size_t bytes);
+
+ private:
+  Buffer slots_[8];
+};
+
 }  // namespace threefs

@@ -11,7 +11,7 @@ class FileHandle {
  public:
   // WriteDirect: O_DIRECT (no page cache) when the filesystem supports it, else buffered; writes
   // must then use aligned buffers, offsets and lengths (kDirectAlignment).
-  enum class Mode { Read, WriteTruncate, ReadWrite, WriteDirect };
+  enum class Mode { Read, WriteTruncate, ReadWrite, WriteDirect, ReadDirect };
   FileHandle(const std::string& path, Mode mode);
   ~FileHandle();
   FileHandle(const FileHandle&) = delete;
@@ -44,5 +44,11 @@ void writeWhole(const std::string& path, const uint8_t* buffer, std::size_t leng
 // alignUp(length); the file is written padded, then cut to `length`.
 void writeWholeDirect(const std::string& path, const uint8_t* buffer, std::size_t length, int threads);
 uint64_t fileSize(const std::string& path);
+
+// Reads `length` bytes at any `offset` from a file opened with ReadDirect: whole aligned blocks go
+// through the page-aligned `bounce` buffer and the wanted bytes are copied out. The file must extend
+// to the aligned end of the range (files written with WriteDirect are padded so). Plain pread for
+// files that are not direct.
+void readUnaligned(const FileHandle& file, uint8_t* destination, uint64_t length, uint64_t offset, uint8_t* bounce, std::size_t bounceBytes);
 
 }  // namespace threefs

@@ -1,15 +1,16 @@
 // The two passes of the distributed sort, as files on a shared filesystem:
-//   map:    read input records, range-partition them, append each run (a memory-sized batch) to one
-//           map file per worker, partition after partition, and write an index of where each starts;
+//   map:    read input records, range-partition them, write each run (a memory-sized batch) to its
+//           own file, partition after partition, and an index of where each partition starts;
 //   reduce: for each partition, read its segment of every run of every map file, sort, write one
 //           output file per partition (part-NNNNN.dat).
-// One map file per worker (not one per partition) keeps the file count at workers, not workers x partitions.
+// Files per worker are runs + 1 (not partitions): the count stays at nodes x runs, not nodes x partitions.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "core/buffer.h"
 #include "core/records.h"
 
 namespace threefs {
@@ -24,7 +25,7 @@ using ProgressCallback = std::function<void(const Progress&)>;
 struct MapOptions {
   std::vector<std::string> inputs;
   std::vector<Key> splitters;
-  // Writes <outputPrefix>.dat and <outputPrefix>.idx
+  // Writes <outputPrefix>-rNNNNN.dat (one per run) and <outputPrefix>.idx
   std::string outputPrefix;
   uint64_t memoryBytes = 1ull << 30;
   int threads = 1;
@@ -37,7 +38,8 @@ struct MapResult {
   double readSeconds = 0, partitionSeconds = 0, writeSeconds = 0;
 };
 
-MapResult runMap(const MapOptions& options, const ProgressCallback& progress);
+// `pool` (optional) lends the buffers, so that a later reduce in the same process reuses them.
+MapResult runMap(const MapOptions& options, const ProgressCallback& progress, BufferPool* pool = nullptr);
 
 struct ReduceOptions {
   // Map output prefixes (each with .dat and .idx).
@@ -56,9 +58,10 @@ struct ReduceResult {
   double readSeconds = 0, sortSeconds = 0, writeSeconds = 0;
 };
 
-ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& progress);
+ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& progress, BufferPool* pool = nullptr);
 
 std::string partitionFileName(uint32_t partition);
+std::string runFileName(const std::string& prefix, uint32_t run);
 
 // Key sample files: raw 10-byte keys.
 std::vector<Key> sampleKeys(const std::vector<std::string>& inputs, uint64_t perFile);

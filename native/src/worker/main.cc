@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include "core/barrier.h"
+#include "core/buffer.h"
 #include "core/file_io.h"
 #include "core/gensort.h"
 #include "core/json.h"
@@ -191,6 +193,82 @@ int commandReduce(const Args& args) {
   return 0;
 }
 
+// The whole sort on one node in one process: sample, splitters (node 0), map, reduce, with barriers
+// through files in the shared work directory. One process keeps its buffers from map to reduce.
+int commandSortNode(const Args& args) {
+  const auto index = args.number("index");
+  const auto nodes = args.number("nodes");
+  if (nodes == 0 || index >= nodes) throw UsageError("--index must be below --nodes");
+  const std::string work = args.text("work");
+  const std::string node = std::to_string(index);
+  const auto inputs = args.list("inputs");
+  const auto partitions = static_cast<uint32_t>(args.number("partitions"));
+  const int threads = static_cast<int>(args.number("threads", defaultThreads()));
+  const double timeout = static_cast<double>(args.number("barrier-timeout", 24 * 3600));
+  auto path = [&](const std::string& name) { return work + "/" + name; };
+  auto phaseDone = [](const char* phase, double seconds) { emit(JsonLine().add("type", "phase").add("phase", phase).add("seconds", seconds)); };
+  try {
+    const auto started = std::chrono::steady_clock::now();
+    auto step = started;
+    writeKeys(path("sample-" + node + ".keys"), sampleKeys(inputs, args.number("sample-per-file", 10000)));
+    std::vector<std::string> samples;
+    for (uint64_t i = 0; i < nodes; ++i) samples.push_back(path("sample-" + std::to_string(i) + ".keys"));
+    if (index == 0) {
+      waitForFiles(samples, work, timeout);
+      std::vector<Key> sample;
+      for (const auto& file : samples) {
+        auto keys = readKeys(file);
+        sample.insert(sample.end(), keys.begin(), keys.end());
+      }
+      writeKeys(path("splitters.keys"), splittersFromSample(std::move(sample), partitions));
+    }
+    waitForFiles({path("splitters.keys")}, work, timeout);
+    phaseDone("sample", since(step));
+
+    step = std::chrono::steady_clock::now();
+    BufferPool pool;
+    MapOptions map;
+    map.inputs = inputs;
+    map.splitters = readKeys(path("splitters.keys"));
+    map.outputPrefix = path("map-" + node);
+    map.memoryBytes = args.number("memory", 1ull << 30);
+    map.threads = threads;
+    const MapResult mapped = runMap(map, throttledProgress(), &pool);
+    phaseDone("map", since(step));
+
+    // Every node's index is written last and atomically: its presence means that node's map is complete.
+    ReduceOptions reduce;
+    std::vector<std::string> indexes;
+    for (uint64_t i = 0; i < nodes; ++i) {
+      reduce.maps.push_back(path("map-" + std::to_string(i)));
+      indexes.push_back(reduce.maps.back() + ".idx");
+    }
+    step = std::chrono::steady_clock::now();
+    waitForFiles(indexes, work, timeout);
+    const double waitSeconds = since(step);
+    step = std::chrono::steady_clock::now();
+    reduce.firstPartition = static_cast<uint32_t>(partitions * index / nodes);
+    reduce.endPartition = static_cast<uint32_t>(partitions * (index + 1) / nodes);
+    reduce.outputDir = args.text("output-dir");
+    reduce.threads = threads;
+    const ReduceResult reduced = runReduce(reduce, throttledProgress(), &pool);
+    phaseDone("reduce", since(step));
+    emit(JsonLine()
+             .add("type", "result")
+             .add("mapRecords", mapped.records)
+             .add("mapRuns", static_cast<uint64_t>(mapped.runs))
+             .add("waitSeconds", waitSeconds)
+             .add("records", reduced.records)
+             .add("bytes", reduced.bytes)
+             .add("partitions", static_cast<uint64_t>(reduced.partitions))
+             .add("seconds", since(started)));
+    return 0;
+  } catch (const std::exception& error) {
+    announceFailure(work, node, error.what());
+    throw;
+  }
+}
+
 const char* kUsage =
     "usage: 3fs-worker COMMAND [--option value ...]\n"
     "  version\n"
@@ -199,7 +277,9 @@ const char* kUsage =
     "  sample    --inputs F1,... --output KEYS [--per-file K]\n"
     "  splitters --samples K1,... --partitions P --output KEYS\n"
     "  map       --inputs F1,... --splitters KEYS --output PREFIX [--memory BYTES] [--threads T]\n"
-    "  reduce    --maps P1,... --first A --end B --output-dir DIR [--threads T]\n";
+    "  reduce    --maps P1,... --first A --end B --output-dir DIR [--threads T]\n"
+    "  sort-node --index I --nodes N --inputs F1,... --work DIR --partitions P --output-dir DIR\n"
+    "            [--memory BYTES] [--threads T] [--sample-per-file K] [--barrier-timeout S]\n";
 
 }  // namespace
 
@@ -221,6 +301,7 @@ int main(int argc, char** argv) {
     if (command == "splitters") return commandSplitters(args);
     if (command == "map") return commandMap(args);
     if (command == "reduce") return commandReduce(args);
+    if (command == "sort-node") return commandSortNode(args);
     throw UsageError("unknown command " + command);
   } catch (const UsageError& error) {
     emit(JsonLine().add("type", "error").add("message", error.what()));

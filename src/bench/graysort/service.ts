@@ -11,7 +11,7 @@ import {performance} from 'node:perf_hooks'
 import {UsageError} from '../../errors.js'
 import {fanOut} from '../../remote/fanout.js'
 import type {BenchNode, BenchTarget} from '../target.js'
-import {runWorker, type WorkerProgress} from '../worker.js'
+import {runWorker, WorkerFailedError, type WorkerProgress} from '../worker.js'
 import {planGraysort, RECORD_BYTES, type GraysortPlan} from './plan.js'
 import {addChecksums, mergeFileSummaries, type FileSummary, type ValidationReport} from './summary.js'
 
@@ -33,7 +33,7 @@ function shared(target: BenchTarget, ...parts: string[]): string {
 }
 
 /** Runs one phase on every node at once; the first failure cancels the others and is rethrown. */
-async function onEveryNode<T>(target: BenchTarget, phase: Phase, reporter: GraysortReporter, signal: AbortSignal | undefined, work: (node: BenchNode, index: number, signal: AbortSignal) => Promise<T>): Promise<{values: T[]; seconds: number}> {
+async function onEveryNode<T>(target: BenchTarget, phase: Phase, reporter: GraysortReporter, signal: AbortSignal | undefined, work: (node: BenchNode, index: number, signal: AbortSignal) => Promise<T>, options: {finishedByWorker?: boolean} = {}): Promise<{values: T[]; seconds: number}> {
   reporter.phaseStarted?.(phase, target.nodes.length)
   const started = performance.now()
   const indexed = target.nodes.map((node, index) => ({...node, index}))
@@ -41,7 +41,7 @@ async function onEveryNode<T>(target: BenchTarget, phase: Phase, reporter: Grays
   const failure = outcomes.find((outcome) => !outcome.ok && !outcome.cancelled) ?? outcomes.find((outcome) => !outcome.ok)
   if (failure && !failure.ok) throw failure.error
   const seconds = (performance.now() - started) / 1000
-  reporter.phaseFinished?.(phase, seconds)
+  if (!options.finishedByWorker) reporter.phaseFinished?.(phase, seconds)
   return {values: outcomes.map((outcome) => (outcome as {value: T}).value), seconds}
 }
 
@@ -115,39 +115,39 @@ export async function sortFiles(target: BenchTarget, options: SortOptions, repor
   const n = target.nodes.length
   // Inputs are dealt to nodes in order: node i maps files i, i+n, i+2n, ...
   const inputsOf = (index: number) => options.inputs.filter((_, file) => file % n === index)
-  await first.host.run(['mkdir', '-p', posix.join(options.workDir, 'samples'), posix.join(options.workDir, 'map'), options.outputDir], {check: true, signal: options.signal})
-  const splitters = posix.join(options.workDir, 'splitters.keys')
+  await first.host.run(['mkdir', '-p', options.workDir, options.outputDir], {check: true, signal: options.signal})
+  // One worker process per node runs sample, map and reduce, meeting the others at barriers (files in
+  // the work directory); a phase is over when the last node reports it.
+  const started = performance.now()
+  const finishedBy = new Map<string, number>()
+  let previousEnd = 0
+  const onMessage = (message: Record<string, unknown>) => {
+    if (message.type !== 'phase') return
+    const phase = String(message.phase) as Phase
+    const count = (finishedBy.get(phase) ?? 0) + 1
+    finishedBy.set(phase, count)
+    if (count === n) {
+      const end = (performance.now() - started) / 1000
+      timings.push({phase, seconds: end - previousEnd})
+      previousEnd = end
+      reporter.phaseFinished?.(phase, timings.at(-1)!.seconds)
+      const next = {sample: 'map', map: 'reduce'}[phase as 'sample' | 'map'] as Phase | undefined
+      if (next) reporter.phaseStarted?.(next, n)
+    }
+  }
+  const perFile = Math.max(1000, Math.ceil((plan.partitions * 100) / options.inputs.length))
   try {
-    const sample = await onEveryNode(target, 'sample', reporter, options.signal, async (node, index, signal) => {
-      const mine = inputsOf(index)
-      const out = posix.join(options.workDir, 'samples', `sample-${index}.keys`)
-      if (mine.length === 0) return undefined
-      // Enough keys for even splitters: ~100 per partition overall.
-      const perFile = Math.max(1000, Math.ceil((plan.partitions * 100) / options.inputs.length))
-      await runWorker({host: node.host, binary: node.worker, phase: 'sample', signal, args: ['sample', '--inputs', mine.join(','), '--per-file', String(perFile), '--output', out]})
-      return out
-    })
-    const samples = sample.values.filter((value): value is string => value !== undefined)
-    await runWorker({host: first.host, binary: first.worker, phase: 'sample', signal: options.signal, args: ['splitters', '--samples', samples.join(','), '--partitions', String(plan.partitions), '--output', splitters]})
-    timings.push({phase: 'sample', seconds: sample.seconds})
-
-    const maps = target.nodes.map((_, index) => posix.join(options.workDir, 'map', `map-${String(index).padStart(5, '0')}`))
-    const map = await onEveryNode(target, 'map', reporter, options.signal, async (node, index, signal) => {
-      const mine = inputsOf(index)
-      const args = ['map', '--inputs', mine.join(','), '--splitters', splitters, '--output', maps[index]!, '--memory', String(plan.memoryPerNodeBytes), '--threads', String(node.cores)]
-      if (mine.length === 0) args.splice(1, 2, '--inputs', '')
-      return (await runWorker({host: node.host, binary: node.worker, phase: 'map', signal, onProgress: reporter.progress, args})).result
-    })
-    timings.push({phase: 'map', seconds: map.seconds})
-
-    const reduce = await onEveryNode(target, 'reduce', reporter, options.signal, async (node, index, signal) => {
-      const assignment = plan.assignments[index]!
-      if (assignment.endPartition === assignment.firstPartition) return undefined
-      return (await runWorker({host: node.host, binary: node.worker, phase: 'reduce', signal, onProgress: reporter.progress, args: ['reduce', '--maps', maps.join(','), '--first', String(assignment.firstPartition), '--end', String(assignment.endPartition), '--output-dir', options.outputDir, '--threads', String(node.cores)]})).result
-    })
-    timings.push({phase: 'reduce', seconds: reduce.seconds})
+    await onEveryNode(target, 'sample', reporter, options.signal, async (node, index, signal) => {
+      const args = ['sort-node', '--index', String(index), '--nodes', String(n), '--inputs', inputsOf(index).join(','), '--work', options.workDir, '--partitions', String(plan.partitions), '--output-dir', options.outputDir, '--memory', String(plan.memoryPerNodeBytes), '--threads', String(node.cores), '--sample-per-file', String(perFile)]
+      return (await runWorker({host: node.host, binary: node.worker, phase: 'sort', signal, onProgress: reporter.progress, onMessage, args})).result
+    }, {finishedByWorker: true})
+  } catch (error) {
+    // Name the phase the run was in, not just "sort".
+    const phase = (['sample', 'map', 'reduce'] as Phase[]).find((name) => finishedBy.get(name) !== n) ?? 'reduce'
+    if (error instanceof WorkerFailedError) throw new WorkerFailedError(error.node, phase, error.reason, error.stderrTail)
+    throw error
   } finally {
-    if (!options.keep) await first.host.run(['rm', '-rf', '--', posix.join(options.workDir, 'samples'), posix.join(options.workDir, 'map'), splitters]).catch(() => undefined)
+    if (!options.keep) await first.host.run(['rm', '-rf', '--', options.workDir]).catch(() => undefined)
   }
   const outputs = Array.from({length: plan.partitions}, (_, partition) => posix.join(options.outputDir, `part-${String(partition).padStart(5, '0')}.dat`))
   return {plan, outputs, timings, seconds: timings.reduce((sum, timing) => sum + timing.seconds, 0), bytes}
