@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "core/partition.h"
 #include "core/shuffle.h"
+#include "core/throughput.h"
 #include "core/valsort.h"
 #include "core/version.h"
 #include "worker/args.h"
@@ -269,6 +270,47 @@ int commandSortNode(const Args& args) {
   }
 }
 
+int commandThroughput(const Args& args) {
+  ThroughputOptions options;
+  options.pattern = parsePattern(args.text("rw", "read"));
+  options.blockSize = static_cast<uint32_t>(args.number("bs", 1 << 20));
+  options.depth = static_cast<int>(args.number("iodepth", 32));
+  options.jobs = static_cast<int>(args.number("jobs", 1));
+  options.fileSize = args.number("size", 1ull << 30);
+  options.runtimeSeconds = static_cast<double>(args.number("runtime-ms", 0)) / 1000;
+  options.direct = args.number("direct", 1) != 0;
+  options.dir = args.text("dir");
+  options.engine.kind = parseEngineKind(args.text("engine", "auto"));
+  options.engine.mountPoint = args.text("mount", options.dir);
+  options.engine.usrbioLibrary = args.text("usrbio-lib", "");
+  options.keepFiles = args.number("keep", 0) != 0;
+  options.startAtEpochMs = static_cast<int64_t>(args.number("start-at", 0));
+  if (options.depth < 1 || options.depth > 65536) throw UsageError("--iodepth must be between 1 and 65536");
+  if (options.jobs < 1 || options.jobs > 1024) throw UsageError("--jobs must be between 1 and 1024");
+  const ThroughputResult result = runThroughput(options, [](uint64_t done, uint64_t total) {
+    emit(JsonLine().add("type", "progress").add("phase", "run").add("bytesDone", done).add("bytesTotal", total));
+  });
+  std::string perSecond = "[";
+  for (std::size_t i = 0; i < result.bytesPerSecond.size(); ++i) perSecond += (i ? "," : "") + std::to_string(result.bytesPerSecond[i]);
+  perSecond += "]";
+  emit(JsonLine()
+           .add("type", "result")
+           .add("engine", result.engine)
+           .add("engineNote", result.engineNote)
+           .add("bytes", result.bytes)
+           .add("ios", result.ios)
+           .add("seconds", result.seconds)
+           .add("startEpochMs", static_cast<int64_t>(result.startEpochMs))
+           .add("endEpochMs", static_cast<int64_t>(result.endEpochMs))
+           .add("latencyP50Us", result.latencyP50Us)
+           .add("latencyP99Us", result.latencyP99Us)
+           .add("latencyP999Us", result.latencyP999Us)
+           .add("latencyMeanUs", result.latencyMeanUs)
+           .add("layoutSeconds", result.layoutSeconds)
+           .raw("bytesPerSecond", perSecond));
+  return 0;
+}
+
 const char* kUsage =
     "usage: 3fs-worker COMMAND [--option value ...]\n"
     "  version\n"
@@ -302,6 +344,7 @@ int main(int argc, char** argv) {
     if (command == "map") return commandMap(args);
     if (command == "reduce") return commandReduce(args);
     if (command == "sort-node") return commandSortNode(args);
+    if (command == "throughput") return commandThroughput(args);
     throw UsageError("unknown command " + command);
   } catch (const UsageError& error) {
     emit(JsonLine().add("type", "error").add("message", error.what()));

@@ -1,0 +1,66 @@
+// One interface over three I/O backends (usrbio, io_uring, psync). A job keeps `depth` requests in
+// flight: it queues requests whose buffers come from the engine's own registered region, submits,
+// and reaps completions as they arrive. Engines are single-threaded from the caller's side (one thread
+// queues and reaps), as usrbio's rings require.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace threefs {
+
+enum class EngineKind { Auto, Usrbio, IoUring, Psync };
+
+const char* engineName(EngineKind kind);
+EngineKind parseEngineKind(const std::string& text);
+
+struct IoRequest {
+  int file = 0;          // handle from Engine::addFile
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  uint8_t* buffer = nullptr;  // inside Engine::buffers()
+  bool write = false;
+  uint64_t tag = 0;
+};
+
+struct IoCompletion {
+  uint64_t tag;
+  int64_t result;  // bytes done, or -errno
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual const char* name() const = 0;
+  // Registered memory for every request's buffer (io_uring fixed buffers, usrbio's shared iov).
+  virtual uint8_t* buffers() = 0;
+  virtual std::size_t bufferBytes() const = 0;
+  // Makes an open fd usable; returns the engine's handle for it.
+  virtual int addFile(int fd) = 0;
+  virtual void queue(const IoRequest& request) = 0;
+  // Submits everything queued; waits until at least `minimum` completions are ready, then returns up to
+  // `max` of them.
+  virtual std::size_t submitAndReap(IoCompletion* out, std::size_t max, std::size_t minimum) = 0;
+};
+
+struct EngineOptions {
+  EngineKind kind = EngineKind::Auto;
+  int depth = 32;
+  std::size_t bufferBytes = 0;
+  // For usrbio: the 3FS mount point the files are on, and where libhf3fs_api_shared.so is.
+  std::string mountPoint;
+  std::string usrbioLibrary;
+  bool forRead = true;
+};
+
+// Creates the requested engine. Auto picks usrbio on a 3FS mount, else io_uring, else psync, and
+// `note` says why a preferred engine was not used.
+std::unique_ptr<Engine> makeEngine(const EngineOptions& options, std::string* note);
+
+// Engine constructors (each throws std::runtime_error with the reason when it cannot run here).
+std::unique_ptr<Engine> makePsyncEngine(const EngineOptions& options);
+std::unique_ptr<Engine> makeIoUringEngine(const EngineOptions& options);
+std::unique_ptr<Engine> makeUsrbioEngine(const EngineOptions& options);
+
+}  // namespace threefs

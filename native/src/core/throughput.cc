@@ -1,0 +1,239 @@
+#include "core/throughput.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "core/buffer.h"
+#include "core/file_io.h"
+#include "core/latency.h"
+
+namespace threefs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t epochMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string jobFile(const ThroughputOptions& options, int job) { return options.dir + "/3fs-cli-bench." + std::to_string(job) + ".dat"; }
+
+bool isWrite(Pattern pattern) { return pattern == Pattern::SeqWrite || pattern == Pattern::RandWrite; }
+bool isRandom(Pattern pattern) { return pattern == Pattern::RandRead || pattern == Pattern::RandWrite; }
+
+// Read tests need files full of data; write tests need them allocated. Existing files of the right
+// size are reused.
+void layOut(const ThroughputOptions& options, int job) {
+  const std::string path = jobFile(options, job);
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && static_cast<uint64_t>(info.st_size) == options.fileSize) return;
+  FileHandle file(path, FileHandle::Mode::WriteDirect);
+  constexpr std::size_t kChunk = 8 << 20;
+  Buffer chunk(kChunk);
+  uint64_t seed = 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(job);
+  for (std::size_t i = 0; i < kChunk; i += 8) {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    std::memcpy(chunk.data() + i, &seed, 8);
+  }
+  for (uint64_t at = 0; at < options.fileSize; at += kChunk) {
+    const uint64_t length = std::min<uint64_t>(kChunk, options.fileSize - at);
+    file.writeAt(chunk.data(), file.direct() ? alignUp(length) : length, at);
+  }
+  file.truncate(options.fileSize);
+  file.sync();
+}
+
+struct JobResult {
+  uint64_t bytes = 0, ios = 0;
+  LatencyHistogram latency;
+  double latencySumNs = 0;
+  std::vector<uint64_t> perSecond;
+  std::string engine, note;
+  Clock::time_point end;
+};
+
+}  // namespace
+
+Pattern parsePattern(const std::string& text) {
+  if (text == "read") return Pattern::SeqRead;
+  if (text == "write") return Pattern::SeqWrite;
+  if (text == "randread") return Pattern::RandRead;
+  if (text == "randwrite") return Pattern::RandWrite;
+  throw std::runtime_error("--rw must be read, write, randread or randwrite, got " + text);
+}
+
+ThroughputResult runThroughput(const ThroughputOptions& options, const std::function<void(uint64_t, uint64_t)>& progress) {
+  if (options.blockSize == 0 || options.fileSize < options.blockSize) throw std::runtime_error("--size must be at least one block (--bs)");
+  if (options.direct && options.blockSize % kDirectAlignment != 0) throw std::runtime_error("direct I/O needs --bs to be a multiple of 4096");
+  const auto layoutStart = Clock::now();
+  {
+    std::vector<std::thread> layouts;
+    std::vector<std::exception_ptr> errors(options.jobs);
+    for (int job = 0; job < options.jobs; ++job) layouts.emplace_back([&, job] {
+      try {
+        layOut(options, job);
+      } catch (...) {
+        errors[job] = std::current_exception();
+      }
+    });
+    for (auto& thread : layouts) thread.join();
+    for (auto& error : errors)
+      if (error) std::rethrow_exception(error);
+  }
+  const double layoutSeconds = std::chrono::duration<double>(Clock::now() - layoutStart).count();
+
+  // Every job starts at the agreed instant (or now).
+  if (options.startAtEpochMs > 0) {
+    const int64_t wait = options.startAtEpochMs - epochMs();
+    if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+  }
+  const int64_t startEpoch = epochMs();
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.runtimeSeconds));
+  const uint64_t blocks = options.fileSize / options.blockSize;
+  const uint64_t iosPerJob = options.runtimeSeconds > 0 ? UINT64_MAX : blocks;
+  std::atomic<uint64_t> doneBytes{0};
+  std::atomic<bool> finished{false};
+  const uint64_t totalBytes = options.runtimeSeconds > 0 ? 0 : iosPerJob * options.blockSize * options.jobs;
+
+  std::vector<JobResult> results(options.jobs);
+  std::vector<std::exception_ptr> errors(options.jobs);
+  std::vector<std::thread> jobs;
+  for (int job = 0; job < options.jobs; ++job) {
+    jobs.emplace_back([&, job] {
+      int fd = -1;
+      try {
+        JobResult& result = results[job];
+        const std::string path = jobFile(options, job);
+        fd = ::open(path.c_str(), (isWrite(options.pattern) ? O_WRONLY : O_RDONLY) | O_CLOEXEC | (options.direct ? O_DIRECT : 0));
+        if (fd < 0 && options.direct && errno == EINVAL) fd = ::open(path.c_str(), (isWrite(options.pattern) ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+        if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+        EngineOptions engineOptions = options.engine;
+        engineOptions.depth = options.depth;
+        engineOptions.bufferBytes = static_cast<std::size_t>(options.depth) * options.blockSize;
+        engineOptions.forRead = !isWrite(options.pattern);
+        auto engine = makeEngine(engineOptions, &result.note);
+        result.engine = engine->name();
+        const int file = engine->addFile(fd);
+        if (isWrite(options.pattern)) {
+          uint64_t seed = 0xD1B54A32D192ED03ull + static_cast<uint64_t>(job);
+          for (std::size_t i = 0; i + 8 <= engine->bufferBytes(); i += 8) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            std::memcpy(engine->buffers() + i, &seed, 8);
+          }
+        }
+        uint64_t cursor = static_cast<uint64_t>(job) * 7919 % blocks;  // jobs start at different places
+        uint64_t random = 0x2545F4914F6CDD1Dull ^ (static_cast<uint64_t>(job) << 32);
+        auto nextOffset = [&]() {
+          if (isRandom(options.pattern)) {
+            random ^= random << 13;
+            random ^= random >> 7;
+            random ^= random << 17;
+            return (random % blocks) * options.blockSize;
+          }
+          const uint64_t offset = cursor * options.blockSize;
+          cursor = (cursor + 1) % blocks;
+          return offset;
+        };
+        std::vector<Clock::time_point> issued(options.depth);
+        uint64_t started = 0, inFlight = 0;
+        auto issue = [&](int slot) {
+          IoRequest request;
+          request.file = file;
+          request.offset = nextOffset();
+          request.length = options.blockSize;
+          request.buffer = engine->buffers() + static_cast<std::size_t>(slot) * options.blockSize;
+          request.write = isWrite(options.pattern);
+          request.tag = static_cast<uint64_t>(slot);
+          issued[slot] = Clock::now();
+          engine->queue(request);
+          ++started;
+          ++inFlight;
+        };
+        for (int slot = 0; slot < options.depth && started < iosPerJob; ++slot) issue(slot);
+        std::vector<IoCompletion> completions(options.depth);
+        while (inFlight > 0) {
+          const std::size_t n = engine->submitAndReap(completions.data(), completions.size(), 1);
+          const auto now = Clock::now();
+          const bool stop = finished.load(std::memory_order_relaxed) || (options.runtimeSeconds > 0 && now >= deadline);
+          for (std::size_t i = 0; i < n; ++i) {
+            const int slot = static_cast<int>(completions[i].tag);
+            --inFlight;
+            if (completions[i].result < 0) throw std::runtime_error(std::string(engine->name()) + " " + (isWrite(options.pattern) ? "write" : "read") + " failed on " + path + ": " + std::strerror(static_cast<int>(-completions[i].result)));
+            if (completions[i].result != options.blockSize) throw std::runtime_error("short " + std::string(isWrite(options.pattern) ? "write" : "read") + " on " + path + ": " + std::to_string(completions[i].result) + " of " + std::to_string(options.blockSize) + " bytes");
+            const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(now - issued[slot]).count();
+            result.latency.record(static_cast<uint64_t>(latency));
+            result.latencySumNs += static_cast<double>(latency);
+            result.bytes += options.blockSize;
+            ++result.ios;
+            const auto second = static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now - start).count() / 1000);
+            if (result.perSecond.size() <= second) result.perSecond.resize(second + 1, 0);
+            result.perSecond[second] += options.blockSize;
+            doneBytes.fetch_add(options.blockSize, std::memory_order_relaxed);
+            if (!stop && started < iosPerJob) issue(slot);
+          }
+        }
+        result.end = Clock::now();
+      } catch (...) {
+        errors[job] = std::current_exception();
+        finished.store(true);
+      }
+      if (fd >= 0) ::close(fd);
+    });
+  }
+  // Progress once a second while the jobs run.
+  std::thread reporter([&] {
+    while (!finished.load()) {
+      for (int i = 0; i < 10 && !finished.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (progress && !finished.load()) progress(doneBytes.load(), totalBytes);
+    }
+  });
+  for (auto& thread : jobs) thread.join();
+  finished.store(true);
+  reporter.join();
+  for (auto& error : errors)
+    if (error) std::rethrow_exception(error);
+
+  ThroughputResult total;
+  total.layoutSeconds = layoutSeconds;
+  total.startEpochMs = startEpoch;
+  LatencyHistogram latency;
+  double latencySum = 0;
+  Clock::time_point end = start;
+  for (auto& result : results) {
+    total.bytes += result.bytes;
+    total.ios += result.ios;
+    latency.merge(result.latency);
+    latencySum += result.latencySumNs;
+    end = std::max(end, result.end);
+    if (total.bytesPerSecond.size() < result.perSecond.size()) total.bytesPerSecond.resize(result.perSecond.size(), 0);
+    for (std::size_t s = 0; s < result.perSecond.size(); ++s) total.bytesPerSecond[s] += result.perSecond[s];
+    total.engine = result.engine;
+    if (!result.note.empty()) total.engineNote = result.note;
+  }
+  total.seconds = std::chrono::duration<double>(end - start).count();
+  total.endEpochMs = startEpoch + static_cast<int64_t>(total.seconds * 1000);
+  total.latencyP50Us = latency.percentile(0.50) / 1000;
+  total.latencyP99Us = latency.percentile(0.99) / 1000;
+  total.latencyP999Us = latency.percentile(0.999) / 1000;
+  total.latencyMeanUs = total.ios > 0 ? latencySum / static_cast<double>(total.ios) / 1000 : 0;
+  if (!options.keepFiles) {
+    for (int job = 0; job < options.jobs; ++job) ::unlink(jobFile(options, job).c_str());
+  }
+  return total;
+}
+
+}  // namespace threefs
