@@ -28,6 +28,17 @@
       "cflags_cc": ["-std=c++17", "-O3", "-march=x86-64-v2", "-fexceptions"],
       "ldflags": ["-pthread"],
       "libraries": ["-ldl", "-lpthread"]
+    },
+    {
+      # TEST DOUBLE of 3FS's libhf3fs_api_shared.so (see src/testing/usrbio_double.cc); never shipped.
+      "target_name": "usrbio_double",
+      "type": "shared_library",
+      "product_name": "hf3fs_api_shared_double",
+      "sources": ["src/testing/usrbio_double.cc"],
+      "include_dirs": ["src"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-fPIC"],
+      "libraries": ["-lpthread"]
     }
   ]
 }

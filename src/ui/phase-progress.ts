@@ -4,6 +4,7 @@
  */
 import {Listr} from 'listr2'
 
+import {formatBytes} from '../bench/size.js'
 import type {WorkerProgress} from '../bench/worker.js'
 
 interface Deferred {
@@ -65,8 +66,9 @@ export class PhaseProgress<P extends string> {
   progress = (progress: WorkerProgress): void => {
     this.nodeProgress.set(progress.node, progress)
     const slowest = [...this.nodeProgress.values()].reduce((low, next) => (next.bytesDone / Math.max(1, next.bytesTotal) < low.bytesDone / Math.max(1, low.bytesTotal) ? next : low))
-    const percent = ((slowest.bytesDone / Math.max(1, slowest.bytesTotal)) * 100).toFixed(0)
-    this.phases.get(progress.phase)?.output(`slowest node ${slowest.node}: ${percent}%`)
+    // Time-based runs have no total: show how much has moved instead of a share.
+    const done = slowest.bytesTotal > 0 ? `${((slowest.bytesDone / slowest.bytesTotal) * 100).toFixed(0)}%` : formatBytes(slowest.bytesDone)
+    this.phases.get(progress.phase)?.output(`slowest node ${slowest.node}: ${done}`)
   }
 
   /** Ends the display: phases that never ran are skipped, the failing one is marked. */

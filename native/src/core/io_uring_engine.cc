@@ -39,7 +39,15 @@ class IoUringEngine final : public Engine {
   explicit IoUringEngine(const EngineOptions& options) : memory_(options.bufferBytes) {
     io_uring_params params{};
     const unsigned entries = static_cast<unsigned>(std::max(1, options.depth));
+    // One thread submits and reaps: let the kernel run completion work only when we ask for events
+    // (fewer interrupts of the submitting thread). Older kernels refuse these flags: retry without.
+    params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
     ring_ = ringSetup(entries, &params);
+    if (ring_ < 0 && errno == EINVAL) {
+      params = io_uring_params{};
+      ring_ = ringSetup(entries, &params);
+    }
+    deferredTaskRun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
     if (ring_ < 0) throw std::runtime_error(std::string("io_uring is not available: ") + std::strerror(errno));
     sqEntries_ = params.sq_entries;
     sqBytes_ = params.sq_off.array + params.sq_entries * sizeof(unsigned);
@@ -116,9 +124,11 @@ class IoUringEngine final : public Engine {
     std::size_t ready = loadAcquire(cqTail_) - *cqHead_;
     if (unsubmitted_ > 0 || ready < minimum) {
       const unsigned wait = ready < minimum ? static_cast<unsigned>(minimum) : 0;
+      // With deferred task running, completions reach the ring only when events are asked for.
+      const unsigned flags = wait > 0 || deferredTaskRun_ ? IORING_ENTER_GETEVENTS : 0;
       int done;
       do {
-        done = ringEnter(ring_, unsubmitted_, wait, wait > 0 ? IORING_ENTER_GETEVENTS : 0);
+        done = ringEnter(ring_, unsubmitted_, wait, flags);
       } while (done < 0 && errno == EINTR);
       if (done < 0) throw std::runtime_error(std::string("io_uring_enter failed: ") + std::strerror(errno));
       unsubmitted_ -= static_cast<unsigned>(done);
@@ -158,6 +168,7 @@ class IoUringEngine final : public Engine {
   unsigned unsubmitted_ = 0;
   bool fixedBuffers_ = false;
   bool fixedFiles_ = false;
+  bool deferredTaskRun_ = false;
   std::vector<int> files_;
 };
 

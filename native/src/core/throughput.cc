@@ -236,4 +236,95 @@ ThroughputResult runThroughput(const ThroughputOptions& options, const std::func
   return total;
 }
 
+namespace {
+
+uint8_t patternByte(uint32_t block, uint32_t at) {
+  uint32_t x = block * 2654435761u ^ (at * 40503u + 0x9E37u);
+  x ^= x >> 15;
+  return static_cast<uint8_t>(x ^ (x >> 8));
+}
+
+// Runs every block once through `engine`, `depth` at a time, in `order`; `before`/`after` see each
+// block's buffer before it is queued and after it completes.
+template <typename Before, typename After>
+void passOver(Engine& engine, int file, const std::vector<uint32_t>& order, uint32_t blockSize, int depth, bool write, Before before, After after) {
+  std::vector<uint32_t> blockOfSlot(static_cast<std::size_t>(depth));
+  std::vector<IoCompletion> done(static_cast<std::size_t>(depth));
+  std::size_t next = 0, inFlight = 0;
+  auto issue = [&](int slot) {
+    const uint32_t block = order[next++];
+    blockOfSlot[slot] = block;
+    uint8_t* buffer = engine.buffers() + static_cast<std::size_t>(slot) * blockSize;
+    before(block, buffer);
+    engine.queue(IoRequest{file, uint64_t{block} * blockSize, blockSize, buffer, write, static_cast<uint64_t>(slot)});
+    ++inFlight;
+  };
+  for (int slot = 0; slot < depth && next < order.size(); ++slot) issue(slot);
+  while (inFlight > 0) {
+    const std::size_t n = engine.submitAndReap(done.data(), done.size(), 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const int slot = static_cast<int>(done[i].tag);
+      --inFlight;
+      if (done[i].result != blockSize) throw std::runtime_error(std::string(engine.name()) + (write ? " write" : " read") + " of block " + std::to_string(blockOfSlot[slot]) + " returned " + std::to_string(done[i].result));
+      after(blockOfSlot[slot], engine.buffers() + static_cast<std::size_t>(slot) * blockSize);
+      if (next < order.size()) issue(slot);
+    }
+  }
+}
+
+}  // namespace
+
+std::string verifyEngine(const EngineOptions& base, const std::string& dir, uint32_t blockSize, uint32_t blocks, int depth, bool direct) {
+  const std::string path = dir + "/3fs-cli-engine-check.dat";
+  {
+    FileHandle create(path, FileHandle::Mode::WriteTruncate);
+    create.truncate(uint64_t{blocks} * blockSize);
+  }
+  std::vector<uint32_t> order(blocks);
+  for (uint32_t i = 0; i < blocks; ++i) order[i] = i;
+  uint64_t seed = 0x243F6A8885A308D3ull;
+  auto shuffle = [&] {
+    for (uint32_t i = blocks; i > 1; --i) {
+      seed ^= seed << 13;
+      seed ^= seed >> 7;
+      seed ^= seed << 17;
+      std::swap(order[i - 1], order[seed % i]);
+    }
+  };
+  std::string name;
+  for (bool write : {true, false}) {
+    EngineOptions options = base;
+    options.depth = depth;
+    options.bufferBytes = static_cast<std::size_t>(depth) * blockSize;
+    options.forRead = !write;
+    std::string note;
+    auto engine = makeEngine(options, &note);
+    name = engine->name();
+    const int fd = ::open(path.c_str(), (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC | (direct ? O_DIRECT : 0));
+    if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    try {
+      const int file = engine->addFile(fd);
+      shuffle();
+      passOver(*engine, file, order, blockSize, depth, write,
+               [&](uint32_t block, uint8_t* buffer) {
+                 if (write) for (uint32_t at = 0; at < blockSize; ++at) buffer[at] = patternByte(block, at);
+               },
+               [&](uint32_t block, const uint8_t* buffer) {
+                 if (write) return;
+                 for (uint32_t at = 0; at < blockSize; ++at)
+                   if (buffer[at] != patternByte(block, at)) throw std::runtime_error(name + ": block " + std::to_string(block) + " differs at byte " + std::to_string(at));
+               });
+      if (write && ::fsync(fd) != 0) throw std::runtime_error("fsync failed on " + path);
+    } catch (...) {
+      engine.reset();
+      ::close(fd);
+      throw;
+    }
+    engine.reset();  // deregisters the fd before it is closed
+    ::close(fd);
+  }
+  ::unlink(path.c_str());
+  return name;
+}
+
 }  // namespace threefs

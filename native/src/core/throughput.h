@@ -42,6 +42,10 @@ struct ThroughputResult {
   double layoutSeconds = 0;
 };
 
+// Writes `blocks` blocks of a known pattern through the engine in a shuffled order, reads them back
+// through a fresh read engine in another order, and checks every byte; returns the engine's name.
+std::string verifyEngine(const EngineOptions& engine, const std::string& dir, uint32_t blockSize, uint32_t blocks, int depth, bool direct);
+
 ThroughputResult runThroughput(const ThroughputOptions& options, const std::function<void(uint64_t done, uint64_t total)>& progress);
 
 }  // namespace threefs

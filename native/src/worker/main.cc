@@ -311,6 +311,17 @@ int commandThroughput(const Args& args) {
   return 0;
 }
 
+int commandEngineCheck(const Args& args) {
+  EngineOptions engine;
+  engine.kind = parseEngineKind(args.text("engine", "auto"));
+  engine.mountPoint = args.text("mount", args.text("dir"));
+  engine.usrbioLibrary = args.text("usrbio-lib", "");
+  const auto blocks = static_cast<uint32_t>(args.number("blocks", 256));
+  const std::string name = verifyEngine(engine, args.text("dir"), static_cast<uint32_t>(args.number("bs", 65536)), blocks, static_cast<int>(args.number("iodepth", 16)), args.number("direct", 1) != 0);
+  emit(JsonLine().add("type", "result").add("engine", name).add("blocks", static_cast<uint64_t>(blocks)).add("verified", true));
+  return 0;
+}
+
 const char* kUsage =
     "usage: 3fs-worker COMMAND [--option value ...]\n"
     "  version\n"
@@ -345,6 +356,7 @@ int main(int argc, char** argv) {
     if (command == "reduce") return commandReduce(args);
     if (command == "sort-node") return commandSortNode(args);
     if (command == "throughput") return commandThroughput(args);
+    if (command == "engine-check") return commandEngineCheck(args);
     throw UsageError("unknown command " + command);
   } catch (const UsageError& error) {
     emit(JsonLine().add("type", "error").add("message", error.what()));
