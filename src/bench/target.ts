@@ -31,6 +31,8 @@ export interface BenchTarget {
   /** True when the directory was made for this run (and may be removed at the end). */
   dirIsTemporary: boolean
   local: boolean
+  /** The 3FS mount point on the nodes (cluster runs): usrbio needs the mount point itself. */
+  mountPoint?: string
   close(): Promise<void>
 }
 
@@ -84,6 +86,7 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
       dir,
       dirIsTemporary: options.dir === undefined,
       local: false,
+      mountPoint: mount,
       close: () => pool.closeAll(),
     }
   } catch (error) {

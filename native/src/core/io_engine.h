@@ -38,6 +38,8 @@ class Engine {
   virtual std::size_t bufferBytes() const = 0;
   // Makes an open fd usable; returns the engine's handle for it.
   virtual int addFile(int fd) = 0;
+  // Forgets a file before its fd is closed (usrbio deregisters it; fds must not be closed while registered).
+  virtual void removeFile(int /*handle*/) {}
   virtual void queue(const IoRequest& request) = 0;
   // Submits everything queued; waits until at least `minimum` completions are ready, then returns up to
   // `max` of them.

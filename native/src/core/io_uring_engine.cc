@@ -39,9 +39,10 @@ class IoUringEngine final : public Engine {
   explicit IoUringEngine(const EngineOptions& options) : memory_(options.bufferBytes) {
     io_uring_params params{};
     const unsigned entries = static_cast<unsigned>(std::max(1, options.depth));
-    // One thread submits and reaps: let the kernel run completion work only when we ask for events
-    // (fewer interrupts of the submitting thread). Older kernels refuse these flags: retry without.
-    params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+    // Completion work runs when the submitting thread enters the kernel anyway, instead of interrupting
+    // it (COOP_TASKRUN). Not SINGLE_ISSUER: an engine may be handed from one thread to the next (the
+    // sort's reader and writer threads), which that flag forbids. Older kernels refuse the flag: retry.
+    params.flags = IORING_SETUP_COOP_TASKRUN;
     ring_ = ringSetup(entries, &params);
     if (ring_ < 0 && errno == EINVAL) {
       params = io_uring_params{};
@@ -92,6 +93,15 @@ class IoUringEngine final : public Engine {
     if (fixedFiles_) ringRegister(ring_, IORING_UNREGISTER_FILES, nullptr, 0);
     fixedFiles_ = ringRegister(ring_, IORING_REGISTER_FILES, files_.data(), static_cast<unsigned>(files_.size())) == 0;
     return static_cast<int>(files_.size() - 1);
+  }
+
+  void removeFile(int handle) override {
+    // A sparse slot (-1) keeps the other handles valid and lets the fd be closed.
+    files_[static_cast<std::size_t>(handle)] = -1;
+    if (fixedFiles_) {
+      ringRegister(ring_, IORING_UNREGISTER_FILES, nullptr, 0);
+      fixedFiles_ = ringRegister(ring_, IORING_REGISTER_FILES, files_.data(), static_cast<unsigned>(files_.size())) == 0;
+    }
   }
 
   void queue(const IoRequest& request) override {

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include "core/buffer.h"
+#include "core/engine_io.h"
 #include "core/file_io.h"
 #include "core/partition.h"
 #include "core/sorter.h"
@@ -28,6 +29,15 @@ void raiseOpenFileLimit() {
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
 }
+
+// Joins a helper thread when leaving a scope, also by an exception: a joinable std::thread that is
+// destroyed ends the process.
+struct JoinOnExit {
+  std::thread& thread;
+  ~JoinOnExit() {
+    if (thread.joinable()) thread.join();
+  }
+};
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -135,12 +145,16 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
     }
     if (!current.empty() || runs.empty()) runs.push_back(std::move(current));
   }
+  // All data I/O goes through the engine; one EngineIo per direction, each used by one thread at a time.
+  EngineIo readIo(options.engine, false), writeIo(options.engine);
   auto readRun = [&](std::size_t run, uint8_t* into) {
+    std::vector<ReadRange> ranges;
     uint64_t at = 0;
     for (const auto& piece : runs[run]) {
-      readRange(options.inputs[piece.file], piece.offset, into + at, piece.length, options.threads);
+      ranges.push_back(ReadRange{options.inputs[piece.file], piece.offset, piece.length, into + at});
       at += piece.length;
     }
+    readIo.read(ranges);
     return at;
   };
 
@@ -154,6 +168,7 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   uint64_t pendingBytes = 0;
   std::exception_ptr readError, writeError;
   std::thread reader, writer;
+  JoinOnExit joinReader{reader}, joinWriter{writer};
   auto started = std::chrono::steady_clock::now();
   pendingBytes = readRun(0, input[0]->data());
   result.readSeconds += secondsSince(started);
@@ -180,8 +195,8 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
     index.runs.push_back(std::move(offsets));
     writer = std::thread([&, run, filled] {
       try {
-        FileHandle file(runFileName(options.outputPrefix, static_cast<uint32_t>(run)), FileHandle::Mode::WriteDirect);
-        file.writeAt(grouped[run % 2]->data(), file.direct() ? alignUp(filled) : filled, 0);
+        // Block-padded: reducers read the run back with O_DIRECT in whole blocks.
+        writeIo.writeWhole(runFileName(options.outputPrefix, static_cast<uint32_t>(run)), grouped[run % 2]->data(), filled, true);
       } catch (...) {
         writeError = std::current_exception();
       }
@@ -201,6 +216,7 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   if (writeError) std::rethrow_exception(writeError);
   writeIndex(options.outputPrefix + ".idx", index);
   result.runs = static_cast<uint32_t>(index.runs.size());
+  result.engine = !writeIo.engineName().empty() ? writeIo.engineName() : readIo.engineName();
   return result;
 }
 
@@ -212,14 +228,11 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
     uint64_t offset, length;
   };
   std::vector<MapIndex> indexes;
-  // files[map][run]: every run file of every map stays open for the whole reduce.
-  std::vector<std::vector<std::unique_ptr<FileHandle>>> files;
+  // Every run file of every map stays open for the whole reduce (the EngineIo caches them).
   raiseOpenFileLimit();
   for (const auto& prefix : options.maps) {
     indexes.push_back(readIndex(prefix + ".idx"));
     if (indexes.back().partitions != indexes.front().partitions) throw std::runtime_error(prefix + ".idx has a different partition count");
-    files.emplace_back();
-    for (uint32_t run = 0; run < indexes.back().runs.size(); ++run) files.back().push_back(std::make_unique<FileHandle>(runFileName(prefix, run), FileHandle::Mode::ReadDirect));
   }
   if (indexes.empty()) throw std::runtime_error("no map outputs given");
   const uint32_t partitions = indexes.front().partitions;
@@ -251,34 +264,16 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
   Buffer* buffers[2] = {&pool->get(0, largest), &pool->get(1, largest)};
   Buffer& sorted = pool->get(2, alignUp(largest));
   Buffer& scratch = pool->get(4, sortScratchBytes(largest / kRecordSize));
-  // One bounce buffer per reader thread for direct reads of segments that do not start on a block.
-  constexpr std::size_t kBounceBytes = 8 << 20;
-  Buffer* bounces = &pool->get(5, kBounceBytes * static_cast<std::size_t>(std::max(1, options.threads)));
+  // Reads of the next partition (one thread at a time) and writes of outputs each have their engine.
+  EngineIo readIo(options.engine, true, 4 << 20, 16), writeIo(options.engine);
   auto readPartition = [&](uint32_t p, uint8_t* into) {
-    const auto segments = segmentsOf(p);
-    std::vector<uint64_t> starts;
+    std::vector<ReadRange> ranges;
     uint64_t at = 0;
-    for (const auto& segment : segments) {
-      starts.push_back(at);
+    for (const auto& segment : segmentsOf(p)) {
+      ranges.push_back(ReadRange{runFileName(options.maps[segment.map], static_cast<uint32_t>(segment.run)), segment.offset, segment.length, into + at});
       at += segment.length;
     }
-    // Segments come from different map files and runs: read them in parallel.
-    const int readers = std::max(1, std::min<int>(options.threads, static_cast<int>(segments.size())));
-    std::vector<std::thread> pool;
-    std::vector<std::exception_ptr> errors(readers);
-    for (int r = 0; r < readers; ++r) {
-      pool.emplace_back([&, r] {
-        try {
-          uint8_t* bounce = bounces->data() + static_cast<std::size_t>(r) * kBounceBytes;
-          for (std::size_t i = r; i < segments.size(); i += readers) readUnaligned(*files[segments[i].map][segments[i].run], into + starts[i], segments[i].length, segments[i].offset, bounce, kBounceBytes);
-        } catch (...) {
-          errors[r] = std::current_exception();
-        }
-      });
-    }
-    for (auto& thread : pool) thread.join();
-    for (auto& error : errors)
-      if (error) std::rethrow_exception(error);
+    readIo.read(ranges);
     return at;
   };
 
@@ -286,6 +281,7 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
   uint64_t pendingBytes = 0;
   std::exception_ptr readError;
   std::thread reader;
+  JoinOnExit joinReader{reader};
   {
     const auto start = std::chrono::steady_clock::now();
     if (options.firstPartition < options.endPartition) pendingBytes = readPartition(options.firstPartition, buffers[0]->data());
@@ -307,7 +303,7 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
     sortRecords(buffers[current]->data(), sorted.data(), bytes / kRecordSize, options.threads, &scratch);
     result.sortSeconds += secondsSince(start);
     start = std::chrono::steady_clock::now();
-    writeWholeDirect(options.outputDir + "/" + partitionFileName(p), sorted.data(), bytes, 2);
+    writeIo.writeWhole(options.outputDir + "/" + partitionFileName(p), sorted.data(), bytes, false);
     result.writeSeconds += secondsSince(start);
     // Reads overlap sorting and writing; only the wait for a read that is still running is counted.
     start = std::chrono::steady_clock::now();
@@ -320,6 +316,7 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
     if (progress) progress(Progress{"reduce", done, totalBytes});
   }
   result.bytes = done;
+  result.engine = !readIo.engineName().empty() ? readIo.engineName() : writeIo.engineName();
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/buffer.h"
+#include "core/io_engine.h"
 #include "core/records.h"
 
 namespace threefs {
@@ -29,9 +30,12 @@ struct MapOptions {
   std::string outputPrefix;
   uint64_t memoryBytes = 1ull << 30;
   int threads = 1;
+  // How data moves: usrbio on a 3FS mount, else io_uring, else psync (auto), or forced.
+  EngineOptions engine;
 };
 
 struct MapResult {
+  std::string engine;
   uint64_t records = 0;
   uint64_t bytes = 0;
   uint32_t runs = 0;
@@ -48,9 +52,11 @@ struct ReduceOptions {
   uint32_t endPartition = 0;  // exclusive
   std::string outputDir;
   int threads = 1;
+  EngineOptions engine;
 };
 
 struct ReduceResult {
+  std::string engine;
   uint64_t records = 0;
   uint64_t bytes = 0;
   uint32_t partitions = 0;

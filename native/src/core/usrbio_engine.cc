@@ -5,6 +5,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -120,6 +121,11 @@ class UsrbioEngine final : public Engine {
     if (rc > 0) throw std::runtime_error("hf3fs_reg_fd failed: " + errnoText(rc) + " (is the file on the 3FS mount?)");
     files_.push_back(fd);
     return fd;
+  }
+
+  void removeFile(int handle) override {
+    lib_.deregFd(handle);
+    files_.erase(std::remove(files_.begin(), files_.end(), handle), files_.end());
   }
 
   void queue(const IoRequest& request) override {

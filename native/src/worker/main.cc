@@ -60,6 +60,15 @@ std::string keyHex(const Key& key) {
   return text;
 }
 
+// --engine auto|usrbio|io_uring|psync, --mount (3FS mount point, default: the data path) and --usrbio-lib.
+EngineOptions engineOptions(const Args& args, const std::string& dataPath) {
+  EngineOptions engine;
+  engine.kind = parseEngineKind(args.text("engine", "auto"));
+  engine.mountPoint = args.text("mount", dataPath);
+  engine.usrbioLibrary = args.text("usrbio-lib", "");
+  return engine;
+}
+
 int commandGen(const Args& args) {
   const uint64_t start = args.number("start", 0);
   const uint64_t count = args.number("count");
@@ -158,6 +167,7 @@ int commandMap(const Args& args) {
   options.outputPrefix = args.text("output");
   options.memoryBytes = args.number("memory", 1ull << 30);
   options.threads = static_cast<int>(args.number("threads", defaultThreads()));
+  options.engine = engineOptions(args, options.outputPrefix);
   const auto started = std::chrono::steady_clock::now();
   const MapResult result = runMap(options, throttledProgress());
   emit(JsonLine()
@@ -179,6 +189,7 @@ int commandReduce(const Args& args) {
   options.endPartition = static_cast<uint32_t>(args.number("end"));
   options.outputDir = args.text("output-dir");
   options.threads = static_cast<int>(args.number("threads", defaultThreads()));
+  options.engine = engineOptions(args, options.outputDir);
   const auto started = std::chrono::steady_clock::now();
   const ReduceResult result = runReduce(options, throttledProgress());
   emit(JsonLine()
@@ -234,6 +245,7 @@ int commandSortNode(const Args& args) {
     map.outputPrefix = path("map-" + node);
     map.memoryBytes = args.number("memory", 1ull << 30);
     map.threads = threads;
+    map.engine = engineOptions(args, work);
     const MapResult mapped = runMap(map, throttledProgress(), &pool);
     phaseDone("map", since(step));
 
@@ -252,10 +264,12 @@ int commandSortNode(const Args& args) {
     reduce.endPartition = static_cast<uint32_t>(partitions * (index + 1) / nodes);
     reduce.outputDir = args.text("output-dir");
     reduce.threads = threads;
+    reduce.engine = engineOptions(args, reduce.outputDir);
     const ReduceResult reduced = runReduce(reduce, throttledProgress(), &pool);
     phaseDone("reduce", since(step));
     emit(JsonLine()
              .add("type", "result")
+             .add("engine", reduced.engine.empty() ? mapped.engine : reduced.engine)
              .add("mapRecords", mapped.records)
              .add("mapRuns", static_cast<uint64_t>(mapped.runs))
              .add("waitSeconds", waitSeconds)

@@ -86,9 +86,13 @@ export interface SortOptions {
   memoryBytes?: number
   keep: boolean
   signal?: AbortSignal
+  engine?: 'auto' | 'usrbio' | 'io_uring' | 'psync'
+  usrbioLibrary?: string
 }
 
 export interface SortResult {
+  /** The I/O engine the workers used (usrbio, io_uring or psync; several when nodes differ). */
+  engine: string
   plan: GraysortPlan
   outputs: string[]
   timings: PhaseTiming[]
@@ -136,11 +140,15 @@ export async function sortFiles(target: BenchTarget, options: SortOptions, repor
     }
   }
   const perFile = Math.max(1000, Math.ceil((plan.partitions * 100) / options.inputs.length))
+  let engines: string[] = []
   try {
-    await onEveryNode(target, 'sample', reporter, options.signal, async (node, index, signal) => {
-      const args = ['sort-node', '--index', String(index), '--nodes', String(n), '--inputs', inputsOf(index).join(','), '--work', options.workDir, '--partitions', String(plan.partitions), '--output-dir', options.outputDir, '--memory', String(plan.memoryPerNodeBytes), '--threads', String(node.cores), '--sample-per-file', String(perFile)]
-      return (await runWorker({host: node.host, binary: node.worker, phase: 'sort', signal, onProgress: reporter.progress, onMessage, args})).result
+    const sorted = await onEveryNode(target, 'sample', reporter, options.signal, async (node, index, signal) => {
+      const args = ['sort-node', '--index', String(index), '--nodes', String(n), '--inputs', inputsOf(index).join(','), '--work', options.workDir, '--partitions', String(plan.partitions), '--output-dir', options.outputDir, '--memory', String(plan.memoryPerNodeBytes), '--threads', String(node.cores), '--sample-per-file', String(perFile), '--engine', options.engine ?? 'auto']
+      if (target.mountPoint) args.push('--mount', target.mountPoint)
+      if (options.usrbioLibrary) args.push('--usrbio-lib', options.usrbioLibrary)
+      return (await runWorker<{engine: string}>({host: node.host, binary: node.worker, phase: 'sort', signal, onProgress: reporter.progress, onMessage, args})).result
     }, {finishedByWorker: true})
+    engines = [...new Set(sorted.values.map((result) => result.engine))]
   } catch (error) {
     // Name the phase the run was in, not just "sort".
     const phase = (['sample', 'map', 'reduce'] as Phase[]).find((name) => finishedBy.get(name) !== n) ?? 'reduce'
@@ -150,7 +158,7 @@ export async function sortFiles(target: BenchTarget, options: SortOptions, repor
     if (!options.keep) await first.host.run(['rm', '-rf', '--', options.workDir]).catch(() => undefined)
   }
   const outputs = Array.from({length: plan.partitions}, (_, partition) => posix.join(options.outputDir, `part-${String(partition).padStart(5, '0')}.dat`))
-  return {plan, outputs, timings, seconds: timings.reduce((sum, timing) => sum + timing.seconds, 0), bytes}
+  return {engine: engines.join(','), plan, outputs, timings, seconds: timings.reduce((sum, timing) => sum + timing.seconds, 0), bytes}
 }
 
 /** Validates files in the given order, each node taking a contiguous slice, and merges the summaries. */
@@ -205,7 +213,7 @@ export async function runGraysort(target: BenchTarget, options: RunOptions, repo
     for (const problem of validation.problems) reasons.push(`${problem.path}: ${problem.problem}`)
     const bytes = options.records * RECORD_BYTES
     return {
-      engine: 'psync',
+      engine: sort.engine,
       nodes: target.nodes.map((node) => node.name),
       records: options.records,
       bytes,

@@ -1,0 +1,154 @@
+#include "core/engine_io.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "core/file_io.h"
+
+namespace threefs {
+
+EngineIo::EngineIo(EngineOptions base, bool directReads, std::size_t chunkBytes, int depth)
+    : base_(std::move(base)), chunk_(alignUp(chunkBytes)), depth_(depth), directReads_(directReads) {}
+
+EngineIo::~EngineIo() {
+  // Engines first: usrbio deregisters its fds before they are closed.
+  reader_.reset();
+  writer_.reset();
+  for (auto& [path, file] : readFiles_) ::close(file.fd);
+}
+
+Engine& EngineIo::engine(bool forRead) {
+  auto& slot = forRead ? reader_ : writer_;
+  if (!slot) {
+    EngineOptions options = base_;
+    options.depth = depth_;
+    options.bufferBytes = chunk_ * static_cast<std::size_t>(depth_);
+    options.forRead = forRead;
+    std::string note;
+    slot = makeEngine(options, &note);
+    name_ = slot->name();
+  }
+  return *slot;
+}
+
+EngineIo::OpenFile& EngineIo::openForRead(const std::string& path) {
+  auto found = readFiles_.find(path);
+  if (found != readFiles_.end()) return found->second;
+  OpenFile file;
+  file.fd = directReads_ ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT) : -1;
+  file.direct = file.fd >= 0;
+  if (file.fd < 0) file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (file.fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  file.handle = engine(true).addFile(file.fd);
+  return readFiles_.emplace(path, file).first->second;
+}
+
+void EngineIo::read(const std::vector<ReadRange>& ranges) {
+  if (ranges.empty()) return;
+  Engine& io = engine(true);
+  // Every chunk of every range: which file and bytes to read, and where the wanted part goes.
+  struct Chunk {
+    const OpenFile* file;
+    uint64_t readOffset;
+    uint32_t readLength;
+    uint32_t skip;      // wanted bytes start this far into the chunk
+    uint32_t wanted;
+    uint8_t* destination;
+  };
+  std::vector<Chunk> chunks;
+  for (const auto& range : ranges) {
+    if (range.length == 0) continue;
+    const OpenFile& file = openForRead(range.path);
+    const uint64_t start = file.direct ? range.offset / kDirectAlignment * kDirectAlignment : range.offset;
+    const uint64_t end = file.direct ? alignUp(range.offset + range.length) : range.offset + range.length;
+    for (uint64_t at = start; at < end; at += chunk_) {
+      const uint64_t length = std::min<uint64_t>(chunk_, end - at);
+      const uint64_t wantedStart = std::max(at, range.offset);
+      const uint64_t wantedEnd = std::min(at + length, range.offset + range.length);
+      chunks.push_back(Chunk{&file, at, static_cast<uint32_t>(length), static_cast<uint32_t>(wantedStart - at), static_cast<uint32_t>(wantedEnd - wantedStart), range.destination + (wantedStart - range.offset)});
+    }
+  }
+  std::vector<std::size_t> chunkOfSlot(static_cast<std::size_t>(depth_));
+  std::vector<IoCompletion> done(static_cast<std::size_t>(depth_));
+  std::size_t next = 0, inFlight = 0;
+  auto issue = [&](int slot) {
+    const Chunk& chunk = chunks[next];
+    chunkOfSlot[slot] = next++;
+    io.queue(IoRequest{chunk.file->handle, chunk.readOffset, chunk.readLength, io.buffers() + static_cast<std::size_t>(slot) * chunk_, false, static_cast<uint64_t>(slot)});
+    ++inFlight;
+  };
+  for (int slot = 0; slot < depth_ && next < chunks.size(); ++slot) issue(slot);
+  while (inFlight > 0) {
+    const std::size_t n = io.submitAndReap(done.data(), done.size(), 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const int slot = static_cast<int>(done[i].tag);
+      const Chunk& chunk = chunks[chunkOfSlot[slot]];
+      --inFlight;
+      // A short read is fine past the end of a file that is not block-padded, as long as the wanted bytes came.
+      if (done[i].result < 0) throw std::runtime_error(std::string(io.name()) + " read failed: " + std::strerror(static_cast<int>(-done[i].result)));
+      if (static_cast<uint64_t>(done[i].result) < uint64_t{chunk.skip} + chunk.wanted) throw std::runtime_error(std::string(io.name()) + " read came up short (file truncated?)");
+      std::memcpy(chunk.destination, io.buffers() + static_cast<std::size_t>(slot) * chunk_ + chunk.skip, chunk.wanted);
+      if (next < chunks.size()) issue(slot);
+    }
+  }
+}
+
+void EngineIo::writeWhole(const std::string& path, const uint8_t* source, uint64_t length, bool keepPadding) {
+  Engine& io = engine(false);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
+  const bool direct = fd >= 0;
+  if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
+  const int handle = io.addFile(fd);
+  const uint64_t end = direct ? alignUp(length) : length;
+  std::vector<IoCompletion> done(static_cast<std::size_t>(depth_));
+  std::vector<int> freeSlots;
+  for (int slot = depth_ - 1; slot >= 0; --slot) freeSlots.push_back(slot);
+  std::vector<uint64_t> sizeOfSlot(static_cast<std::size_t>(depth_));
+  uint64_t next = 0;
+  auto finish = [&] {
+    io.removeFile(handle);
+    ::close(fd);
+  };
+  try {
+    auto issue = [&](int slot) {
+      const uint64_t size = std::min<uint64_t>(chunk_, end - next);
+      uint8_t* buffer = io.buffers() + static_cast<std::size_t>(slot) * chunk_;
+      const uint64_t real = next < length ? std::min<uint64_t>(size, length - next) : 0;
+      std::memcpy(buffer, source + next, real);
+      if (real < size) std::memset(buffer + real, 0, size - real);  // block padding
+      sizeOfSlot[slot] = size;
+      io.queue(IoRequest{handle, next, static_cast<uint32_t>(size), buffer, true, static_cast<uint64_t>(slot)});
+      next += size;
+    };
+    while (next < end || freeSlots.size() < static_cast<std::size_t>(depth_)) {
+      while (next < end && !freeSlots.empty()) {
+        issue(freeSlots.back());
+        freeSlots.pop_back();
+      }
+      const std::size_t n = io.submitAndReap(done.data(), done.size(), 1);
+      for (std::size_t i = 0; i < n; ++i) {
+        const int slot = static_cast<int>(done[i].tag);
+        if (done[i].result < 0) throw std::runtime_error(std::string(io.name()) + " write to " + path + " failed: " + std::strerror(static_cast<int>(-done[i].result)));
+        if (static_cast<uint64_t>(done[i].result) != sizeOfSlot[slot]) throw std::runtime_error(std::string(io.name()) + " short write to " + path);
+        freeSlots.push_back(slot);
+      }
+    }
+  } catch (...) {
+    finish();
+    throw;
+  }
+  if (direct && !keepPadding && ::ftruncate(fd, static_cast<off_t>(length)) != 0) {
+    const std::string reason = std::strerror(errno);
+    finish();
+    throw std::runtime_error("cannot size " + path + ": " + reason);
+  }
+  finish();
+}
+
+}  // namespace threefs

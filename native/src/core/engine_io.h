@@ -1,0 +1,58 @@
+// Whole byte ranges between memory and files through an I/O engine (usrbio on a 3FS mount, else
+// io_uring, else psync): each range is cut into chunks, `depth` chunks in flight across all ranges of
+// a call, data copied through the engine's registered buffers. With O_DIRECT, reads cover whole blocks
+// and copy out the wanted bytes. One EngineIo is used by one thread at a time (as usrbio's rings
+// require); a thread that needs I/O in parallel with another gets its own.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/io_engine.h"
+
+namespace threefs {
+
+struct ReadRange {
+  std::string path;
+  uint64_t offset;
+  uint64_t length;
+  uint8_t* destination;
+};
+
+class EngineIo {
+ public:
+  // directReads: open files for reading with O_DIRECT (for files written so); else through the page
+  // cache, which is faster for input that is already cached.
+  EngineIo(EngineOptions base, bool directReads = true, std::size_t chunkBytes = 4 << 20, int depth = 8);
+  ~EngineIo();
+  EngineIo(const EngineIo&) = delete;
+  EngineIo& operator=(const EngineIo&) = delete;
+
+  void read(const std::vector<ReadRange>& ranges);
+  // Writes `source` as the whole new content of `path`. With keepPadding the file keeps its last block
+  // whole (for files read back with O_DIRECT); otherwise it is cut to `length`.
+  void writeWhole(const std::string& path, const uint8_t* source, uint64_t length, bool keepPadding);
+  // The engine that ran (empty before the first I/O).
+  std::string engineName() const { return name_; }
+
+ private:
+  struct OpenFile {
+    int fd = -1;
+    int handle = -1;
+    bool direct = false;
+  };
+  Engine& engine(bool forRead);
+  OpenFile& openForRead(const std::string& path);
+
+  EngineOptions base_;
+  std::size_t chunk_;
+  int depth_;
+  bool directReads_;
+  std::unique_ptr<Engine> reader_, writer_;
+  std::map<std::string, OpenFile> readFiles_;
+  std::string name_;
+};
+
+}  // namespace threefs
