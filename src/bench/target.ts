@@ -7,11 +7,9 @@ import {availableParallelism, freemem, tmpdir, totalmem} from 'node:os'
 import {join} from 'node:path'
 
 import type {Cluster} from '../config/model.js'
-import {selectNodes} from '../config/select.js'
 import {fanOut} from '../remote/fanout.js'
 import type {Host} from '../remote/host.js'
 import {LocalHost} from '../remote/local-host.js'
-import {HostPool} from '../remote/pool.js'
 import {RemoteError} from '../remote/errors.js'
 import {ensureWorker} from './worker.js'
 
@@ -62,6 +60,8 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
     }
   }
   const cluster = options.cluster
+  // SSH and the schema are loaded only for cluster runs: a local run starts faster without them.
+  const [{selectNodes}, {HostPool}] = await Promise.all([import('../config/select.js'), import('../remote/pool.js')])
   const chosen = options.nodes?.length ? selectNodes(cluster, {nodes: options.nodes}) : selectNodes(cluster, {service: 'client'})
   const pool = new HostPool({ssh: cluster.ssh})
   const mount = cluster.config.services.client?.hostMountpoint ?? '/3fs'

@@ -1,7 +1,6 @@
 /** Flags shared by the bench commands: where they run (this machine, or cluster nodes) and data size. */
 import {Flags} from '@oclif/core'
 
-import {loadClusterFile} from '../config/loader.js'
 import type {Cluster} from '../config/model.js'
 
 export const targetFlags = {
@@ -10,8 +9,11 @@ export const targetFlags = {
   dir: Flags.string({description: 'Directory for the run\'s files (default: a new temp dir, or <mount>/graysort/run-<time> on a cluster).', helpGroup: 'WHERE'}),
 }
 
+/** Loaded only when -c is given: a local benchmark need not load the YAML and schema libraries. */
 export async function loadOptionalCluster(file: string | undefined): Promise<Cluster | undefined> {
-  return file === undefined ? undefined : loadClusterFile(file)
+  if (file === undefined) return undefined
+  const {loadClusterFile} = await import('../config/loader.js')
+  return loadClusterFile(file)
 }
 
 export function splitList(text: string | undefined): string[] | undefined {

@@ -13,7 +13,6 @@ import {color} from '../../../ui/colors.js'
 import {PhaseProgress} from '../../../ui/phase-progress.js'
 import {renderTable} from '../../../ui/table.js'
 import {availableParallelism, totalmem} from 'node:os'
-import {selectNodes} from '../../../config/select.js'
 
 const PHASES: Phase[] = ['gen', 'sample', 'map', 'reduce', 'validate', 'cleanup']
 const TITLES: Record<Phase, string> = {gen: 'Generate input (gensort records)', sample: 'Sample keys, pick splitters', map: 'Map: range-partition', reduce: 'Reduce: sort partitions', validate: 'Validate (valsort)', cleanup: 'Remove run files'}
@@ -51,6 +50,7 @@ export default class GraysortRun extends BaseCommand {
     const cluster = await loadOptionalCluster(flags.config)
 
     if (flags.plan) {
+      const {selectNodes} = await import('../../../config/select.js')
       const nodes = flags['plan-nodes'] ?? (cluster ? (splitList(flags.nodes)?.length ? selectNodes(cluster, {nodes: splitList(flags.nodes)}) : selectNodes(cluster, {service: 'client'})).length : 1)
       const plan = planGraysort({records, nodes, cores: flags.cores ?? availableParallelism(), memoryBytes: memoryBytes ?? Math.floor(totalmem() * 0.6), partitions: flags.partitions})
       this.emit(plan, () => renderPlan(plan))
