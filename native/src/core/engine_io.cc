@@ -98,9 +98,9 @@ void EngineIo::read(const std::vector<ReadRange>& ranges) {
   }
 }
 
-void EngineIo::writeWhole(const std::string& path, const uint8_t* source, uint64_t length, bool keepPadding) {
+void EngineIo::writeWhole(const std::string& path, const uint8_t* source, uint64_t length, bool wantDirect, bool keepPadding) {
   Engine& io = engine(false);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
+  int fd = wantDirect ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644) : -1;
   const bool direct = fd >= 0;
   if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));

@@ -31,9 +31,10 @@ class EngineIo {
   EngineIo& operator=(const EngineIo&) = delete;
 
   void read(const std::vector<ReadRange>& ranges);
-  // Writes `source` as the whole new content of `path`. With keepPadding the file keeps its last block
-  // whole (for files read back with O_DIRECT); otherwise it is cut to `length`.
-  void writeWhole(const std::string& path, const uint8_t* source, uint64_t length, bool keepPadding);
+  // Writes `source` as the whole new content of `path`. direct: O_DIRECT where the filesystem allows
+  // it; then keepPadding keeps the last block whole (for files read back with O_DIRECT), else the file
+  // is cut to `length`.
+  void writeWhole(const std::string& path, const uint8_t* source, uint64_t length, bool direct, bool keepPadding);
   // The engine that ran (empty before the first I/O).
   std::string engineName() const { return name_; }
 

@@ -196,7 +196,7 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
     writer = std::thread([&, run, filled] {
       try {
         // Block-padded: reducers read the run back with O_DIRECT in whole blocks.
-        writeIo.writeWhole(runFileName(options.outputPrefix, static_cast<uint32_t>(run)), grouped[run % 2]->data(), filled, true);
+        writeIo.writeWhole(runFileName(options.outputPrefix, static_cast<uint32_t>(run)), grouped[run % 2]->data(), filled, true, true);
       } catch (...) {
         writeError = std::current_exception();
       }
@@ -303,7 +303,9 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
     sortRecords(buffers[current]->data(), sorted.data(), bytes / kRecordSize, options.threads, &scratch);
     result.sortSeconds += secondsSince(start);
     start = std::chrono::steady_clock::now();
-    writeIo.writeWhole(options.outputDir + "/" + partitionFileName(p), sorted.data(), bytes, false);
+    // Straight to the device (where allowed): building page cache for a gigabyte of output costs more
+    // here than the device needs to take it.
+    writeIo.writeWhole(options.outputDir + "/" + partitionFileName(p), sorted.data(), bytes, true, false);
     result.writeSeconds += secondsSince(start);
     // Reads overlap sorting and writing; only the wait for a read that is still running is counted.
     start = std::chrono::steady_clock::now();
