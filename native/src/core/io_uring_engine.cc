@@ -39,16 +39,10 @@ class IoUringEngine final : public Engine {
   explicit IoUringEngine(const EngineOptions& options) : memory_(options.bufferBytes) {
     io_uring_params params{};
     const unsigned entries = static_cast<unsigned>(std::max(1, options.depth));
-    // Completion work runs when the submitting thread enters the kernel anyway, instead of interrupting
-    // it (COOP_TASKRUN). Not SINGLE_ISSUER: an engine may be handed from one thread to the next (the
-    // sort's reader and writer threads), which that flag forbids. Older kernels refuse the flag: retry.
-    params.flags = IORING_SETUP_COOP_TASKRUN;
+    // No setup flags: SINGLE_ISSUER/DEFER_TASKRUN forbid handing an engine from thread to thread (the
+    // sort does), and COOP_TASKRUN measured no faster here.
+    params.flags = 0;
     ring_ = ringSetup(entries, &params);
-    if (ring_ < 0 && errno == EINVAL) {
-      params = io_uring_params{};
-      ring_ = ringSetup(entries, &params);
-    }
-    deferredTaskRun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
     if (ring_ < 0) throw std::runtime_error(std::string("io_uring is not available: ") + std::strerror(errno));
     sqEntries_ = params.sq_entries;
     sqBytes_ = params.sq_off.array + params.sq_entries * sizeof(unsigned);
@@ -134,8 +128,7 @@ class IoUringEngine final : public Engine {
     std::size_t ready = loadAcquire(cqTail_) - *cqHead_;
     if (unsubmitted_ > 0 || ready < minimum) {
       const unsigned wait = ready < minimum ? static_cast<unsigned>(minimum) : 0;
-      // With deferred task running, completions reach the ring only when events are asked for.
-      const unsigned flags = wait > 0 || deferredTaskRun_ ? IORING_ENTER_GETEVENTS : 0;
+      const unsigned flags = wait > 0 ? IORING_ENTER_GETEVENTS : 0;
       int done;
       do {
         done = ringEnter(ring_, unsubmitted_, wait, flags);
@@ -178,7 +171,6 @@ class IoUringEngine final : public Engine {
   unsigned unsubmitted_ = 0;
   bool fixedBuffers_ = false;
   bool fixedFiles_ = false;
-  bool deferredTaskRun_ = false;
   std::vector<int> files_;
 };
 
