@@ -7,7 +7,7 @@ import {availableParallelism, freemem, tmpdir, totalmem} from 'node:os'
 import {join} from 'node:path'
 
 import type {Cluster} from '../config/model.js'
-import {fanOut} from '../remote/fanout.js'
+import {fanOut, valuesOrThrow} from '../remote/fanout.js'
 import type {Host} from '../remote/host.js'
 import {LocalHost} from '../remote/local-host.js'
 import {RemoteError} from '../remote/errors.js'
@@ -79,10 +79,8 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
       },
       {concurrency: cluster.ssh.concurrency, failFast: true, signal: options.signal},
     )
-    const failed = outcomes.find((outcome) => !outcome.ok && !outcome.cancelled) ?? outcomes.find((outcome) => !outcome.ok)
-    if (failed && !failed.ok) throw failed.error
     return {
-      nodes: outcomes.map((outcome) => (outcome as {value: BenchNode}).value),
+      nodes: valuesOrThrow(outcomes),
       dir,
       dirIsTemporary: options.dir === undefined,
       local: false,

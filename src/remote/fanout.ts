@@ -51,3 +51,13 @@ export async function fanOut<N extends {name: string}, T>(
     options.signal?.removeEventListener('abort', onAbort)
   }
 }
+
+/**
+ * The values of a fail-fast fan-out in node order, or the error that stopped it: the first node that
+ * really failed, not one of the nodes cancelled because of it.
+ */
+export function valuesOrThrow<T>(outcomes: Array<NodeOutcome<T>>): T[] {
+  const failure = outcomes.find((outcome) => !outcome.ok && !outcome.cancelled) ?? outcomes.find((outcome) => !outcome.ok)
+  if (failure && !failure.ok) throw failure.error
+  return outcomes.map((outcome) => (outcome as {value: T}).value)
+}

@@ -71,6 +71,18 @@ export class PhaseProgress<P extends string> {
     this.phases.get(progress.phase)?.output(`slowest node ${slowest.node}: ${done}`)
   }
 
+  /** Runs `work` with the display up, and ends the display however the work ends. */
+  async around<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      const result = await work()
+      await this.finish()
+      return result
+    } catch (error) {
+      await this.finish(error)
+      throw error
+    }
+  }
+
   /** Ends the display: phases that never ran are skipped, the failing one is marked. */
   async finish(error?: unknown): Promise<void> {
     for (const [name, phase] of this.phases) {

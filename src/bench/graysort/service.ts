@@ -9,7 +9,7 @@ import {posix} from 'node:path'
 import {performance} from 'node:perf_hooks'
 
 import {UsageError} from '../../errors.js'
-import {fanOut} from '../../remote/fanout.js'
+import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
 import type {BenchNode, BenchTarget} from '../target.js'
 import {runWorker, WorkerFailedError, type WorkerProgress} from '../worker.js'
 import {planGraysort, RECORD_BYTES, type GraysortPlan} from './plan.js'
@@ -38,11 +38,10 @@ async function onEveryNode<T>(target: BenchTarget, phase: Phase, reporter: Grays
   const started = performance.now()
   const indexed = target.nodes.map((node, index) => ({...node, index}))
   const outcomes = await fanOut(indexed, (node, nodeSignal) => work(node, node.index, nodeSignal), {concurrency: target.nodes.length, failFast: true, signal})
-  const failure = outcomes.find((outcome) => !outcome.ok && !outcome.cancelled) ?? outcomes.find((outcome) => !outcome.ok)
-  if (failure && !failure.ok) throw failure.error
+  const values = valuesOrThrow(outcomes)
   const seconds = (performance.now() - started) / 1000
   if (!options.finishedByWorker) reporter.phaseFinished?.(phase, seconds)
-  return {values: outcomes.map((outcome) => (outcome as {value: T}).value), seconds}
+  return {values, seconds}
 }
 
 export interface GenerateResult {

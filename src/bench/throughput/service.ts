@@ -6,7 +6,7 @@
 import {posix} from 'node:path'
 
 import {UsageError} from '../../errors.js'
-import {fanOut} from '../../remote/fanout.js'
+import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
 import type {BenchTarget} from '../target.js'
 import {runWorker, type WorkerProgress} from '../worker.js'
 
@@ -96,9 +96,7 @@ export async function runThroughput(target: BenchTarget, options: ThroughputOpti
     },
     {concurrency: target.nodes.length, failFast: true, signal: options.signal},
   )
-  const failure = outcomes.find((outcome) => !outcome.ok && !outcome.cancelled) ?? outcomes.find((outcome) => !outcome.ok)
-  if (failure && !failure.ok) throw failure.error
-  const nodes = outcomes.map((outcome) => (outcome as {value: NodeThroughput}).value)
+  const nodes = valuesOrThrow(outcomes)
   // The run directory on the mount was made for this run: remove it once the nodes removed theirs.
   if (!options.keep && !target.local && target.dirIsTemporary) await target.nodes[0]!.host.run(['rmdir', '--', target.dir]).catch(() => undefined)
   return {

@@ -47,27 +47,26 @@ export default class BenchThroughput extends BaseCommand {
     const progress = new PhaseProgress(['run'] as const, {run: `${flags.rw} ${flags.bs} x ${flags.iodepth} deep x ${flags.jobs} jobs on ${target.nodes.length} node${target.nodes.length === 1 ? '' : 's'}`}, !this.jsonMode)
     let report: ThroughputReport
     try {
-      progress.phaseStarted('run')
-      const started = performance.now()
-      report = await runThroughput(target, {
-        rw: flags.rw as Pattern,
-        blockSize,
-        iodepth: flags.iodepth,
-        jobs: flags.jobs,
-        size,
-        runtimeMs,
-        direct: flags.direct,
-        engine: flags.engine as EngineChoice,
-        usrbioLibrary: flags['usrbio-lib'],
-        mountPoint: flags.mount ?? cluster?.config.services.client?.hostMountpoint,
-        keep: flags.keep,
-        signal: this.signal,
-      }, progress.progress)
-      progress.phaseFinished('run', (performance.now() - started) / 1000)
-      await progress.finish()
-    } catch (error) {
-      await progress.finish(error)
-      throw error
+      report = await progress.around(async () => {
+        progress.phaseStarted('run')
+        const started = performance.now()
+        const result = await runThroughput(target, {
+          rw: flags.rw as Pattern,
+          blockSize,
+          iodepth: flags.iodepth,
+          jobs: flags.jobs,
+          size,
+          runtimeMs,
+          direct: flags.direct,
+          engine: flags.engine as EngineChoice,
+          usrbioLibrary: flags['usrbio-lib'],
+          mountPoint: flags.mount ?? cluster?.config.services.client?.hostMountpoint,
+          keep: flags.keep,
+          signal: this.signal,
+        }, progress.progress)
+        progress.phaseFinished('run', (performance.now() - started) / 1000)
+        return result
+      })
     } finally {
       if (!flags.keep && target.local && target.dirIsTemporary) await (await import('node:fs/promises')).rm(target.dir, {recursive: true, force: true})
       await target.close()

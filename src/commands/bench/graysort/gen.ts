@@ -40,13 +40,11 @@ export default class GraysortGen extends BaseCommand {
     try {
       const mode = flags.mode as 'binary' | 'ascii'
       const output = cluster ? flags.output : (await import('node:path')).resolve(flags.output)
-      result = toDirectory
-        ? await generateInput(target, {dir: output, start: flags.start, records: flags.records, mode, signal: this.signal}, progress)
-        : await generateFile(target, {file: output, start: flags.start, records: flags.records, mode, signal: this.signal}, progress)
-      await progress.finish()
-    } catch (error) {
-      await progress.finish(error)
-      throw error
+      result = await progress.around(() =>
+        toDirectory
+          ? generateInput(target, {dir: output, start: flags.start, records: flags.records, mode, signal: this.signal}, progress)
+          : generateFile(target, {file: output, start: flags.start, records: flags.records, mode, signal: this.signal}, progress),
+      )
     } finally {
       await target.close()
     }

@@ -61,11 +61,7 @@ export default class GraysortRun extends BaseCommand {
     const progress = new PhaseProgress(PHASES, TITLES, !this.jsonMode)
     let report: RunReport
     try {
-      report = await runGraysort(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, memoryBytes, keep: flags.keep, signal: this.signal}, progress)
-      await progress.finish()
-    } catch (error) {
-      await progress.finish(error)
-      throw error
+      report = await progress.around(() => runGraysort(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, memoryBytes, keep: flags.keep, signal: this.signal}, progress))
     } finally {
       await target.close()
     }

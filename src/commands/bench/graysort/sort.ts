@@ -42,12 +42,8 @@ export default class GraysortSort extends BaseCommand {
     let result: SortResult
     try {
       const remoteInputs = cluster ? await listRemoteInputs(target, flags.input) : inputs
-      result = await sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: target.dir, partitions: flags.partitions, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, signal: this.signal}, progress)
-      await progress.finish()
+      result = await progress.around(() => sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: target.dir, partitions: flags.partitions, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, signal: this.signal}, progress))
       if (!flags.keep) await target.nodes[0]!.host.run(['rmdir', '--', target.dir]).catch(() => undefined)
-    } catch (error) {
-      await progress.finish(error)
-      throw error
     } finally {
       await target.close()
     }
