@@ -42,4 +42,14 @@ double LatencyHistogram::percentile(double fraction) const {
   return valueOf(kBuckets - 1);
 }
 
+std::string LatencyHistogram::sparseJson() const {
+  std::string out = "[";
+  for (int bucket = 0; bucket < kBuckets; ++bucket) {
+    if (counts_[bucket] == 0) continue;
+    if (out.size() > 1) out += ",";
+    out += "[" + std::to_string(bucket) + "," + std::to_string(counts_[bucket]) + "]";
+  }
+  return out + "]";
+}
+
 }  // namespace threefs

@@ -2,6 +2,7 @@
 // to merge across jobs and nodes.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace threefs {
@@ -14,6 +15,10 @@ class LatencyHistogram {
   uint64_t count() const { return total_; }
   // The latency below which `fraction` (0..1) of the recorded ones fall, in nanoseconds.
   double percentile(double fraction) const;
+  // Non-empty buckets as "[[bucket,count],...]", so that other processes can merge histograms exactly.
+  std::string sparseJson() const;
+  // The midpoint of a bucket in nanoseconds (for readers of sparseJson).
+  static double bucketValue(int bucket) { return valueOf(bucket); }
 
  private:
   static constexpr int kSubBits = 5;

@@ -229,6 +229,7 @@ ThroughputResult runThroughput(const ThroughputOptions& options, const std::func
   total.latencyP50Us = latency.percentile(0.50) / 1000;
   total.latencyP99Us = latency.percentile(0.99) / 1000;
   total.latencyP999Us = latency.percentile(0.999) / 1000;
+  total.latencyHistogram = latency.sparseJson();
   total.latencyMeanUs = total.ios > 0 ? latencySum / static_cast<double>(total.ios) / 1000 : 0;
   if (!options.keepFiles) {
     for (int job = 0; job < options.jobs; ++job) ::unlink(jobFile(options, job).c_str());

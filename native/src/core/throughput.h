@@ -39,6 +39,8 @@ struct ThroughputResult {
   // Bytes completed in each whole second after startEpochMs (all jobs together).
   std::vector<uint64_t> bytesPerSecond;
   double latencyP50Us = 0, latencyP99Us = 0, latencyP999Us = 0, latencyMeanUs = 0;
+  // The merged histogram of all jobs (LatencyHistogram::sparseJson), for exact merging across nodes.
+  std::string latencyHistogram;
   double layoutSeconds = 0;
 };
 

@@ -321,7 +321,8 @@ int commandThroughput(const Args& args) {
            .add("latencyP999Us", result.latencyP999Us)
            .add("latencyMeanUs", result.latencyMeanUs)
            .add("layoutSeconds", result.layoutSeconds)
-           .raw("bytesPerSecond", perSecond));
+           .raw("bytesPerSecond", perSecond)
+           .raw("latencyHistogram", result.latencyHistogram));
   return 0;
 }
 

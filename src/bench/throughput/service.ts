@@ -9,6 +9,7 @@ import {UsageError} from '../../errors.js'
 import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
 import type {BenchTarget} from '../target.js'
 import {runWorker, type WorkerProgress} from '../worker.js'
+import {mergeHistograms, percentileUs, type SparseHistogram} from './latency.js'
 
 export const PATTERNS = ['read', 'write', 'randread', 'randwrite'] as const
 export type Pattern = (typeof PATTERNS)[number]
@@ -53,6 +54,8 @@ export interface NodeThroughput {
   startEpochMs: number
   endEpochMs: number
   bytesPerSecond: number[]
+  /** Sparse [bucket, count] latency histogram, merged exactly for the aggregate. */
+  latencyHistogram: SparseHistogram
 }
 
 export interface ThroughputReport {
@@ -125,6 +128,7 @@ function toNode(name: string, result: Record<string, unknown>): NodeThroughput {
     startEpochMs: Number(result.startEpochMs),
     endEpochMs: Number(result.endEpochMs),
     bytesPerSecond: (result.bytesPerSecond as number[]) ?? [],
+    latencyHistogram: (result.latencyHistogram as SparseHistogram) ?? [],
   }
 }
 
@@ -135,11 +139,12 @@ function toNode(name: string, result: Record<string, unknown>): NodeThroughput {
  */
 export function aggregate(nodes: NodeThroughput[], blockSize: number): ThroughputReport['aggregate'] {
   const sumOfNodesMiBps = nodes.reduce((sum, node) => sum + node.bandwidthMiBps, 0)
+  // Percentiles of all I/Os of all nodes, from the merged histograms (not an average of percentiles).
+  const merged = mergeHistograms(nodes.map((node) => node.latencyHistogram))
   const latencyUs = {
-    // Latency percentiles of different nodes cannot be merged exactly from percentiles: report the worst node's.
-    p50: Math.max(...nodes.map((node) => node.latencyUs.p50)),
-    p99: Math.max(...nodes.map((node) => node.latencyUs.p99)),
-    p999: Math.max(...nodes.map((node) => node.latencyUs.p999)),
+    p50: percentileUs(merged, 0.5),
+    p99: percentileUs(merged, 0.99),
+    p999: percentileUs(merged, 0.999),
     mean: nodes.reduce((sum, node) => sum + node.latencyUs.mean * node.ios, 0) / Math.max(1, nodes.reduce((sum, node) => sum + node.ios, 0)),
   }
   if (nodes.length === 1) {
