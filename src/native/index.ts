@@ -14,8 +14,20 @@ export interface NativeVersion {
   build: string
 }
 
+export interface EngineCheckOptions {
+  dir: string
+  engine?: 'auto' | 'usrbio' | 'io_uring' | 'psync'
+  mountPoint?: string
+  usrbioLibrary?: string
+  blockSize?: number
+  blocks?: number
+  depth?: number
+  direct?: boolean
+}
+
 interface Addon {
   version(): NativeVersion
+  engineCheck(options: EngineCheckOptions): Promise<{engine: string; blocks: number}>
 }
 
 let addon: Addon | undefined
@@ -36,6 +48,14 @@ function load(): Addon {
 
 export function nativeVersion(): NativeVersion {
   return load().version()
+}
+
+/**
+ * Writes a known pattern through an I/O engine and reads it back through a fresh one, off the main
+ * thread; resolves with the engine that ran, rejects with the reason an engine cannot run here.
+ */
+export function engineCheck(options: EngineCheckOptions): Promise<{engine: string; blocks: number}> {
+  return load().engineCheck(options)
 }
 
 /** Path of the standalone worker executable built beside the addon. */

@@ -1,9 +1,10 @@
 /** Tables for people (cli-table3); machine output uses --json instead. */
 import Table from 'cli-table3'
 
-export function renderTable(head: string[], rows: Array<Array<string | number>>): string {
+export function renderTable(head: string[], rows: Array<Array<string | number>>, colWidths?: number[]): string {
   const table = new Table({
     head,
+    ...(colWidths ? {colWidths} : {}),
     style: {head: [], border: []},
     wordWrap: true,
     // No rule between body rows: one line per node stays readable with hundreds of nodes.

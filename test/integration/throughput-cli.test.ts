@@ -80,3 +80,22 @@ describe.skipIf(!hostsAvailable())('bench throughput on 3 SSH test hosts', () =>
     expect(result.json.error.message).toMatch(/^node3: the worker failed in the throughput phase: the worker was killed/)
   })
 })
+
+describe('bench engines', () => {
+  it('reports which engines work here and what auto picks (usrbio missing its library)', async () => {
+    const result = await runCli(['bench', 'engines', '--json'])
+    expect(result.exitCode).toBe(0)
+    const byEngine = Object.fromEntries(result.json.engines.map((probe: any) => [probe.engine, probe]))
+    expect(byEngine.io_uring.works).toBe(true)
+    expect(byEngine.psync.works).toBe(true)
+    expect(byEngine.usrbio).toMatchObject({works: false, reason: expect.stringContaining('libhf3fs_api_shared.so')})
+    expect(result.json.auto).toBe('io_uring')
+  })
+
+  it('finds usrbio working with the TEST DOUBLE library (auto still needs a real 3FS mount)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), '3fs-cli-engines-'))
+    const result = await runCli(['bench', 'engines', '--dir', dir, '--usrbio-lib', usrbioDoublePath(), '--json'], {env: {USRBIO_DOUBLE_MOUNT: dir}})
+    expect(result.json.engines.find((probe: any) => probe.engine === 'usrbio')).toEqual({engine: 'usrbio', works: true})
+    expect(result.json.auto).toBe('io_uring')
+  })
+})

@@ -1,0 +1,40 @@
+/** Which I/O engines work on this machine for a directory, and which one `auto` picks there. */
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {engineCheck} from '../native/index.js'
+
+export interface EngineProbe {
+  engine: 'usrbio' | 'io_uring' | 'psync'
+  works: boolean
+  /** Why it cannot run here, when it cannot. */
+  reason?: string
+}
+
+export interface EngineReport {
+  dir: string
+  engines: EngineProbe[]
+  /** What `--engine auto` uses for this directory. */
+  auto: string
+}
+
+export async function probeEngines(options: {dir?: string; mountPoint?: string; usrbioLibrary?: string; direct: boolean}): Promise<EngineReport> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), '3fs-cli-engines-')))
+  try {
+    const engines: EngineProbe[] = []
+    // One at a time: each writes and reads back a small file in the same directory.
+    for (const engine of ['usrbio', 'io_uring', 'psync'] as const) {
+      try {
+        await engineCheck({dir, engine, mountPoint: options.mountPoint, usrbioLibrary: options.usrbioLibrary, direct: options.direct})
+        engines.push({engine, works: true})
+      } catch (error) {
+        engines.push({engine, works: false, reason: (error as Error).message})
+      }
+    }
+    const auto = (await engineCheck({dir, engine: 'auto', mountPoint: options.mountPoint, usrbioLibrary: options.usrbioLibrary, direct: options.direct})).engine
+    return {dir, engines, auto}
+  } finally {
+    if (options.dir === undefined) await rm(dir, {recursive: true, force: true})
+  }
+}

@@ -1,0 +1,33 @@
+import {Flags} from '@oclif/core'
+
+import {probeEngines} from '../../bench/engines.js'
+import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
+import {color} from '../../ui/colors.js'
+import {renderTable} from '../../ui/table.js'
+
+export default class BenchEngines extends BaseCommand {
+  static override summary = 'Check which I/O engines (usrbio, io_uring, psync) work here, and which one auto picks.'
+  static override description = withExitCodes(
+    'Writes a known pattern through each engine into a small file and reads it back through a fresh engine, checking every byte (in the native addon, off the main thread). For usrbio, point --dir at the 3FS mount and give the library with --usrbio-lib (or THREEFS_USRBIO_LIB) when it is not in the usual places; the reason an engine cannot run is shown.',
+  )
+
+  static override examples = ['<%= config.bin %> bench engines', '<%= config.bin %> bench engines --dir /3fs/tmp --mount /3fs --usrbio-lib /opt/3fs/lib/libhf3fs_api_shared.so']
+
+  static override flags = {
+    dir: Flags.string({description: 'Directory to test in (default: a temp directory).'}),
+    mount: Flags.string({description: '3FS mount point, for usrbio (default: --dir).'}),
+    'usrbio-lib': Flags.string({description: 'Path of libhf3fs_api_shared.so.'}),
+    direct: Flags.boolean({description: 'Use O_DIRECT.', default: true, allowNo: true}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(BenchEngines)
+    const report = await probeEngines({dir: flags.dir, mountPoint: flags.mount, usrbioLibrary: flags['usrbio-lib'], direct: flags.direct})
+    this.emit(report, () =>
+      [
+        renderTable(['engine', 'works', 'reason'], report.engines.map((probe) => [probe.engine, probe.works ? color.green('yes') : color.red('no'), probe.reason ?? '']), [10, 7, 72]),
+        `auto uses ${color.bold(report.auto)} in ${report.dir}`,
+      ].join('\n'),
+    )
+  }
+}
