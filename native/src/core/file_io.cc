@@ -47,15 +47,15 @@ void parallelRanges(std::size_t length, int threads, Work work) {
 }  // namespace
 
 FileHandle::FileHandle(const std::string& path, Mode mode) : path_(path) {
-  const int flags = mode == Mode::Read || mode == Mode::ReadDirect ? O_RDONLY : mode == Mode::ReadWrite ? (O_RDWR | O_CREAT) : (O_WRONLY | O_CREAT | O_TRUNC);
-  if (mode == Mode::WriteDirect || mode == Mode::ReadDirect) {
+  const int flags = mode == Mode::Read ? O_RDONLY : mode == Mode::ReadWrite ? (O_RDWR | O_CREAT) : (O_WRONLY | O_CREAT | O_TRUNC);
+  if (mode == Mode::WriteDirect) {
     fd_ = ::open(path.c_str(), flags | O_CLOEXEC | O_DIRECT, 0644);
     direct_ = fd_ >= 0;
     // tmpfs and some FUSE filesystems refuse O_DIRECT: fall back to the page cache.
     if (fd_ < 0 && errno != EINVAL) throw systemError("cannot create", path);
   }
   if (fd_ < 0) fd_ = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw systemError(mode == Mode::Read || mode == Mode::ReadDirect ? "cannot open" : "cannot create", path);
+  if (fd_ < 0) throw systemError(mode == Mode::Read ? "cannot open" : "cannot create", path);
 }
 
 FileHandle::~FileHandle() {
@@ -112,27 +112,6 @@ void writeWhole(const std::string& path, const uint8_t* buffer, std::size_t leng
   FileHandle file(path, FileHandle::Mode::WriteTruncate);
   file.truncate(length);
   parallelRanges(length, threads, [&](std::size_t begin, std::size_t end) { file.writeAt(buffer + begin, end - begin, begin); });
-}
-
-void writeWholeDirect(const std::string& path, const uint8_t* buffer, std::size_t length, int threads) {
-  FileHandle file(path, FileHandle::Mode::WriteDirect);
-  const std::size_t padded = file.direct() ? alignUp(length) : length;
-  parallelRanges(padded, threads, [&](std::size_t begin, std::size_t end) { file.writeAt(buffer + begin, end - begin, begin); });
-  file.truncate(length);
-}
-
-void readUnaligned(const FileHandle& file, uint8_t* destination, uint64_t length, uint64_t offset, uint8_t* bounce, std::size_t bounceBytes) {
-  if (!file.direct()) return file.readAt(destination, length, offset);
-  while (length > 0) {
-    const uint64_t blockStart = offset / kDirectAlignment * kDirectAlignment;
-    const uint64_t skip = offset - blockStart;
-    const uint64_t take = std::min<uint64_t>(length, bounceBytes - skip);
-    file.readAt(bounce, alignUp(skip + take), blockStart);
-    std::memcpy(destination, bounce + skip, take);
-    destination += take;
-    length -= take;
-    offset += take;
-  }
 }
 
 uint64_t fileSize(const std::string& path) {

@@ -11,7 +11,7 @@ class FileHandle {
  public:
   // WriteDirect: O_DIRECT (no page cache) when the filesystem supports it, else buffered; writes
   // must then use aligned buffers, offsets and lengths (kDirectAlignment).
-  enum class Mode { Read, WriteTruncate, ReadWrite, WriteDirect, ReadDirect };
+  enum class Mode { Read, WriteTruncate, ReadWrite, WriteDirect };
   FileHandle(const std::string& path, Mode mode);
   ~FileHandle();
   FileHandle(const FileHandle&) = delete;
@@ -40,15 +40,7 @@ inline uint64_t alignUp(uint64_t value) { return (value + kDirectAlignment - 1) 
 void readRange(const std::string& path, uint64_t offset, uint8_t* buffer, std::size_t length, int threads);
 // Writes the buffer as the whole content of `path` (created or truncated) with parallel requests.
 void writeWhole(const std::string& path, const uint8_t* buffer, std::size_t length, int threads);
-// Same, bypassing the page cache where possible. The buffer must be page-aligned and have room up to
-// alignUp(length); the file is written padded, then cut to `length`.
-void writeWholeDirect(const std::string& path, const uint8_t* buffer, std::size_t length, int threads);
 uint64_t fileSize(const std::string& path);
 
-// Reads `length` bytes at any `offset` from a file opened with ReadDirect: whole aligned blocks go
-// through the page-aligned `bounce` buffer and the wanted bytes are copied out. The file must extend
-// to the aligned end of the range (files written with WriteDirect are padded so). Plain pread for
-// files that are not direct.
-void readUnaligned(const FileHandle& file, uint8_t* destination, uint64_t length, uint64_t offset, uint8_t* bounce, std::size_t bounceBytes);
 
 }  // namespace threefs
