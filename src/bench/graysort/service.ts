@@ -87,6 +87,8 @@ export interface SortOptions {
   signal?: AbortSignal
   engine?: 'auto' | 'usrbio' | 'io_uring' | 'psync'
   usrbioLibrary?: string
+  /** 3FS mount point for usrbio (default: the cluster's hostMountpoint). */
+  mountPoint?: string
 }
 
 export interface SortResult {
@@ -143,7 +145,8 @@ export async function sortFiles(target: BenchTarget, options: SortOptions, repor
   try {
     const sorted = await onEveryNode(target, 'sample', reporter, options.signal, async (node, index, signal) => {
       const args = ['sort-node', '--index', String(index), '--nodes', String(n), '--inputs', inputsOf(index).join(','), '--work', options.workDir, '--partitions', String(plan.partitions), '--output-dir', options.outputDir, '--memory', String(plan.memoryPerNodeBytes), '--threads', String(node.cores), '--sample-per-file', String(perFile), '--engine', options.engine ?? 'auto']
-      if (target.mountPoint) args.push('--mount', target.mountPoint)
+      const mountPoint = options.mountPoint ?? target.mountPoint
+      if (mountPoint) args.push('--mount', mountPoint)
       if (options.usrbioLibrary) args.push('--usrbio-lib', options.usrbioLibrary)
       return (await runWorker<{engine: string}>({host: node.host, binary: node.worker, phase: 'sort', signal, onProgress: reporter.progress, onMessage, args})).result
     }, {finishedByWorker: true})
@@ -180,6 +183,9 @@ export interface RunOptions {
   memoryBytes?: number
   keep: boolean
   signal?: AbortSignal
+  engine?: SortOptions['engine']
+  usrbioLibrary?: string
+  mountPoint?: string
 }
 
 export interface RunReport {
@@ -203,7 +209,7 @@ export interface RunReport {
 export async function runGraysort(target: BenchTarget, options: RunOptions, reporter: GraysortReporter = {}): Promise<RunReport> {
   const input = await generateInput(target, {dir: shared(target, 'input'), start: 0, records: options.records, mode: options.mode, signal: options.signal}, reporter)
   try {
-    const sort = await sortFiles(target, {inputs: input.files, outputDir: shared(target, 'output'), workDir: shared(target, 'work'), partitions: options.partitions, memoryBytes: options.memoryBytes, keep: options.keep, signal: options.signal}, reporter)
+    const sort = await sortFiles(target, {inputs: input.files, outputDir: shared(target, 'output'), workDir: shared(target, 'work'), partitions: options.partitions, memoryBytes: options.memoryBytes, keep: options.keep, engine: options.engine, usrbioLibrary: options.usrbioLibrary, mountPoint: options.mountPoint, signal: options.signal}, reporter)
     const validation = await validateFiles(target, sort.outputs, reporter, options.signal)
     const reasons: string[] = []
     if (validation.records !== options.records) reasons.push(`the output has ${validation.records} records, the input had ${options.records}`)

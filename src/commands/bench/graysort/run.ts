@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {RECORD_BYTES, planGraysort, type GraysortPlan} from '../../../bench/graysort/plan.js'
 import {SMALLPOND_RUN} from '../../../bench/graysort/report.js'
 import {runGraysort, type Phase, type RunReport} from '../../../bench/graysort/service.js'
+import type {EngineChoice} from '../../../bench/throughput/service.js'
 import {formatBytes, parseSize} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
@@ -36,6 +37,9 @@ export default class GraysortRun extends BaseCommand {
     partitions: Flags.integer({description: 'Number of output partitions (default: from data size, nodes and memory).', min: 1}),
     memory: Flags.string({description: 'Memory each node\'s worker may use (default: 60% of available).'}),
     keep: Flags.boolean({description: 'Keep input, intermediate and output files.'}),
+    engine: Flags.string({description: 'I/O engine for the sort\'s data (auto: usrbio on a 3FS mount, else io_uring, else psync).', options: ['auto', 'usrbio', 'io_uring', 'psync'], default: 'auto'}),
+    'usrbio-lib': Flags.string({description: 'Path of libhf3fs_api_shared.so on the nodes (else THREEFS_USRBIO_LIB or the usual 3FS locations).'}),
+    mount: Flags.string({description: '3FS mount point, for usrbio (default: the cluster\'s hostMountpoint).'}),
     plan: Flags.boolean({description: 'Print the plan (partitions, memory, files per node) and run nothing.'}),
     'plan-nodes': Flags.integer({description: 'With --plan: plan for this many nodes instead of the real ones.', min: 1, dependsOn: ['plan']}),
     cores: Flags.integer({description: 'With --plan: cores per node to plan for.', min: 1, dependsOn: ['plan']}),
@@ -61,7 +65,7 @@ export default class GraysortRun extends BaseCommand {
     const progress = new PhaseProgress(PHASES, TITLES, !this.jsonMode)
     let report: RunReport
     try {
-      report = await progress.around(() => runGraysort(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, memoryBytes, keep: flags.keep, signal: this.signal}, progress))
+      report = await progress.around(() => runGraysort(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, progress))
     } finally {
       await target.close()
     }

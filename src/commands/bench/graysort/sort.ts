@@ -4,6 +4,7 @@ import {posix, resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 
 import {sortFiles, type Phase, type SortResult} from '../../../bench/graysort/service.js'
+import type {EngineChoice} from '../../../bench/throughput/service.js'
 import {formatBytes, parseSize} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
@@ -29,6 +30,9 @@ export default class GraysortSort extends BaseCommand {
     partitions: Flags.integer({description: 'Number of output partitions (default: from size, nodes and memory).', min: 1}),
     memory: Flags.string({description: 'Memory each worker may use (default: 60% of available).'}),
     keep: Flags.boolean({description: 'Keep intermediate (map) files.'}),
+    engine: Flags.string({description: 'I/O engine for the sort\'s data (auto: usrbio on a 3FS mount, else io_uring, else psync).', options: ['auto', 'usrbio', 'io_uring', 'psync'], default: 'auto'}),
+    'usrbio-lib': Flags.string({description: 'Path of libhf3fs_api_shared.so on the nodes (else THREEFS_USRBIO_LIB or the usual 3FS locations).'}),
+    mount: Flags.string({description: '3FS mount point, for usrbio (default: the cluster\'s hostMountpoint).'}),
     ...targetFlags,
   }
 
@@ -42,7 +46,7 @@ export default class GraysortSort extends BaseCommand {
     let result: SortResult
     try {
       const remoteInputs = cluster ? await listRemoteInputs(target, flags.input) : inputs
-      result = await progress.around(() => sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: target.dir, partitions: flags.partitions, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, signal: this.signal}, progress))
+      result = await progress.around(() => sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: target.dir, partitions: flags.partitions, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, progress))
       if (!flags.keep) await target.nodes[0]!.host.run(['rmdir', '--', target.dir]).catch(() => undefined)
     } finally {
       await target.close()

@@ -55,9 +55,11 @@ export default class GraysortValidate extends BaseCommand {
 function expandPaths(paths: string[]): {files: string[]; missing: string[]} {
   if (paths.length !== 1 || !isDirectory(paths[0]!)) return {files: paths, missing: []}
   const dir = paths[0]!
-  const parts = readdirSync(dir).filter((name) => /^part-\d+\.dat$/.test(name)).sort()
+  // In partition order: numerically, since part-100000 sorts before part-99999 as text.
+  const numberOf = (name: string) => Number(/\d+/.exec(name)![0])
+  const parts = readdirSync(dir).filter((name) => /^part-\d+\.dat$/.test(name)).sort((a, b) => numberOf(a) - numberOf(b))
   if (parts.length === 0) throw new UsageError(`${dir} holds no part-NNNNN.dat files`, {next: 'Give the output directory of `bench graysort sort`, or the files themselves.'})
-  const numbers = parts.map((name) => Number(/\d+/.exec(name)![0]))
+  const numbers = parts.map(numberOf)
   const missing: string[] = []
   for (let expected = 0, index = 0; index < numbers.length; expected++) {
     if (numbers[index] === expected) index++
