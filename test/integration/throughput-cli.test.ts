@@ -70,7 +70,7 @@ describe.skipIf(!hostsAvailable())('bench throughput on 3 SSH test hosts', () =>
     for (let attempt = 0; attempt < 400 && !killed; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 25))
       try {
-        execFileSync('pkill', ['-KILL', '-f', '3fs-worker.* throughput --dir /3fs/throughput/run-[^ ]*/node3 '])
+        execFileSync('pkill', ['-KILL', '-f', '3fs-worker.* throughput --dir /3fs/throughput/run-[^ ]*/node3 .*--start-at'])
         killed = true
       } catch {}
     }

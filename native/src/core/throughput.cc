@@ -92,6 +92,11 @@ ThroughputResult runThroughput(const ThroughputOptions& options, const std::func
       if (error) std::rethrow_exception(error);
   }
   const double layoutSeconds = std::chrono::duration<double>(Clock::now() - layoutStart).count();
+  if (options.layoutOnly) {
+    ThroughputResult laidOut;
+    laidOut.layoutSeconds = layoutSeconds;
+    return laidOut;
+  }
 
   // Every job starts at the agreed instant (or now).
   if (options.startAtEpochMs > 0) {
@@ -136,13 +141,28 @@ ThroughputResult runThroughput(const ThroughputOptions& options, const std::func
           }
         }
         uint64_t cursor = static_cast<uint64_t>(job) * 7919 % blocks;  // jobs start at different places
-        uint64_t random = 0x2545F4914F6CDD1Dull ^ (static_cast<uint64_t>(job) << 32);
+        // Random order visits every block once per pass, as fio's random map does: a bijection on
+        // [0, 2^k) (add, odd multiply, xor-shift, all invertible), skipping values past the last block.
+        // Repeats are not free here: with them, fio itself loses about 10% of its random-read IOPS.
+        int bits = 1;
+        while ((uint64_t{1} << bits) < blocks) ++bits;
+        const uint64_t mask = (uint64_t{1} << bits) - 1;
+        const uint64_t seed = 0x2545F4914F6CDD1Dull * (static_cast<uint64_t>(job) + 1);
+        uint64_t counter = 0;
+        auto permute = [&](uint64_t x) {
+          x = (x + seed) & mask;
+          x = (x * 0x9E3779B97F4A7C15ull) & mask;
+          x ^= x >> (bits / 2 + 1);
+          x = (x * 0xD1B54A32D192ED03ull) & mask;
+          x ^= x >> (bits / 2 + 1);
+          return x;
+        };
         auto nextOffset = [&]() {
           if (isRandom(options.pattern)) {
-            random ^= random << 13;
-            random ^= random >> 7;
-            random ^= random << 17;
-            return (random % blocks) * options.blockSize;
+            uint64_t block;
+            do block = permute(counter++ & mask);
+            while (block >= blocks);
+            return block * options.blockSize;
           }
           const uint64_t offset = cursor * options.blockSize;
           cursor = (cursor + 1) % blocks;
@@ -165,8 +185,12 @@ ThroughputResult runThroughput(const ThroughputOptions& options, const std::func
         };
         for (int slot = 0; slot < options.depth && started < iosPerJob; ++slot) issue(slot);
         std::vector<IoCompletion> completions(options.depth);
+        // One completion per call, its replacement submitted at once (fio's default too): the device
+        // sees a steady stream. Reaping whole batches lets completions pile up and resubmits them in
+        // bursts, which cost 10% of the random-read IOPS on the virtio disk this was measured on.
+        constexpr std::size_t reapBatch = 1;
         while (inFlight > 0) {
-          const std::size_t n = engine->submitAndReap(completions.data(), completions.size(), 1);
+          const std::size_t n = engine->submitAndReap(completions.data(), reapBatch, 1);
           const auto now = Clock::now();
           const bool stop = finished.load(std::memory_order_relaxed) || (options.runtimeSeconds > 0 && now >= deadline);
           for (std::size_t i = 0; i < n; ++i) {

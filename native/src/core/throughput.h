@@ -26,6 +26,8 @@ struct ThroughputOptions {
   EngineOptions engine;
   bool keepFiles = false;
   int64_t startAtEpochMs = 0;      // 0: start at once
+  bool layoutOnly = false;         // lay the files out and stop (a coordinator does this on every node
+                                   // before it picks the common start instant)
 };
 
 struct ThroughputResult {
@@ -40,7 +42,7 @@ struct ThroughputResult {
   std::vector<uint64_t> bytesPerSecond;
   double latencyP50Us = 0, latencyP99Us = 0, latencyP999Us = 0, latencyMeanUs = 0;
   // The merged histogram of all jobs (LatencyHistogram::sparseJson), for exact merging across nodes.
-  std::string latencyHistogram;
+  std::string latencyHistogram = "[]";
   double layoutSeconds = 0;
 };
 

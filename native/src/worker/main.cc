@@ -299,6 +299,8 @@ int commandThroughput(const Args& args) {
   options.engine.usrbioLibrary = args.text("usrbio-lib", "");
   options.keepFiles = args.number("keep", 0) != 0;
   options.startAtEpochMs = static_cast<int64_t>(args.number("start-at", 0));
+  options.layoutOnly = args.number("layout-only", 0) != 0;
+  if (options.layoutOnly) options.keepFiles = true;
   if (options.depth < 1 || options.depth > 65536) throw UsageError("--iodepth must be between 1 and 65536");
   if (options.jobs < 1 || options.jobs > 1024) throw UsageError("--jobs must be between 1 and 1024");
   const ThroughputResult result = runThroughput(options, [](uint64_t done, uint64_t total) {

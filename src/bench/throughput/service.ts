@@ -79,21 +79,36 @@ const MiB = 2 ** 20
 export async function runThroughput(target: BenchTarget, options: ThroughputOptions, onProgress?: (progress: WorkerProgress) => void): Promise<ThroughputReport> {
   if (options.direct && options.blockSize % 4096 !== 0) throw new UsageError(`--bs ${options.blockSize} is not a multiple of 4096, which direct I/O needs`, {next: 'Use --bs 4KiB, 1MiB, ... or drop --direct.'})
   if (options.size < options.blockSize) throw new UsageError('--size must be at least one block (--bs)')
+  const dirOf = (name: string) => (target.local ? target.dir : posix.join(target.dir, name))
+  const argsFor = (dir: string) => {
+    const args = [
+      'throughput', '--dir', dir, '--rw', options.rw, '--bs', String(options.blockSize), '--iodepth', String(options.iodepth), '--jobs', String(options.jobs),
+      '--size', String(options.size), '--runtime-ms', String(options.runtimeMs), '--direct', options.direct ? '1' : '0', '--engine', options.engine,
+      '--keep', options.keep ? '1' : '0',
+    ]
+    if (options.mountPoint) args.push('--mount', options.mountPoint)
+    if (options.usrbioLibrary) args.push('--usrbio-lib', options.usrbioLibrary)
+    return args
+  }
+  // First every node lays its files out, so that the timed run starts on all nodes at one instant
+  // instead of whenever each node's layout ends.
+  valuesOrThrow(
+    await fanOut(
+      target.nodes,
+      async (node, signal) => {
+        await node.host.run(['mkdir', '-p', dirOf(node.name)], {check: true, signal})
+        await runWorker({host: node.host, binary: node.worker, phase: 'layout', signal, args: [...argsFor(dirOf(node.name)), '--layout-only', '1']})
+      },
+      {concurrency: target.nodes.length, failFast: true, signal: options.signal},
+    ),
+  )
   // Start a little after every worker has been launched, so that the nodes begin together.
-  const startAt = Date.now() + (target.local ? 300 : 1500 + 10 * target.nodes.length)
+  const startAt = Date.now() + (target.local ? 200 : 500 + 10 * target.nodes.length)
   const outcomes = await fanOut(
     target.nodes,
     async (node, signal) => {
-      const dir = target.local ? target.dir : posix.join(target.dir, node.name)
-      await node.host.run(['mkdir', '-p', dir], {check: true, signal})
-      const args = [
-        'throughput', '--dir', dir, '--rw', options.rw, '--bs', String(options.blockSize), '--iodepth', String(options.iodepth), '--jobs', String(options.jobs),
-        '--size', String(options.size), '--runtime-ms', String(options.runtimeMs), '--direct', options.direct ? '1' : '0', '--engine', options.engine,
-        '--keep', options.keep ? '1' : '0', '--start-at', String(startAt),
-      ]
-      if (options.mountPoint) args.push('--mount', options.mountPoint)
-      if (options.usrbioLibrary) args.push('--usrbio-lib', options.usrbioLibrary)
-      const {result} = await runWorker<Record<string, unknown>>({host: node.host, binary: node.worker, phase: 'throughput', signal, onProgress, args})
+      const dir = dirOf(node.name)
+      const {result} = await runWorker<Record<string, unknown>>({host: node.host, binary: node.worker, phase: 'throughput', signal, onProgress, args: [...argsFor(dir), '--start-at', String(startAt)]})
       if (!options.keep && !target.local) await node.host.run(['rmdir', '--', dir]).catch(() => undefined)
       return toNode(node.name, result)
     },
