@@ -84,7 +84,8 @@ void EngineIo::read(const std::vector<ReadRange>& ranges) {
   };
   for (int slot = 0; slot < depth_ && next < chunks.size(); ++slot) issue(slot);
   while (inFlight > 0) {
-    const std::size_t n = io.submitAndReap(done.data(), done.size(), 1);
+    // One completion at a time, its slot refilled at once: the device sees a steady stream.
+    const std::size_t n = io.submitAndReap(done.data(), 1, 1);
     for (std::size_t i = 0; i < n; ++i) {
       const int slot = static_cast<int>(done[i].tag);
       const Chunk& chunk = chunks[chunkOfSlot[slot]];
@@ -131,7 +132,7 @@ void EngineIo::writeWhole(const std::string& path, const uint8_t* source, uint64
         issue(freeSlots.back());
         freeSlots.pop_back();
       }
-      const std::size_t n = io.submitAndReap(done.data(), done.size(), 1);
+      const std::size_t n = io.submitAndReap(done.data(), 1, 1);
       for (std::size_t i = 0; i < n; ++i) {
         const int slot = static_cast<int>(done[i].tag);
         if (done[i].result < 0) throw std::runtime_error(std::string(io.name()) + " write to " + path + " failed: " + std::strerror(static_cast<int>(-done[i].result)));
