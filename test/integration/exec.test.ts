@@ -231,23 +231,35 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
 
     it('stops a command that runs past --timeout and says so', async () => {
       const config = hosts.writeCluster({nodes: ['node1', 'node2']})
-      const result = await runCli(['exec', '-c', config, '--json', '--timeout', '1s', '--', 'if [ "$(hostname)" = node1 ]; then sleep 20; fi; echo done'])
+      // A duration no other test uses, so that the check below finds only this command's process.
+      const result = await runCli(['exec', '-c', config, '--json', '--timeout', '1s', '--', 'if [ "$(hostname)" = node1 ]; then sleep 20.4711; fi; echo done'])
       expect(result.exitCode).toBe(1)
       const byNode = Object.fromEntries(result.json.nodes.map((node: any) => [node.node, node]))
       expect(byNode.node1).toMatchObject({ok: false, timedOut: true, exitCode: null})
       expect(byNode.node2).toMatchObject({ok: true, stdout: 'done\n'})
       expect(result.durationMs).toBeLessThan(15_000)
       // The timed-out command was stopped on the node, not just abandoned.
-      const left = await runCli(['exec', '-c', config, '--json', '--nodes', 'node1', '--', 'pgrep -f "sleep 2[0]" || echo none'])
-      expect(left.json.nodes[0].stdout).toBe('none\n')
+      // Stopping is asynchronous (TERM, then KILL a second later): allow it a few seconds to finish.
+      let left = ''
+      for (let attempt = 0; attempt < 6; attempt++) {
+        left = (await runCli(['exec', '-c', config, '--json', '--nodes', 'node1', '--', 'pgrep -af "sleep 2[0].4711" || echo none'])).json.nodes[0].stdout
+        if (left === 'none\n') break
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      }
+      expect(left).toBe('none\n')
     })
 
     it('stops a timed-out sudo command, children included, as root', async () => {
       const config = hosts.writeCluster({username: hosts.env.USER_PW, password: hosts.env.USER_PASSWORD, identityFile: null, nodes: ['node3']})
-      const result = await runCli(['exec', '-c', config, '--json', '--sudo', '--timeout', '1s', '--', 'sh -c "sleep 31; echo late"; echo after'])
+      const result = await runCli(['exec', '-c', config, '--json', '--sudo', '--timeout', '1s', '--', 'sh -c "sleep 31.0815; echo late"; echo after'])
       expect(result.json.nodes[0]).toMatchObject({timedOut: true, exitCode: null})
-      const left = await runCli(['exec', '-c', config, '--json', '--', 'pgrep -f "sleep 3[1]" || echo none'])
-      expect(left.json.nodes[0].stdout).toBe('none\n')
+      let left = ''
+      for (let attempt = 0; attempt < 6; attempt++) {
+        left = (await runCli(['exec', '-c', config, '--json', '--', 'pgrep -af "sleep 3[1].0815" || echo none'])).json.nodes[0].stdout
+        if (left === 'none\n') break
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      }
+      expect(left).toBe('none\n')
     })
 
     it('cancels the other nodes with --fail-fast', async () => {
