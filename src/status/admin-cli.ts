@@ -1,0 +1,168 @@
+/**
+ * Parsers for 3FS admin_cli output. admin_cli prints tables: a header row, then rows whose columns are
+ * padded to the header's positions (so a cell may hold one space, as timestamps do, or be empty), and
+ * reports failures on stdout as `Encounter error: <code>(<Name>)` with an optional message line, while
+ * its exit code can say 0. Every call's output goes through here; unknown states are kept as text.
+ */
+
+export class AdminCliError extends Error {
+  constructor(readonly code: number, readonly errorName: string, readonly detail: string | undefined) {
+    super(`admin_cli: ${code}(${errorName})${detail ? `: ${detail}` : ''}`)
+    this.name = 'AdminCliError'
+  }
+}
+
+const ERROR_LINE = /^Encounter error:\s*(\d+)\(([^)]*)\)\s*(.*)$/
+
+/** The error admin_cli reported in its output, if any. */
+export function findAdminCliError(text: string): AdminCliError | undefined {
+  const lines = text.split('\n').map((line) => line.trim())
+  for (const [index, line] of lines.entries()) {
+    const match = ERROR_LINE.exec(line)
+    if (!match) continue
+    const detail = match[3] || lines[index + 1] || undefined
+    return new AdminCliError(Number(match[1]), match[2]!, detail === '' ? undefined : detail)
+  }
+  return undefined
+}
+
+export interface Table {
+  header: string[]
+  rows: string[][]
+}
+
+/** Splits a table by the header's column positions; falls back to runs of 2+ spaces for a row that does not line up. */
+export function parseTable(text: string): Table {
+  const error = findAdminCliError(text)
+  if (error) throw error
+  const lines = text.split('\n').map((line) => line.replace(/\s+$/, '')).filter((line) => line.trim() !== '')
+  if (lines.length === 0) return {header: [], rows: []}
+  const headerLine = lines[0]!
+  const starts: number[] = []
+  for (let at = 0; at < headerLine.length; at++) if (headerLine[at] !== ' ' && (at === 0 || headerLine[at - 1] === ' ')) starts.push(at)
+  const header = starts.map((start, index) => headerLine.slice(start, starts[index + 1] ?? undefined).trim())
+  const rows = lines.slice(1).map((line) => {
+    // A row lines up when no cell runs into the next column's start.
+    const aligned = starts.every((start) => start === 0 || start >= line.length || line[start - 1] === ' ')
+    if (aligned) return starts.map((start, index) => line.slice(start, starts[index + 1] ?? undefined).trim())
+    return line.trim().split(/\s{2,}/)
+  })
+  return {header, rows}
+}
+
+function column(table: Table, name: string): number {
+  return table.header.indexOf(name)
+}
+
+function cell(table: Table, row: string[], name: string): string {
+  const index = column(table, name)
+  return index >= 0 ? (row[index] ?? '') : ''
+}
+
+function integer(text: string): number | undefined {
+  return /^-?\d+$/.test(text) ? Number(text) : undefined
+}
+
+export interface NodeRow {
+  id: number
+  type: string
+  status: string
+  hostname: string
+  pid?: number
+  tags: string
+  lastHeartbeat: string
+  configVersion: string
+  /** False when the ConfigVersion cell does not say UPTODATE. */
+  configUpToDate: boolean
+  releaseVersion: string
+}
+
+export function parseListNodes(text: string): NodeRow[] {
+  const table = parseTable(text)
+  return table.rows.map((row) => {
+    const configVersion = cell(table, row, 'ConfigVersion')
+    return {
+      id: integer(cell(table, row, 'Id')) ?? -1,
+      type: cell(table, row, 'Type'),
+      status: cell(table, row, 'Status'),
+      hostname: cell(table, row, 'Hostname'),
+      pid: integer(cell(table, row, 'Pid')),
+      tags: cell(table, row, 'Tags'),
+      lastHeartbeat: cell(table, row, 'LastHeartbeatTime'),
+      configVersion,
+      configUpToDate: /UPTODATE/.test(configVersion),
+      releaseVersion: cell(table, row, 'ReleaseVersion'),
+    }
+  })
+}
+
+export interface ChainTarget {
+  id: number
+  publicState: string
+  localState: string
+}
+
+export interface ChainRow {
+  chainId: number
+  referencedBy: string
+  version: number | undefined
+  /** SERVING, SYNCING, UNAVAILABLE, or anything newer, as printed without the (x/n) part. */
+  status: string
+  /** From `SERVING(x/n)`: targets serving out of all. */
+  serving?: {up: number; total: number}
+  preferredOrder: string
+  targets: ChainTarget[]
+}
+
+const TARGET_CELL = /^(\d+)\(([A-Z_]+)-([A-Z_]+)\)$/
+const STATUS_CELL = /^([A-Z_]+)(?:\((\d+)\/(\d+)\))?$/
+
+export function parseListChains(text: string): ChainRow[] {
+  const table = parseTable(text)
+  const firstTarget = column(table, 'Target')
+  return table.rows.map((row) => {
+    const statusText = cell(table, row, 'Status')
+    const status = STATUS_CELL.exec(statusText)
+    const targets = (firstTarget >= 0 ? row.slice(firstTarget) : [])
+      .flatMap((text) => text.split(/\s+/))
+      .filter((text) => text !== '')
+      .map((text) => {
+        const match = TARGET_CELL.exec(text)
+        return match ? {id: Number(match[1]), publicState: match[2]!, localState: match[3]!} : {id: integer(text) ?? -1, publicState: 'UNKNOWN', localState: 'UNKNOWN'}
+      })
+    return {
+      chainId: integer(cell(table, row, 'ChainId')) ?? -1,
+      referencedBy: cell(table, row, 'ReferencedBy'),
+      version: integer(cell(table, row, 'ChainVersion')),
+      status: status ? status[1]! : statusText,
+      ...(status?.[2] ? {serving: {up: Number(status[2]), total: Number(status[3])}} : {}),
+      preferredOrder: cell(table, row, 'PreferredOrder'),
+      targets,
+    }
+  })
+}
+
+export interface TargetRow {
+  targetId: number
+  chainId: number
+  role: string
+  publicState: string
+  localState: string
+  nodeId: number
+  diskIndex: number | undefined
+  usedSize: string
+}
+
+export function parseListTargets(text: string): TargetRow[] {
+  const table = parseTable(text)
+  return table.rows.map((row) => ({
+    targetId: integer(cell(table, row, 'TargetId')) ?? -1,
+    chainId: integer(cell(table, row, 'ChainId')) ?? -1,
+    role: cell(table, row, 'Role'),
+    publicState: cell(table, row, 'PublicState'),
+    localState: cell(table, row, 'LocalState'),
+    nodeId: integer(cell(table, row, 'NodeId')) ?? -1,
+    diskIndex: integer(cell(table, row, 'DiskIndex')),
+    usedSize: cell(table, row, 'UsedSize'),
+  }))
+}

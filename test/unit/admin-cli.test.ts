@@ -1,0 +1,96 @@
+/**
+ * admin_cli output parsing. The fixtures are written here in the shapes 3FS's admin_cli prints, as
+ * documented (../shared/reference/3fs-services.md): they were not captured from a running 3FS.
+ */
+import {describe, expect, it} from 'vitest'
+
+import {AdminCliError, findAdminCliError, parseListChains, parseListNodes, parseListTargets, parseTable} from '../../src/status/admin-cli.js'
+
+/** Formats rows like a padded text table: every column as wide as its widest cell, two spaces apart. */
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)))
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').replace(/\s+$/, '')).join('\n') + '\n'
+}
+
+const NODES = table([
+  ['Id', 'Type', 'Status', 'Hostname', 'Pid', 'Tags', 'LastHeartbeatTime', 'ConfigVersion', 'ReleaseVersion'],
+  ['1', 'MGMTD', 'PRIMARY_MGMTD', 'node1', '1201', '[]', 'N/A', '1(UPTODATE)', '250228-dev-1-999999-923bdd7c'],
+  ['100', 'META', 'HEARTBEAT_CONNECTED', 'node1', '1310', '[]', '2026-11-25 10:00:01', '1(UPTODATE)', '250228-dev-1-999999-923bdd7c'],
+  ['10001', 'STORAGE', 'HEARTBEAT_CONNECTED', 'node2', '2201', '', '2026-11-25 10:00:02', '2(UPTODATE)', '250228-dev-1-999999-923bdd7c'],
+  ['10002', 'STORAGE', 'HEARTBEAT_FAILED', 'node3', '', '', '2026-11-25 09:41:17', '1(STALE)', '250228-dev-1-999999-923bdd7c'],
+])
+
+describe('admin_cli tables', () => {
+  it('reads list-nodes, with timestamps that hold a space and empty Pid and Tags cells', () => {
+    const nodes = parseListNodes(NODES)
+    expect(nodes).toHaveLength(4)
+    expect(nodes[1]).toMatchObject({id: 100, type: 'META', status: 'HEARTBEAT_CONNECTED', hostname: 'node1', pid: 1310, lastHeartbeat: '2026-11-25 10:00:01', configUpToDate: true})
+    expect(nodes[2]).toMatchObject({id: 10001, tags: '', lastHeartbeat: '2026-11-25 10:00:02'})
+    expect(nodes[3]).toMatchObject({id: 10002, status: 'HEARTBEAT_FAILED', pid: undefined, configVersion: '1(STALE)', configUpToDate: false})
+  })
+
+  it('reads list-chains with any number of Target columns, SERVING(x/n) and PUBLIC-LOCAL target cells', () => {
+    const text = table([
+      ['ChainId', 'ReferencedBy', 'ChainVersion', 'Status', 'PreferredOrder', 'Target', 'Target', 'Target'],
+      ['900100001', '1', '3', 'SERVING', '[]', '101000100101(SERVING-UPTODATE)', '101000200101(SERVING-UPTODATE)', '101000300101(SERVING-UPTODATE)'],
+      ['900100002', '1', '5', 'SERVING(2/3)', '[]', '101000100102(SERVING-UPTODATE)', '101000200102(SERVING-UPTODATE)', '101000300102(LASTSRV-OFFLINE)'],
+      ['900100003', '1', '7', 'UNAVAILABLE', '[]', '101000100103(OFFLINE-OFFLINE)', '101000200103(WAITING-ONLINE)'],
+    ])
+    const chains = parseListChains(text)
+    expect(chains.map((chain) => chain.status)).toEqual(['SERVING', 'SERVING', 'UNAVAILABLE'])
+    expect(chains[1]!.serving).toEqual({up: 2, total: 3})
+    expect(chains[1]!.targets[2]).toEqual({id: 101000300102, publicState: 'LASTSRV', localState: 'OFFLINE'})
+    expect(chains[2]!.targets).toHaveLength(2)
+    expect(chains[0]).toMatchObject({chainId: 900100001, version: 3, referencedBy: '1'})
+  })
+
+  it('reads list-targets and keeps states it does not know', () => {
+    const text = table([
+      ['TargetId', 'ChainId', 'Role', 'PublicState', 'LocalState', 'NodeId', 'DiskIndex', 'UsedSize'],
+      ['101000100101', '900100001', 'HEAD', 'SERVING', 'UPTODATE', '10001', '0', '1.2 GiB'],
+      ['101000300102', '900100002', 'TAIL', 'BRAND_NEW_STATE', 'ONLINE', '10003', '1', '0'],
+    ])
+    const targets = parseListTargets(text)
+    expect(targets[0]).toMatchObject({targetId: 101000100101, role: 'HEAD', nodeId: 10001, diskIndex: 0, usedSize: '1.2 GiB'})
+    expect(targets[1]!.publicState).toBe('BRAND_NEW_STATE')
+  })
+
+  it('returns no rows for an empty table and no table for empty output', () => {
+    expect(parseListTargets('TargetId  ChainId  Role  PublicState  LocalState  NodeId  DiskIndex  UsedSize\n')).toEqual([])
+    expect(parseTable('\n\n')).toEqual({header: [], rows: []})
+  })
+
+  it('turns `Encounter error` on stdout into an error with code, name and message, whatever the exit code said', () => {
+    const output = 'Encounter error: 6004(MgmtdClient::RoutingInfoNotReady)\nFailed to get routing info from mgmtd\n'
+    expect(() => parseListNodes(output)).toThrow(AdminCliError)
+    const error = findAdminCliError(output)!
+    expect(error).toMatchObject({code: 6004, errorName: 'MgmtdClient::RoutingInfoNotReady', detail: 'Failed to get routing info from mgmtd'})
+    expect(findAdminCliError('Encounter error: 2011(StatusCode::kInvalidArg)')).toMatchObject({code: 2011, detail: undefined})
+    expect(findAdminCliError(NODES)).toBeUndefined()
+  })
+
+  it('reads back any padded table (property test over random tables)', () => {
+    let seed = 12345
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    const word = () => Array.from({length: 1 + random(12)}, () => 'abcdefghijklmnopqrstuvwxyzABC0123456789_()-/.:'[random(46)]).join('')
+    for (let trial = 0; trial < 300; trial++) {
+      const columns = 1 + random(9)
+      const header = Array.from({length: columns}, (_, index) => `Col${index}${word().replace(/[^A-Za-z0-9]/g, '')}`)
+      const rows = Array.from({length: random(6)}, () =>
+        header.map((_, column) => {
+          const kind = random(5)
+          if (kind === 0 && column > 0 && column < columns - 1) return '' // empty cell in the middle
+          if (kind === 1) return `${word()} ${word()}` // one inner space, like a timestamp
+          return word()
+        }),
+      )
+      const parsed = parseTable(table([header, ...rows]))
+      expect(parsed.header).toEqual(header)
+      // Trailing empty cells vanish with the line's trailing spaces: compare trimmed rows.
+      expect(parsed.rows.map((row) => row.map((cell) => cell.trim()))).toEqual(rows.map((row) => row.map((cell) => cell.trim())))
+    }
+  })
+})
