@@ -1,5 +1,7 @@
 #include "core/file_io.h"
 
+#include "core/parallel.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 namespace threefs {
@@ -26,22 +27,10 @@ void parallelRanges(std::size_t length, int threads, Work work) {
   const std::size_t pieces = std::max<std::size_t>(1, std::min<std::size_t>(threads, (length + kRequest - 1) / kRequest));
   std::size_t per = (length + pieces - 1) / pieces;
   per = (per + kRequest - 1) / kRequest * kRequest;
-  std::vector<std::thread> pool;
-  std::vector<std::exception_ptr> errors(pieces);
-  for (std::size_t i = 0; i < pieces; ++i) {
-    const std::size_t begin = std::min(length, i * per);
-    const std::size_t end = std::min(length, begin + per);
-    pool.emplace_back([&, i, begin, end] {
-      try {
-        work(begin, end);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    });
-  }
-  for (auto& thread : pool) thread.join();
-  for (auto& error : errors)
-    if (error) std::rethrow_exception(error);
+  runParallel(static_cast<int>(pieces), [&](int i) {
+    const std::size_t begin = std::min(length, static_cast<std::size_t>(i) * per);
+    work(begin, std::min(length, begin + per));
+  });
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 
 #include "core/buffer.h"
+#include "core/parallel.h"
 
 namespace threefs {
 
@@ -51,13 +51,7 @@ void partitionRecords(const uint8_t* in, std::size_t count, const Partitioner& p
   Buffer ownerBuffer(count * sizeof(uint32_t));
   uint32_t* owner = ownerBuffer.as<uint32_t>();
   auto slice = [&](int t) { return std::make_pair(count * t / threads, count * (t + 1) / threads); };
-  auto run = [&](auto work) {
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (auto& thread : pool) thread.join();
-  };
-  run([&](int t) {
+  runParallel(threads, [&](int t) {
     auto [begin, end] = slice(t);
     for (std::size_t i = begin; i < end; ++i) {
       const uint32_t p = partitioner.partitionOf(keyOf(in + i * kRecordSize));
@@ -76,7 +70,7 @@ void partitionRecords(const uint8_t* in, std::size_t count, const Partitioner& p
     }
   }
   offsets[parts] = offset * kRecordSize;
-  run([&](int t) {
+  runParallel(threads, [&](int t) {
     auto [begin, end] = slice(t);
     auto& cursor = cursors[t];
     for (std::size_t i = begin; i < end; ++i) std::memcpy(out + (cursor[owner[i]]++) * kRecordSize, in + i * kRecordSize, kRecordSize);

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "core/buffer.h"
+#include "core/parallel.h"
 #include "core/records.h"
 
 namespace threefs {
@@ -23,14 +23,6 @@ inline bool entryLess(const Entry& a, const Entry& b) { return a.high < b.high |
 
 constexpr int kBucketBits = 16;
 constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
-
-template <typename Work>
-void runThreads(int threads, Work work) {
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& thread : pool) thread.join();
-}
 
 inline void insertionSort(Entry* begin, Entry* end) {
   for (Entry* i = begin + 1; i < end; ++i) {
@@ -61,7 +53,7 @@ void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads
   auto sliceOf = [&](int t) { return std::make_pair(count * t / threads, count * (t + 1) / threads); };
 
   // Pass 1: per-thread bucket histograms over the records' first 16 key bits.
-  runThreads(threads, [&](int t) {
+  runParallel(threads, [&](int t) {
     auto [begin, end] = sliceOf(t);
     auto& histogram = histograms[t];
     for (std::size_t i = begin; i < end; ++i) {
@@ -84,7 +76,7 @@ void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads
     bucketStart[kBuckets] = offset;
   }
   // Pass 2: scatter key entries into their buckets.
-  runThreads(threads, [&](int t) {
+  runParallel(threads, [&](int t) {
     auto [begin, end] = sliceOf(t);
     auto& cursor = histograms[t];
     for (std::size_t i = begin; i < end; ++i) {
@@ -94,7 +86,7 @@ void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads
     }
   });
   // Pass 3: sort every bucket (threads take interleaved bucket ranges), then gather the records.
-  runThreads(threads, [&](int t) {
+  runParallel(threads, [&](int t) {
     constexpr std::size_t kChunk = 256;
     for (std::size_t first = t * kChunk; first < kBuckets; first += threads * kChunk) {
       for (std::size_t bucket = first; bucket < std::min(kBuckets, first + kChunk); ++bucket) {
@@ -105,7 +97,7 @@ void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads
       }
     }
   });
-  runThreads(threads, [&](int t) {
+  runParallel(threads, [&](int t) {
     auto [begin, end] = sliceOf(t);
     for (std::size_t i = begin; i < end; ++i) {
       if (i + 8 < end) __builtin_prefetch(in + static_cast<std::size_t>(sorted[i + 8].index) * kRecordSize);

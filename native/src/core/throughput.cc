@@ -15,6 +15,7 @@
 #include "core/buffer.h"
 #include "core/file_io.h"
 #include "core/latency.h"
+#include "core/parallel.h"
 
 namespace threefs {
 namespace {
@@ -23,6 +24,22 @@ using Clock = std::chrono::steady_clock;
 
 int64_t epochMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// xorshift64: cheap pseudo-random data (incompressible test data, shuffles); not for anything secret.
+inline uint64_t nextRandom(uint64_t& state) {
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  return state;
+}
+
+// Fills whole 8-byte words of `bytes` with pseudo-random data.
+void fillPseudoRandom(uint8_t* data, std::size_t bytes, uint64_t seed) {
+  for (std::size_t i = 0; i + 8 <= bytes; i += 8) {
+    const uint64_t word = nextRandom(seed);
+    std::memcpy(data + i, &word, 8);
+  }
 }
 
 std::string jobFile(const ThroughputOptions& options, int job) { return options.dir + "/3fs-cli-bench." + std::to_string(job) + ".dat"; }
@@ -39,13 +56,7 @@ void layOut(const ThroughputOptions& options, int job) {
   FileHandle file(path, FileHandle::Mode::WriteDirect);
   constexpr std::size_t kChunk = 8 << 20;
   Buffer chunk(kChunk);
-  uint64_t seed = 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(job);
-  for (std::size_t i = 0; i < kChunk; i += 8) {
-    seed ^= seed << 13;
-    seed ^= seed >> 7;
-    seed ^= seed << 17;
-    std::memcpy(chunk.data() + i, &seed, 8);
-  }
+  fillPseudoRandom(chunk.data(), kChunk, 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(job));
   for (uint64_t at = 0; at < options.fileSize; at += kChunk) {
     const uint64_t length = std::min<uint64_t>(kChunk, options.fileSize - at);
     file.writeAt(chunk.data(), file.direct() ? alignUp(length) : length, at);
@@ -77,20 +88,7 @@ ThroughputResult runThroughput(const ThroughputOptions& options, const std::func
   if (options.blockSize == 0 || options.fileSize < options.blockSize) throw std::runtime_error("--size must be at least one block (--bs)");
   if (options.direct && options.blockSize % kDirectAlignment != 0) throw std::runtime_error("direct I/O needs --bs to be a multiple of 4096");
   const auto layoutStart = Clock::now();
-  {
-    std::vector<std::thread> layouts;
-    std::vector<std::exception_ptr> errors(options.jobs);
-    for (int job = 0; job < options.jobs; ++job) layouts.emplace_back([&, job] {
-      try {
-        layOut(options, job);
-      } catch (...) {
-        errors[job] = std::current_exception();
-      }
-    });
-    for (auto& thread : layouts) thread.join();
-    for (auto& error : errors)
-      if (error) std::rethrow_exception(error);
-  }
+  runParallel(options.jobs, [&](int job) { layOut(options, job); });
   const double layoutSeconds = std::chrono::duration<double>(Clock::now() - layoutStart).count();
   if (options.layoutOnly) {
     ThroughputResult laidOut;
@@ -131,15 +129,7 @@ ThroughputResult runThroughput(const ThroughputOptions& options, const std::func
         auto engine = makeEngine(engineOptions, &result.note);
         result.engine = engine->name();
         const int file = engine->addFile(fd);
-        if (isWrite(options.pattern)) {
-          uint64_t seed = 0xD1B54A32D192ED03ull + static_cast<uint64_t>(job);
-          for (std::size_t i = 0; i + 8 <= engine->bufferBytes(); i += 8) {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            std::memcpy(engine->buffers() + i, &seed, 8);
-          }
-        }
+        if (isWrite(options.pattern)) fillPseudoRandom(engine->buffers(), engine->bufferBytes(), 0xD1B54A32D192ED03ull + static_cast<uint64_t>(job));
         uint64_t cursor = static_cast<uint64_t>(job) * 7919 % blocks;  // jobs start at different places
         // Random order visits every block once per pass, as fio's random map does: a bijection on
         // [0, 2^k) (add, odd multiply, xor-shift, all invertible), skipping values past the last block.
@@ -309,12 +299,7 @@ std::string verifyEngine(const EngineOptions& base, const std::string& dir, uint
   for (uint32_t i = 0; i < blocks; ++i) order[i] = i;
   uint64_t seed = 0x243F6A8885A308D3ull;
   auto shuffle = [&] {
-    for (uint32_t i = blocks; i > 1; --i) {
-      seed ^= seed << 13;
-      seed ^= seed >> 7;
-      seed ^= seed << 17;
-      std::swap(order[i - 1], order[seed % i]);
-    }
+    for (uint32_t i = blocks; i > 1; --i) std::swap(order[i - 1], order[nextRandom(seed) % i]);
   };
   std::string name;
   for (bool write : {true, false}) {

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include "core/crc32.h"
 #include "core/file_io.h"
+#include "core/parallel.h"
 
 namespace threefs {
 
@@ -68,31 +68,20 @@ ValidationSummary validateFile(const std::string& path, int threads) {
   std::vector<ValidationSummary> summaries(pieces);
   const int workers = static_cast<int>(std::max<uint64_t>(1, std::min<uint64_t>(threads, pieces)));
   FileHandle file(path, FileHandle::Mode::Read);
-  std::vector<std::thread> pool;
-  std::vector<std::exception_ptr> errors(workers);
-  for (int worker = 0; worker < workers; ++worker) {
-    pool.emplace_back([&, worker] {
-      try {
-        std::unique_ptr<uint8_t[]> buffer(new uint8_t[kStepRecords * kRecordSize]);
-        for (uint64_t piece = worker; piece < pieces; piece += workers) {
-          const uint64_t first = piece * kPieceRecords;
-          const uint64_t count = std::min(kPieceRecords, records - first);
-          ValidationSummary summary;
-          for (uint64_t done = 0; done < count; done += kStepRecords) {
-            const uint64_t step = std::min(kStepRecords, count - done);
-            file.readAt(buffer.get(), step * kRecordSize, (first + done) * kRecordSize);
-            summary = mergeSummaries(summary, validateRecords(buffer.get(), step));
-          }
-          summaries[piece] = summary;
-        }
-      } catch (...) {
-        errors[worker] = std::current_exception();
+  runParallel(workers, [&](int worker) {
+    std::unique_ptr<uint8_t[]> buffer(new uint8_t[kStepRecords * kRecordSize]);
+    for (uint64_t piece = worker; piece < pieces; piece += workers) {
+      const uint64_t first = piece * kPieceRecords;
+      const uint64_t count = std::min(kPieceRecords, records - first);
+      ValidationSummary summary;
+      for (uint64_t done = 0; done < count; done += kStepRecords) {
+        const uint64_t step = std::min(kStepRecords, count - done);
+        file.readAt(buffer.get(), step * kRecordSize, (first + done) * kRecordSize);
+        summary = mergeSummaries(summary, validateRecords(buffer.get(), step));
       }
-    });
-  }
-  for (auto& thread : pool) thread.join();
-  for (auto& error : errors)
-    if (error) std::rethrow_exception(error);
+      summaries[piece] = summary;
+    }
+  });
   ValidationSummary total;
   for (const auto& summary : summaries) total = mergeSummaries(total, summary);
   return total;

@@ -14,6 +14,7 @@
 #include "core/file_io.h"
 #include "core/gensort.h"
 #include "core/json.h"
+#include "core/parallel.h"
 #include "core/partition.h"
 #include "core/shuffle.h"
 #include "core/throughput.h"
@@ -83,28 +84,17 @@ int commandGen(const Args& args) {
   file.truncate(count * kRecordSize);
   const uint64_t blocks = (count + kBlockRecords - 1) / kBlockRecords;
   std::vector<u128> sums(blocks, 0);
-  std::vector<std::thread> pool;
-  std::vector<std::exception_ptr> errors(threads);
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      try {
-        std::unique_ptr<uint8_t[]> buffer(new uint8_t[kBlockRecords * kRecordSize]);
-        for (uint64_t block = t; block < blocks; block += threads) {
-          const uint64_t first = block * kBlockRecords;
-          const uint64_t n = std::min(kBlockRecords, count - first);
-          RecordGenerator generator(mode == "ascii" ? RecordMode::Ascii : RecordMode::Binary, start + first);
-          generator.generate(buffer.get(), n);
-          sums[block] = recordChecksum(buffer.get(), n);
-          file.writeAt(buffer.get(), n * kRecordSize, first * kRecordSize);
-        }
-      } catch (...) {
-        errors[t] = std::current_exception();
-      }
-    });
-  }
-  for (auto& thread : pool) thread.join();
-  for (auto& error : errors)
-    if (error) std::rethrow_exception(error);
+  runParallel(threads, [&](int t) {
+    std::unique_ptr<uint8_t[]> buffer(new uint8_t[kBlockRecords * kRecordSize]);
+    for (uint64_t block = t; block < blocks; block += threads) {
+      const uint64_t first = block * kBlockRecords;
+      const uint64_t n = std::min(kBlockRecords, count - first);
+      RecordGenerator generator(mode == "ascii" ? RecordMode::Ascii : RecordMode::Binary, start + first);
+      generator.generate(buffer.get(), n);
+      sums[block] = recordChecksum(buffer.get(), n);
+      file.writeAt(buffer.get(), n * kRecordSize, first * kRecordSize);
+    }
+  });
   // Durable before the sort starts, so that the sort does not compete with writing back its own input.
   file.sync();
   u128 checksum = 0;
