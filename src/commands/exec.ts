@@ -1,12 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
-import {loadClusterFile} from '../config/loader.js'
 import {ExitCode} from '../exit-codes.js'
 import {execOnNodes, type ExecReport} from '../remote/exec.js'
 import {BaseCommand, withExitCodes} from '../ui/base-command.js'
 import {color} from '../ui/colors.js'
-import {configFlag, sshFlags} from '../ui/config-flag.js'
-import {canPrompt, promptSecret} from '../ui/prompt.js'
+import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../ui/config-flag.js'
 import {renderTable} from '../ui/table.js'
 import {parseDuration} from '../ui/duration.js'
 
@@ -37,20 +35,18 @@ export default class Exec extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags, argv} = await this.parse(Exec)
-    const cluster = await loadClusterFile(flags.config)
-    if (flags['known-hosts']) cluster.ssh.knownHostsFile = flags['known-hosts']
-    if (flags['accept-new-host-keys']) cluster.ssh.hostKeyPolicy = 'accept-new'
+    const cluster = await loadClusterWithSshFlags(flags)
     const report = await execOnNodes({
       cluster,
       command: argv as string[],
-      nodes: flags.nodes?.split(',').map((name) => name.trim()).filter(Boolean),
+      nodes: splitList(flags.nodes),
       service: flags.service,
       sudo: flags.sudo,
       timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
       concurrency: flags.concurrency,
       failFast: flags['fail-fast'],
       signal: this.signal,
-      pool: {promptPassphrase: canPrompt() ? (file) => promptSecret(`Passphrase for ${file}: `) : undefined},
+      pool: interactivePoolOptions(),
     })
     this.emit(report, () => renderReport(report))
     if (report.summary.unreachable > 0) this.exit(ExitCode.Unreachable)

@@ -1,12 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
-import {loadClusterFile} from '../config/loader.js'
 import {ExitCode} from '../exit-codes.js'
 import {uploadToNodes, type UploadReport} from '../remote/upload-service.js'
 import {BaseCommand, withExitCodes} from '../ui/base-command.js'
 import {color} from '../ui/colors.js'
-import {configFlag, sshFlags} from '../ui/config-flag.js'
-import {canPrompt, promptSecret} from '../ui/prompt.js'
+import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../ui/config-flag.js'
 import {renderTable} from '../ui/table.js'
 
 export default class Upload extends BaseCommand {
@@ -33,20 +31,18 @@ export default class Upload extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Upload)
-    const cluster = await loadClusterFile(flags.config)
-    if (flags['known-hosts']) cluster.ssh.knownHostsFile = flags['known-hosts']
-    if (flags['accept-new-host-keys']) cluster.ssh.hostKeyPolicy = 'accept-new'
+    const cluster = await loadClusterWithSshFlags(flags)
     const report = await uploadToNodes({
       cluster,
       source: args.source,
       target: args.target,
-      nodes: flags.nodes?.split(',').map((name) => name.trim()).filter(Boolean),
+      nodes: splitList(flags.nodes),
       service: flags.service,
       sudo: flags.sudo,
       mode: flags.mode,
       concurrency: flags.concurrency,
       signal: this.signal,
-      pool: {promptPassphrase: canPrompt() ? (file) => promptSecret(`Passphrase for ${file}: `) : undefined},
+      pool: interactivePoolOptions(),
     })
     this.emit(report, () => renderUpload(report))
     if (report.summary.unreachable > 0) this.exit(ExitCode.Unreachable)

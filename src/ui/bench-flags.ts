@@ -16,6 +16,4 @@ export async function loadOptionalCluster(file: string | undefined): Promise<Clu
   return loadClusterFile(file)
 }
 
-export function splitList(text: string | undefined): string[] | undefined {
-  return text?.split(',').map((item) => item.trim()).filter(Boolean)
-}
+export {splitList} from './list.js'
