@@ -59,6 +59,12 @@ function cell(table: Table, row: string[], name: string): string {
   return index >= 0 ? (row[index] ?? '') : ''
 }
 
+/** `3(UPTODATE)` or a bare `3` (no status to report) are current; `3(DIRTY)`, `3(FAILED)` or any other state are not. */
+function configIsCurrent(text: string): boolean {
+  const state = /\(([A-Z_]*)\)/.exec(text)?.[1]
+  return state === undefined || state === '' || state === 'UPTODATE'
+}
+
 function integer(text: string): number | undefined {
   return /^-?\d+$/.test(text) ? Number(text) : undefined
 }
@@ -90,7 +96,7 @@ export function parseListNodes(text: string): NodeRow[] {
       tags: cell(table, row, 'Tags'),
       lastHeartbeat: cell(table, row, 'LastHeartbeatTime'),
       configVersion,
-      configUpToDate: /UPTODATE/.test(configVersion),
+      configUpToDate: configIsCurrent(configVersion),
       releaseVersion: cell(table, row, 'ReleaseVersion'),
     }
   })
@@ -165,4 +171,51 @@ export function parseListTargets(text: string): TargetRow[] {
     diskIndex: integer(cell(table, row, 'DiskIndex')),
     usedSize: cell(table, row, 'UsedSize'),
   }))
+}
+
+export interface ChainTableRow {
+  tableId: number
+  version: number | undefined
+  chainCount: number | undefined
+  replicaCount: number | undefined
+  desc: string
+}
+
+export function parseListChainTables(text: string): ChainTableRow[] {
+  const table = parseTable(text)
+  return table.rows.map((row) => ({
+    tableId: integer(cell(table, row, 'ChainTableId')) ?? -1,
+    version: integer(cell(table, row, 'ChainTableVersion')),
+    chainCount: integer(cell(table, row, 'ChainCount')),
+    replicaCount: integer(cell(table, row, 'ReplicaCount')),
+    desc: cell(table, row, 'Desc'),
+  }))
+}
+
+export interface ClientRow {
+  clientId: string
+  hostname: string
+  sessionStart: string
+  lastExtend: string
+  configVersion: string
+  configUpToDate: boolean
+  description: string
+  releaseVersion: string
+}
+
+export function parseListClients(text: string): ClientRow[] {
+  const table = parseTable(text)
+  return table.rows.map((row) => {
+    const configVersion = cell(table, row, 'ConfigVersion')
+    return {
+      clientId: cell(table, row, 'ClientId'),
+      hostname: cell(table, row, 'Hostname'),
+      sessionStart: cell(table, row, 'SessionStart'),
+      lastExtend: cell(table, row, 'LastExtend'),
+      configVersion,
+      configUpToDate: configIsCurrent(configVersion),
+      description: cell(table, row, 'Description'),
+      releaseVersion: cell(table, row, 'ReleaseVersion'),
+    }
+  })
 }

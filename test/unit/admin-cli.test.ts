@@ -4,7 +4,7 @@
  */
 import {describe, expect, it} from 'vitest'
 
-import {AdminCliError, findAdminCliError, parseListChains, parseListNodes, parseListTargets, parseTable} from '../../src/status/admin-cli.js'
+import {AdminCliError, findAdminCliError, parseListChainTables, parseListChains, parseListClients, parseListNodes, parseListTargets, parseTable} from '../../src/status/admin-cli.js'
 
 /** Formats rows like a padded text table: every column as wide as its widest cell, two spaces apart. */
 function table(rows: string[][]): string {
@@ -92,5 +92,71 @@ describe('admin_cli tables', () => {
       // Trailing empty cells vanish with the line's trailing spaces: compare trimmed rows.
       expect(parsed.rows.map((row) => row.map((cell) => cell.trim()))).toEqual(rows.map((row) => row.map((cell) => cell.trim())))
     }
+  })
+
+  it('reads list-chains with 1 to 6 Target columns, missing targets and states it does not know (property test)', () => {
+    let seed = 777
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    const publics = ['SERVING', 'LASTSRV', 'SYNCING', 'WAITING', 'OFFLINE', 'INVALID', 'SOME_NEW_STATE']
+    const locals = ['UPTODATE', 'ONLINE', 'OFFLINE', 'NEWER_LOCAL']
+    for (let trial = 0; trial < 200; trial++) {
+      const width = 1 + random(6)
+      const chains = Array.from({length: random(8)}, (_, index) => {
+        const count = 1 + random(width)
+        const targets = Array.from({length: count}, (_, slot) => ({id: 100000000 + index * 10 + slot, publicState: publics[random(publics.length)]!, localState: locals[random(locals.length)]!}))
+        const up = targets.filter((target) => target.publicState === 'SERVING').length
+        const status = up === 0 ? 'UNAVAILABLE' : up < count ? `SERVING(${up}/${count})` : random(3) === 0 ? 'BRAND_NEW' : 'SERVING'
+        return {chainId: 900000 + index, status, targets}
+      })
+      const text = table([
+        ['ChainId', 'ReferencedBy', 'ChainVersion', 'Status', 'PreferredOrder', ...Array<string>(width).fill('Target')],
+        ...chains.map((chain) => [String(chain.chainId), '1', '3', chain.status, '[]', ...chain.targets.map((target) => `${target.id}(${target.publicState}-${target.localState})`)]),
+      ])
+      const parsed = parseListChains(text)
+      expect(parsed.map((chain) => chain.chainId)).toEqual(chains.map((chain) => chain.chainId))
+      for (const [index, chain] of parsed.entries()) {
+        expect(chain.targets).toEqual(chains[index]!.targets)
+        const expected = chains[index]!.status
+        expect(chain.serving ? `${chain.status}(${chain.serving.up}/${chain.serving.total})` : chain.status).toBe(expected)
+      }
+    }
+  })
+
+  it('never crashes on arbitrary output: it parses, or names the admin_cli error (fuzz)', () => {
+    let seed = 4242
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    const alphabet = 'ab XY  12()-\n:|\t\u00e9'
+    const parsers = [parseListNodes, parseListChains, parseListTargets, parseListChainTables, parseListClients]
+    for (let trial = 0; trial < 500; trial++) {
+      const length = random(200)
+      let text = Array.from({length}, () => alphabet[random(alphabet.length)]).join('')
+      if (random(10) === 0) text = `Encounter error: ${random(9999)}(Some::Name)\n${text}`
+      for (const parse of parsers) {
+        try {
+          expect(Array.isArray(parse(text))).toBe(true)
+        } catch (error) {
+          expect(error).toBeInstanceOf(AdminCliError)
+        }
+      }
+    }
+  })
+
+  it('reads list-chain-tables and list-clients as 3FS prints them', () => {
+    const tables = parseListChainTables(table([['ChainTableId', 'ChainTableVersion', 'ChainCount', 'ReplicaCount', 'Desc'], ['1', '2', '384', '3', 'replica-3']]))
+    expect(tables).toEqual([{tableId: 1, version: 2, chainCount: 384, replicaCount: 3, desc: 'replica-3'}])
+    const clients = parseListClients(
+      table([
+        ['ClientId', 'ClientStart', 'SessionStart', 'LastExtend', 'ConfigVersion', 'Hostname', 'Description', 'Tags', 'ReleaseVersion'],
+        ['0e9c-11', '2026-11-27 20:00:05', '2026-11-27 20:00:05', '2026-11-28 01:59:50', '3(DIRTY)', 'client7', 'fuse: client7', '[]', '250228'],
+        ['0e9c-12', '2026-11-27 20:00:05', '2026-11-27 20:00:05', '2026-11-28 01:59:50', '3', 'client8', 'N/A', '[]', '250228'],
+      ]),
+    )
+    expect(clients.map((client) => [client.hostname, client.configUpToDate, client.lastExtend])).toEqual([['client7', false, '2026-11-28 01:59:50'], ['client8', true, '2026-11-28 01:59:50']])
   })
 })

@@ -1,0 +1,120 @@
+import {Flags} from '@oclif/core'
+
+import {ExitCode} from '../exit-codes.js'
+import {UserError} from '../errors.js'
+import {DEFAULT_RUNTIME} from '../status/layout.js'
+import {StatusSession, statusFromCapture, type StatusResult} from '../status/service.js'
+import {BaseCommand, withExitCodes} from '../ui/base-command.js'
+import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, sshFlags} from '../ui/config-flag.js'
+import {parseDuration} from '../ui/duration.js'
+import {renderStatus} from '../ui/status/render.js'
+
+const DEFAULT_WATCH_SECONDS = 5
+
+export default class Status extends BaseCommand {
+  static override summary = 'Show the health of every node, service, chain, target and mount, with the cause and the fix of each problem.'
+  static override description = withExitCodes(
+    [
+      'Probes every node at once over SSH (containers of its services with restarts and uptime, the 3FS mount on client nodes with fstype, usage and a timed stat/read, data disks on storage nodes), and on the first mgmtd node that answers runs admin_cli list-nodes, list-chains, list-targets, list-chain-tables and list-clients and FoundationDB\'s status. The verdict is HEALTHY (exit 0), DEGRADED (exit 3: it serves, with less than it should, or something could not be seen) or DOWN (exit 4: a core service, FoundationDB or a chain cannot serve).',
+      '--capture DIR saves every raw output (admin_cli/<command>.txt, fdb/status.json, nodes/<node>/<section>.txt, layout.json) for a bug report; --from DIR judges such a capture without any cluster, partial ones included.',
+      'JSON (--json): {cluster, verdict, problems[{severity: critical|error|warning, subject, cause, next}], nodes[], services[], chains[], targets[], chainTables[], clients[], fdb, missing[], summary, source, durationMs}. With --watch each round prints one JSON object per line.',
+    ].join('\n\n'),
+  )
+
+  static override examples = [
+    '<%= config.bin %> status -c cluster.yml',
+    '<%= config.bin %> status -c cluster.yml --watch 10',
+    '<%= config.bin %> status -c cluster.yml --capture ./3fs-status-capture',
+    '<%= config.bin %> status --from ./3fs-status-capture --json',
+  ]
+
+  static override flags = {
+    config: configFlag,
+    from: Flags.string({description: 'Judge a capture directory made with --capture instead of probing a cluster.', exclusive: ['capture', 'watch']}),
+    capture: Flags.string({description: 'Save every raw output collected into this directory.'}),
+    watch: Flags.integer({description: `Refresh every N seconds (default ${DEFAULT_WATCH_SECONDS} when given without a value) until Ctrl-C.`, min: 1}),
+    all: Flags.boolean({description: 'List every chain and target, not only those with problems.'}),
+    runtime: Flags.string({description: 'Container engine command on the nodes.', default: DEFAULT_RUNTIME}),
+    sudo: Flags.boolean({description: 'Probe as root through sudo (the container engine usually needs it).', default: true, allowNo: true}),
+    timeout: Flags.string({description: 'Per-node probe timeout.', default: '20s'}),
+    ...sshFlags,
+  }
+
+  async run(): Promise<void> {
+    // `--watch` may be given without a value: oclif needs one, so supply the default.
+    const at = this.argv.indexOf('--watch')
+    if (at >= 0 && (at === this.argv.length - 1 || this.argv[at + 1]!.startsWith('-'))) this.argv.splice(at + 1, 0, String(DEFAULT_WATCH_SECONDS))
+    const {flags} = await this.parse(Status)
+
+    if (flags.from) {
+      const result = await statusFromCapture(flags.from)
+      this.show(result, flags.all)
+      this.exitFor(result)
+      return
+    }
+    const cluster = await loadClusterWithSshFlags(flags)
+    const session = new StatusSession({
+      cluster,
+      runtime: flags.runtime,
+      sudo: flags.sudo,
+      timeoutMs: parseDuration(flags.timeout, '--timeout'),
+      concurrency: flags.concurrency,
+      pool: interactivePoolOptions(),
+      captureDir: flags.capture,
+      toolVersion: this.config.version,
+    })
+    try {
+      if (flags.watch === undefined) {
+        const result = await session.round(this.signal)
+        this.show(result, flags.all)
+        if (flags.capture) this.note(`Raw outputs saved in ${flags.capture}; judge them again with: 3fs-cli status --from ${flags.capture}`)
+        this.exitFor(result)
+        return
+      }
+      await this.watch(session, flags.watch, flags.all)
+    } finally {
+      await session.close()
+    }
+  }
+
+  private async watch(session: StatusSession, seconds: number, all: boolean): Promise<void> {
+    const tty = Boolean(process.stdout.isTTY) && !this.jsonMode
+    while (!this.signal.aborted) {
+      const result = await session.round(this.signal)
+      if (this.signal.aborted) break
+      if (this.jsonMode) process.stdout.write(`${JSON.stringify(toJson(result))}\n`)
+      else {
+        // Redraw in place on a terminal; a log file gets one block per round.
+        const text = `${renderStatus(result, {all})}\n${`Refreshing every ${seconds} s; Ctrl-C to stop. ${new Date().toLocaleTimeString()}`}\n`
+        process.stdout.write(tty ? `\u001B[H\u001B[2J${text}` : `${text}\n`)
+      }
+      await sleep(seconds * 1000, this.signal)
+    }
+    throw new UserError('interrupted', {exitCode: ExitCode.Interrupted})
+  }
+
+  private show(result: StatusResult, all: boolean): void {
+    this.emit(toJson(result), () => renderStatus(result, {all}))
+  }
+
+  private exitFor(result: StatusResult): void {
+    if (result.report.verdict === 'DOWN') this.exit(ExitCode.Down)
+    if (result.report.verdict === 'DEGRADED') this.exit(ExitCode.Degraded)
+  }
+}
+
+function toJson(result: StatusResult): object {
+  return {...result.report, source: result.source, durationMs: result.durationMs}
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, {once: true})
+  })
+}
