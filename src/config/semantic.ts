@@ -248,13 +248,24 @@ function checkStorageLayout(config: ClusterFile, services: Record<ServiceName, s
     })
     return
   }
-  const targets = storageNodes * storage.diskNumPerNode * storage.targetNumPerDisk
-  if (targets % storage.replicationFactor !== 0) {
+  // Chains never span disk indexes (3FS's generator numbers them per disk), so each disk index's
+  // targets, one per node per slot, must divide into chains on their own.
+  const perDisk = storageNodes * storage.targetNumPerDisk
+  if (perDisk % storage.replicationFactor !== 0) {
     findings.push({
       severity: 'error',
       path: ['services', 'storage', 'targetNumPerDisk'],
-      message: `${targets} targets (${storageNodes} nodes x ${storage.diskNumPerNode} disks x ${storage.targetNumPerDisk}) do not divide into chains of ${storage.replicationFactor}`,
-      hint: 'Choose targetNumPerDisk so that nodes x disks x targetNumPerDisk is a multiple of replicationFactor.',
+      message: `${perDisk} targets per disk index (${storageNodes} nodes x ${storage.targetNumPerDisk}) do not divide into chains of ${storage.replicationFactor}`,
+      hint: 'Choose targetNumPerDisk so that storage nodes x targetNumPerDisk is a multiple of replicationFactor.',
+    })
+    return
+  }
+  if (storage.targetNumPerDisk > 99 || storage.diskNumPerNode > 998) {
+    findings.push({
+      severity: 'error',
+      path: ['services', 'storage', storage.targetNumPerDisk > 99 ? 'targetNumPerDisk' : 'diskNumPerNode'],
+      message: '3FS target ids hold at most 99 targets per disk and 998 disks per node',
+      hint: 'Lower the value.',
     })
     return
   }

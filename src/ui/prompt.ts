@@ -28,3 +28,14 @@ export async function promptSecret(question: string): Promise<string | undefined
     rl.close()
   }
 }
+
+/** Asks a question on the terminal (echoed); empty when no one is there to answer. */
+export async function promptLine(question: string): Promise<string> {
+  if (!canPrompt()) return ''
+  const rl = createInterface({input: process.stdin, output: process.stderr, terminal: true})
+  try {
+    return await new Promise<string>((resolve) => rl.question(question, resolve))
+  } finally {
+    rl.close()
+  }
+}

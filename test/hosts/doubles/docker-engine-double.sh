@@ -1,26 +1,90 @@
 #!/bin/sh
-# TEST DOUBLE of a Docker engine, for status tests on the SSH test hosts (no Docker engine runs on these
-# machines). It answers only what `3fs-cli status` asks: `version`, `inspect --format ... NAME` and
-# `exec CONTAINER ...` (admin_cli tables and fdbcli status), from files under state/ beside it:
-#   state/containers/NAME        one line "status|restarts|startedAt|exitCode" (absent file: no such container)
-#   state/admin_cli/COMMAND.txt  what admin_cli prints for COMMAND
-#   state/fdb-status.json        what `fdbcli --exec 'status json'` prints
-# It leaves unverified: real docker output formats, container lifecycles, admin_cli talking to mgmtd.
-state="$(dirname "$0")/state"
+# TEST DOUBLE of a Docker engine, for status and deploy tests on the SSH test hosts (no Docker engine,
+# no 3FS and no RDMA run on these machines). It keeps container "state" in files under state/ beside it
+# and answers only what 3fs-cli asks: version, ps, inspect, run, rm, image inspect, pull, load, save,
+# exec (fdbcli, clickhouse-client, admin_cli). Every call is appended to state/calls.log.
+#   state/containers/NAME          "status|restarts|startedAt|exitCode" (absent file: no such container)
+#   state/admin_cli/COMMAND.txt    what admin_cli prints for COMMAND (list-chains is derived from the
+#                                  chains.csv deploy wrote, when there is no such file)
+#   state/fdb-status.json          what `fdbcli --exec 'status json'` prints
+#   state/fail-run-NAME            makes `run --name NAME` fail once (the file is removed)
+# It leaves unverified: real docker behaviour, real 3FS services, admin_cli talking to mgmtd.
+here="$(cd "$(dirname "$0")" && pwd)"
+state="$here/state"
+workdir="$(dirname "$here")"
+mkdir -p "$state/containers" "$state/images" "$state/admin_cli"
+printf '%s\n' "$*" >> "$state/calls.log"
+image_file() { printf '%s' "$1" | tr '/:' '__'; }
+
 case "$1" in
   version)
-    echo 'VERSION="27.0.0-double"' ;;
+    format=$3
+    [ -n "$format" ] || format='{{.Server.Version}}'
+    printf '%s\n' "$format" | sed 's/{{.Server.Version}}/27.0.0-double/' ;;
+  ps)
+    for f in "$state"/containers/*; do [ -f "$f" ] && grep -q '^running|' "$f" && basename "$f"; done; exit 0 ;;
   inspect)
     shift
     [ "$1" = --format ] && shift 2
     if [ -f "$state/containers/$1" ]; then cat "$state/containers/$1"; else echo "Error: No such object: $1" >&2; exit 1; fi ;;
-  exec)
-    container=$2
+  image)
+    [ -f "$state/images/$(image_file "$3")" ] || { echo "Error: No such image: $3" >&2; exit 1; } ;;
+  pull)
     for last in "$@"; do :; done
-    if [ ! -f "$state/containers/$container" ]; then echo "Error response from daemon: No such container: $container" >&2; exit 1; fi
+    touch "$state/images/$(image_file "$last")"; echo "sha256:double" ;;
+  load)
+    [ -f "$3" ] || { echo "open $3: no such file" >&2; exit 1; }
+    echo "Loaded image(s) from $3" ;;
+  save)
+    out=$3; shift 3
+    printf '%s\n' "$@" > "$out" ;;
+  rm)
+    for last in "$@"; do :; done
+    rm -f "$state/containers/$last" ;;
+  run)
+    name=""; prev=""
+    for arg in "$@"; do [ "$prev" = --name ] && name=$arg; prev=$arg; done
+    if [ -z "$name" ]; then
+      # docker run --rm ... admin_cli ... 'init-cluster ...'
+      case "$*" in *init-cluster*) echo "Init filesystem, root directory layout: chain table ChainTableId(1)";; esac
+      exit 0
+    fi
+    if [ -f "$state/fail-run-$name" ]; then rm -f "$state/fail-run-$name"; echo "docker: Error response from daemon: driver failed programming external connectivity on $name (injected)" >&2; exit 125; fi
+    [ -f "$state/containers/$name" ] && { echo "docker: Error response from daemon: Conflict. The container name \"/$name\" is already in use" >&2; exit 125; }
+    echo "running|0|$(date -u +%Y-%m-%dT%H:%M:%SZ)|0" > "$state/containers/$name"
+    echo "c0ffee$(printf '%s' "$name" | od -An -tx1 | tr -d ' \n' | head -c 20)" ;;
+  exec)
+    shift
+    [ "$1" = -i ] && { stdin=1; shift; }
+    container=$1; shift
+    [ -f "$state/containers/$container" ] || { echo "Error response from daemon: No such container: $container" >&2; exit 1; }
+    for last in "$@"; do :; done
     case "$container" in
-      *fdb) cat "$state/fdb-status.json" ;;
-      *) if [ -f "$state/admin_cli/$last.txt" ]; then cat "$state/admin_cli/$last.txt"; else echo "unknown admin_cli command $last"; exit 1; fi ;;
+      *fdb)
+        case "$*" in
+          *configure*) echo "Database created" ;;
+          *json*) cat "$state/fdb-status.json" 2>/dev/null || echo '{"client":{"database_status":{"available":true,"healthy":true}}}' ;;
+          *) echo "The database is available." ;;
+        esac ;;
+      *clickhouse)
+        case "$*" in *--query*) echo 1 ;; *) cat > /dev/null; echo "Ok." ;; esac ;;
+      *)
+        if [ -n "$stdin" ]; then
+          while IFS= read -r line; do [ -n "$line" ] && echo "Succeed: $line"; done
+          exit 0
+        fi
+        command=$(printf '%s' "$last" | awk '{print $1}')
+        case "$command" in
+          user-add) printf 'Uid                0\nName               root\nToken              AAB3double0token0x7f0000000000(Expired at N/A)\nIsRootUser         true\n' ;;
+          set-config|upload-chains|upload-chain-table) echo "Succeed" ;;
+          list-chains)
+            if [ -f "$state/admin_cli/list-chains.txt" ]; then cat "$state/admin_cli/list-chains.txt"
+            elif [ -f "$workdir/mgmtd/etc/chains.csv" ]; then
+              awk -F, 'NR==1 {printf "ChainId  ReferencedBy  ChainVersion  Status  PreferredOrder"; for (i = 2; i <= NF; i++) printf "  Target"; print ""; next}
+                       {printf "%s  1  1  SERVING  []", $1; for (i = 2; i <= NF; i++) printf "  %s(SERVING-UPTODATE)", $i; print ""}' "$workdir/mgmtd/etc/chains.csv"
+            else echo "ChainId  ReferencedBy  ChainVersion  Status  PreferredOrder  Target"; fi ;;
+          *) if [ -f "$state/admin_cli/$command.txt" ]; then cat "$state/admin_cli/$command.txt"; else echo "Encounter error: 1001(StatusCode::kNotImplemented)"; echo "double has no answer for $command"; fi ;;
+        esac ;;
     esac ;;
   *)
     echo "docker engine double: unsupported command $1" >&2; exit 2 ;;

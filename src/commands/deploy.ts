@@ -1,0 +1,74 @@
+import {Flags} from '@oclif/core'
+
+import {CHECK_NAMES} from '../deploy/preflight.js'
+import {ApplyFailedError, deploy, planDeploy, PreflightFailedError} from '../deploy/service.js'
+import {planJson} from '../deploy/plan.js'
+import {BaseCommand, withExitCodes} from '../ui/base-command.js'
+import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../ui/config-flag.js'
+import {renderApply, renderPlan, renderPreflight} from '../ui/deploy/render.js'
+import {StageProgress} from '../ui/stage-progress.js'
+
+export default class Deploy extends BaseCommand {
+  static override summary = 'Deploy 3FS from cluster.yml over SSH and mount it at the client mount point (/3fs); re-runs resume and never duplicate.'
+  static override description = withExitCodes(
+    [
+      'Checks every node first (the checks of `3fs-cli check`) and changes nothing when one fails. Then applies the plan in 3FS\'s order: hosts, images, FoundationDB, ClickHouse, monitor, mgmtd (init-cluster before start), meta, storage (disks, configs), the root user and token, targets, chains and the chain table (generated here, balanced, replicas on distinct nodes), a wait until every chain is SERVING, then the fuse client with a write/read smoke test on the mount.',
+      'Every applied action is recorded on its node (<workDir>/.3fs-cli/applied) and beside cluster.yml, so a second deploy reports 0 changes and a deploy that stopped resumes where it stopped once the cause is fixed. A changed config file or image is applied again.',
+      '--plan prints the ordered actions per node (files with their content and sha256, commands, admin_cli calls, waits) without connecting to any node; with --json: {cluster, stages[], actions[{stage, node, service, kind, description, path, content, sha256, mode, command, stdin, until, fingerprint}]}. Secrets (ClickHouse password, token) are never shown.',
+    ].join('\n\n'),
+  )
+
+  static override examples = [
+    '<%= config.bin %> deploy -c cluster.yml --plan',
+    '<%= config.bin %> deploy -c cluster.yml',
+    '<%= config.bin %> deploy -c cluster.yml --artifact 3fs-images.tar',
+  ]
+
+  static override flags = {
+    config: configFlag,
+    plan: Flags.boolean({description: 'Print the plan and change nothing.'}),
+    artifact: Flags.string({description: 'Load images from this tarball (3fs-cli artifact export) on every node instead of pulling.'}),
+    runtime: Flags.string({description: 'Container engine command on the nodes.', default: 'docker'}),
+    'ignore-check': Flags.string({description: `Comma-separated preflight checks to treat as warnings (${CHECK_NAMES.join(', ')}).`}),
+    'skip-preflight': Flags.boolean({description: 'Do not run the preflight checks (not recommended).'}),
+    ...sshFlags,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Deploy)
+    const cluster = await loadClusterWithSshFlags(flags)
+    if (flags.plan) {
+      const plan = planJson(await planDeploy(cluster, {runtime: flags.runtime, artifact: flags.artifact}))
+      this.emit(plan, () => renderPlan(plan))
+      return
+    }
+    let progress: StageProgress | undefined
+    try {
+      const result = await deploy({
+        cluster,
+        runtime: flags.runtime,
+        artifact: flags.artifact,
+        ignoreChecks: splitList(flags['ignore-check']),
+        skipPreflight: flags['skip-preflight'],
+        concurrency: flags.concurrency,
+        pool: interactivePoolOptions(),
+        signal: this.signal,
+        events: (plan) => {
+          progress = new StageProgress(plan.stages.map((stage) => stage.name), !this.jsonMode)
+          return progress.events()
+        },
+      })
+      await progress?.finish()
+      this.emit({preflight: result.preflight, ...result.apply}, () => renderApply(result.apply, 'deploy'))
+    } catch (error) {
+      await progress?.finish()
+      if (error instanceof PreflightFailedError && !this.jsonMode) process.stderr.write(`${renderPreflight(error.report)}\n\n`)
+      if (error instanceof ApplyFailedError && !this.jsonMode) process.stderr.write(`${renderApply(error.report, 'deploy')}\n\n`)
+      if ((error instanceof PreflightFailedError || error instanceof ApplyFailedError) && this.jsonMode) {
+        process.stdout.write(`${JSON.stringify({error: {message: error.message, next: error.next, exitCode: error.exitCode}, report: error.report}, null, 2)}\n`)
+        this.exit(error.exitCode)
+      }
+      throw error
+    }
+  }
+}

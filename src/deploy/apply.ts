@@ -1,0 +1,242 @@
+/**
+ * Applies a plan: stage by stage, each stage's steps across their nodes at once (bounded fan-out),
+ * a node's actions in order. Actions recorded on the node as applied are skipped, so a second deploy
+ * changes nothing and a failed one resumes where it stopped. The first failing step stops the run
+ * after the nodes already working on it finish; the report names the node, the action and the output.
+ */
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {Cluster} from '../config/model.js'
+import {errorMessage} from '../errors.js'
+import {registerSecret} from '../log.js'
+import {RemoteError} from '../remote/errors.js'
+import {fanOut} from '../remote/fanout.js'
+import type {Host} from '../remote/host.js'
+import type {HostPool} from '../remote/pool.js'
+import {findAdminCliError} from '../status/admin-cli.js'
+import {allActions, stageSteps, type Action, type Plan} from './model.js'
+import {localStatePath, readLocalState, readNodeState, recordApplied, writeLocalState} from './state.js'
+
+export interface ApplyEvents {
+  stageStarted?(stage: string, index: number): void
+  actionStarted?(stage: string, action: Action): void
+  actionFinished?(stage: string, action: Action, outcome: 'applied' | 'skipped'): void
+  stageFinished?(stage: string, counts: {applied: number; skipped: number}, failed: boolean): void
+}
+
+export interface ApplyOptions {
+  cluster: Cluster
+  plan: Plan
+  pool: HostPool
+  concurrency: number
+  signal?: AbortSignal
+  events?: ApplyEvents
+  /** Poll interval of wait actions (tests use short ones). */
+  waitIntervalMs?: number
+}
+
+export interface ApplyFailure {
+  stage: string
+  node: string
+  action: string
+  description: string
+  message: string
+  /** The last lines of the command's output. */
+  output?: string
+  kind: string
+}
+
+export interface ApplyReport {
+  cluster: string
+  complete: boolean
+  /** Actions run in this deploy (0 for a deploy with nothing left to do). */
+  changes: number
+  skipped: number
+  total: number
+  stages: Array<{name: string; applied: number; skipped: number; durationMs: number; failed: boolean}>
+  failures: ApplyFailure[]
+  durationMs: number
+}
+
+export class ActionFailedError extends Error {
+  constructor(readonly action: Action, message: string, readonly output?: string) {
+    super(message)
+    this.name = 'ActionFailedError'
+  }
+}
+
+export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
+  const started = performance.now()
+  const {plan, cluster, pool} = options
+  const nodeByName = new Map(cluster.nodes.map((node) => [node.name, node]))
+  const involved = [...new Set(allActions(plan).map((action) => action.node))].map((name) => nodeByName.get(name)!)
+  const report: ApplyReport = {cluster: plan.cluster, complete: false, changes: 0, skipped: 0, total: allActions(plan).length, stages: [], failures: [], durationMs: 0}
+
+  // One round trip per node: what is already applied there.
+  const stateOutcomes = await fanOut(involved, (node, signal) => readNodeState(pool.get(node), plan.stateDir, signal), {concurrency: options.concurrency, signal: options.signal})
+  const applied = new Map<string, Set<string>>()
+  for (const outcome of stateOutcomes) {
+    if (outcome.ok) applied.set(outcome.node, outcome.value)
+    else report.failures.push(failureOf('Read deploy state', outcome.node, undefined, outcome.error))
+  }
+  if (report.failures.length > 0) return finish(report, started)
+
+  const localPath = localStatePath(cluster.file, plan.cluster)
+  const local = (await readLocalState(localPath)) ?? {cluster: plan.cluster, updatedAt: '', applied: {}}
+
+  for (const [index, stage] of plan.stages.entries()) {
+    const stageStarted = performance.now()
+    options.events?.stageStarted?.(stage.name, index)
+    const counts = {applied: 0, skipped: 0}
+    let failed = false
+    for (const step of stageSteps(stage)) {
+      const byNode = new Map<string, Action[]>()
+      for (const action of step) byNode.set(action.node, [...(byNode.get(action.node) ?? []), action])
+      const nodes = [...byNode.keys()].map((name) => nodeByName.get(name)!)
+      const outcomes = await fanOut(
+        nodes,
+        async (node, signal) => {
+          const host = pool.get(node)
+          const done = applied.get(node.name)!
+          for (const action of byNode.get(node.name)!) {
+            if (!action.always && done.has(action.fingerprint)) {
+              counts.skipped++
+              options.events?.actionFinished?.(stage.name, action, 'skipped')
+              continue
+            }
+            options.events?.actionStarted?.(stage.name, action)
+            try {
+              await execute(host, action, {pool, nodeByName, signal, waitIntervalMs: options.waitIntervalMs ?? 2000})
+            } catch (error) {
+              throw Object.assign(error instanceof Error ? error : new Error(String(error)), {failedAction: action})
+            }
+            if (!action.always) {
+              await recordApplied(host, plan.stateDir, action, signal)
+              done.add(action.fingerprint)
+            }
+            counts.applied++
+            options.events?.actionFinished?.(stage.name, action, 'applied')
+          }
+        },
+        {concurrency: options.concurrency, signal: options.signal},
+      )
+      for (const outcome of outcomes) {
+        if (!outcome.ok) report.failures.push(failureOf(stage.name, outcome.node, (outcome.error as {failedAction?: Action}).failedAction, outcome.error))
+      }
+      if (report.failures.length > 0) {
+        failed = true
+        break
+      }
+    }
+    report.changes += counts.applied
+    report.skipped += counts.skipped
+    report.stages.push({name: stage.name, ...counts, durationMs: Math.round(performance.now() - stageStarted), failed})
+    options.events?.stageFinished?.(stage.name, counts, failed)
+    for (const [node, set] of applied) local.applied[node] = [...set].sort()
+    local.updatedAt = new Date().toISOString()
+    await writeLocalState(localPath, local)
+    if (failed) return finish(report, started)
+  }
+  report.complete = true
+  return finish(report, started)
+}
+
+function finish(report: ApplyReport, started: number): ApplyReport {
+  report.durationMs = Math.round(performance.now() - started)
+  return report
+}
+
+function failureOf(stage: string, node: string, action: Action | undefined, error: unknown): ApplyFailure {
+  const message = errorMessage(error).replace(new RegExp(`^${node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '')
+  return {
+    stage,
+    node,
+    action: action?.id ?? '',
+    description: action?.description ?? stage,
+    message,
+    ...(error instanceof ActionFailedError && error.output ? {output: error.output} : {}),
+    kind: error instanceof RemoteError ? error.kind : error instanceof ActionFailedError ? 'action' : 'unknown',
+  }
+}
+
+interface ExecuteContext {
+  pool: HostPool
+  nodeByName: Map<string, Cluster['nodes'][number]>
+  signal: AbortSignal
+  waitIntervalMs: number
+}
+
+function tail(text: string, lines = 15): string {
+  return text.trim().split('\n').slice(-lines).join('\n')
+}
+
+async function execute(host: Host, action: Action, context: ExecuteContext): Promise<void> {
+  if (action.kind === 'write-file') return writeAction(host, action, context)
+  if (action.uploadFrom) await host.upload(action.uploadFrom, action.path!, {sudo: true, mode: '0600', signal: context.signal})
+  if (action.kind === 'wait') return waitAction(host, action, context)
+  const result = await host.run(action.command!, {sudo: true, stdin: action.stdin, signal: context.signal, label: action.description})
+  const output = `${result.stdout}${result.stderr}`
+  if (result.timedOut) throw new ActionFailedError(action, `${action.description}: timed out`, tail(output))
+  if (action.adminCli) {
+    const errors = output.split('\n').filter((line) => /^\s*Encounter error:/.test(line))
+    // In a batch that an earlier, interrupted run half did, "already exists" answers are progress.
+    const real = errors.filter((line) => !(action.stdin && /exist/i.test(line)))
+    if (real.length > 0) {
+      const first = findAdminCliError(real.join('\n'))
+      throw new ActionFailedError(action, `${action.description}: admin_cli reported ${real.length} error(s), first ${first?.message ?? real[0]}`, tail(output))
+    }
+  }
+  if (result.exitCode !== 0 && !(action.adminCli && action.stdin)) {
+    throw new ActionFailedError(action, `${action.description}: exited with ${result.exitCode ?? 'a signal'}`, tail(output))
+  }
+  if (action.captureToken) await captureToken(host, action, output, context)
+}
+
+async function writeAction(host: Host, action: Action, context: ExecuteContext): Promise<void> {
+  let content = action.content
+  if (action.contentFrom) {
+    const source = context.pool.get(context.nodeByName.get(action.contentFrom.node)!)
+    content = (await source.readFile(action.contentFrom.path, {sudo: true, signal: context.signal})).toString('utf8')
+    if (action.secret) registerSecret(content.trim())
+  }
+  await uploadText(host, action.path!, content ?? '', action.mode ?? '0644', context.signal)
+}
+
+async function uploadText(host: Host, path: string, content: string, mode: string, signal: AbortSignal): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), '3fs-cli-deploy-'))
+  try {
+    const file = join(dir, 'content')
+    await writeFile(file, content, {mode: 0o600})
+    await host.upload(file, path, {sudo: true, mode, signal})
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
+}
+
+/** user-add prints `Token  <token>(Expired at N/A)`: keep it in 0600 files, never in a log. */
+async function captureToken(host: Host, action: Action, output: string, context: ExecuteContext): Promise<void> {
+  const match = /Token\s+([A-Za-z0-9+/=_.-]+?)\(Expired/.exec(output)
+  if (!match) throw new ActionFailedError(action, `${action.description}: no token in admin_cli's output`)
+  const token = match[1]!
+  registerSecret(token)
+  const {tokenFile, adminConfig, adminConfigBase} = action.captureToken!
+  await uploadText(host, tokenFile, `${token}\n`, '0600', context.signal)
+  const base = (await host.readFile(adminConfigBase, {sudo: true, signal: context.signal})).toString('utf8')
+  await uploadText(host, adminConfig, `${base.trimEnd()}\n\n[user_info]\ntoken = '${token}'\n`, '0600', context.signal)
+}
+
+async function waitAction(host: Host, action: Action, context: ExecuteContext): Promise<void> {
+  const pattern = new RegExp(action.until!, 'm')
+  const deadline = Date.now() + (action.timeoutMs ?? 60_000)
+  let last = ''
+  for (;;) {
+    const result = await host.run(action.command!, {sudo: true, signal: context.signal, timeoutMs: 30_000, label: action.description})
+    last = `${result.stdout}${result.stderr}`
+    if (pattern.test(result.stdout)) return
+    if (Date.now() >= deadline) throw new ActionFailedError(action, `${action.description}: not reached within ${Math.round((action.timeoutMs ?? 60_000) / 1000)} s`, tail(last))
+    await new Promise((resolve) => setTimeout(resolve, context.waitIntervalMs))
+    if (context.signal.aborted) throw new ActionFailedError(action, `${action.description}: cancelled`)
+  }
+}

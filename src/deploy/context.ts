@@ -1,0 +1,104 @@
+/** Everything the service planners derive from cluster.yml: ids, addresses, paths, images. */
+import {createHash} from 'node:crypto'
+
+import {containerName, storageDataDirs} from '../cluster/services.js'
+import {nodesOf, type Cluster, type ClusterNode} from '../config/model.js'
+import type {ServiceName} from '../config/schema.js'
+
+export interface DeployContext {
+  cluster: Cluster
+  workDir: string
+  /** RDMA for every RDMA flavour (IB, RoCE, RXE, ERDMA); 3FS's listeners know RDMA and TCP. */
+  protocol: 'RDMA'
+  mgmtdAddresses: string[]
+  monitorAddress: string
+  fdbClusterFile: string
+  /** 3FS node ids per service and node name (m3fs's numbering: mgmtd 1.., meta 100.., storage 10001..). */
+  nodeIds: Record<'mgmtd' | 'meta' | 'storage', Map<string, number>>
+  images: {threefs: string; fdb: string; clickhouse: string}
+  adminNode: ClusterNode
+  runtime: string
+  containers: Record<ServiceName, string>
+  dataDirs: string[]
+  mountpoint: string
+  paths: {
+    etc: (service: ServiceName) => string
+    log: (service: ServiceName) => string
+    state: string
+    fdbClusterFile: string
+    token: string
+    adminConfig: string
+    adminRootConfig: string
+    clientToken: string
+    images: string
+  }
+}
+
+const ID_BASE = {mgmtd: 1, meta: 100, storage: 10001} as const
+
+export function imageRef(registry: string, image: {repo: string; tag: string}): string {
+  return `${registry ? `${registry.replace(/\/$/, '')}/` : ''}${image.repo}:${image.tag}`
+}
+
+export function deployContext(cluster: Cluster, runtime = 'docker'): DeployContext {
+  const {config} = cluster
+  const workDir = config.workDir
+  const host = (node: ClusterNode) => node.host
+  const mgmtd = config.services.mgmtd!
+  const fdbNodes = nodesOf(cluster, 'fdb')
+  const monitorNode = nodesOf(cluster, 'monitor')[0]
+  const nodeIds = {
+    mgmtd: new Map(cluster.services.mgmtd.map((name, index) => [name, ID_BASE.mgmtd + index])),
+    meta: new Map(cluster.services.meta.map((name, index) => [name, ID_BASE.meta + index])),
+    storage: new Map(cluster.services.storage.map((name, index) => [name, ID_BASE.storage + index])),
+  }
+  // The cluster file's description and id must be stable across runs (a re-run must not change it):
+  // both derive from the cluster name and the fdb hosts.
+  const digest = createHash('sha256').update(`${cluster.name}\n${fdbNodes.map(host).join(',')}`).digest('hex')
+  const fdbPort = config.services.fdb?.port ?? 4500
+  const fdbClusterFile = `${cluster.name.replace(/[^A-Za-z0-9_]/g, '_')}:${digest.slice(0, 16)}@${fdbNodes.map((node) => `${node.host}:${fdbPort}`).join(',')}`
+  const containers = Object.fromEntries(
+    (['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage', 'client', 'postgresql', 'grafana'] as ServiceName[]).map((service) => [service, containerName(cluster, service)]),
+  ) as Record<ServiceName, string>
+  return {
+    cluster,
+    workDir,
+    protocol: 'RDMA',
+    mgmtdAddresses: nodesOf(cluster, 'mgmtd').map((node) => `RDMA://${node.host}:${mgmtd.rdmaListenPort}`),
+    monitorAddress: monitorNode ? `${monitorNode.host}:${config.services.monitor?.port ?? 10_000}` : '',
+    fdbClusterFile,
+    nodeIds,
+    images: {
+      threefs: imageRef(config.images.registry, config.images['3fs']),
+      fdb: imageRef(config.images.registry, config.images.fdb),
+      clickhouse: imageRef(config.images.registry, config.images.clickhouse),
+    },
+    adminNode: nodesOf(cluster, 'mgmtd')[0]!,
+    runtime,
+    containers,
+    dataDirs: storageDataDirs(cluster),
+    mountpoint: config.services.client?.hostMountpoint ?? '/3fs',
+    paths: {
+      etc: (service) => `${workDir}/${service}/etc`,
+      log: (service) => `${workDir}/${service}/log`,
+      state: `${workDir}/.3fs-cli/applied`,
+      fdbClusterFile: `${workDir}/etc/fdb.cluster`,
+      token: `${workDir}/mgmtd/etc/token.txt`,
+      adminConfig: `${workDir}/mgmtd/etc/admin_cli.toml`,
+      adminRootConfig: `${workDir}/mgmtd/etc/admin_cli_root.toml`,
+      clientToken: `${workDir}/client/etc/token.txt`,
+      images: `${workDir}/images`,
+    },
+  }
+}
+
+/** Which images a node needs, by the services it runs. */
+export function imagesFor(context: DeployContext, services: ServiceName[]): string[] {
+  const images = new Set<string>()
+  for (const service of services) {
+    if (service === 'fdb') images.add(context.images.fdb)
+    else if (service === 'clickhouse') images.add(context.images.clickhouse)
+    else if (['monitor', 'mgmtd', 'meta', 'storage', 'client'].includes(service)) images.add(context.images.threefs)
+  }
+  return [...images]
+}

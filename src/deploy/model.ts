@@ -1,0 +1,98 @@
+/**
+ * A deploy plan: ordered stages (one per step of 3FS's deploy order), each with actions per node. Nodes
+ * of a stage run in parallel; a node's actions in a stage run in order; a stage starts when the one
+ * before it finished everywhere. Every action has a fingerprint of what it does: applied actions are
+ * recorded on their node under that fingerprint, so a re-run skips them and a changed action (new
+ * config content, new image) runs again.
+ */
+import {createHash} from 'node:crypto'
+
+import type {ServiceName} from '../config/schema.js'
+
+export type ActionKind = 'mkdir' | 'write-file' | 'pull-image' | 'load-image' | 'prepare-disk' | 'run' | 'start-container' | 'admin-cli' | 'wait' | 'smoke-test'
+
+export interface Action {
+  /** Unique in the plan; stable across runs. */
+  id: string
+  node: string
+  service: ServiceName | 'host'
+  kind: ActionKind
+  description: string
+  /** write-file: where, what, mode. Secret content is shown redacted in plans. */
+  path?: string
+  content?: string
+  mode?: string
+  secret?: boolean
+  /** write-file whose content only exists at apply time (the admin token). */
+  contentFrom?: {node: string; path: string; template?: string}
+  /** load-image: local artifact tarball uploaded first to `path`. */
+  uploadFrom?: string
+  /** Shell command run as root on the node. */
+  command?: string
+  /** admin-cli: the output is checked for `Encounter error` (its exit code is not trusted). */
+  adminCli?: boolean
+  /** Fed to the command's stdin (admin_cli batches). */
+  stdin?: string
+  /** user-add: the token is captured from the output and written to these files (mode 0600). */
+  captureToken?: {tokenFile: string; adminConfig: string; adminConfigBase: string}
+  /** wait: poll `command` until its output matches, or fail after timeoutMs. */
+  until?: string
+  timeoutMs?: number
+  /** Skip the recorded-state check: run every time (smoke tests). */
+  always?: boolean
+  /** Starts a new step of its stage: it runs only after every node finished the actions before it. */
+  barrier?: boolean
+  fingerprint: string
+}
+
+export interface Stage {
+  name: string
+  service: ServiceName | 'host'
+  actions: Action[]
+}
+
+export interface Plan {
+  cluster: string
+  stateDir: string
+  stages: Stage[]
+}
+
+type ActionInput = Omit<Action, 'fingerprint'>
+
+export function action(input: ActionInput): Action {
+  const defining = {
+    id: input.id,
+    kind: input.kind,
+    path: input.path,
+    content: input.content,
+    mode: input.mode,
+    contentFrom: input.contentFrom,
+    uploadFrom: input.uploadFrom,
+    command: input.command,
+    stdin: input.stdin,
+    until: input.until,
+  }
+  return {...input, fingerprint: createHash('sha256').update(JSON.stringify(defining)).digest('hex').slice(0, 20)}
+}
+
+export function barrier(action: Action): Action {
+  return {...action, barrier: true}
+}
+
+/** A stage's actions cut at barriers: the steps run one after another, each across its nodes at once. */
+export function stageSteps(stage: Stage): Action[][] {
+  const steps: Action[][] = []
+  for (const action of stage.actions) {
+    if (action.barrier || steps.length === 0) steps.push([])
+    steps[steps.length - 1]!.push(action)
+  }
+  return steps
+}
+
+export function allActions(plan: Plan): Action[] {
+  return plan.stages.flatMap((stage) => stage.actions)
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}

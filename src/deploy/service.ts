@@ -1,0 +1,117 @@
+/** deploy, destroy and check as services: typed options in, data out, typed errors; no printing. */
+import {createHash} from 'node:crypto'
+import {createReadStream} from 'node:fs'
+import {rm} from 'node:fs/promises'
+
+import type {Cluster} from '../config/model.js'
+import {UserError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
+import {HostPool, type PoolOptions} from '../remote/pool.js'
+import {applyPlan, type ApplyEvents, type ApplyReport} from './apply.js'
+import {buildDestroyPlan} from './destroy.js'
+import type {Plan} from './model.js'
+import {buildPlan, planJson} from './plan.js'
+import {runPreflight, type PreflightReport} from './preflight.js'
+import {localStatePath} from './state.js'
+
+export interface RemoteOptions {
+  cluster: Cluster
+  runtime: string
+  concurrency?: number
+  pool?: Partial<PoolOptions>
+  signal?: AbortSignal
+}
+
+export class PreflightFailedError extends UserError {
+  constructor(readonly report: PreflightReport) {
+    const failing = report.nodes.filter((node) => !node.ok)
+    const lines = failing.flatMap((node) => node.checks.filter((check) => check.status === 'fail').map((check) => `${node.node}: ${check.check}: ${check.detail}`))
+    super(`preflight failed on ${failing.length} node(s); nothing was changed:\n  ${lines.slice(0, 20).join('\n  ')}${lines.length > 20 ? `\n  ... and ${lines.length - 20} more` : ''}`, {
+      next: [...new Set(failing.flatMap((node) => node.checks.filter((check) => check.status === 'fail' && check.fix).map((check) => check.fix!)))].slice(0, 8),
+      exitCode: report.unreachable > 0 ? ExitCode.Unreachable : ExitCode.Failure,
+    })
+    this.name = 'PreflightFailedError'
+  }
+}
+
+export class ApplyFailedError extends UserError {
+  constructor(readonly report: ApplyReport, what: 'deploy' | 'destroy', clusterFile: string) {
+    const failure = report.failures[0]!
+    super(`${what} stopped at "${failure.stage}" on ${failure.node}: ${failure.message}${failure.output ? `\n--- output (last lines) ---\n${failure.output}` : ''}`, {
+      next: [
+        `${report.changes} action(s) were applied and recorded; fix the cause and run \`3fs-cli ${what} -c ${'<cluster.yml>'}\` again: it ${what === 'deploy' ? 'resumes from this step' : 'continues'}.`,
+        ...(report.failures.length > 1 ? [`Other nodes failed too: ${report.failures.slice(1).map((entry) => entry.node).join(', ')}.`] : []),
+      ],
+      exitCode: report.failures.some((entry) => ['unreachable', 'auth', 'host-key'].includes(entry.kind)) ? ExitCode.Unreachable : ExitCode.Failure,
+    })
+    this.name = 'ApplyFailedError'
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}
+
+export async function check(options: RemoteOptions & {ignore?: string[]}): Promise<PreflightReport> {
+  const pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
+  try {
+    return await runPreflight({cluster: options.cluster, pool, runtime: options.runtime, concurrency: options.concurrency ?? options.cluster.ssh.concurrency, signal: options.signal, ignore: options.ignore})
+  } finally {
+    await pool.closeAll()
+  }
+}
+
+export interface DeployOptions extends RemoteOptions {
+  artifact?: string
+  ignoreChecks?: string[]
+  skipPreflight?: boolean
+  events?: (plan: Plan) => ApplyEvents
+  waitIntervalMs?: number
+}
+
+export async function planDeploy(cluster: Cluster, options: {runtime: string; artifact?: string}): Promise<Plan> {
+  return buildPlan(cluster, {runtime: options.runtime, ...(options.artifact ? {artifact: options.artifact, artifactSha256: await sha256File(options.artifact)} : {})})
+}
+
+export async function deploy(options: DeployOptions): Promise<{plan: ReturnType<typeof planJson>; preflight?: PreflightReport; apply: ApplyReport}> {
+  const plan = await planDeploy(options.cluster, options)
+  const pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
+  const concurrency = options.concurrency ?? options.cluster.ssh.concurrency
+  try {
+    let preflight: PreflightReport | undefined
+    if (!options.skipPreflight) {
+      preflight = await runPreflight({cluster: options.cluster, pool, runtime: options.runtime, concurrency, signal: options.signal, ignore: options.ignoreChecks})
+      if (!preflight.ok) throw new PreflightFailedError(preflight)
+    }
+    const apply = await applyPlan({cluster: options.cluster, plan, pool, concurrency, signal: options.signal, events: options.events?.(plan), waitIntervalMs: options.waitIntervalMs})
+    if (!apply.complete) throw new ApplyFailedError(apply, 'deploy', options.cluster.file)
+    return {plan: planJson(plan), ...(preflight ? {preflight} : {}), apply}
+  } finally {
+    await pool.closeAll()
+  }
+}
+
+export interface DestroyServiceOptions extends RemoteOptions {
+  purgeData: boolean
+  wipeDisks: boolean
+  events?: (plan: Plan) => ApplyEvents
+}
+
+export function planDestroy(cluster: Cluster, options: {runtime: string; purgeData: boolean; wipeDisks: boolean}): Plan {
+  return buildDestroyPlan(cluster, options)
+}
+
+export async function destroy(options: DestroyServiceOptions): Promise<{apply: ApplyReport}> {
+  const plan = planDestroy(options.cluster, options)
+  const pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
+  try {
+    const apply = await applyPlan({cluster: options.cluster, plan, pool, concurrency: options.concurrency ?? options.cluster.ssh.concurrency, signal: options.signal, events: options.events?.(plan)})
+    if (!apply.complete) throw new ApplyFailedError(apply, 'destroy', options.cluster.file)
+    await rm(localStatePath(options.cluster.file, options.cluster.name), {force: true})
+    return {apply}
+  } finally {
+    await pool.closeAll()
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The fuse client: token and configs, set-config --type FUSE, the container with the mount propagated
+ * to the host (rshared) and the host's /dev/shm shared (usrbio rings live there), a wait for the
+ * fuse.hf3fs mount, and a write/read smoke test on it.
+ */
+import {IMAGE_ETC_DIR} from '../../cluster/services.js'
+import {nodesOf} from '../../config/model.js'
+import {shellQuote} from '../../remote/shell.js'
+import type {DeployContext} from '../context.js'
+import {action, barrier, type Action} from '../model.js'
+import {run, startContainerCommand, threefsVolumes, waitFor, writeConfig} from './common.js'
+import {setConfig} from './meta.js'
+
+export function smokeTestCommand(mountpoint: string, node: string): string {
+  const file = `${mountpoint}/.3fs-cli-smoke-${node.replace(/[^A-Za-z0-9_.-]/g, '_')}`
+  return [
+    'set -e',
+    `f=${shellQuote(file)}`,
+    'head -c 4194304 /dev/urandom > /tmp/.3fs-cli-smoke.$$',
+    'cp /tmp/.3fs-cli-smoke.$$ "$f"',
+    'sync "$f" 2>/dev/null || true',
+    'a=$(sha256sum < /tmp/.3fs-cli-smoke.$$); b=$(sha256sum < "$f")',
+    'rm -f "$f" /tmp/.3fs-cli-smoke.$$',
+    '[ "$a" = "$b" ] || { echo "read back differs from what was written" >&2; exit 1; }',
+    'echo "4 MiB written and read back intact"',
+  ].join('\n')
+}
+
+export function clientActions(context: DeployContext): Action[] {
+  const nodes = nodesOf(context.cluster, 'client')
+  if (nodes.length === 0) return []
+  const admin = context.adminNode.name
+  const main = {monitor_address: context.monitorAddress, mgmtd_addresses: context.mgmtdAddresses}
+  const actions: Action[] = [writeConfig(admin, 'client', context.paths.etc('mgmtd'), 'hf3fs_fuse_main.toml', main), setConfig(context, 'FUSE', 'hf3fs_fuse_main.toml', 'client')]
+  const mp = context.mountpoint
+  for (const [index, node] of nodes.entries()) {
+    const etc = context.paths.etc('client')
+    const token = action({
+        id: `${node.name}:client:write:${context.paths.clientToken}`,
+        node: node.name,
+        service: 'client',
+        kind: 'write-file',
+        description: `write the token file ${context.paths.clientToken} (0600, from the admin node)`,
+        path: context.paths.clientToken,
+        mode: '0600',
+        secret: true,
+        contentFrom: {node: admin, path: context.paths.token},
+      })
+    actions.push(
+      index === 0 ? barrier(token) : token,
+      writeConfig(node.name, 'client', etc, 'hf3fs_fuse_main_launcher.toml', {cluster_id: context.cluster.name, mountpoint: mp, token_file: `${IMAGE_ETC_DIR}/token.txt`, mgmtd_addresses: context.mgmtdAddresses}),
+      writeConfig(node.name, 'client', etc, 'hf3fs_fuse_main.toml', main),
+      run(
+        node.name,
+        'client',
+        'start',
+        `start ${context.containers.client} (mount ${mp}, shared propagation, host /dev/shm)`,
+        startContainerCommand(context, {
+          service: 'client',
+          image: context.images.threefs,
+          options: ['--privileged', '--device', '/dev/fuse', '--ulimit', 'memlock=-1', '--mount', `type=bind,source=${mp},target=${mp},bind-propagation=rshared`],
+          volumes: [...threefsVolumes(context, 'client'), ['/dev/shm', '/dev/shm']],
+          args: ['/opt/3fs/bin/hf3fs_fuse_main', '--launcher_cfg', `${IMAGE_ETC_DIR}/hf3fs_fuse_main_launcher.toml`],
+        }),
+        'start-container',
+      ),
+      waitFor(node.name, 'client', 'mounted', `wait until ${mp} is a fuse.hf3fs mount`, `findmnt -n -o FSTYPE --mountpoint ${shellQuote(mp)} || true`, '^fuse\\.hf3fs$', 120_000),
+      {...run(node.name, 'client', 'smoke-test', `write and read back 4 MiB on ${mp}`, smokeTestCommand(mp, node.name), 'smoke-test'), always: true},
+    )
+  }
+  return actions
+}

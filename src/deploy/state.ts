@@ -1,0 +1,50 @@
+/**
+ * What has been applied. The truth is on the nodes: one marker file per applied action, named by its
+ * fingerprint, under <workDir>/.3fs-cli/applied (a reinstalled node has none, so it gets everything
+ * again). A copy is kept beside cluster.yml (.3fs-cli/<cluster>.state.json) for the record.
+ */
+import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+
+import {shellQuote} from '../remote/shell.js'
+import type {Host} from '../remote/host.js'
+import type {Action} from './model.js'
+
+export async function readNodeState(host: Host, stateDir: string, signal?: AbortSignal): Promise<Set<string>> {
+  const result = await host.run(`ls -1 ${shellQuote(stateDir)} 2>/dev/null || true`, {sudo: true, signal, label: 'read deploy state'})
+  return new Set(result.stdout.split('\n').map((line) => line.trim()).filter((line) => /^[0-9a-f]{20}$/.test(line)))
+}
+
+export async function recordApplied(host: Host, stateDir: string, action: Action, signal?: AbortSignal): Promise<void> {
+  await host.run(`mkdir -p ${shellQuote(stateDir)} && printf '%s\\n' ${shellQuote(action.id)} > ${shellQuote(`${stateDir}/${action.fingerprint}`)}`, {sudo: true, signal, check: true, label: `record ${action.fingerprint}`})
+}
+
+export async function forgetApplied(host: Host, stateDir: string, signal?: AbortSignal): Promise<void> {
+  await host.run(`rm -rf ${shellQuote(stateDir)}`, {sudo: true, signal, check: true, label: 'forget deploy state'})
+}
+
+export interface LocalState {
+  cluster: string
+  updatedAt: string
+  /** Fingerprints of applied actions per node. */
+  applied: Record<string, string[]>
+}
+
+export function localStatePath(clusterFile: string, cluster: string): string {
+  return join(dirname(clusterFile), '.3fs-cli', `${cluster.replace(/[^A-Za-z0-9_.-]/g, '_')}.state.json`)
+}
+
+export async function readLocalState(path: string): Promise<LocalState | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as LocalState
+  } catch {
+    return undefined
+  }
+}
+
+export async function writeLocalState(path: string, state: LocalState): Promise<void> {
+  await mkdir(dirname(path), {recursive: true})
+  const temp = `${path}.${process.pid}.tmp`
+  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`)
+  await rename(temp, path)
+}

@@ -1,0 +1,50 @@
+/** Human views of preflight reports, plans and apply reports. */
+import type {ApplyReport} from '../../deploy/apply.js'
+import type {planJson} from '../../deploy/plan.js'
+import type {PreflightReport} from '../../deploy/preflight.js'
+import {color} from '../colors.js'
+import {renderTable} from '../table.js'
+
+export function renderPreflight(report: PreflightReport): string {
+  const mark = (status: string) => (status === 'ok' ? color.green('ok') : status === 'warn' ? color.yellow('warn') : color.red('FAIL'))
+  const rows = report.nodes.map((node) => [
+    node.node,
+    node.host,
+    node.services.join(' ') || '-',
+    node.ok ? color.green('ready') : color.red('not ready'),
+    node.checks.filter((check) => check.status !== 'ok').map((check) => `${check.check}: ${mark(check.status)}`).join(', ') || 'all checks ok',
+  ])
+  const lines = [renderTable(['node', 'host', 'services', 'verdict', 'checks not ok'], rows)]
+  const problems = report.nodes.flatMap((node) => node.checks.filter((check) => check.status !== 'ok').map((check) => ({node: node.node, check})))
+  if (problems.length > 0) {
+    lines.push('')
+    for (const {node, check} of problems) lines.push(`${mark(check.status)} ${color.bold(`${node} ${check.check}`)}: ${check.detail}${check.fix ? `\n     ${color.dim('->')} ${check.fix}` : ''}`)
+  }
+  lines.push('', report.ok ? color.green(`All ${report.nodes.length} node(s) ready${report.warnings ? ` (${report.warnings} warning(s))` : ''}.`) : color.red(`${report.failed} of ${report.nodes.length} node(s) not ready.`))
+  return lines.join('\n')
+}
+
+export function renderPlan(plan: ReturnType<typeof planJson>): string {
+  const lines: string[] = []
+  for (const stage of plan.stages) {
+    lines.push(color.bold(`== ${stage.name}`) + color.dim(` (${stage.actions} actions on ${stage.nodes} node(s))`))
+    const actions = plan.actions.filter((entry) => entry.stage === stage.name)
+    // Hundreds of nodes: show each distinct step once with the nodes it runs on.
+    const grouped = new Map<string, string[]>()
+    for (const entry of actions) {
+      const key = `${entry.kind.padEnd(15)} ${entry.description}`
+      grouped.set(key, [...(grouped.get(key) ?? []), entry.node])
+    }
+    for (const [key, nodes] of grouped) lines.push(`  ${key} ${color.dim(`@ ${nodes.length <= 4 ? nodes.join(', ') : `${nodes.slice(0, 3).join(', ')} and ${nodes.length - 3} more`}`)}`)
+  }
+  lines.push('', `${plan.actions.length} actions in ${plan.stages.length} stages. --json prints every action with its command and file contents.`)
+  return lines.join('\n')
+}
+
+export function renderApply(report: ApplyReport, what: string): string {
+  const rows = report.stages.map((stage) => [stage.name, stage.applied, stage.skipped, (stage.durationMs / 1000).toFixed(1), stage.failed ? color.red('failed') : color.green('ok')])
+  return [
+    renderTable(['stage', 'applied', 'already done', 's', 'result'], rows),
+    report.changes === 0 ? color.green(`${what}: 0 changes, everything was already applied (${report.skipped} actions checked).`) : color.green(`${what}: ${report.changes} change(s), ${report.skipped} already done, ${(report.durationMs / 1000).toFixed(1)} s.`),
+  ].join('\n')
+}

@@ -1,0 +1,214 @@
+/**
+ * check / deploy / destroy through the built CLI against real sshd test hosts. SSH, sudo, file uploads,
+ * the recorded state, resume after a failure, dir-mode data directories and preflight probes are real.
+ * The container engine is a TEST DOUBLE (test/hosts/doubles/docker-engine-double.sh): it records each
+ * call and answers fdbcli, clickhouse-client and admin_cli from files, because no Docker engine, 3FS or
+ * RDMA runs here. Left unverified by these tests: real containers, real 3FS services and the fuse mount.
+ */
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {hostsAvailable, TestHosts} from '../hosts/harness.js'
+import {ROOT, runCli} from '../helpers/cli.js'
+
+const available = hostsAvailable()
+const DOUBLE = '/opt/3fs/double/docker'
+const TOKEN = 'AAB3double0token0x7f0000000000'
+const IGNORE = ['--ignore-check', 'cpu,rdma,nic']
+
+describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double)', () => {
+  let hosts: TestHosts
+  let config: string
+  const nodeDir = (node: string, ...path: string[]) => join(hosts.dir, 'nodes', node, 'opt3fs', ...path)
+  const calls = (node: string) => (existsSync(nodeDir(node, 'double', 'state', 'calls.log')) ? readFileSync(nodeDir(node, 'double', 'state', 'calls.log'), 'utf8').trim().split('\n') : [])
+  const containers = (node: string) => (existsSync(nodeDir(node, 'double', 'state', 'containers')) ? readdirSync(nodeDir(node, 'double', 'state', 'containers')).sort() : [])
+
+  beforeAll(() => {
+    hosts = TestHosts.start(3)
+    const nodes = hosts.nodes
+    config = join(hosts.dir, 'deploy-cluster.yml')
+    writeFileSync(
+      config,
+      [
+        'name: dtest',
+        'nodes:',
+        ...nodes.map((node) => `  - {name: ${node.name}, host: ${node.ip}, port: ${node.port}, username: root, identityFile: ${hosts.key()}}`),
+        'services:',
+        '  fdb: {nodes: [node1]}',
+        '  clickhouse: {nodes: [node1], password: ch-pass-5150}',
+        '  monitor: {nodes: [node1]}',
+        '  mgmtd: {nodes: [node1], stripeSize: 2}',
+        '  meta: {nodes: [node1]}',
+        '  storage: {nodes: [node1, node2, node3], diskType: dir, replicationFactor: 2, targetNumPerDisk: 2}',
+        'ssh:',
+        `  knownHostsFile: ${hosts.knownHosts}`,
+        '  useAgent: false',
+        '',
+      ].join('\n'),
+    )
+  })
+
+  afterAll(() => {
+    hosts?.down()
+  })
+
+  function installDouble(): void {
+    for (const node of hosts.nodes) {
+      mkdirSync(nodeDir(node.name, 'double', 'state', 'admin_cli'), {recursive: true})
+      copyFileSync(join(ROOT, 'test', 'hosts', 'doubles', 'docker-engine-double.sh'), nodeDir(node.name, 'double', 'docker'))
+    }
+    const heartbeat = '2026-11-28 02:00:00'
+    writeFileSync(
+      nodeDir('node1', 'double', 'state', 'admin_cli', 'list-nodes.txt'),
+      [
+        'Id     Type     Status               Hostname  Pid  Tags  LastHeartbeatTime    ConfigVersion  ReleaseVersion',
+        '1      MGMTD    PRIMARY_MGMTD        node1     10   []    N/A                  1(UPTODATE)    250228-dev',
+        `100    META     HEARTBEAT_CONNECTED  node1     11   []    ${heartbeat}  1(UPTODATE)    250228-dev`,
+        ...['node1', 'node2', 'node3'].map((name, index) => `${10001 + index}  STORAGE  HEARTBEAT_CONNECTED  ${name}     ${12 + index}   []    ${heartbeat}  1(UPTODATE)    250228-dev`),
+        '',
+      ].join('\n'),
+    )
+  }
+
+  it('check reports a missing container engine on every node, with the fix, and exits 1', async () => {
+    const result = await runCli(['check', '-c', config, '--json', '--runtime', 'no-such-engine'])
+    expect(result.exitCode).toBe(1)
+    expect(result.json.ok).toBe(false)
+    for (const node of result.json.nodes) {
+      const runtime = node.checks.find((check: any) => check.check === 'runtime')
+      expect(runtime).toMatchObject({status: 'fail', detail: 'no-such-engine not found'})
+      expect(runtime.fix).toMatch(/Install a container engine/)
+      expect(node.checks.find((check: any) => check.check === 'ssh').status).toBe('ok')
+      expect(node.checks.find((check: any) => check.check === 'sudo').status).toBe('ok')
+    }
+    // Storage nodes in dir mode get their free space checked; all have the aio-max-nr check.
+    expect(result.json.nodes[1].checks.map((check: any) => check.check)).toEqual(expect.arrayContaining(['disks', 'aio-max-nr', 'ports', 'kernel', 'memlock']))
+  })
+
+  it('deploy without a container engine fails at preflight, names the nodes, and changes nothing', async () => {
+    const result = await runCli(['deploy', '-c', config, '--runtime', 'no-such-engine'])
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toMatch(/preflight failed on 3 node\(s\); nothing was changed/)
+    for (const name of ['node1', 'node2', 'node3']) {
+      expect(result.stderr).toContain(`${name}: runtime: no-such-engine not found`)
+      expect(existsSync(nodeDir(name, '.3fs-cli'))).toBe(false)
+      expect(existsSync(nodeDir(name, 'mgmtd'))).toBe(false)
+    }
+  })
+
+  it('--plan --json lists every action in order without connecting to a node', async () => {
+    const result = await runCli(['deploy', '-c', config, '--plan', '--json', '--runtime', DOUBLE])
+    expect(result.exitCode).toBe(0)
+    const actions = result.json.actions
+    expect(actions[0]).toMatchObject({node: 'node1', service: 'host', kind: 'mkdir'})
+    const write = actions.find((entry: any) => entry.path === '/opt/3fs/mgmtd/etc/mgmtd_main_app.toml')
+    expect(write).toMatchObject({kind: 'write-file', content: 'node_id = 1\n'})
+    const index = (predicate: (entry: any) => boolean) => actions.findIndex(predicate)
+    expect(index((entry: any) => entry.description.startsWith('init-cluster'))).toBeLessThan(index((entry: any) => entry.description === 'start 3fs-mgmtd'))
+    expect(JSON.stringify(result.json)).not.toContain('ch-pass-5150')
+  })
+
+  it('deploys for real over SSH with the engine double, records every step, and keeps the token out of every log', async () => {
+    installDouble()
+    const result = await runCli(['deploy', '-c', config, '--json', '--verbose', '--runtime', DOUBLE, ...IGNORE])
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.json).toMatchObject({complete: true, skipped: 0})
+    expect(result.json.changes).toBe(result.json.total)
+    // 3FS's order on the admin node: fdb, ClickHouse, init-cluster before mgmtd starts, set-config before meta, then chains.
+    const log = calls('node1')
+    const at = (pattern: RegExp) => log.findIndex((line) => pattern.test(line))
+    const order = [/--name 3fs-fdb/, /exec 3fs-fdb .*configure new single ssd/, /--name 3fs-clickhouse/, /--multiquery/, /--name 3fs-monitor/, /run --rm .*init-cluster/, /--name 3fs-mgmtd/, /set-config --type META/, /--name 3fs-meta/, /set-config --type STORAGE/, /--name 3fs-storage/, /user-add --root/, /exec -i 3fs-mgmtd/, /upload-chains/, /upload-chain-table/].map(at)
+    expect(order.every((position) => position >= 0)).toBe(true)
+    expect([...order].sort((a, b) => a - b)).toEqual(order)
+    expect(containers('node1')).toEqual(['3fs-clickhouse', '3fs-fdb', '3fs-meta', '3fs-mgmtd', '3fs-monitor', '3fs-storage'])
+    expect(containers('node2')).toEqual(['3fs-storage'])
+    // dir-mode data directories and configs on every storage node; secrets in 0600 files only.
+    for (const name of ['node1', 'node2', 'node3']) {
+      expect(statSync(nodeDir(name, 'storage', '3fsdata', 'data0')).isDirectory()).toBe(true)
+      expect(readFileSync(nodeDir(name, 'storage', 'etc', 'storage_main_app.toml'), 'utf8')).toBe(`node_id = ${10000 + Number(name.slice(-1))}\n`)
+      expect(readdirSync(nodeDir(name, '.3fs-cli', 'applied')).length).toBeGreaterThan(3)
+    }
+    expect(statSync(nodeDir('node1', 'mgmtd', 'etc', 'token.txt')).mode & 0o777).toBe(0o600)
+    expect(readFileSync(nodeDir('node1', 'mgmtd', 'etc', 'admin_cli_root.toml'), 'utf8')).toContain(`token = '${TOKEN}'`)
+    expect(statSync(nodeDir('node1', 'clickhouse', 'etc', 'clickhouse.env')).mode & 0o777).toBe(0o600)
+    expect(readFileSync(nodeDir('node1', 'mgmtd', 'etc', 'chains.csv'), 'utf8').trim().split('\n')).toHaveLength(4)
+    expect(result.stdout + result.stderr).not.toContain(TOKEN)
+    expect(result.stdout + result.stderr).not.toContain('ch-pass-5150')
+    expect(log.join('\n')).not.toContain('ch-pass-5150')
+    expect(existsSync(join(hosts.dir, '.3fs-cli', 'dtest.state.json'))).toBe(true)
+  })
+
+  it('a second deploy changes nothing: 0 changes and no container or admin_cli call', async () => {
+    const before = calls('node1').length
+    const result = await runCli(['deploy', '-c', config, '--json', '--runtime', DOUBLE, ...IGNORE])
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.json.changes).toBe(0)
+    expect(result.json.skipped).toBe(result.json.total)
+    const after = calls('node1').slice(before)
+    expect(after.filter((line) => /^(run|rm|exec|pull|load)\b/.test(line))).toEqual([])
+    const human = await runCli(['deploy', '-c', config, '--runtime', DOUBLE, ...IGNORE])
+    expect(human.stdout).toMatch(/deploy: 0 changes/)
+  })
+
+  it('a deploy that fails halfway names the node and step, and the next run resumes there (init-cluster runs once)', async () => {
+    const destroyed = await runCli(['destroy', '-c', config, '--json', '--runtime', DOUBLE])
+    expect(destroyed.exitCode, destroyed.stderr).toBe(0)
+    expect(containers('node1')).toEqual([])
+    expect(existsSync(nodeDir('node1', '.3fs-cli', 'applied'))).toBe(false)
+    // Data stays without --purge-data.
+    expect(existsSync(nodeDir('node2', 'storage', '3fsdata', 'data0'))).toBe(true)
+
+    writeFileSync(nodeDir('node2', 'double', 'state', 'fail-run-3fs-storage'), '')
+    const mark = calls('node1').length
+    const failed = await runCli(['deploy', '-c', config, '--json', '--runtime', DOUBLE, ...IGNORE])
+    expect(failed.exitCode).toBe(1)
+    expect(failed.json.error.message).toMatch(/deploy stopped at "storage" on node2: start 3fs-storage: exited with 125/)
+    expect(failed.json.error.message).toMatch(/driver failed programming external connectivity/)
+    expect(failed.json.error.next[0]).toMatch(/resumes from this step/)
+    expect(failed.json.report.complete).toBe(false)
+
+    const resumed = await runCli(['deploy', '-c', config, '--json', '--runtime', DOUBLE, ...IGNORE])
+    expect(resumed.exitCode, resumed.stderr).toBe(0)
+    expect(resumed.json.changes).toBeLessThan(resumed.json.total / 2)
+    expect(resumed.json.skipped).toBeGreaterThan(0)
+    const since = calls('node1').slice(mark)
+    expect(since.filter((line) => /init-cluster/.test(line))).toHaveLength(1)
+    expect(since.filter((line) => /user-add/.test(line))).toHaveLength(1)
+    expect(containers('node2')).toEqual(['3fs-storage'])
+  })
+
+  it('destroy refuses to delete data without confirmation, and removes everything else in reverse order', async () => {
+    const refused = await runCli(['destroy', '-c', config, '--json', '--runtime', DOUBLE, '--purge-data'])
+    expect(refused.exitCode).toBe(2)
+    expect(refused.json.error.message).toMatch(/refusing to delete the data under \/opt\/3fs/)
+    expect(containers('node1').length).toBeGreaterThan(0)
+    const mark = calls('node1').length
+    const result = await runCli(['destroy', '-c', config, '--json', '--runtime', DOUBLE])
+    expect(result.exitCode, result.stderr).toBe(0)
+    const removals = calls('node1').slice(mark).filter((line) => line.startsWith('rm -f'))
+    expect(removals.map((line) => line.split(' ').pop())).toEqual(['3fs-storage', '3fs-meta', '3fs-mgmtd', '3fs-monitor', '3fs-clickhouse', '3fs-fdb'])
+    for (const name of ['node1', 'node2', 'node3']) expect(containers(name)).toEqual([])
+    expect(existsSync(nodeDir('node1', 'fdb', 'data'))).toBe(true)
+  })
+
+  it('exports the images into one tarball and plans loading it on every node (--artifact)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'artifact-'))
+    const engine = join(dir, 'docker')
+    copyFileSync(join(ROOT, 'test', 'hosts', 'doubles', 'docker-engine-double.sh'), engine)
+    const tarball = join(dir, '3fs-images.tar')
+    const exported = await runCli(['artifact', 'export', '-c', config, '--json', '--runtime', engine, '--output', tarball])
+    expect(exported.exitCode, exported.stderr).toBe(0)
+    expect(exported.json.images).toEqual(['open3fs/foundationdb:7.3.63', 'open3fs/clickhouse:25.1-jammy', 'open3fs/3fs:20250410'])
+    expect(readFileSync(tarball, 'utf8').trim().split('\n')).toEqual(exported.json.images)
+    expect(exported.json.sha256).toMatch(/^[0-9a-f]{64}$/)
+    const plan = await runCli(['deploy', '-c', config, '--plan', '--json', '--artifact', tarball])
+    const loads = plan.json.actions.filter((entry: any) => entry.kind === 'load-image')
+    expect(loads.map((entry: any) => entry.node)).toEqual(['node1', 'node2', 'node3'])
+    expect(loads[0].command).toContain('load -i /opt/3fs/images/3fs-images.tar')
+    expect(plan.json.actions.filter((entry: any) => entry.kind === 'pull-image')).toEqual([])
+    rmSync(dir, {recursive: true, force: true})
+  })
+})

@@ -1,0 +1,76 @@
+/** Chain table generation: replicas on distinct nodes, equal shares per node and disk, spread peers, at any scale. */
+import {describe, expect, it} from 'vitest'
+
+import {chainsCsv, chainTableCsv, ChainTableError, generateChainTable, targetId} from '../../src/deploy/chain-table.js'
+
+function layout(nodes: number, disks: number, targets: number, rf: number) {
+  return generateChainTable({nodeIds: Array.from({length: nodes}, (_, index) => 10001 + index), disksPerNode: disks, targetsPerDisk: targets, replicationFactor: rf, targetIdPrefix: 1, chainIdPrefix: 9})
+}
+
+function checkInvariants(nodes: number, disks: number, targets: number, rf: number) {
+  const table = layout(nodes, disks, targets, rf)
+  const byId = new Map(table.targets.map((target) => [target.targetId, target]))
+  expect(table.targets).toHaveLength(nodes * disks * targets)
+  expect(table.chains).toHaveLength((nodes * disks * targets) / rf)
+  expect(new Set(table.targets.map((target) => target.targetId)).size).toBe(table.targets.length)
+  expect(new Set(table.chains.map((chain) => chain.chainId)).size).toBe(table.chains.length)
+  const perNodeDisk = new Map<string, number>()
+  const heads = new Map<number, number>()
+  for (const chain of table.chains) {
+    const members = chain.targets.map((id) => byId.get(id)!)
+    expect(members).toHaveLength(rf)
+    expect(new Set(members.map((target) => target.nodeId)).size).toBe(rf) // replicas on distinct nodes
+    expect(new Set(members.map((target) => target.diskIndex)).size).toBe(1) // a chain stays on one disk index
+    expect(members.every((target) => target.chainId === chain.chainId)).toBe(true)
+    heads.set(members[0]!.nodeId, (heads.get(members[0]!.nodeId) ?? 0) + 1)
+  }
+  for (const target of table.targets) perNodeDisk.set(`${target.nodeId}/${target.diskIndex}`, (perNodeDisk.get(`${target.nodeId}/${target.diskIndex}`) ?? 0) + 1)
+  expect(perNodeDisk.size).toBe(nodes * disks)
+  expect([...perNodeDisk.values()].every((count) => count === targets)).toBe(true) // equal share per node and disk
+  const headCounts = [...heads.values()]
+  if (rf > 1) expect(Math.max(...headCounts) - Math.min(...headCounts, Infinity)).toBeLessThanOrEqual(Math.ceil((disks * targets) / rf) + 1)
+  return table
+}
+
+describe('chain table', () => {
+  it('builds one node with RF 1 (where 3FS\'s Python solver crashes)', () => {
+    const table = checkInvariants(1, 1, 4, 1)
+    expect(table.chains.map((chain) => chain.chainId)).toEqual([900100001, 900100002, 900100003, 900100004])
+    expect(table.targets[0]!.targetId).toBe(101000100101)
+  })
+
+  it('keeps replicas on distinct nodes and equal shares for many shapes, including blocks that do not align with RF', () => {
+    for (const [nodes, disks, targets, rf] of [[2, 1, 1, 2], [3, 1, 2, 2], [3, 2, 4, 3], [5, 2, 3, 3], [7, 3, 6, 3], [4, 4, 32, 2], [25, 16, 6, 3], [10, 1, 3, 3]] as const) {
+      checkInvariants(nodes, disks, targets, rf)
+    }
+  })
+
+  it('spreads a node\'s chain peers over the cluster instead of its neighbours only (seed layout: 25 storage nodes, RF 3)', () => {
+    const table = checkInvariants(25, 16, 6, 3)
+    const byId = new Map(table.targets.map((target) => [target.targetId, target]))
+    const peers = new Map<number, Set<number>>()
+    for (const chain of table.chains) {
+      const nodes = chain.targets.map((id) => byId.get(id)!.nodeId)
+      for (const node of nodes) for (const other of nodes) if (other !== node) (peers.get(node) ?? peers.set(node, new Set()).get(node)!).add(other)
+    }
+    // With fixed neighbours a node would have 4 peers; spread placement reaches most of the cluster.
+    expect(Math.min(...[...peers.values()].map((set) => set.size))).toBeGreaterThanOrEqual(16)
+  })
+
+  it('handles hundreds of storage nodes quickly enough for a plan', () => {
+    const table = checkInvariants(500, 4, 6, 3)
+    expect(table.chains).toHaveLength(4000)
+  })
+
+  it('writes the CSV files admin_cli reads', () => {
+    const table = layout(2, 1, 1, 2)
+    expect(chainsCsv(table)).toBe(`ChainId,TargetId,TargetId\n900100001,${table.chains[0]!.targets.join(',')}\n`)
+    expect(chainTableCsv(table)).toBe('ChainId\n900100001\n')
+    expect(targetId(1, 10002, 0, 0)).toBe(101000200101)
+  })
+
+  it('refuses layouts that cannot form chains', () => {
+    expect(() => layout(3, 1, 1, 2)).toThrow(ChainTableError)
+    expect(() => layout(2, 1, 2, 3)).toThrow(/replicationFactor 3/)
+  })
+})
