@@ -1,12 +1,11 @@
 /** deploy, destroy and check as services: typed options in, data out, typed errors; no printing. */
-import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
 import {rm} from 'node:fs/promises'
 
 import type {Cluster} from '../config/model.js'
 import {UserError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {HostPool, type PoolOptions} from '../remote/pool.js'
+import {sha256File} from '../remote/upload.js'
 import {applyPlan, type ApplyEvents, type ApplyReport} from './apply.js'
 import {buildDestroyPlan} from './destroy.js'
 import type {Plan} from './model.js'
@@ -46,12 +45,6 @@ export class ApplyFailedError extends UserError {
     })
     this.name = 'ApplyFailedError'
   }
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }
 
 export async function check(options: RemoteOptions & {ignore?: string[]}): Promise<PreflightReport> {

@@ -1,0 +1,76 @@
+import {Flags} from '@oclif/core'
+
+import {imageRef} from '../../deploy/context.js'
+import {buildDuckdb, buildNode, buildPaths, buildSteps, isGitSource, prerequisites, type BuildMode} from '../../duckdb/build.js'
+import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
+import {color} from '../../ui/colors.js'
+import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, sshFlags} from '../../ui/config-flag.js'
+import {renderTable} from '../../ui/table.js'
+
+export const DEFAULT_SOURCE = 'https://github.com/open3fs/duckdb-3fs.git'
+
+export default class DuckdbBuild extends BaseCommand {
+  static override summary = 'Build the duckdb-3fs extension, the DuckDB CLI it belongs to and 3FS\'s client library, once, on a build node.'
+  static override description = withExitCodes(
+    'On the build node (default: the first client node) it fetches duckdb-3fs (git clone with submodules at --ref, or an upload of a local checkout for air-gapped clusters), builds 3FS\'s client library once (build_3fs.sh) and the extension and the DuckDB CLI from the same tree against it (EXT_FLAGS=-DBUILD_3FS_LIB=OFF), optionally the Python wheel, and collects duckdb, threefs.duckdb_extension, libhf3fs_api_shared.so (and the wheel) with checksums and the DuckDB version into ~/.cache/3fs-cli/duckdb/<key>. The build log streams to a file there; a failed step is named with the log\'s tail. The same inputs (source commit or tree, options) reuse the stored build.',
+  )
+
+  static override examples = [
+    '<%= config.bin %> duckdb build -c cluster.yml',
+    '<%= config.bin %> duckdb build -c cluster.yml --source ./duckdb-3fs --python',
+    '<%= config.bin %> duckdb build -c cluster.yml --mode container --build-image open3fs/3fs-build:latest --plan',
+  ]
+
+  static override flags = {
+    config: configFlag,
+    node: Flags.string({description: 'Build node (default: the first client node).'}),
+    source: Flags.string({description: 'Git URL or local checkout of duckdb-3fs (with submodules).', default: DEFAULT_SOURCE}),
+    ref: Flags.string({description: 'Branch, tag or commit to build (git sources); the resolved commit is recorded.', default: 'main'}),
+    python: Flags.boolean({description: 'Also build the DuckDB Python wheel from the same tree.'}),
+    mode: Flags.string({description: 'Build on the host (prerequisites installed there) or in a build container.', options: ['host', 'container'], default: 'host'}),
+    'build-image': Flags.string({description: 'Image with 3FS\'s build prerequisites for --mode container (default: the cluster\'s 3FS image).'}),
+    jobs: Flags.integer({description: 'Parallel compile jobs (default: the node\'s CPU count).', min: 1}),
+    plan: Flags.boolean({description: 'Print the steps and change nothing.'}),
+    runtime: Flags.string({description: 'Container engine for --mode container.', default: 'docker'}),
+    ...sshFlags,
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(DuckdbBuild)
+    const cluster = await loadClusterWithSshFlags(flags)
+    const mode = flags.mode as BuildMode
+    const buildImage = flags['build-image'] ?? imageRef(cluster.config.images.registry, cluster.config.images['3fs'])
+    const options = {cluster, node: flags.node, source: flags.source, ref: flags.ref, python: flags.python, mode, buildImage, runtime: flags.runtime, jobs: flags.jobs}
+    if (flags.plan) {
+      const node = buildNode(cluster, flags.node)
+      const paths = buildPaths(cluster)
+      const fetch = isGitSource(flags.source) ? `clone ${flags.source} at ${flags.ref} with submodules into ${paths.src}` : `upload ${flags.source} to ${paths.src}`
+      const steps = [{name: 'check', description: `prerequisites present: ${prerequisites(options).join(', ')}`, command: ''}, {name: 'fetch', description: fetch, command: ''}, ...buildSteps(options, paths)]
+      const plan = {node: node.name, mode, source: flags.source, ref: flags.ref, steps}
+      this.emit(plan, () => [`Build on ${node.name} (${mode}):`, ...steps.map((step, index) => `  ${index + 1}. ${color.bold(step.name)}: ${step.description}${step.command ? `\n     ${color.dim(step.command.split('\n').join('\n     '))}` : ''}`)].join('\n'))
+      return
+    }
+    let last = ''
+    const result = await buildDuckdb({
+      ...options,
+      pool: interactivePoolOptions(),
+      signal: this.signal,
+      onProgress: (progress) => {
+        if (this.jsonMode || !process.stderr.isTTY) return
+        const line = `${progress.step} ${(progress.elapsedMs / 1000).toFixed(0)} s: ${progress.line}`.slice(0, (process.stderr.columns || 100) - 1)
+        if (line !== last) process.stderr.write(`\r\u001B[2K${line}`)
+        last = line
+      },
+    })
+    if (last) process.stderr.write('\r\u001B[2K')
+    this.emit(result, () =>
+      [
+        result.reused ? color.green(`Reused the build ${result.manifest.key} (same inputs, checksums verified).`) : color.green(`Built on ${result.node} in ${(result.steps.reduce((sum, step) => sum + step.durationMs, 0) / 1000).toFixed(1)} s.`),
+        `DuckDB ${result.manifest.duckdbVersion} (${result.manifest.platform}); artifacts in ${result.dir}`,
+        renderTable(['file', 'bytes', 'sha256'], Object.entries(result.manifest.files).map(([name, file]) => [name, file.bytes, file.sha256.slice(0, 16)])),
+        ...(result.logFile ? [`Build log: ${result.logFile}`] : []),
+        'Next: 3fs-cli duckdb install -c <cluster.yml>',
+      ].join('\n'),
+    )
+  }
+}
