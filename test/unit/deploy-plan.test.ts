@@ -3,6 +3,8 @@
  * 25 storage + 50 compute layout, every rendered 3FS config key checked against the keys of 3FS's own
  * config files, secrets kept out of plans, and a 500-node plan.
  */
+import {readFileSync} from 'node:fs'
+
 import {describe, expect, it} from 'vitest'
 
 import {parseCluster} from '../../src/config/loader.js'
@@ -11,7 +13,8 @@ import {buildDestroyPlan} from '../../src/deploy/destroy.js'
 import {allActions, stageSteps} from '../../src/deploy/model.js'
 import {usableNvmeDisks} from '../../src/deploy/preflight.js'
 import {keyPaths} from '../fixtures/3fs-config-keys/extract-keys.mjs'
-import keys from '../fixtures/3fs-config-keys/keys.json'
+
+const keys = JSON.parse(readFileSync(new URL('../fixtures/3fs-config-keys/keys.json', import.meta.url), 'utf8')) as Record<string, string[]>
 
 const ONE_NODE = `name: solo
 nodes:
@@ -108,7 +111,7 @@ describe('deploy plans', () => {
     const checked = new Set<string>()
     for (const file of files) {
       const name = file.path!.split('/').pop()!.replace('admin_cli_root.toml', 'admin_cli.toml')
-      const known = new Set((keys as Record<string, string[]>)[name])
+      const known = new Set(keys[name])
       expect(known.size, `3FS has a config file named ${name}`).toBeGreaterThan(0)
       for (const path of keyPaths(file.content!)) expect(known.has(path), `${name}: ${path}`).toBe(true)
       checked.add(name)
