@@ -6,7 +6,7 @@ import {planJson} from '../deploy/plan.js'
 import {BaseCommand, withExitCodes} from '../ui/base-command.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../ui/config-flag.js'
 import {renderApply, renderPlan, renderPreflight} from '../ui/deploy/render.js'
-import {StageProgress} from '../ui/stage-progress.js'
+import {stageProgressFor} from '../ui/stage-progress.js'
 
 export default class Deploy extends BaseCommand {
   static override summary = 'Deploy 3FS from cluster.yml over SSH and mount it at the client mount point (/3fs); re-runs resume and never duplicate.'
@@ -42,9 +42,9 @@ export default class Deploy extends BaseCommand {
       this.emit(plan, () => renderPlan(plan))
       return
     }
-    let progress: StageProgress | undefined
+    const progress = stageProgressFor(!this.jsonMode)
     try {
-      const result = await deploy({
+      const result = await progress.around(() => deploy({
         cluster,
         runtime: flags.runtime,
         artifact: flags.artifact,
@@ -53,15 +53,10 @@ export default class Deploy extends BaseCommand {
         concurrency: flags.concurrency,
         pool: interactivePoolOptions(),
         signal: this.signal,
-        events: (plan) => {
-          progress = new StageProgress(plan.stages.map((stage) => stage.name), !this.jsonMode)
-          return progress.events()
-        },
-      })
-      await progress?.finish()
+        events: progress.events,
+      }))
       this.emit({preflight: result.preflight, ...result.apply}, () => renderApply(result.apply, 'deploy'))
     } catch (error) {
-      await progress?.finish()
       if (error instanceof PreflightFailedError && !this.jsonMode) process.stderr.write(`${renderPreflight(error.report)}\n\n`)
       if (error instanceof ApplyFailedError && !this.jsonMode) process.stderr.write(`${renderApply(error.report, 'deploy')}\n\n`)
       if ((error instanceof PreflightFailedError || error instanceof ApplyFailedError) && this.jsonMode) {

@@ -7,7 +7,7 @@ import {BaseCommand, withExitCodes} from '../ui/base-command.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, sshFlags} from '../ui/config-flag.js'
 import {renderApply, renderPlan} from '../ui/deploy/render.js'
 import {canPrompt, promptLine} from '../ui/prompt.js'
-import {StageProgress} from '../ui/stage-progress.js'
+import {stageProgressFor} from '../ui/stage-progress.js'
 
 export default class Destroy extends BaseCommand {
   static override summary = 'Take a 3FS cluster down: containers removed in reverse order, the client unmounted; data kept unless asked.'
@@ -42,23 +42,11 @@ export default class Destroy extends BaseCommand {
       const answer = await promptLine(`This deletes ${what} of cluster ${cluster.name}. Type the cluster name to confirm: `)
       if (answer.trim() !== cluster.name) throw new UsageError('not confirmed; nothing was changed', {next: `Type ${cluster.name} exactly, or add --yes.`})
     }
-    let progress: StageProgress | undefined
+    const progress = stageProgressFor(!this.jsonMode)
     try {
-      const result = await destroy({
-        cluster,
-        ...options,
-        concurrency: flags.concurrency,
-        pool: interactivePoolOptions(),
-        signal: this.signal,
-        events: (plan) => {
-          progress = new StageProgress(plan.stages.map((stage) => stage.name), !this.jsonMode)
-          return progress.events()
-        },
-      })
-      await progress?.finish()
+      const result = await progress.around(() => destroy({cluster, ...options, concurrency: flags.concurrency, pool: interactivePoolOptions(), signal: this.signal, events: progress.events}))
       this.emit(result.apply, () => renderApply(result.apply, 'destroy'))
     } catch (error) {
-      await progress?.finish()
       if (error instanceof ApplyFailedError && !this.jsonMode) process.stderr.write(`${renderApply(error.report, 'destroy')}\n\n`)
       throw error
     }

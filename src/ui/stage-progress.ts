@@ -73,3 +73,24 @@ export class StageProgress {
     await this.listr
   }
 }
+
+/**
+ * Progress for a service that builds its plan itself: `events` creates the display once the stages are
+ * known, `around` ends it however the work ends.
+ */
+export function stageProgressFor(enabled: boolean): {events: (plan: {stages: Array<{name: string}>}) => ApplyEvents; around<T>(work: () => Promise<T>): Promise<T>} {
+  let progress: StageProgress | undefined
+  return {
+    events: (plan) => {
+      progress = new StageProgress(plan.stages.map((stage) => stage.name), enabled)
+      return progress.events()
+    },
+    async around(work) {
+      try {
+        return await work()
+      } finally {
+        await progress?.finish()
+      }
+    },
+  }
+}
