@@ -17,7 +17,8 @@ import type {Host} from '../remote/host.js'
 import type {HostPool} from '../remote/pool.js'
 import {findAdminCliError} from '../status/admin-cli.js'
 import {allActions, stageSteps, type Action, type Plan} from './model.js'
-import {localStatePath, readLocalState, readNodeState, recordApplied, writeLocalState} from './state.js'
+import {localStatePath, markerCommand, readLocalState, readNodeState, recordApplied, writeLocalState} from './state.js'
+import {shellQuote} from '../remote/shell.js'
 
 export interface ApplyEvents {
   stageStarted?(stage: string, index: number): void
@@ -107,13 +108,14 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
               continue
             }
             options.events?.actionStarted?.(stage.name, action)
+            let recorded: boolean
             try {
-              await execute(host, action, {pool, nodeByName, signal, waitIntervalMs: options.waitIntervalMs ?? 2000})
+              recorded = await execute(host, action, {pool, nodeByName, signal, waitIntervalMs: options.waitIntervalMs ?? 2000, stateDir: plan.stateDir})
             } catch (error) {
               throw Object.assign(error instanceof Error ? error : new Error(String(error)), {failedAction: action})
             }
             if (!action.always) {
-              await recordApplied(host, plan.stateDir, action, signal)
+              if (!recorded) await recordApplied(host, plan.stateDir, action, signal)
               done.add(action.fingerprint)
             }
             counts.applied++
@@ -166,17 +168,29 @@ interface ExecuteContext {
   nodeByName: Map<string, Cluster['nodes'][number]>
   signal: AbortSignal
   waitIntervalMs: number
+  stateDir: string
 }
 
 function tail(text: string, lines = 15): string {
   return text.trim().split('\n').slice(-lines).join('\n')
 }
 
-async function execute(host: Host, action: Action, context: ExecuteContext): Promise<void> {
-  if (action.kind === 'write-file') return writeAction(host, action, context)
+/**
+ * Runs one action. Returns true when the action's record was written in the same round trip (plain
+ * commands and file writes: `( command ) && record`), so that most actions cost one SSH exchange.
+ */
+async function execute(host: Host, action: Action, context: ExecuteContext): Promise<boolean> {
+  const record = action.always ? '' : ` && ${markerCommand(context.stateDir, action)}`
+  if (action.kind === 'write-file') return writeAction(host, action, context, record)
   if (action.uploadFrom) await host.upload(action.uploadFrom, action.path!, {sudo: true, mode: '0600', signal: context.signal})
-  if (action.kind === 'wait') return waitAction(host, action, context)
-  const result = await host.run(action.command!, {sudo: true, stdin: action.stdin, signal: context.signal, label: action.description})
+  if (action.kind === 'wait') {
+    await waitAction(host, action, context)
+    return false
+  }
+  // Commands whose exit code is the whole verdict record themselves; admin_cli output is judged here first.
+  const recordsItself = !action.adminCli && !action.captureToken && record !== ''
+  const command = recordsItself ? `( ${action.command!}\n)${record}` : action.command!
+  const result = await host.run(command, {sudo: true, stdin: action.stdin, signal: context.signal, label: action.description})
   const output = `${result.stdout}${result.stderr}`
   if (result.timedOut) throw new ActionFailedError(action, `${action.description}: timed out`, tail(output))
   if (action.adminCli) {
@@ -192,16 +206,22 @@ async function execute(host: Host, action: Action, context: ExecuteContext): Pro
     throw new ActionFailedError(action, `${action.description}: exited with ${result.exitCode ?? 'a signal'}`, tail(output))
   }
   if (action.captureToken) await captureToken(host, action, output, context)
+  return recordsItself
 }
 
-async function writeAction(host: Host, action: Action, context: ExecuteContext): Promise<void> {
+/** One round trip: content on stdin into a temp file beside the target, mode set, renamed into place. */
+async function writeAction(host: Host, action: Action, context: ExecuteContext, record: string): Promise<boolean> {
   let content = action.content
   if (action.contentFrom) {
     const source = context.pool.get(context.nodeByName.get(action.contentFrom.node)!)
     content = (await source.readFile(action.contentFrom.path, {sudo: true, signal: context.signal})).toString('utf8')
     if (action.secret) registerSecret(content.trim())
   }
-  await uploadText(host, action.path!, content ?? '', action.mode ?? '0644', context.signal)
+  const path = shellQuote(action.path!)
+  const script = `t=${path}.3fs-cli-tmp-$$ && mkdir -p "$(dirname ${path})" && cat > "$t" && chmod ${action.mode ?? '0644'} "$t" && mv -f "$t" ${path}${record}`
+  const result = await host.run(script, {sudo: true, stdin: content ?? '', signal: context.signal, label: action.description})
+  if (result.exitCode !== 0) throw new ActionFailedError(action, `${action.description}: exited with ${result.exitCode ?? 'a signal'}`, tail(`${result.stdout}${result.stderr}`))
+  return record !== ''
 }
 
 async function uploadText(host: Host, path: string, content: string, mode: string, signal: AbortSignal): Promise<void> {

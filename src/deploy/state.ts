@@ -15,8 +15,13 @@ export async function readNodeState(host: Host, stateDir: string, signal?: Abort
   return new Set(result.stdout.split('\n').map((line) => line.trim()).filter((line) => /^[0-9a-f]{20}$/.test(line)))
 }
 
+/** Shell that records an action as applied (appended to the action's own command where it can be). */
+export function markerCommand(stateDir: string, action: Action): string {
+  return `mkdir -p ${shellQuote(stateDir)} && printf '%s\\n' ${shellQuote(action.id)} > ${shellQuote(`${stateDir}/${action.fingerprint}`)}`
+}
+
 export async function recordApplied(host: Host, stateDir: string, action: Action, signal?: AbortSignal): Promise<void> {
-  await host.run(`mkdir -p ${shellQuote(stateDir)} && printf '%s\\n' ${shellQuote(action.id)} > ${shellQuote(`${stateDir}/${action.fingerprint}`)}`, {sudo: true, signal, check: true, label: `record ${action.fingerprint}`})
+  await host.run(markerCommand(stateDir, action), {sudo: true, signal, check: true, label: `record ${action.fingerprint}`})
 }
 
 export async function forgetApplied(host: Host, stateDir: string, signal?: AbortSignal): Promise<void> {
