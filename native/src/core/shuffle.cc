@@ -260,9 +260,10 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
 
   ReduceResult result;
   result.largestPartitionBytes = largest;
-  // Two input buffers: the next partition is read while the current one is sorted and written.
+  // Two input buffers: the next partition is read while the current one is sorted. Two sorted buffers:
+  // the previous partition is written while the current one is sorted. Read, sort and write overlap.
   Buffer* buffers[2] = {&pool->get(0, largest), &pool->get(1, largest)};
-  Buffer& sorted = pool->get(2, alignUp(largest));
+  Buffer* sorted[2] = {&pool->get(2, alignUp(largest)), &pool->get(3, alignUp(largest))};
   Buffer& scratch = pool->get(4, sortScratchBytes(largest / kRecordSize));
   // Reads of the next partition (one thread at a time) and writes of outputs each have their engine.
   EngineIo readIo(options.engine, true, 4 << 20, 16), writeIo(options.engine);
@@ -279,14 +280,20 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
 
   uint64_t done = 0;
   uint64_t pendingBytes = 0;
-  std::exception_ptr readError;
-  std::thread reader;
-  JoinOnExit joinReader{reader};
+  std::exception_ptr readError, writeError;
+  std::thread reader, writer;
+  JoinOnExit joinReader{reader}, joinWriter{writer};
   {
     const auto start = std::chrono::steady_clock::now();
     if (options.firstPartition < options.endPartition) pendingBytes = readPartition(options.firstPartition, buffers[0]->data());
     result.readSeconds += secondsSince(start);
   }
+  auto finishWrite = [&] {
+    const auto start = std::chrono::steady_clock::now();
+    if (writer.joinable()) writer.join();
+    result.writeSeconds += secondsSince(start);
+    if (writeError) std::rethrow_exception(writeError);
+  };
   for (uint32_t p = options.firstPartition; p < options.endPartition; ++p) {
     const int current = (p - options.firstPartition) % 2;
     const uint64_t bytes = pendingBytes;
@@ -300,13 +307,19 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
       });
     }
     auto start = std::chrono::steady_clock::now();
-    sortRecords(buffers[current]->data(), sorted.data(), bytes / kRecordSize, options.threads, &scratch);
+    sortRecords(buffers[current]->data(), sorted[current]->data(), bytes / kRecordSize, options.threads, &scratch);
     result.sortSeconds += secondsSince(start);
-    start = std::chrono::steady_clock::now();
+    // One write in flight: the previous partition's (from the other sorted buffer) must be done first.
+    finishWrite();
     // Straight to the device (where allowed): building page cache for a gigabyte of output costs more
     // here than the device needs to take it.
-    writeIo.writeWhole(options.outputDir + "/" + partitionFileName(p), sorted.data(), bytes, true, false);
-    result.writeSeconds += secondsSince(start);
+    writer = std::thread([&, p, current, bytes] {
+      try {
+        writeIo.writeWhole(options.outputDir + "/" + partitionFileName(p), sorted[current]->data(), bytes, true, false);
+      } catch (...) {
+        writeError = std::current_exception();
+      }
+    });
     // Reads overlap sorting and writing; only the wait for a read that is still running is counted.
     start = std::chrono::steady_clock::now();
     if (reader.joinable()) reader.join();
@@ -317,6 +330,7 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
     ++result.partitions;
     if (progress) progress(Progress{"reduce", done, totalBytes});
   }
+  finishWrite();
   result.bytes = done;
   result.engine = !readIo.engineName().empty() ? readIo.engineName() : writeIo.engineName();
   return result;
