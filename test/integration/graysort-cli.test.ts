@@ -57,7 +57,7 @@ describe('bench graysort on this machine', () => {
   it('prints a plan without running anything', async () => {
     const result = await runCli(['bench', 'graysort', 'run', '--plan', '--size', '110.5TiB', '--plan-nodes', '50', '--memory', '512GiB', '--cores', '64', '--json'])
     expect(result.exitCode).toBe(0)
-    expect(result.json).toMatchObject({nodes: 50, files: {input: 50, map: 100}})
+    expect(result.json).toMatchObject({nodes: 50, shuffle: 'files', files: {input: 50, map: 50 * (result.json.mapRunsPerNode + 1)}})
     expect(result.json.partitions % 50).toBe(0)
   })
 

@@ -22,10 +22,11 @@ describe('graysort plan', () => {
     expect(plan.assignments[0]!.firstPartition).toBe(0)
     expect(plan.assignments.at(-1)!.endPartition).toBe(plan.partitions)
     for (let i = 1; i < 50; i++) expect(plan.assignments[i]!.firstPartition).toBe(plan.assignments[i - 1]!.endPartition)
-    // Each node's 2.2 TiB is mapped in memory-sized runs; files stay at nodes x 2 + partitions.
+    // Each node's 2.2 TiB is mapped in memory-sized runs, one file each plus an index, through files.
     expect(plan.mapRunsPerNode).toBeGreaterThan(1)
     expect(plan.mapRunsPerNode).toBeLessThanOrEqual(64)
-    expect(plan.files).toEqual({input: 50, map: 100, output: plan.partitions})
+    expect(plan.files).toEqual({input: 50, map: 50 * (plan.mapRunsPerNode + 1), output: plan.partitions})
+    expect(plan.shuffle).toBe('files')
     expect(plan.warnings).toEqual([])
   })
 
@@ -34,6 +35,13 @@ describe('graysort plan', () => {
     expect(plan.partitions).toBe(16)
     expect(plan.mapRunsPerNode).toBe(16)
     expect(plan.partitionBytes * 3).toBeLessThan(plan.memoryPerNodeBytes)
+    // One node that holds the data twice keeps the map output in memory; files on demand or when it does not fit.
+    expect(plan.shuffle).toBe('memory')
+    expect(plan.files.map).toBe(0)
+    expect(planGraysort({records: Math.floor(GiB / 100), nodes: 1, cores: 2, memoryBytes: 12 * GiB, shuffle: 'files'}).shuffle).toBe('files')
+    expect(planGraysort({records: Math.floor(GiB / 100), nodes: 3, cores: 2, memoryBytes: 12 * GiB}).shuffle).toBe('files')
+    expect(planGraysort({records: Math.floor((8 * GiB) / 100), nodes: 1, cores: 2, memoryBytes: 12 * GiB}).shuffle).toBe('files')
+    expect(() => planGraysort({records: Math.floor((8 * GiB) / 100), nodes: 1, cores: 2, memoryBytes: 12 * GiB, shuffle: 'memory'})).toThrow(/--shuffle memory needs one node/)
   })
 
   it('scales partitions with data and memory from 1 GiB to 100+ TiB on hundreds of nodes', () => {

@@ -118,7 +118,7 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   const uint64_t limit = std::max<uint64_t>(kRecordSize, options.memoryBytes / 4 / kRecordSize * kRecordSize);
   const uint64_t runBytes = std::min({limit, wanted, std::max<uint64_t>(total, kRecordSize)});
   Buffer* input[2] = {&pool->get(0, runBytes), &pool->get(1, runBytes)};
-  Buffer* grouped[2] = {&pool->get(2, alignUp(runBytes)), &pool->get(3, alignUp(runBytes))};
+  Buffer* grouped[2] = {nullptr, nullptr};
 
   // Where each run comes from: consecutive byte ranges over the inputs, file after file.
   struct Piece {
@@ -161,6 +161,18 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   MapResult result;
   MapIndex index;
   index.partitions = partitioner.partitions();
+  // In memory: every run keeps its own region of one arena, filled (page by page) while the first run is read.
+  const uint64_t stride = alignUp(runBytes);
+  Buffer* arena = nullptr;
+  std::thread populate;
+  JoinOnExit joinPopulate{populate};
+  if (options.inMemory) {
+    populate = std::thread([&] { arena = &pool->get(5, stride * runs.size()); });
+  } else {
+    grouped[0] = &pool->get(2, stride);
+    grouped[1] = &pool->get(3, stride);
+  }
+  auto groupedFor = [&](std::size_t run) { return options.inMemory ? arena->data() + stride * run : grouped[run % 2]->data(); };
   // One file per run, written straight to the device (O_DIRECT, padded to whole blocks): building a
   // gigabyte of page cache costs a page fault per 4 KiB, more than the device needs to take the data;
   // on a 3FS mount the data goes to the storage nodes anyway.
@@ -172,6 +184,7 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   auto started = std::chrono::steady_clock::now();
   pendingBytes = readRun(0, input[0]->data());
   result.readSeconds += secondsSince(started);
+  if (populate.joinable()) populate.join();
   for (std::size_t run = 0; run < runs.size(); ++run) {
     const uint64_t filled = pendingBytes;
     if (run + 1 < runs.size()) {
@@ -185,8 +198,19 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
     }
     started = std::chrono::steady_clock::now();
     std::vector<uint64_t> offsets;
-    partitionRecords(input[run % 2]->data(), filled / kRecordSize, partitioner, grouped[run % 2]->data(), offsets, options.threads);
+    partitionRecords(input[run % 2]->data(), filled / kRecordSize, partitioner, groupedFor(run), offsets, options.threads);
     result.partitionSeconds += secondsSince(started);
+    if (options.inMemory) {
+      index.runs.push_back(std::move(offsets));
+      result.records += filled / kRecordSize;
+      result.bytes += filled;
+      started = std::chrono::steady_clock::now();
+      if (reader.joinable()) reader.join();
+      result.readSeconds += secondsSince(started);
+      if (readError) std::rethrow_exception(readError);
+      if (progress) progress(Progress{"map", result.bytes, total});
+      continue;
+    }
     // The previous run's write must be done before this run's starts (and before its buffer is reused).
     started = std::chrono::steady_clock::now();
     if (writer.joinable()) writer.join();
@@ -214,8 +238,14 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   if (writer.joinable()) writer.join();
   result.writeSeconds += secondsSince(started);
   if (writeError) std::rethrow_exception(writeError);
-  writeIndex(options.outputPrefix + ".idx", index);
   result.runs = static_cast<uint32_t>(index.runs.size());
+  if (options.inMemory) {
+    // Offsets within each run, as the reduce copies them.
+    result.memory = MemoryShuffle{arena->data(), stride, std::move(index.runs)};
+    result.engine = readIo.engineName();
+    return result;
+  }
+  writeIndex(options.outputPrefix + ".idx", index);
   result.engine = !writeIo.engineName().empty() ? writeIo.engineName() : readIo.engineName();
   return result;
 }
@@ -230,6 +260,12 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
   std::vector<MapIndex> indexes;
   // Every run file of every map stays open for the whole reduce (the EngineIo caches them).
   raiseOpenFileLimit();
+  if (options.memory != nullptr) {
+    MapIndex inMemory;
+    inMemory.runs = options.memory->runs;
+    inMemory.partitions = inMemory.runs.empty() ? 0 : static_cast<uint32_t>(inMemory.runs.front().size() - 1);
+    indexes.push_back(std::move(inMemory));
+  }
   for (const auto& prefix : options.maps) {
     indexes.push_back(readIndex(prefix + ".idx"));
     if (indexes.back().partitions != indexes.front().partitions) throw std::runtime_error(prefix + ".idx has a different partition count");
@@ -271,10 +307,15 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
     std::vector<ReadRange> ranges;
     uint64_t at = 0;
     for (const auto& segment : segmentsOf(p)) {
+      if (options.memory != nullptr) {
+        std::memcpy(into + at, options.memory->base + options.memory->runStride * segment.run + segment.offset, segment.length);
+        at += segment.length;
+        continue;
+      }
       ranges.push_back(ReadRange{runFileName(options.maps[segment.map], static_cast<uint32_t>(segment.run)), segment.offset, segment.length, into + at});
       at += segment.length;
     }
-    readIo.read(ranges);
+    if (!ranges.empty()) readIo.read(ranges);
     return at;
   };
 

@@ -23,6 +23,16 @@ struct Progress {
 };
 using ProgressCallback = std::function<void(const Progress&)>;
 
+// A single-node sort whose data fits in memory keeps the map output in memory: each run's partitioned
+// records stay at base + run * runStride, and the reduce copies partitions from there instead of
+// writing and reading back a gigabyte of intermediate files.
+struct MemoryShuffle {
+  const uint8_t* base = nullptr;
+  uint64_t runStride = 0;
+  // runs x (partitions + 1) byte offsets within each run
+  std::vector<std::vector<uint64_t>> runs;
+};
+
 struct MapOptions {
   std::vector<std::string> inputs;
   std::vector<Key> splitters;
@@ -32,6 +42,8 @@ struct MapOptions {
   int threads = 1;
   // How data moves: usrbio on a 3FS mount, else io_uring, else psync (auto), or forced.
   EngineOptions engine;
+  // Keep the map output in memory (single node, data well below memoryBytes); no files are written.
+  bool inMemory = false;
 };
 
 struct MapResult {
@@ -40,6 +52,8 @@ struct MapResult {
   uint64_t bytes = 0;
   uint32_t runs = 0;
   double readSeconds = 0, partitionSeconds = 0, writeSeconds = 0;
+  // Set when MapOptions::inMemory: where the partitioned runs are (inside the pool's buffers).
+  MemoryShuffle memory;
 };
 
 // `pool` (optional) lends the buffers, so that a later reduce in the same process reuses them.
@@ -48,6 +62,8 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
 struct ReduceOptions {
   // Map output prefixes (each with .dat and .idx).
   std::vector<std::string> maps;
+  // Or the output of an in-memory map in this process.
+  const MemoryShuffle* memory = nullptr;
   uint32_t firstPartition = 0;
   uint32_t endPartition = 0;  // exclusive
   std::string outputDir;

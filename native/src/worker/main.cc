@@ -236,15 +236,24 @@ int commandSortNode(const Args& args) {
     map.memoryBytes = args.number("memory", 1ull << 30);
     map.threads = threads;
     map.engine = engineOptions(args, work);
+    // --shuffle memory: one node whose data fits in memory keeps the map output there.
+    const std::string shuffle = args.text("shuffle", "files");
+    if (shuffle != "files" && shuffle != "memory") throw UsageError("--shuffle must be files or memory");
+    map.inMemory = shuffle == "memory";
+    if (map.inMemory && nodes != 1) throw UsageError("--shuffle memory needs --nodes 1");
     const MapResult mapped = runMap(map, throttledProgress(), &pool);
     phaseDone("map", since(step));
 
     // Every node's index is written last and atomically: its presence means that node's map is complete.
     ReduceOptions reduce;
     std::vector<std::string> indexes;
-    for (uint64_t i = 0; i < nodes; ++i) {
-      reduce.maps.push_back(path("map-" + std::to_string(i)));
-      indexes.push_back(reduce.maps.back() + ".idx");
+    if (map.inMemory) {
+      reduce.memory = &mapped.memory;
+    } else {
+      for (uint64_t i = 0; i < nodes; ++i) {
+        reduce.maps.push_back(path("map-" + std::to_string(i)));
+        indexes.push_back(reduce.maps.back() + ".idx");
+      }
     }
     step = std::chrono::steady_clock::now();
     waitForFiles(indexes, work, timeout);
@@ -263,6 +272,7 @@ int commandSortNode(const Args& args) {
              .add("mapRecords", mapped.records)
              .add("mapRuns", static_cast<uint64_t>(mapped.runs))
              .add("waitSeconds", waitSeconds)
+             .add("shuffle", shuffle)
              .add("mapReadWaitSeconds", mapped.readSeconds)
              .add("mapPartitionSeconds", mapped.partitionSeconds)
              .add("mapWriteWaitSeconds", mapped.writeSeconds)
@@ -344,7 +354,7 @@ const char* kUsage =
     "  splitters --samples K1,... --partitions P --output KEYS\n"
     "  map       --inputs F1,... --splitters KEYS --output PREFIX [--memory BYTES] [--threads T]\n"
     "  reduce    --maps P1,... --first A --end B --output-dir DIR [--threads T]\n"
-    "  sort-node --index I --nodes N --inputs F1,... --work DIR --partitions P --output-dir DIR\n"
+    "  sort-node --index I --nodes N --inputs F1,... --work DIR --partitions P --output-dir DIR [--shuffle files|memory]\n"
     "            [--memory BYTES] [--threads T] [--sample-per-file K] [--barrier-timeout S]\n";
 
 }  // namespace

@@ -18,7 +18,12 @@ export interface PlanInput {
   memoryBytes: number
   /** Override the partition count. */
   partitions?: number
+  /** Where map output goes between the passes (default auto: memory when one node holds it twice over). */
+  shuffle?: ShuffleChoice
 }
+
+export const SHUFFLE_CHOICES = ['auto', 'memory', 'files'] as const
+export type ShuffleChoice = (typeof SHUFFLE_CHOICES)[number]
 
 export interface GraysortPlan {
   records: number
@@ -35,6 +40,12 @@ export interface GraysortPlan {
   /** Map runs per node: how many memory-sized batches each node's input is cut into. */
   mapRunsPerNode: number
   mapRunBytes: number
+  /**
+   * files: map runs are written to the shared filesystem and read back by the reducers (any size, any
+   * node count). memory: one node whose data fits twice in its memory keeps them in memory, which
+   * saves writing and reading the data set once more.
+   */
+  shuffle: 'memory' | 'files'
   /** Files the run creates on the shared filesystem. */
   files: {input: number; map: number; output: number}
   /** Node i's input records and output partition range. */
@@ -66,6 +77,11 @@ export function planGraysort(input: PlanInput): GraysortPlan {
   // reads one segment per run per node), but at most a quarter of the memory (four run buffers).
   const mapRunBytes = runBytesFor(perNodeBytes, memory)
   const mapRunsPerNode = Math.max(1, Math.ceil(perNodeBytes / mapRunBytes))
+  const fitsInMemory = nodes === 1 && bytes * 2 <= memory
+  if (input.shuffle === 'memory' && !fitsInMemory) {
+    throw new UsageError(`--shuffle memory needs one node whose memory holds the data twice (${bytes} bytes on ${nodes} node(s), ${memory} bytes of memory)`, {next: 'Use --shuffle files (the default for this size), or give the worker more --memory.'})
+  }
+  const shuffle = input.shuffle === 'files' || !fitsInMemory ? 'files' : 'memory'
   const assignments = Array.from({length: nodes}, (_, node) => {
     const firstRecord = Math.floor((records * node) / nodes)
     const endRecord = Math.floor((records * (node + 1)) / nodes)
@@ -89,7 +105,8 @@ export function planGraysort(input: PlanInput): GraysortPlan {
     partitionBytes,
     mapRunsPerNode,
     mapRunBytes,
-    files: {input: nodes, map: nodes * 2, output: partitions},
+    shuffle,
+    files: {input: nodes, map: shuffle === 'memory' ? 0 : nodes * (mapRunsPerNode + 1), output: partitions},
     assignments,
     warnings,
   }

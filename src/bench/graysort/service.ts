@@ -12,7 +12,7 @@ import {UsageError} from '../../errors.js'
 import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
 import type {BenchNode, BenchTarget} from '../target.js'
 import {runWorker, WorkerFailedError, type WorkerProgress} from '../worker.js'
-import {planGraysort, RECORD_BYTES, type GraysortPlan} from './plan.js'
+import {planGraysort, RECORD_BYTES, type GraysortPlan, type ShuffleChoice} from './plan.js'
 import {addChecksums, mergeFileSummaries, type FileSummary, type ValidationReport} from './summary.js'
 
 export type Phase = 'gen' | 'sample' | 'map' | 'reduce' | 'validate' | 'cleanup'
@@ -82,6 +82,7 @@ export interface SortOptions {
   /** Scratch space for samples and map files (removed afterwards unless keep). */
   workDir: string
   partitions?: number
+  shuffle?: ShuffleChoice
   memoryBytes?: number
   keep: boolean
   signal?: AbortSignal
@@ -115,6 +116,7 @@ export async function sortFiles(target: BenchTarget, options: SortOptions, repor
     cores: Math.min(...target.nodes.map((node) => node.cores)),
     memoryBytes: options.memoryBytes ?? Math.min(...target.nodes.map((node) => node.memoryBytes)),
     partitions: options.partitions,
+    shuffle: options.shuffle,
   })
   const timings: PhaseTiming[] = []
   const n = target.nodes.length
@@ -144,7 +146,7 @@ export async function sortFiles(target: BenchTarget, options: SortOptions, repor
   let engines: string[] = []
   try {
     const sorted = await onEveryNode(target, 'sample', reporter, options.signal, async (node, index, signal) => {
-      const args = ['sort-node', '--index', String(index), '--nodes', String(n), '--inputs', inputsOf(index).join(','), '--work', options.workDir, '--partitions', String(plan.partitions), '--output-dir', options.outputDir, '--memory', String(plan.memoryPerNodeBytes), '--threads', String(node.cores), '--sample-per-file', String(perFile), '--engine', options.engine ?? 'auto']
+      const args = ['sort-node', '--index', String(index), '--nodes', String(n), '--inputs', inputsOf(index).join(','), '--work', options.workDir, '--partitions', String(plan.partitions), '--output-dir', options.outputDir, '--memory', String(plan.memoryPerNodeBytes), '--threads', String(node.cores), '--sample-per-file', String(perFile), '--engine', options.engine ?? 'auto', '--shuffle', plan.shuffle]
       const mountPoint = options.mountPoint ?? target.mountPoint
       if (mountPoint) args.push('--mount', mountPoint)
       if (options.usrbioLibrary) args.push('--usrbio-lib', options.usrbioLibrary)
@@ -180,6 +182,7 @@ export interface RunOptions {
   records: number
   mode: 'binary' | 'ascii'
   partitions?: number
+  shuffle?: ShuffleChoice
   memoryBytes?: number
   keep: boolean
   signal?: AbortSignal
@@ -209,7 +212,7 @@ export interface RunReport {
 export async function runGraysort(target: BenchTarget, options: RunOptions, reporter: GraysortReporter = {}): Promise<RunReport> {
   const input = await generateInput(target, {dir: shared(target, 'input'), start: 0, records: options.records, mode: options.mode, signal: options.signal}, reporter)
   try {
-    const sort = await sortFiles(target, {inputs: input.files, outputDir: shared(target, 'output'), workDir: shared(target, 'work'), partitions: options.partitions, memoryBytes: options.memoryBytes, keep: options.keep, engine: options.engine, usrbioLibrary: options.usrbioLibrary, mountPoint: options.mountPoint, signal: options.signal}, reporter)
+    const sort = await sortFiles(target, {inputs: input.files, outputDir: shared(target, 'output'), workDir: shared(target, 'work'), partitions: options.partitions, shuffle: options.shuffle, memoryBytes: options.memoryBytes, keep: options.keep, engine: options.engine, usrbioLibrary: options.usrbioLibrary, mountPoint: options.mountPoint, signal: options.signal}, reporter)
     const validation = await validateFiles(target, sort.outputs, reporter, options.signal)
     const reasons: string[] = []
     if (validation.records !== options.records) reasons.push(`the output has ${validation.records} records, the input had ${options.records}`)

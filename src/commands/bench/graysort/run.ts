@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {RECORD_BYTES, planGraysort, type GraysortPlan} from '../../../bench/graysort/plan.js'
+import {RECORD_BYTES, SHUFFLE_CHOICES, planGraysort, type GraysortPlan, type ShuffleChoice} from '../../../bench/graysort/plan.js'
 import {SMALLPOND_RUN} from '../../../bench/graysort/report.js'
 import {runGraysort, type Phase, type RunReport} from '../../../bench/graysort/service.js'
 import type {EngineChoice} from '../../../bench/throughput/service.js'
@@ -35,6 +35,7 @@ export default class GraysortRun extends BaseCommand {
     records: Flags.integer({description: 'Number of 100-byte records.', min: 1, exclusive: ['size']}),
     mode: Flags.string({description: 'Record format (gensort default binary, or -a ascii).', options: ['binary', 'ascii'], default: 'binary'}),
     partitions: Flags.integer({description: 'Number of output partitions (default: from data size, nodes and memory).', min: 1}),
+    shuffle: Flags.string({description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.', options: [...SHUFFLE_CHOICES], default: 'auto'}),
     memory: Flags.string({description: 'Memory each node\'s worker may use (default: 60% of available).'}),
     keep: Flags.boolean({description: 'Keep input, intermediate and output files.'}),
     engine: Flags.string({description: 'I/O engine for the sort\'s data (auto: usrbio on a 3FS mount, else io_uring, else psync).', options: ['auto', 'usrbio', 'io_uring', 'psync'], default: 'auto'}),
@@ -56,7 +57,7 @@ export default class GraysortRun extends BaseCommand {
     if (flags.plan) {
       const {selectNodes} = await import('../../../config/select.js')
       const nodes = flags['plan-nodes'] ?? (cluster ? (splitList(flags.nodes)?.length ? selectNodes(cluster, {nodes: splitList(flags.nodes)}) : selectNodes(cluster, {service: 'client'})).length : 1)
-      const plan = planGraysort({records, nodes, cores: flags.cores ?? availableParallelism(), memoryBytes: memoryBytes ?? Math.floor(totalmem() * 0.6), partitions: flags.partitions})
+      const plan = planGraysort({records, nodes, cores: flags.cores ?? availableParallelism(), memoryBytes: memoryBytes ?? Math.floor(totalmem() * 0.6), partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice})
       this.emit(plan, () => renderPlan(plan))
       return
     }
@@ -65,7 +66,7 @@ export default class GraysortRun extends BaseCommand {
     const progress = new PhaseProgress(PHASES, TITLES, !this.jsonMode)
     let report: RunReport
     try {
-      report = await progress.around(() => runGraysort(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, progress))
+      report = await progress.around(() => runGraysort(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, progress))
     } finally {
       await target.close()
     }
@@ -83,7 +84,8 @@ export function renderPlan(plan: GraysortPlan): string {
     ['records per node', plan.recordsPerNode.toLocaleString('en-US')],
     ['partitions', `${plan.partitions} (${plan.partitionsPerNode} per node, ~${formatBytes(plan.partitionBytes)} each)`],
     ['map runs per node', `${plan.mapRunsPerNode} of up to ${formatBytes(plan.mapRunBytes)}`],
-    ['files', `${plan.files.input} input, ${plan.files.map} map (data + index), ${plan.files.output} output`],
+    ['shuffle', plan.shuffle === 'memory' ? 'in memory (one node holds the data twice over)' : 'map run files on the shared filesystem'],
+    ['files', `${plan.files.input} input, ${plan.files.map} map (runs + index per node), ${plan.files.output} output`],
   ]
   return [renderTable(['plan', ''], rows), ...plan.warnings.map((warning) => `${color.yellow('Warning:')} ${warning}`)].join('\n')
 }

@@ -3,6 +3,7 @@ import {posix, resolve} from 'node:path'
 
 import {Flags} from '@oclif/core'
 
+import {SHUFFLE_CHOICES, type ShuffleChoice} from '../../../bench/graysort/plan.js'
 import {sortFiles, type Phase, type SortResult} from '../../../bench/graysort/service.js'
 import type {EngineChoice} from '../../../bench/throughput/service.js'
 import {formatBytes, parseSize} from '../../../bench/size.js'
@@ -28,6 +29,7 @@ export default class GraysortSort extends BaseCommand {
     input: Flags.string({char: 'i', description: 'Input file, or directory of .dat files.', required: true}),
     output: Flags.string({char: 'o', description: 'Output directory for part-NNNNN.dat files.', required: true}),
     partitions: Flags.integer({description: 'Number of output partitions (default: from size, nodes and memory).', min: 1}),
+    shuffle: Flags.string({description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.', options: [...SHUFFLE_CHOICES], default: 'auto'}),
     memory: Flags.string({description: 'Memory each worker may use (default: 60% of available).'}),
     keep: Flags.boolean({description: 'Keep intermediate (map) files.'}),
     engine: Flags.string({description: 'I/O engine for the sort\'s data (auto: usrbio on a 3FS mount, else io_uring, else psync).', options: ['auto', 'usrbio', 'io_uring', 'psync'], default: 'auto'}),
@@ -46,7 +48,7 @@ export default class GraysortSort extends BaseCommand {
     let result: SortResult
     try {
       const remoteInputs = cluster ? await listRemoteInputs(target, flags.input) : inputs
-      result = await progress.around(() => sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: target.dir, partitions: flags.partitions, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, progress))
+      result = await progress.around(() => sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: target.dir, partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, progress))
       if (!flags.keep) await target.nodes[0]!.host.run(['rmdir', '--', target.dir]).catch(() => undefined)
     } finally {
       await target.close()
