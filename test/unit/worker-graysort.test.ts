@@ -119,3 +119,42 @@ describe('sort and validate', () => {
     expect(result(lines).checksum).not.toBe(inputChecksum)
   })
 })
+
+describe('sort of skewed input', () => {
+  /** 300,000 records whose keys crowd into a few prefixes (90% share the first byte 0x00), like gensort -s. */
+  function writeSkewed(path: string): void {
+    const records = 300_000
+    const data = Buffer.alloc(records * 100)
+    let seed = 99
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed
+    }
+    for (let i = 0; i < records; i++) {
+      for (let b = 0; b < 100; b++) data[i * 100 + b] = next() & 0xff
+      if (next() % 10 !== 0) {
+        data[i * 100] = 0
+        data[i * 100 + 1] = next() % 3
+      }
+    }
+    writeFileSync(path, data)
+  }
+
+  for (const shuffle of ['files', 'memory']) {
+    it(`keeps partitions balanced from a key sample, with the shuffle in ${shuffle}`, () => {
+      const base = join(dir, `skew-${shuffle}`)
+      mkdirSync(join(base, 'work'), {recursive: true})
+      mkdirSync(join(base, 'out'), {recursive: true})
+      writeSkewed(join(base, 'input.dat'))
+      const sorted = result(run(['sort-node', '--index', '0', '--nodes', '1', '--inputs', join(base, 'input.dat'), '--work', join(base, 'work'), '--partitions', '8', '--output-dir', join(base, 'out'), '--shuffle', shuffle]))
+      expect(sorted).toMatchObject({records: 300_000, partitions: 8, shuffle})
+      const sizes = readdirSync(join(base, 'out')).filter((name) => name.endsWith('.dat')).sort().map((name) => readFileSync(join(base, 'out', name)).length)
+      const mean = (300_000 * 100) / 8
+      // Splitting by key range alone would put 90% into one partition; sampled splitters keep each near 1/8.
+      expect(Math.max(...sizes)).toBeLessThan(mean * 1.25)
+      expect(Math.min(...sizes)).toBeGreaterThan(mean * 0.75)
+      const files = readdirSync(join(base, 'out')).filter((name) => name.endsWith('.dat')).sort().map((name) => join(base, 'out', name))
+      expect(result(run(['validate', '--inputs', files.join(',')]))).toMatchObject({records: 300_000, unordered: 0})
+    })
+  }
+})

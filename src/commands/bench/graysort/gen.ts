@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {rejectSkewMode} from '../../../bench/graysort/modes.js'
 import {generateFile, generateInput, type GenerateResult} from '../../../bench/graysort/service.js'
 import {formatBytes} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
@@ -24,13 +25,14 @@ export default class GraysortGen extends BaseCommand {
   static override flags = {
     records: Flags.integer({description: 'Number of 100-byte records.', required: true, min: 1}),
     start: Flags.integer({description: 'First record number (gensort -b).', default: 0, min: 0}),
-    mode: Flags.string({description: 'binary (gensort default) or ascii (gensort -a).', options: ['binary', 'ascii'], default: 'binary'}),
+    mode: Flags.string({description: 'binary (gensort default) or ascii (gensort -a); skew (gensort -s) is not available, see --help.', options: ['binary', 'ascii', 'skew'], default: 'binary'}),
     output: Flags.string({char: 'o', description: 'Output file, or directory (ending in /) for per-node files.', required: true}),
     ...targetFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(GraysortGen)
+    rejectSkewMode(flags.mode)
     const cluster = await loadOptionalCluster(flags.config)
     const toDirectory = flags.output.endsWith('/') || (existsSync(flags.output) && statSync(flags.output).isDirectory())
     if (!flags.output.startsWith('/') && cluster) throw new UsageError('--output must be an absolute path on the nodes', {next: 'For example /3fs/graysort/input/'})

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {rejectSkewMode} from '../../../bench/graysort/modes.js'
 import {RECORD_BYTES, SHUFFLE_CHOICES, planGraysort, type GraysortPlan, type ShuffleChoice} from '../../../bench/graysort/plan.js'
 import {SMALLPOND_RUN} from '../../../bench/graysort/report.js'
 import {runGraysort, type Phase, type RunReport} from '../../../bench/graysort/service.js'
@@ -33,7 +34,7 @@ export default class GraysortRun extends BaseCommand {
   static override flags = {
     size: Flags.string({description: 'Amount of data, e.g. 1GiB, 100GB, 110.5TiB (100-byte records).', exclusive: ['records']}),
     records: Flags.integer({description: 'Number of 100-byte records.', min: 1, exclusive: ['size']}),
-    mode: Flags.string({description: 'Record format (gensort default binary, or -a ascii).', options: ['binary', 'ascii'], default: 'binary'}),
+    mode: Flags.string({description: 'Record format (gensort default binary, or -a ascii); skew (gensort -s) is not available, see --help.', options: ['binary', 'ascii', 'skew'], default: 'binary'}),
     partitions: Flags.integer({description: 'Number of output partitions (default: from data size, nodes and memory).', min: 1}),
     shuffle: Flags.string({description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.', options: [...SHUFFLE_CHOICES], default: 'auto'}),
     memory: Flags.string({description: 'Memory each node\'s worker may use (default: 60% of available).'}),
@@ -49,6 +50,7 @@ export default class GraysortRun extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(GraysortRun)
+    rejectSkewMode(flags.mode)
     if (flags.size === undefined && flags.records === undefined) throw new UsageError('give the amount of data with --size or --records', {next: 'For example: 3fs-cli bench graysort run --size 1GiB'})
     const records = flags.records ?? Math.floor(parseSize(flags.size!, '--size') / RECORD_BYTES)
     const memoryBytes = flags.memory === undefined ? undefined : parseSize(flags.memory, '--memory')
