@@ -56,6 +56,8 @@ export interface TargetView extends TargetRow {
 
 export interface StatusReport {
   cluster: string
+  /** When the data was collected. */
+  observedAt: string
   verdict: Verdict
   problems: Problem[]
   nodes: NodeState[]
@@ -83,6 +85,8 @@ export interface StatusReport {
 export interface JudgeOptions {
   /** How next-step commands refer to the config, e.g. `-c cluster.yml`. */
   configArg: string
+  /** When the data was collected (uptimes are measured to it); default now. */
+  observedAt?: string
 }
 
 const CORE_SERVICES: ServiceName[] = ['fdb', 'mgmtd', 'meta']
@@ -95,6 +99,13 @@ export function judge(raw: RawStatus, options: JudgeOptions): StatusReport {
   const missing = [...raw.missing]
   const cli = (args: string) => `3fs-cli ${args.replace('{c}', options.configArg)}`
   const nodes = layout.nodes.map((node) => nodeState(node, raw.nodes[node.name]))
+  const observed = Date.parse(options.observedAt ?? new Date().toISOString())
+  for (const node of nodes) {
+    for (const container of node.containers) {
+      const started = container.startedAt ? Date.parse(container.startedAt) : Number.NaN
+      if (container.state === 'running' && Number.isFinite(started) && Number.isFinite(observed)) container.uptimeSeconds = Math.max(0, Math.round((observed - started) / 1000))
+    }
+  }
   for (const node of nodes) for (const section of node.missing) missing.push(`nodes/${node.name}/${section}`)
 
   // Nodes and their containers.
@@ -160,6 +171,7 @@ export function judge(raw: RawStatus, options: JudgeOptions): StatusReport {
   const mounts = nodes.filter((node) => layout.nodes.find((entry) => entry.name === node.name)?.mountpoint)
   return {
     cluster: layout.cluster,
+    observedAt: options.observedAt ?? new Date(observed).toISOString(),
     verdict,
     problems: sortProblems(problems),
     nodes,

@@ -9,6 +9,8 @@ export interface ServiceState {
   state: string
   restarts?: number
   startedAt?: string
+  /** Seconds from startedAt to when the status was observed (running containers). */
+  uptimeSeconds?: number
   exitCode?: number
 }
 

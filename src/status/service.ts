@@ -58,6 +58,6 @@ export class StatusSession {
 export async function statusFromCapture(dir: string): Promise<StatusResult> {
   const started = performance.now()
   const {raw, info} = await readCapture(dir)
-  const report = judge(raw, {configArg: '-c cluster.yml'})
+  const report = judge(raw, {configArg: '-c cluster.yml', ...(info?.capturedAt ? {observedAt: info.capturedAt} : {})})
   return {report, source: {kind: 'capture', dir, ...(info?.capturedAt ? {capturedAt: info.capturedAt} : {})}, durationMs: Math.round(performance.now() - started)}
 }

@@ -9,6 +9,8 @@ import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirS
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {createServer} from 'node:net'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {hostsAvailable, TestHosts} from '../hosts/harness.js'
@@ -86,6 +88,25 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     }
     // Storage nodes in dir mode get their free space checked; all have the aio-max-nr check.
     expect(result.json.nodes[1].checks.map((check: any) => check.check)).toEqual(expect.arrayContaining(['disks', 'aio-max-nr', 'ports', 'kernel', 'memlock']))
+  })
+
+  it('check finds a port taken by something else and a client mount point that already holds a filesystem', async () => {
+    const withClient = join(hosts.dir, 'deploy-cluster-client.yml')
+    writeFileSync(withClient, readFileSync(config, 'utf8').replace('ssh:', '  client: {nodes: [node2], hostMountpoint: /3fs}\nssh:'))
+    // The test hosts share this machine's network: a listener here is a listener on every node.
+    const server = createServer().listen(8999, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    try {
+      const result = await runCli(['check', '-c', withClient, '--json', '--runtime', 'no-such-engine'])
+      expect(result.exitCode).toBe(1)
+      const node1 = result.json.nodes.find((node: any) => node.node === 'node1')
+      expect(node1.checks.find((check: any) => check.check === 'ports')).toMatchObject({status: 'fail', detail: 'in use by something else: 8999 (clickhouse)'})
+      const node2 = result.json.nodes.find((node: any) => node.node === 'node2')
+      // /3fs on a test host is a bind mount of a shared directory: mounting 3FS there would hide it.
+      expect(node2.checks.find((check: any) => check.check === 'mountpoint')).toMatchObject({status: 'fail', detail: expect.stringMatching(/^\/3fs is a \S+ mount$/)})
+    } finally {
+      server.close()
+    }
   })
 
   it('deploy without a container engine fails at preflight, names the nodes, and changes nothing', async () => {

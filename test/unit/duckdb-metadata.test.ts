@@ -40,3 +40,18 @@ describe('duckdb verify and init', () => {
     expect(sql).toContain("SET threefs_mount_root = '/3fs/it''s/';")
   })
 })
+
+describe('duckdb build steps', () => {
+  it('runs every step in the build container with the source mounted, and builds 3FS only once', async () => {
+    const {buildSteps} = await import('../../src/duckdb/build.js')
+    const paths = {root: '/opt/3fs/duckdb-build', src: '/opt/3fs/duckdb-build/src', out: '/opt/3fs/duckdb-build/out', log: '/opt/3fs/duckdb-build/build.log'}
+    const steps = buildSteps({python: true, mode: 'container', buildImage: 'open3fs/3fs-build:1', runtime: 'docker', jobs: 8}, paths)
+    expect(steps.map((step) => step.name)).toEqual(['3fs', 'extension', 'python', 'collect'])
+    for (const step of steps.slice(0, 3)) expect(step.command).toMatch(/^docker run --rm --network host -v \/opt\/3fs\/duckdb-build\/src:\/src -w \/src open3fs\/3fs-build:1 bash -c /)
+    expect(steps[1]!.command).toContain("EXT_FLAGS='\\''-DBUILD_3FS_LIB=OFF'\\'' make release -j8")
+    expect(steps[2]!.command).toContain('python3 -m pip wheel --no-deps')
+    const host = buildSteps({python: false, mode: 'host', buildImage: '', runtime: 'docker'}, paths)
+    expect(host[0]!.command).toBe("cd /opt/3fs/duckdb-build/src && bash ./build_3fs.sh")
+    expect(host[1]!.command).toContain('-j$(nproc)')
+  })
+})

@@ -25,6 +25,9 @@ describe('status verdicts from captures', () => {
     expect(report.targets.every((target) => target.node !== undefined)).toBe(true)
     expect(report.nodes[0]!.mount).toMatchObject({mounted: true, fstype: 'fuse.hf3fs', probe: 'ok', probeMs: 2.32})
     expect(report.nodes[1]!.disks[0]).toMatchObject({mounted: true, fstype: 'xfs', sizeBytes: 3840755982336})
+    // Uptime is measured to when the capture was taken, not to now.
+    expect(report.observedAt).toBe('2026-11-28T02:00:00.000Z')
+    expect(report.nodes[0]!.containers.find((entry) => entry.service === 'mgmtd')).toMatchObject({state: 'running', restarts: 0, uptimeSeconds: 21600})
   })
 
   it('names the storage node whose targets went OFFLINE and how to read its log when one node is down', async () => {

@@ -77,11 +77,19 @@ function renderNodes(nodes: NodeState[]): string {
       node.host,
       node.reachable ? color.green('ok') : color.red(node.error?.kind ?? 'not captured'),
       // Running services by name, others with their state: short enough for a wide cluster.
-      node.containers.map((entry) => (entry.state === 'running' ? color.green(entry.service) : color.red(`${entry.service}(${entry.state})`)) + (entry.restarts ? color.yellow(`[${entry.restarts} restarts]`) : '')).join(' ') || (node.services.length ? `${node.services.join(' ')} (not checked)` : '-'),
+      node.containers.map((entry) => (entry.state === 'running' ? color.green(entry.service) + color.dim(entry.uptimeSeconds !== undefined ? ` ${span(entry.uptimeSeconds)}` : '') : color.red(`${entry.service}(${entry.state})`)) + (entry.restarts ? color.yellow(`[${entry.restarts} restarts]`) : '')).join(' ') || (node.services.length ? `${node.services.join(' ')} (not checked)` : '-'),
       node.mount ? mountCell(node.mount) : '-',
       node.disks.length ? node.disks.map((disk) => diskCell(disk)).join(', ') : '-',
     ]),
   )
+}
+
+/** Uptime in its largest unit: 45s, 12m, 5h, 3d. */
+function span(seconds: number): string {
+  if (seconds < 120) return `${seconds}s`
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`
+  return `${Math.round(seconds / 86_400)}d`
 }
 
 function mountCell(mount: NonNullable<NodeState['mount']>): string {
