@@ -16,12 +16,13 @@ import {setConfig, waitForHeartbeats} from './meta.js'
  * partitions, filesystem signature or mount are formatted, and a missing disk is an error naming what
  * it found. Disks already labelled 3fs-data-<i> (an earlier run) are mounted as they are.
  */
-export function nvmeDiskScript(dataDirs: string[], sectorSize: number): string {
+export function nvmeDiskScript(dataDirs: string[], sectorSize: number, fstab = '/etc/fstab'): string {
   const count = dataDirs.length
   return [
     'set -e',
     `base=${shellQuote(dataDirs[0]!.replace(/\/data0$/, ''))}`,
     `need=${count}`,
+    `fstab=${shellQuote(fstab)}`,
     'labelled() { blkid -L "3fs-data-$1" 2>/dev/null || true; }',
     // Blank NVMe disks: whole disks, no children, no signature, not mounted.
     'blank=""',
@@ -40,7 +41,7 @@ export function nvmeDiskScript(dataDirs: string[], sectorSize: number): string {
     `    mkfs.xfs -q -f -s size=${sectorSize} -L "3fs-data-$i" "$dev"`,
     '  fi',
     '  mkdir -p "$base/data$i"',
-    '  grep -q "^LABEL=3fs-data-$i " /etc/fstab || printf "LABEL=3fs-data-%s %s xfs defaults,nofail 0 0\\n" "$i" "$base/data$i" >> /etc/fstab',
+    '  grep -q "^LABEL=3fs-data-$i " "$fstab" || printf "LABEL=3fs-data-%s %s xfs defaults,nofail 0 0\\n" "$i" "$base/data$i" >> "$fstab"',
     '  findmnt -n --mountpoint "$base/data$i" >/dev/null || mount -L "3fs-data-$i" "$base/data$i"',
     '  i=$((i + 1))',
     'done',

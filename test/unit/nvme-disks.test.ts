@@ -1,0 +1,91 @@
+/**
+ * The NVMe data disk script deploy runs on storage nodes, run for real by sh here against DISK TOOL
+ * DOUBLES (lsblk, wipefs, blkid, mkfs.xfs, findmnt, mount stand-ins on PATH that keep disk state in
+ * files): no machine here has spare NVMe disks to format. What it pins down: only blank disks are ever
+ * formatted, labels make a re-run format nothing, fstab gets one boot-time entry per disk, and a missing
+ * disk stops the script with a message. Left unverified: real mkfs.xfs, mount and udev label lookup.
+ */
+import {spawnSync} from 'node:child_process'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {nvmeDiskScript} from '../../src/deploy/services/storage.js'
+
+const TOOL_DOUBLE = `#!/bin/sh
+# Disk tool double: state under $DISKS (one dir per disk: fs, label, children, mountpoint files).
+tool=$(basename "$0")
+echo "$tool $*" >> "$DISKS/calls.log"
+case "$tool" in
+  lsblk)
+    if [ "$1" = -dn ]; then for d in "$DISKS"/dev/*; do echo "$(basename "$d") disk"; done; exit 0; fi
+    dev=$(basename "$4"); echo "$dev"; [ -f "$DISKS/dev/$dev/children" ] && cat "$DISKS/dev/$dev/children"; exit 0 ;;
+  wipefs)
+    dev=$(basename "$2"); if [ -f "$DISKS/dev/$dev/fs" ]; then echo "DEVICE OFFSET TYPE UUID LABEL"; echo "$dev 0x0 $(cat "$DISKS/dev/$dev/fs")"; fi; exit 0 ;;
+  blkid)
+    for d in "$DISKS"/dev/*; do [ "$(cat "$d/label" 2>/dev/null)" = "$2" ] && { echo "/dev/$(basename "$d")"; exit 0; }; done; exit 2 ;;
+  mkfs.xfs)
+    for dev; do :; done; label=""; prev=""
+    for a; do [ "$prev" = -L ] && label=$a; prev=$a; done
+    d="$DISKS/dev/$(basename "$dev")"; echo xfs > "$d/fs"; echo "$label" > "$d/label" ;;
+  findmnt)
+    grep -qx "$3" "$DISKS/mounts" 2>/dev/null ;;
+  mount)
+    echo "$3" >> "$DISKS/mounts" ;;
+esac
+`
+
+function machine(disks: Record<string, {fs?: string; label?: string; children?: string}>) {
+  const root = mkdtempSync(join(tmpdir(), 'nvme-'))
+  const bin = join(root, 'bin')
+  mkdirSync(bin)
+  for (const tool of ['lsblk', 'wipefs', 'blkid', 'mkfs.xfs', 'findmnt', 'mount']) {
+    writeFileSync(join(bin, tool), TOOL_DOUBLE)
+    chmodSync(join(bin, tool), 0o755)
+  }
+  for (const [name, disk] of Object.entries(disks)) {
+    mkdirSync(join(root, 'dev', name), {recursive: true})
+    if (disk.fs) writeFileSync(join(root, 'dev', name, 'fs'), disk.fs)
+    if (disk.label) writeFileSync(join(root, 'dev', name, 'label'), disk.label)
+    if (disk.children) writeFileSync(join(root, 'dev', name, 'children'), `${disk.children}\n`)
+  }
+  writeFileSync(join(root, 'fstab'), '# existing\n')
+  const dirs = [0, 1].map((index) => join(root, 'opt', 'storage', '3fsdata', `data${index}`))
+  const run = () => spawnSync('sh', ['-c', nvmeDiskScript(dirs, 4096, join(root, 'fstab'))], {encoding: 'utf8', env: {...process.env, PATH: `${bin}:${process.env.PATH}`, DISKS: root}})
+  const calls = () => (existsSync(join(root, 'calls.log')) ? readFileSync(join(root, 'calls.log'), 'utf8').trim().split('\n') : [])
+  const label = (name: string) => (existsSync(join(root, 'dev', name, 'label')) ? readFileSync(join(root, 'dev', name, 'label'), 'utf8').trim() : '')
+  return {root, dirs, run, calls, label, fstab: () => readFileSync(join(root, 'fstab'), 'utf8')}
+}
+
+describe('NVMe data disk preparation (disk tool doubles)', () => {
+  it('formats only blank disks, never one with a filesystem or partitions, and mounts them by label now and at boot', () => {
+    const node = machine({nvme0n1: {fs: 'ext4'}, nvme1n1: {}, nvme2n1: {children: 'nvme2n1p1'}, nvme3n1: {}})
+    const result = node.run()
+    expect(result.status, result.stderr).toBe(0)
+    const formats = node.calls().filter((call) => call.startsWith('mkfs.xfs'))
+    expect(formats).toEqual(['mkfs.xfs -q -f -s size=4096 -L 3fs-data-0 /dev/nvme1n1', 'mkfs.xfs -q -f -s size=4096 -L 3fs-data-1 /dev/nvme3n1'])
+    expect(node.label('nvme0n1')).toBe('')
+    expect(node.fstab()).toBe(`# existing\nLABEL=3fs-data-0 ${node.dirs[0]} xfs defaults,nofail 0 0\nLABEL=3fs-data-1 ${node.dirs[1]} xfs defaults,nofail 0 0\n`)
+    expect(readFileSync(join(node.root, 'mounts'), 'utf8').trim().split('\n')).toEqual(node.dirs)
+  })
+
+  it('formats nothing on a re-run: labelled disks are found by label, fstab and mounts are not repeated', () => {
+    const node = machine({nvme0n1: {}, nvme1n1: {}})
+    expect(node.run().status).toBe(0)
+    const before = node.calls().length
+    expect(node.run().status).toBe(0)
+    const again = node.calls().slice(before)
+    expect(again.filter((call) => call.startsWith('mkfs.xfs') || call.startsWith('mount'))).toEqual([])
+    expect(node.fstab().match(/LABEL=3fs-data/g)).toHaveLength(2)
+  })
+
+  it('stops with a clear message when there are not enough blank disks, after formatting none it should not', () => {
+    const node = machine({nvme0n1: {}, nvme1n1: {fs: 'xfs', label: 'scratch'}})
+    const result = node.run()
+    expect(result.status).toBe(3)
+    expect(result.stderr).toContain('no disk for data1: found no disk labelled 3fs-data-1 and no blank NVMe disk left (disks with partitions or a filesystem are never formatted)')
+    expect(node.label('nvme1n1')).toBe('scratch')
+  })
+})
