@@ -162,6 +162,16 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     expect(existsSync(join(hosts.dir, '.3fs-cli', 'dtest.state.json'))).toBe(true)
   })
 
+  it('status right after the deploy finds every container, service, chain and target where deploy put them: HEALTHY (Docker engine double)', async () => {
+    const result = await runCli(['status', '-c', config, '--json', '--runtime', DOUBLE])
+    expect(result.json.problems).toEqual([])
+    expect(result.exitCode).toBe(0)
+    expect(result.json.verdict).toBe('HEALTHY')
+    expect(result.json.summary).toMatchObject({nodes: 3, reachable: 3, chains: 3, servingChains: 3, targets: 6, servingTargets: 6})
+    expect(result.json.targets.map((target: any) => target.node).sort()).toEqual(['node1', 'node1', 'node2', 'node2', 'node3', 'node3'])
+    expect(result.json.nodes.flatMap((node: any) => node.disks.map((disk: any) => disk.exists))).toEqual([true, true, true])
+  })
+
   it('a second deploy changes nothing: 0 changes and no container or admin_cli call', async () => {
     const before = calls('node1').length
     const result = await runCli(['deploy', '-c', config, '--json', '--runtime', DOUBLE, ...IGNORE])

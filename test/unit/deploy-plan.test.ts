@@ -75,7 +75,9 @@ function golden(yaml: string): string {
   return `${lines.join('\n')}\n`
 }
 
-describe('deploy plans', () => {
+// Command construction only: the containers, admin_cli and the fuse mount these plans drive need real 3FS,
+// a Docker engine and RDMA, none of which run here (see test/integration/deploy.test.ts for what runs).
+describe('deploy plans (command construction; real 3FS cannot run here)', () => {
   it('matches the golden plan for one node with RF 1', async () => {
     await expect(golden(ONE_NODE)).toMatchFileSnapshot('../fixtures/deploy/plan-1-node.txt')
   })

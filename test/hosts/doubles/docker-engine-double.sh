@@ -4,8 +4,9 @@
 # and answers only what 3fs-cli asks: version, ps, inspect, run, rm, image inspect, pull, load, save,
 # exec (fdbcli, clickhouse-client, admin_cli). Every call is appended to state/calls.log.
 #   state/containers/NAME          "status|restarts|startedAt|exitCode" (absent file: no such container)
-#   state/admin_cli/COMMAND.txt    what admin_cli prints for COMMAND (list-chains is derived from the
-#                                  chains.csv deploy wrote, when there is no such file)
+#   state/admin_cli/COMMAND.txt    what admin_cli prints for COMMAND (list-chains, list-targets and
+#                                  list-chain-tables are derived from the CSV files deploy wrote when
+#                                  there is no such file; list-clients is an empty table)
 #   state/fdb-status.json          what `fdbcli --exec 'status json'` prints
 #   state/fail-run-NAME            makes `run --name NAME` fail once (the file is removed)
 # It leaves unverified: real docker behaviour, real 3FS services, admin_cli talking to mgmtd.
@@ -83,6 +84,18 @@ case "$1" in
               awk -F, 'NR==1 {printf "ChainId  ReferencedBy  ChainVersion  Status  PreferredOrder"; for (i = 2; i <= NF; i++) printf "  Target"; print ""; next}
                        {printf "%s  1  1  SERVING  []", $1; for (i = 2; i <= NF; i++) printf "  %s(SERVING-UPTODATE)", $i; print ""}' "$workdir/mgmtd/etc/chains.csv"
             else echo "ChainId  ReferencedBy  ChainVersion  Status  PreferredOrder  Target"; fi ;;
+          list-targets)
+            if [ -f "$state/admin_cli/list-targets.txt" ]; then cat "$state/admin_cli/list-targets.txt"
+            elif [ -f "$workdir/mgmtd/etc/chains.csv" ]; then
+              # Node id and disk index come back out of 3FS's target id layout.
+              awk -F, 'NR==1 {print "TargetId  ChainId  Role  PublicState  LocalState  NodeId  DiskIndex  UsedSize"; next}
+                       {for (i = 2; i <= NF; i++) printf "%s  %s  %s  SERVING  UPTODATE  %d  %d  0\n", $i, $1, (i == 2 ? "HEAD" : (i == NF ? "TAIL" : "MIDDLE")), int($i / 100000) % 1000000, int($i / 100) % 1000 - 1}' "$workdir/mgmtd/etc/chains.csv"
+            else echo "TargetId  ChainId  Role  PublicState  LocalState  NodeId  DiskIndex  UsedSize"; fi ;;
+          list-chain-tables)
+            if [ -f "$workdir/mgmtd/etc/chain-table.csv" ]; then
+              printf 'ChainTableId  ChainTableVersion  ChainCount  ReplicaCount  Desc\n1  1  %s  1  double\n' "$(($(wc -l < "$workdir/mgmtd/etc/chain-table.csv") - 1))"
+            else echo "ChainTableId  ChainTableVersion  ChainCount  ReplicaCount  Desc"; fi ;;
+          list-clients) echo "ClientId  ClientStart  SessionStart  LastExtend  ConfigVersion  Hostname  Description  Tags  ReleaseVersion" ;;
           *) if [ -f "$state/admin_cli/$command.txt" ]; then cat "$state/admin_cli/$command.txt"; else echo "Encounter error: 1001(StatusCode::kNotImplemented)"; echo "double has no answer for $command"; fi ;;
         esac ;;
     esac ;;
