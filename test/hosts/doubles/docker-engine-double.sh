@@ -92,10 +92,13 @@ case "$1" in
                        {for (i = 2; i <= NF; i++) printf "%s  %s  %s  SERVING  UPTODATE  %d  %d  0\n", $i, $1, (i == 2 ? "HEAD" : (i == NF ? "TAIL" : "MIDDLE")), int($i / 100000) % 1000000, int($i / 100) % 1000 - 1}' "$workdir/mgmtd/etc/chains.csv"
             else echo "TargetId  ChainId  Role  PublicState  LocalState  NodeId  DiskIndex  UsedSize"; fi ;;
           list-chain-tables)
-            if [ -f "$workdir/mgmtd/etc/chain-table.csv" ]; then
+            if [ -f "$state/admin_cli/list-chain-tables.txt" ]; then cat "$state/admin_cli/list-chain-tables.txt"
+            elif [ -f "$workdir/mgmtd/etc/chain-table.csv" ]; then
               printf 'ChainTableId  ChainTableVersion  ChainCount  ReplicaCount  Desc\n1  1  %s  1  double\n' "$(($(wc -l < "$workdir/mgmtd/etc/chain-table.csv") - 1))"
             else echo "ChainTableId  ChainTableVersion  ChainCount  ReplicaCount  Desc"; fi ;;
-          list-clients) echo "ClientId  ClientStart  SessionStart  LastExtend  ConfigVersion  Hostname  Description  Tags  ReleaseVersion" ;;
+          list-clients)
+            if [ -f "$state/admin_cli/list-clients.txt" ]; then cat "$state/admin_cli/list-clients.txt"
+            else echo "ClientId  ClientStart  SessionStart  LastExtend  ConfigVersion  Hostname  Description  Tags  ReleaseVersion"; fi ;;
           *) if [ -f "$state/admin_cli/$command.txt" ]; then cat "$state/admin_cli/$command.txt"; else echo "Encounter error: 1001(StatusCode::kNotImplemented)"; echo "double has no answer for $command"; fi ;;
         esac ;;
     esac ;;
