@@ -146,8 +146,10 @@ describe('sort of skewed input', () => {
       mkdirSync(join(base, 'work'), {recursive: true})
       mkdirSync(join(base, 'out'), {recursive: true})
       writeSkewed(join(base, 'input.dat'))
-      const sorted = result(run(['sort-node', '--index', '0', '--nodes', '1', '--inputs', join(base, 'input.dat'), '--work', join(base, 'work'), '--partitions', '8', '--output-dir', join(base, 'out'), '--shuffle', shuffle]))
-      expect(sorted).toMatchObject({records: 300_000, partitions: 8, shuffle})
+      const sorted = result(run(['sort-node', '--index', '0', '--nodes', '1', '--inputs', join(base, 'input.dat'), '--work', join(base, 'work'), '--partitions', '8', '--output-dir', join(base, 'out'), '--shuffle', shuffle, '--memory', '40000000']))
+      // 40 MB of memory cuts the 30 MB input into several map runs, so partitions are gathered from many
+      // segments (from files, or straight from the in-memory arena).
+      expect(sorted).toMatchObject({records: 300_000, partitions: 8, shuffle, mapRuns: 3})
       const sizes = readdirSync(join(base, 'out')).filter((name) => name.endsWith('.dat')).sort().map((name) => readFileSync(join(base, 'out', name)).length)
       const mean = (300_000 * 100) / 8
       // Splitting by key range alone would put 90% into one partition; sampled splitters keep each near 1/8.

@@ -9,7 +9,8 @@ namespace threefs {
 class Buffer {
  public:
   Buffer() = default;
-  explicit Buffer(std::size_t bytes);
+  // populate: fault every page in now (MAP_POPULATE); else pages come on first touch, or by populate().
+  explicit Buffer(std::size_t bytes, bool populate = true);
   ~Buffer();
   Buffer(Buffer&& other) noexcept;
   Buffer& operator=(Buffer&& other) noexcept;
@@ -18,6 +19,9 @@ class Buffer {
 
   uint8_t* data() const { return data_; }
   std::size_t size() const { return size_; }
+  // Faults in [offset, offset + bytes) now (for a buffer made without populate), so that the threads
+  // that fill it later do not take a page fault per page.
+  void populate(std::size_t offset, std::size_t bytes);
   template <typename T>
   T* as() const {
     return reinterpret_cast<T*>(data_);
@@ -33,7 +37,7 @@ class Buffer {
 class BufferPool {
  public:
   // The buffer in `slot`, grown (reallocated) only when it is smaller than `bytes`.
-  Buffer& get(std::size_t slot, std::size_t bytes);
+  Buffer& get(std::size_t slot, std::size_t bytes, bool populate = true);
 
  private:
   Buffer slots_[8];

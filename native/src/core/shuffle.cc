@@ -7,6 +7,8 @@
 #include <memory>
 #include <stdexcept>
 #include <thread>
+#include <mutex>
+#include <condition_variable>
 
 #include <sys/resource.h>
 
@@ -162,12 +164,30 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   MapIndex index;
   index.partitions = partitioner.partitions();
   // In memory: every run keeps its own region of one arena, filled (page by page) while the first run is read.
-  const uint64_t stride = alignUp(runBytes);
+  // Run regions start at whole records from the arena's start (the reduce sorts straight from them and
+  // names records by their number from the arena) and at whole blocks: a multiple of 100 and of 4096.
+  constexpr uint64_t kRecordsAndBlocks = 102400;
+  const uint64_t stride = (runBytes + kRecordsAndBlocks - 1) / kRecordsAndBlocks * kRecordsAndBlocks;
   Buffer* arena = nullptr;
   std::thread populate;
   JoinOnExit joinPopulate{populate};
+  // Run regions are faulted in by a helper thread ahead of the partitioner (zeroing a gigabyte of fresh
+  // pages takes a third of a second here): the partitioner only waits when it catches up.
+  std::mutex populatedMutex;
+  std::condition_variable populatedChanged;
+  std::size_t populated = 0;
   if (options.inMemory) {
-    populate = std::thread([&] { arena = &pool->get(5, stride * runs.size()); });
+    arena = &pool->get(5, stride * runs.size(), false);
+    populate = std::thread([&] {
+      for (std::size_t run = 0; run < runs.size(); ++run) {
+        arena->populate(stride * run, stride);
+        {
+          std::lock_guard<std::mutex> lock(populatedMutex);
+          populated = run + 1;
+        }
+        populatedChanged.notify_all();
+      }
+    });
   } else {
     grouped[0] = &pool->get(2, stride);
     grouped[1] = &pool->get(3, stride);
@@ -184,7 +204,6 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   auto started = std::chrono::steady_clock::now();
   pendingBytes = readRun(0, input[0]->data());
   result.readSeconds += secondsSince(started);
-  if (populate.joinable()) populate.join();
   for (std::size_t run = 0; run < runs.size(); ++run) {
     const uint64_t filled = pendingBytes;
     if (run + 1 < runs.size()) {
@@ -197,6 +216,12 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
       });
     }
     started = std::chrono::steady_clock::now();
+    if (options.inMemory) {
+      std::unique_lock<std::mutex> lock(populatedMutex);
+      populatedChanged.wait(lock, [&] { return populated > run; });
+      result.populateWaitSeconds += secondsSince(started);
+      started = std::chrono::steady_clock::now();
+    }
     std::vector<uint64_t> offsets;
     partitionRecords(input[run % 2]->data(), filled / kRecordSize, partitioner, groupedFor(run), offsets, options.threads);
     result.partitionSeconds += secondsSince(started);
@@ -298,7 +323,12 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
   result.largestPartitionBytes = largest;
   // Two input buffers: the next partition is read while the current one is sorted. Two sorted buffers:
   // the previous partition is written while the current one is sorted. Read, sort and write overlap.
-  Buffer* buffers[2] = {&pool->get(0, largest), &pool->get(1, largest)};
+  // (An in-memory shuffle sorts from the map arena and needs no input buffers.)
+  Buffer* buffers[2] = {nullptr, nullptr};
+  if (options.memory == nullptr) {
+    buffers[0] = &pool->get(0, largest);
+    buffers[1] = &pool->get(1, largest);
+  }
   Buffer* sorted[2] = {&pool->get(2, alignUp(largest)), &pool->get(3, alignUp(largest))};
   Buffer& scratch = pool->get(4, sortScratchBytes(largest / kRecordSize));
   // Reads of the next partition (one thread at a time) and writes of outputs each have their engine.
@@ -326,7 +356,7 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
   JoinOnExit joinReader{reader}, joinWriter{writer};
   {
     const auto start = std::chrono::steady_clock::now();
-    if (options.firstPartition < options.endPartition) pendingBytes = readPartition(options.firstPartition, buffers[0]->data());
+    if (options.firstPartition < options.endPartition && options.memory == nullptr) pendingBytes = readPartition(options.firstPartition, buffers[0]->data());
     result.readSeconds += secondsSince(start);
   }
   auto finishWrite = [&] {
@@ -337,6 +367,31 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
   };
   for (uint32_t p = options.firstPartition; p < options.endPartition; ++p) {
     const int current = (p - options.firstPartition) % 2;
+    if (options.memory != nullptr) {
+      // In memory: sort straight from the partition's segments of the map arena, no copy first.
+      std::vector<RecordSegment> pieces;
+      uint64_t bytes = 0;
+      for (const auto& segment : segmentsOf(p)) {
+        pieces.push_back(RecordSegment{options.memory->base + options.memory->runStride * segment.run + segment.offset, segment.length / kRecordSize});
+        bytes += segment.length;
+      }
+      auto start = std::chrono::steady_clock::now();
+      sortRecordSegments(pieces, options.memory->base, sorted[current]->data(), options.threads, &scratch);
+      result.sortSeconds += secondsSince(start);
+      finishWrite();
+      writer = std::thread([&, p, current, bytes] {
+        try {
+          writeIo.writeWhole(options.outputDir + "/" + partitionFileName(p), sorted[current]->data(), bytes, true, false);
+        } catch (...) {
+          writeError = std::current_exception();
+        }
+      });
+      done += bytes;
+      result.records += bytes / kRecordSize;
+      ++result.partitions;
+      if (progress) progress(Progress{"reduce", done, totalBytes});
+      continue;
+    }
     const uint64_t bytes = pendingBytes;
     if (p + 1 < options.endPartition) {
       reader = std::thread([&, p, current] {

@@ -52,6 +52,8 @@ struct MapResult {
   uint64_t bytes = 0;
   uint32_t runs = 0;
   double readSeconds = 0, partitionSeconds = 0, writeSeconds = 0;
+  // In memory: time the partitioner waited for fresh arena pages.
+  double populateWaitSeconds = 0;
   // Set when MapOptions::inMemory: where the partitioned runs are (inside the pool's buffers).
   MemoryShuffle memory;
 };

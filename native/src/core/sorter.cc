@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "core/buffer.h"
@@ -41,6 +42,17 @@ inline void insertionSort(Entry* begin, Entry* end) {
 std::size_t sortScratchBytes(std::size_t count) { return count * sizeof(Entry); }
 
 void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads, Buffer* scratch) {
+  sortRecordSegments({RecordSegment{in, count}}, in, out, threads, scratch);
+}
+
+void sortRecordSegments(const std::vector<RecordSegment>& segments, const uint8_t* base, uint8_t* out, int threads, Buffer* scratch) {
+  std::size_t count = 0;
+  for (const auto& segment : segments) {
+    if (segment.records < base || (segment.records - base) % kRecordSize != 0 || (segment.records - base) / kRecordSize + segment.count > UINT32_MAX) {
+      throw std::invalid_argument("sortRecordSegments: a segment does not start at a whole record within 2^32 records after base");
+    }
+    count += segment.count;
+  }
   if (count == 0) return;
   threads = std::max(1, std::min<int>(threads, static_cast<int>((count + 65535) / 65536)));
   Buffer own;
@@ -51,15 +63,23 @@ void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads
   Entry* sorted = scratch->as<Entry>();
   std::vector<std::vector<uint64_t>> histograms(threads, std::vector<uint64_t>(kBuckets, 0));
   auto sliceOf = [&](int t) { return std::make_pair(count * t / threads, count * (t + 1) / threads); };
+  // Visits the records with ordinals [begin, end) of the concatenated segments, in order.
+  std::vector<std::size_t> firstOrdinal(segments.size() + 1, 0);
+  for (std::size_t s = 0; s < segments.size(); ++s) firstOrdinal[s + 1] = firstOrdinal[s] + segments[s].count;
+  auto forEach = [&](std::size_t begin, std::size_t end, auto&& visit) {
+    std::size_t s = std::upper_bound(firstOrdinal.begin(), firstOrdinal.end(), begin) - firstOrdinal.begin() - 1;
+    for (std::size_t ordinal = begin; ordinal < end; ++s) {
+      const std::size_t stop = std::min(end, firstOrdinal[s + 1]);
+      const uint8_t* record = segments[s].records + (ordinal - firstOrdinal[s]) * kRecordSize;
+      for (; ordinal < stop; ++ordinal, record += kRecordSize) visit(record);
+    }
+  };
 
   // Pass 1: per-thread bucket histograms over the records' first 16 key bits.
   runParallel(threads, [&](int t) {
     auto [begin, end] = sliceOf(t);
     auto& histogram = histograms[t];
-    for (std::size_t i = begin; i < end; ++i) {
-      const uint8_t* key = in + i * kRecordSize;
-      ++histogram[(static_cast<std::size_t>(key[0]) << 8) | key[1]];
-    }
+    forEach(begin, end, [&](const uint8_t* key) { ++histogram[(static_cast<std::size_t>(key[0]) << 8) | key[1]]; });
   });
   // Each thread's first slot in each bucket, so the scatter needs no synchronisation.
   std::vector<uint64_t> bucketStart(kBuckets + 1, 0);
@@ -75,15 +95,16 @@ void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads
     }
     bucketStart[kBuckets] = offset;
   }
-  // Pass 2: scatter key entries into their buckets.
+  // Pass 2: scatter key entries into their buckets. An entry remembers its record as a record number
+  // from `base`, so records can stay where they are (in several segments of one arena) until the gather.
   runParallel(threads, [&](int t) {
     auto [begin, end] = sliceOf(t);
     auto& cursor = histograms[t];
-    for (std::size_t i = begin; i < end; ++i) {
-      const Key key = keyOf(in + i * kRecordSize);
+    forEach(begin, end, [&](const uint8_t* record) {
+      const Key key = keyOf(record);
       const std::size_t bucket = static_cast<std::size_t>(key.high >> 48);
-      sorted[cursor[bucket]++] = Entry{key.high, key.low, static_cast<uint32_t>(i)};
-    }
+      sorted[cursor[bucket]++] = Entry{key.high, key.low, static_cast<uint32_t>((record - base) / kRecordSize)};
+    });
   });
   // Pass 3: sort every bucket (threads take interleaved bucket ranges), then gather the records.
   runParallel(threads, [&](int t) {
@@ -100,8 +121,8 @@ void sortRecords(const uint8_t* in, uint8_t* out, std::size_t count, int threads
   runParallel(threads, [&](int t) {
     auto [begin, end] = sliceOf(t);
     for (std::size_t i = begin; i < end; ++i) {
-      if (i + 8 < end) __builtin_prefetch(in + static_cast<std::size_t>(sorted[i + 8].index) * kRecordSize);
-      std::memcpy(out + i * kRecordSize, in + static_cast<std::size_t>(sorted[i].index) * kRecordSize, kRecordSize);
+      if (i + 8 < end) __builtin_prefetch(base + static_cast<std::size_t>(sorted[i + 8].index) * kRecordSize);
+      std::memcpy(out + i * kRecordSize, base + static_cast<std::size_t>(sorted[i].index) * kRecordSize, kRecordSize);
     }
   });
 }

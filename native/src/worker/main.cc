@@ -275,6 +275,7 @@ int commandSortNode(const Args& args) {
              .add("shuffle", shuffle)
              .add("mapReadWaitSeconds", mapped.readSeconds)
              .add("mapPartitionSeconds", mapped.partitionSeconds)
+             .add("mapPopulateWaitSeconds", mapped.populateWaitSeconds)
              .add("mapWriteWaitSeconds", mapped.writeSeconds)
              .add("reduceReadWaitSeconds", reduced.readSeconds)
              .add("reduceSortSeconds", reduced.sortSeconds)
