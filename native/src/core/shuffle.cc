@@ -226,30 +226,24 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
     partitionRecords(input[run % 2]->data(), filled / kRecordSize, partitioner, groupedFor(run), offsets, options.threads);
     result.partitionSeconds += secondsSince(started);
     if (options.inMemory) {
+      // The run stays in its arena region; nothing to write.
       index.runs.push_back(std::move(offsets));
-      result.records += filled / kRecordSize;
-      result.bytes += filled;
+    } else {
+      // The previous run's write must be done before this run's starts (and before its buffer is reused).
       started = std::chrono::steady_clock::now();
-      if (reader.joinable()) reader.join();
-      result.readSeconds += secondsSince(started);
-      if (readError) std::rethrow_exception(readError);
-      if (progress) progress(Progress{"map", result.bytes, total});
-      continue;
+      if (writer.joinable()) writer.join();
+      result.writeSeconds += secondsSince(started);
+      if (writeError) std::rethrow_exception(writeError);
+      index.runs.push_back(std::move(offsets));
+      writer = std::thread([&, run, filled] {
+        try {
+          // Block-padded: reducers read the run back with O_DIRECT in whole blocks.
+          writeIo.writeWhole(runFileName(options.outputPrefix, static_cast<uint32_t>(run)), grouped[run % 2]->data(), filled, true, true);
+        } catch (...) {
+          writeError = std::current_exception();
+        }
+      });
     }
-    // The previous run's write must be done before this run's starts (and before its buffer is reused).
-    started = std::chrono::steady_clock::now();
-    if (writer.joinable()) writer.join();
-    result.writeSeconds += secondsSince(started);
-    if (writeError) std::rethrow_exception(writeError);
-    index.runs.push_back(std::move(offsets));
-    writer = std::thread([&, run, filled] {
-      try {
-        // Block-padded: reducers read the run back with O_DIRECT in whole blocks.
-        writeIo.writeWhole(runFileName(options.outputPrefix, static_cast<uint32_t>(run)), grouped[run % 2]->data(), filled, true, true);
-      } catch (...) {
-        writeError = std::current_exception();
-      }
-    });
     written += filled;
     result.records += filled / kRecordSize;
     result.bytes += filled;
@@ -359,6 +353,17 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
     if (options.firstPartition < options.endPartition && options.memory == nullptr) pendingBytes = readPartition(options.firstPartition, buffers[0]->data());
     result.readSeconds += secondsSince(start);
   }
+  // Straight to the device (where allowed): building page cache for a gigabyte of output costs more
+  // here than the device needs to take it. One write in flight, from the other sorted buffer.
+  auto startWrite = [&](uint32_t p, int current, uint64_t bytes) {
+    writer = std::thread([&, p, current, bytes] {
+      try {
+        writeIo.writeWhole(options.outputDir + "/" + partitionFileName(p), sorted[current]->data(), bytes, true, false);
+      } catch (...) {
+        writeError = std::current_exception();
+      }
+    });
+  };
   auto finishWrite = [&] {
     const auto start = std::chrono::steady_clock::now();
     if (writer.joinable()) writer.join();
@@ -379,13 +384,7 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
       sortRecordSegments(pieces, options.memory->base, sorted[current]->data(), options.threads, &scratch);
       result.sortSeconds += secondsSince(start);
       finishWrite();
-      writer = std::thread([&, p, current, bytes] {
-        try {
-          writeIo.writeWhole(options.outputDir + "/" + partitionFileName(p), sorted[current]->data(), bytes, true, false);
-        } catch (...) {
-          writeError = std::current_exception();
-        }
-      });
+      startWrite(p, current, bytes);
       done += bytes;
       result.records += bytes / kRecordSize;
       ++result.partitions;
@@ -407,15 +406,7 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
     result.sortSeconds += secondsSince(start);
     // One write in flight: the previous partition's (from the other sorted buffer) must be done first.
     finishWrite();
-    // Straight to the device (where allowed): building page cache for a gigabyte of output costs more
-    // here than the device needs to take it.
-    writer = std::thread([&, p, current, bytes] {
-      try {
-        writeIo.writeWhole(options.outputDir + "/" + partitionFileName(p), sorted[current]->data(), bytes, true, false);
-      } catch (...) {
-        writeError = std::current_exception();
-      }
-    });
+    startWrite(p, current, bytes);
     // Reads overlap sorting and writing; only the wait for a read that is still running is counted.
     start = std::chrono::steady_clock::now();
     if (reader.joinable()) reader.join();
