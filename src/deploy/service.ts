@@ -38,7 +38,7 @@ export class ApplyFailedError extends UserError {
     const failure = report.failures[0]!
     super(`${what} stopped at "${failure.stage}" on ${failure.node}: ${failure.message}${failure.output ? `\n--- output (last lines) ---\n${failure.output}` : ''}`, {
       next: [
-        `${report.changes} action(s) were applied and recorded; fix the cause and run \`3fs-cli ${what} -c ${'<cluster.yml>'}\` again: it ${what === 'deploy' ? 'resumes from this step' : 'continues'}.`,
+        `${report.changes} action(s) were applied and recorded; fix the cause and run \`3fs-cli ${what} -c ${clusterFile}\` again: it ${what === 'deploy' ? 'resumes from this step' : 'continues'}.`,
         ...(report.failures.length > 1 ? [`Other nodes failed too: ${report.failures.slice(1).map((entry) => entry.node).join(', ')}.`] : []),
       ],
       exitCode: report.failures.some((entry) => ['unreachable', 'auth', 'host-key'].includes(entry.kind)) ? ExitCode.Unreachable : ExitCode.Failure,
