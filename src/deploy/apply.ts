@@ -9,9 +9,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {Cluster} from '../config/model.js'
-import {errorMessage} from '../errors.js'
 import {registerSecret} from '../log.js'
-import {RemoteError} from '../remote/errors.js'
+import {RemoteError, remoteDetail} from '../remote/errors.js'
 import {fanOut} from '../remote/fanout.js'
 import type {Host} from '../remote/host.js'
 import type {HostPool} from '../remote/pool.js'
@@ -151,7 +150,7 @@ function finish(report: ApplyReport, started: number): ApplyReport {
 }
 
 function failureOf(stage: string, node: string, action: Action | undefined, error: unknown): ApplyFailure {
-  const message = errorMessage(error).replace(new RegExp(`^${node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '')
+  const message = remoteDetail(error)
   return {
     stage,
     node,

@@ -5,8 +5,7 @@
 import {servicesOf} from '../cluster/services.js'
 import type {Cluster, ClusterNode} from '../config/model.js'
 import type {ServiceName} from '../config/schema.js'
-import {errorMessage} from '../errors.js'
-import {RemoteError} from '../remote/errors.js'
+import {RemoteError, remoteDetail} from '../remote/errors.js'
 import {fanOut} from '../remote/fanout.js'
 import type {HostPool} from '../remote/pool.js'
 import {shellQuote} from '../remote/shell.js'
@@ -207,7 +206,7 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     else {
       const error = outcome.error
       const kind = error instanceof RemoteError ? error.kind : 'unknown'
-      const message = errorMessage(error).replace(`${node.name}: `, '')
+      const message = remoteDetail(error)
       checks = kind === 'sudo'
         ? [{check: 'ssh', status: 'ok', detail: `${node.username}@${node.host}:${node.port}`}, {check: 'sudo', status: 'fail', detail: message, fix: error instanceof RemoteError ? error.next.join(' ') : undefined}]
         : [{check: 'ssh', status: 'fail', detail: message, fix: error instanceof RemoteError ? error.next.join(' ') : 'Check the node.'}]

@@ -1,5 +1,5 @@
 /** Errors of the remote runtime. Each names the node, and for a command, the command. */
-import {UserError} from '../errors.js'
+import {errorMessage, UserError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 
 export type RemoteFailureKind = 'unreachable' | 'auth' | 'host-key' | 'timeout' | 'sudo' | 'command' | 'aborted' | 'transfer'
@@ -7,6 +7,8 @@ export type RemoteFailureKind = 'unreachable' | 'auth' | 'host-key' | 'timeout' 
 export class RemoteError extends UserError {
   readonly node: string
   readonly kind: RemoteFailureKind
+  /** The message without the node name in front, for reports that show the node in a column of its own. */
+  readonly detail: string
 
   constructor(node: string, kind: RemoteFailureKind, message: string, next: string | string[], cause?: unknown) {
     const exitCode = kind === 'unreachable' || kind === 'auth' || kind === 'host-key' ? ExitCode.Unreachable : ExitCode.Failure
@@ -14,7 +16,13 @@ export class RemoteError extends UserError {
     this.name = 'RemoteError'
     this.node = node
     this.kind = kind
+    this.detail = message
   }
+}
+
+/** What went wrong on a node, without repeating the node's name. */
+export function remoteDetail(error: unknown): string {
+  return error instanceof RemoteError ? error.detail : errorMessage(error)
 }
 
 export class CommandFailedError extends RemoteError {

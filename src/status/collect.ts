@@ -4,8 +4,7 @@
  * rounds so that --watch refreshes cost one round trip per node.
  */
 import type {Cluster, ClusterNode} from '../config/model.js'
-import {errorMessage} from '../errors.js'
-import {RemoteError} from '../remote/errors.js'
+import {RemoteError, remoteDetail} from '../remote/errors.js'
 import {fanOut} from '../remote/fanout.js'
 import {HostPool, type PoolOptions} from '../remote/pool.js'
 import type {RawStatus} from './judge.js'
@@ -51,7 +50,7 @@ export class StatusCollector {
     )
     const result: Record<string, RawNode> = {}
     for (const outcome of outcomes) {
-      result[outcome.node] = outcome.ok ? {sections: outcome.value} : {sections: {}, error: describe(outcome.node, outcome.error)}
+      result[outcome.node] = outcome.ok ? {sections: outcome.value} : {sections: {}, error: describe(outcome.error)}
     }
     return result
   }
@@ -71,7 +70,7 @@ export class StatusCollector {
         lastError = undefined
         break
       } catch (error) {
-        lastError = describe(name, error)
+        lastError = describe(error)
       }
     }
     if (lastError) admin.error = lastError
@@ -96,7 +95,6 @@ export class StatusCollector {
   }
 }
 
-function describe(node: string, error: unknown): {kind: string; message: string} {
-  const message = errorMessage(error).replace(new RegExp(`^${node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '')
-  return {kind: error instanceof RemoteError ? error.kind : 'unknown', message}
+function describe(error: unknown): {kind: string; message: string} {
+  return {kind: error instanceof RemoteError ? error.kind : 'unknown', message: remoteDetail(error)}
 }
