@@ -4,10 +4,6 @@
  * changes nothing and a failed one resumes where it stopped. The first failing step stops the run
  * after the nodes already working on it finish; the report names the node, the action and the output.
  */
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-
 import type {Cluster} from '../config/model.js'
 import {registerSecret} from '../log.js'
 import {RemoteError, remoteDetail} from '../remote/errors.js'
@@ -208,7 +204,7 @@ async function execute(host: Host, action: Action, context: ExecuteContext): Pro
   return recordsItself
 }
 
-/** One round trip: content on stdin into a temp file beside the target, mode set, renamed into place. */
+/** A write-file action: its content (or the content of another node's file) written in one round trip. */
 async function writeAction(host: Host, action: Action, context: ExecuteContext, record: string): Promise<boolean> {
   let content = action.content
   if (action.contentFrom) {
@@ -216,22 +212,16 @@ async function writeAction(host: Host, action: Action, context: ExecuteContext, 
     content = (await source.readFile(action.contentFrom.path, {sudo: true, signal: context.signal})).toString('utf8')
     if (action.secret) registerSecret(content.trim())
   }
-  const path = shellQuote(action.path!)
-  const script = `t=${path}.3fs-cli-tmp-$$ && mkdir -p "$(dirname ${path})" && cat > "$t" && chmod ${action.mode ?? '0644'} "$t" && mv -f "$t" ${path}${record}`
-  const result = await host.run(script, {sudo: true, stdin: content ?? '', signal: context.signal, label: action.description})
-  if (result.exitCode !== 0) throw new ActionFailedError(action, `${action.description}: exited with ${result.exitCode ?? 'a signal'}`, tail(`${result.stdout}${result.stderr}`))
+  await writeText(host, action, action.path!, content ?? '', action.mode ?? '0644', context.signal, record)
   return record !== ''
 }
 
-async function uploadText(host: Host, path: string, content: string, mode: string, signal: AbortSignal): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), '3fs-cli-deploy-'))
-  try {
-    const file = join(dir, 'content')
-    await writeFile(file, content, {mode: 0o600})
-    await host.upload(file, path, {sudo: true, mode, signal})
-  } finally {
-    await rm(dir, {recursive: true, force: true})
-  }
+/** Content on stdin into a temp file beside the target, mode set, renamed into place; then `record`, if any. */
+async function writeText(host: Host, action: Action, path: string, content: string, mode: string, signal: AbortSignal, record = ''): Promise<void> {
+  const target = shellQuote(path)
+  const script = `t=${target}.3fs-cli-tmp-$$ && mkdir -p "$(dirname ${target})" && cat > "$t" && chmod ${mode} "$t" && mv -f "$t" ${target}${record}`
+  const result = await host.run(script, {sudo: true, stdin: content, signal, label: action.description})
+  if (result.exitCode !== 0) throw new ActionFailedError(action, `${action.description}: exited with ${result.exitCode ?? 'a signal'}`, tail(`${result.stdout}${result.stderr}`))
 }
 
 /** user-add prints `Token  <token>(Expired at N/A)`: keep it in 0600 files, never in a log. */
@@ -241,9 +231,9 @@ async function captureToken(host: Host, action: Action, output: string, context:
   const token = match[1]!
   registerSecret(token)
   const {tokenFile, adminConfig, adminConfigBase} = action.captureToken!
-  await uploadText(host, tokenFile, `${token}\n`, '0600', context.signal)
+  await writeText(host, action, tokenFile, `${token}\n`, '0600', context.signal)
   const base = (await host.readFile(adminConfigBase, {sudo: true, signal: context.signal})).toString('utf8')
-  await uploadText(host, adminConfig, `${base.trimEnd()}\n\n[user_info]\ntoken = '${token}'\n`, '0600', context.signal)
+  await writeText(host, action, adminConfig, `${base.trimEnd()}\n\n[user_info]\ntoken = '${token}'\n`, '0600', context.signal)
 }
 
 async function waitAction(host: Host, action: Action, context: ExecuteContext): Promise<void> {
