@@ -1,6 +1,6 @@
 /** deploy --plan: the ordered stages and actions for a cluster, computed without touching any node. */
 import type {Cluster} from '../config/model.js'
-import {deployContext, type DeployContext} from './context.js'
+import {deployContext} from './context.js'
 import {allActions, sha256, type Action, type Plan, type Stage} from './model.js'
 import {chainActions} from './services/chains.js'
 import {clickhouseActions} from './services/clickhouse.js'
@@ -39,10 +39,6 @@ export function buildPlan(cluster: Cluster, options: PlanOptions = {}): Plan {
     ids.add(action.id)
   }
   return plan
-}
-
-export function planContext(cluster: Cluster, runtime?: string): DeployContext {
-  return deployContext(cluster, runtime)
 }
 
 /** The JSON shape of `deploy --plan --json`: secrets never leave in clear. */

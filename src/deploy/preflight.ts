@@ -9,7 +9,7 @@ import {RemoteError, remoteDetail} from '../remote/errors.js'
 import {fanOut} from '../remote/fanout.js'
 import type {HostPool} from '../remote/pool.js'
 import {shellQuote} from '../remote/shell.js'
-import {splitSections} from '../status/probe-scripts.js'
+import {SECTION_FUNCTION, splitSections} from '../status/probe-scripts.js'
 import {deployContext, type DeployContext} from './context.js'
 import {AIO_MAX_NR} from './services/host.js'
 
@@ -40,7 +40,6 @@ export interface PreflightReport {
 
 export const CHECK_NAMES = ['ssh', 'sudo', 'runtime', 'kernel', 'fuse', 'cpu', 'rdma', 'nic', 'ports', 'disks', 'aio-max-nr', 'memlock', 'shm', 'mountpoint'] as const
 
-const MARKER = '@@3fs-cli-section '
 const MIN_SHM_BYTES = 1024 ** 3
 const MIN_DIR_FREE_BYTES = 10 * 1024 ** 3
 const THREEFS_SERVICES: ServiceName[] = ['monitor', 'mgmtd', 'meta', 'storage', 'client']
@@ -49,7 +48,7 @@ export function preflightScript(context: DeployContext, node: ClusterNode): stri
   const rt = shellQuote(context.runtime)
   const services = servicesOf(context.cluster, node.name)
   const lines = [
-    `S() { printf '\\n${MARKER}%s\\n' "$1"; }`,
+    SECTION_FUNCTION,
     'S kernel; uname -r',
     `S runtime; if command -v ${rt} >/dev/null 2>&1; then echo "PATH=$(command -v ${rt})"; timeout 20 ${rt} version --format 'SERVER={{.Server.Version}}' 2>&1 | tail -n 2; else echo missing; fi`,
     `S containers; timeout 20 ${rt} ps --format '{{.Names}}' 2>/dev/null || true`,

@@ -24,10 +24,6 @@ export async function recordApplied(host: Host, stateDir: string, action: Action
   await host.run(markerCommand(stateDir, action), {sudo: true, signal, check: true, label: `record ${action.fingerprint}`})
 }
 
-export async function forgetApplied(host: Host, stateDir: string, signal?: AbortSignal): Promise<void> {
-  await host.run(`rm -rf ${shellQuote(stateDir)}`, {sudo: true, signal, check: true, label: 'forget deploy state'})
-}
-
 export interface LocalState {
   cluster: string
   updatedAt: string

@@ -9,6 +9,9 @@ import type {LayoutNode, StatusLayout} from './layout.js'
 
 const MARKER = '@@3fs-cli-section '
 
+/** Shell function `S name` that starts a section of probe output (parsed by splitSections). */
+export const SECTION_FUNCTION = `S() { printf '\\n${MARKER}%s\\n' "$1"; }`
+
 /** Commands whose tables status reads, in the order it runs them. */
 export const ADMIN_COMMANDS = ['list-nodes', 'list-chains', 'list-targets', 'list-chain-tables', 'list-clients'] as const
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number]
@@ -20,7 +23,7 @@ const ADMIN_TIMEOUT_S = 20
 export function nodeProbeScript(node: LayoutNode, runtime: string): string {
   const rt = shellQuote(runtime)
   const lines = [
-    `S() { printf '\\n${MARKER}%s\\n' "$1"; }`,
+    SECTION_FUNCTION,
     'S hostname; hostname',
     'S uptime; cat /proc/uptime',
   ]
@@ -53,7 +56,7 @@ export function nodeProbeScript(node: LayoutNode, runtime: string): string {
 
 /** admin_cli tables and `fdbcli status json`, run on one mgmtd node (and the fdb container when it is there). */
 export function adminProbeScript(layout: StatusLayout, withFdb: boolean): string {
-  const lines = [`S() { printf '\\n${MARKER}%s\\n' "$1"; }`]
+  const lines = [SECTION_FUNCTION]
   for (const command of ADMIN_COMMANDS) {
     lines.push(`S admin_cli/${command}; timeout ${ADMIN_TIMEOUT_S} ${toShell(adminCliArgv(layout.runtime, layout.mgmtdContainer, [command]))} 2>&1`)
   }
@@ -62,7 +65,7 @@ export function adminProbeScript(layout: StatusLayout, withFdb: boolean): string
 }
 
 export function fdbProbeScript(layout: StatusLayout): string {
-  return [`S() { printf '\\n${MARKER}%s\\n' "$1"; }`, fdbSection(layout)].join('\n')
+  return [SECTION_FUNCTION, fdbSection(layout)].join('\n')
 }
 
 function fdbSection(layout: StatusLayout): string {
