@@ -28,6 +28,28 @@ export function storageDataDirs(cluster: Cluster): string[] {
   return Array.from({length: count}, (_, index) => `${cluster.config.workDir}/storage/3fsdata/data${index}`)
 }
 
+/**
+ * m3fs's layout on a node (m3fs pkg/task/steps/3fs_steps.go getConfigDir and the run volumes): each 3FS
+ * service keeps its configs in <workDir>/<service>/config.d, mounted at /opt/3fs/etc, and its logs in
+ * <workDir>/<service>/log, mounted at /var/log/3fs (where 3FS's shipped files log).
+ */
+export function serviceConfigDir(workDir: string, service: ServiceName): string {
+  return `${workDir}/${service}/config.d`
+}
+
+export function serviceLogDir(workDir: string, service: ServiceName): string {
+  return `${workDir}/${service}/log`
+}
+
+/** Where storage targets live inside the storage container: a 3fs directory on each data disk (m3fs makeTargetPaths). */
+export function storageTargetPaths(cluster: Cluster): string[] {
+  const count = cluster.config.services.storage?.diskNumPerNode ?? 1
+  return Array.from({length: count}, (_, index) => `${STORAGE_DATA_IN_CONTAINER}/data${index}/3fs`)
+}
+
+/** The host's <workDir>/storage/3fsdata is mounted here in the storage container. */
+export const STORAGE_DATA_IN_CONTAINER = '/mnt/3fsdata'
+
 /** Paths inside the 3FS image. */
 export const IMAGE_BIN_DIR = '/opt/3fs/bin'
 export const IMAGE_ETC_DIR = '/opt/3fs/etc'

@@ -6,6 +6,7 @@
 import {homedir} from 'node:os'
 import {existsSync} from 'node:fs'
 
+import {commitForImageTag} from '../cluster/threefs-config/shipped.js'
 import {expandRange, groupNodeName, ipv4ToNumber} from './ip-range.js'
 import type {ClusterNode} from './model.js'
 import type {PathSegment} from './problems.js'
@@ -43,6 +44,22 @@ export function resolveCluster(config: ClusterFile): Resolution {
   const findings: Finding[] = []
   const error = (path: PathSegment[], message: string, hint?: string, at: 'key' | 'value' = 'value') =>
     findings.push({severity: 'error', path, message, hint, at})
+
+  // The fuse client aborts when the cluster id, its FUSE mount name, has 32 characters or more
+  // (3FS src/fuse/FuseClients.cc:56-60, XLOGF_IF(FATAL, ...)).
+  if (config.name.length >= 32) {
+    error(['name'], `the cluster name "${config.name}" has ${config.name.length} characters; 3FS's fuse client aborts at 32 or more (it is the FUSE mount name)`, 'Choose a name of at most 31 characters.')
+  }
+
+  const image = commitForImageTag(config.images['3fs'].tag)
+  if (!image.known) {
+    findings.push({
+      severity: 'warning',
+      path: ['images', '3fs', 'tag'],
+      message: `3fs-cli does not know which 3FS commit the image tag "${config.images['3fs'].tag}" holds; its config files are rendered from 3FS ${image.commit.slice(0, 7)} (the newest it knows)`,
+      hint: 'Check that the image was built from that 3FS commit, or use a tag 3fs-cli knows (20250410).',
+    })
+  }
 
   if (config.nodes.length === 0 && config.nodeGroups.length === 0) {
     error(['nodes'], 'no nodes are defined', 'Add at least one entry under nodes: or nodeGroups:.', 'key')

@@ -5,6 +5,7 @@
  * after the nodes already working on it finish; the report names the node, the action and the output.
  */
 import type {Cluster} from '../config/model.js'
+import {setRenderedValue} from '../cluster/threefs-config/render.js'
 import {registerSecret} from '../log.js'
 import {RemoteError, remoteDetail} from '../remote/errors.js'
 import {fanOut} from '../remote/fanout.js'
@@ -212,6 +213,7 @@ async function writeAction(host: Host, action: Action, context: ExecuteContext, 
     content = (await source.readFile(action.contentFrom.path, {sudo: true, signal: context.signal})).toString('utf8')
     if (action.secret) registerSecret(content.trim())
   }
+  for (const value of action.redact ?? []) registerSecret(value)
   await writeText(host, action, action.path!, content ?? '', action.mode ?? '0644', context.signal, record)
   return record !== ''
 }
@@ -233,7 +235,7 @@ async function captureToken(host: Host, action: Action, output: string, context:
   const {tokenFile, adminConfig, adminConfigBase} = action.captureToken!
   await writeText(host, action, tokenFile, `${token}\n`, '0600', context.signal)
   const base = (await host.readFile(adminConfigBase, {sudo: true, signal: context.signal})).toString('utf8')
-  await writeText(host, action, adminConfig, `${base.trimEnd()}\n\n[user_info]\ntoken = '${token}'\n`, '0600', context.signal)
+  await writeText(host, action, adminConfig, setRenderedValue(base, 'user_info', 'token', token), '0600', context.signal)
 }
 
 async function waitAction(host: Host, action: Action, context: ExecuteContext): Promise<void> {

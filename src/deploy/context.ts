@@ -1,15 +1,25 @@
 /** Everything the service planners derive from cluster.yml: ids, addresses, paths, images. */
 import {createHash} from 'node:crypto'
 
-import {containerName, storageDataDirs} from '../cluster/services.js'
+import {containerName, serviceConfigDir, serviceLogDir, storageDataDirs} from '../cluster/services.js'
+import {commitForImageTag} from '../cluster/threefs-config/shipped.js'
 import {nodesOf, type Cluster, type ClusterNode} from '../config/model.js'
 import type {ServiceName} from '../config/schema.js'
 
 export interface DeployContext {
   cluster: Cluster
   workDir: string
-  /** RDMA for every RDMA flavour (IB, RoCE, RXE, ERDMA); 3FS's listeners know RDMA and TCP. */
-  protocol: 'RDMA'
+  networkType: 'RDMA' | 'IB' | 'RXE' | 'ERDMA'
+  /**
+   * How admin_cli and the services reach mgmtd, and mgmtd's RDMA listener group: IPoIB on InfiniBand,
+   * because 3FS's RDMA listeners bind only en*, eth*, bond* and xgbe* NICs (src/common/net/Listener.cc:33-46)
+   * and an IB port shows as ib*; m3fs does the same (pkg/task/runner.go:162-165).
+   */
+  mgmtdProtocol: 'RDMA' | 'IPoIB'
+  /** The 3FS commit inside the 3fs image, whose shipped config files are rendered. */
+  threefsCommit: string
+  /** False when the image tag is not in the tag map (the newest known commit is used). */
+  threefsCommitKnown: boolean
   mgmtdAddresses: string[]
   monitorAddress: string
   fdbClusterFile: string
@@ -22,10 +32,12 @@ export interface DeployContext {
   dataDirs: string[]
   mountpoint: string
   paths: {
+    /** m3fs's layout: <workDir>/<service>/config.d mounted at /opt/3fs/etc, <workDir>/<service>/log at /var/log/3fs. */
     etc: (service: ServiceName) => string
     log: (service: ServiceName) => string
     state: string
-    fdbClusterFile: string
+    /** The FoundationDB cluster file in a service's config dir (3FS reads it at /opt/3fs/etc/fdb.cluster). */
+    fdbClusterFile: (service: ServiceName) => string
     token: string
     adminConfig: string
     adminRootConfig: string
@@ -47,6 +59,9 @@ export function deployContext(cluster: Cluster, runtime = 'docker'): DeployConte
   const mgmtd = config.services.mgmtd!
   const fdbNodes = nodesOf(cluster, 'fdb')
   const monitorNode = nodesOf(cluster, 'monitor')[0]
+  const networkType = config.networkType.toUpperCase() as DeployContext['networkType']
+  const mgmtdProtocol = networkType === 'IB' ? 'IPoIB' : 'RDMA'
+  const image = commitForImageTag(config.images['3fs'].tag)
   const nodeIds = {
     mgmtd: new Map(cluster.services.mgmtd.map((name, index) => [name, ID_BASE.mgmtd + index])),
     meta: new Map(cluster.services.meta.map((name, index) => [name, ID_BASE.meta + index])),
@@ -63,8 +78,11 @@ export function deployContext(cluster: Cluster, runtime = 'docker'): DeployConte
   return {
     cluster,
     workDir,
-    protocol: 'RDMA',
-    mgmtdAddresses: nodesOf(cluster, 'mgmtd').map((node) => `RDMA://${node.host}:${mgmtd.rdmaListenPort}`),
+    networkType,
+    mgmtdProtocol,
+    threefsCommit: image.commit,
+    threefsCommitKnown: image.known,
+    mgmtdAddresses: nodesOf(cluster, 'mgmtd').map((node) => `${mgmtdProtocol}://${node.host}:${mgmtd.rdmaListenPort}`),
     monitorAddress: monitorNode ? `${monitorNode.host}:${config.services.monitor?.port ?? 10_000}` : '',
     fdbClusterFile,
     nodeIds,
@@ -79,14 +97,14 @@ export function deployContext(cluster: Cluster, runtime = 'docker'): DeployConte
     dataDirs: storageDataDirs(cluster),
     mountpoint: config.services.client?.hostMountpoint ?? '/3fs',
     paths: {
-      etc: (service) => `${workDir}/${service}/etc`,
-      log: (service) => `${workDir}/${service}/log`,
+      etc: (service) => serviceConfigDir(workDir, service),
+      log: (service) => serviceLogDir(workDir, service),
       state: `${workDir}/.3fs-cli/applied`,
-      fdbClusterFile: `${workDir}/etc/fdb.cluster`,
-      token: `${workDir}/mgmtd/etc/token.txt`,
-      adminConfig: `${workDir}/mgmtd/etc/admin_cli.toml`,
-      adminRootConfig: `${workDir}/mgmtd/etc/admin_cli_root.toml`,
-      clientToken: `${workDir}/client/etc/token.txt`,
+      fdbClusterFile: (service) => `${serviceConfigDir(workDir, service)}/fdb.cluster`,
+      token: `${serviceConfigDir(workDir, 'mgmtd')}/token.txt`,
+      adminConfig: `${serviceConfigDir(workDir, 'mgmtd')}/admin_cli.toml`,
+      adminRootConfig: `${serviceConfigDir(workDir, 'mgmtd')}/admin_cli_root.toml`,
+      clientToken: `${serviceConfigDir(workDir, 'client')}/token.txt`,
       images: `${workDir}/images`,
     },
   }

@@ -23,6 +23,10 @@ export interface Action {
   content?: string
   mode?: string
   secret?: boolean
+  /** write-file of a 3FS config: the file and 3FS commit it was rendered from, and the keys that differ. */
+  config?: {file: string; commit: string; changes: Array<{key: string; shipped: string; value: string; secret?: boolean}>}
+  /** Values in `content` that are secret: shown as <secret> wherever the content is shown. */
+  redact?: string[]
   /** write-file whose content only exists at apply time (the admin token). */
   contentFrom?: {node: string; path: string; template?: string}
   /** load-image: local artifact tarball uploaded first to `path`. */

@@ -55,7 +55,18 @@ export interface PlannedAction {
   command?: string
   stdin?: string
   until?: string
+  /** A 3FS config file: the shipped file it was rendered from and each key that differs from it. */
+  config?: NonNullable<Action['config']>
   fingerprint: string
+}
+
+/** A file's content as a plan shows it: secret values replaced, a wholly secret file not shown. */
+export function shownContent(action: Action): string | undefined {
+  if (action.content === undefined) return undefined
+  if (action.secret) return '<secret: not shown>'
+  let content = action.content
+  for (const value of action.redact ?? []) content = content.split(value).join('<secret>')
+  return content
 }
 
 export function planJson(plan: Plan): {cluster: string; stages: Array<{name: string; actions: number; nodes: number}>; actions: PlannedAction[]} {
@@ -70,12 +81,13 @@ export function planJson(plan: Plan): {cluster: string; stages: Array<{name: str
         kind: action.kind,
         description: action.description,
         ...(action.path ? {path: action.path} : {}),
-        ...(action.content !== undefined ? {content: action.secret ? '<secret: not shown>' : action.content, sha256: sha256(action.content)} : {}),
+        ...(action.content !== undefined ? {content: shownContent(action), sha256: sha256(action.content)} : {}),
         ...(action.contentFrom ? {content: `<from ${action.contentFrom.node}:${action.contentFrom.path} at apply time>`} : {}),
         ...(action.mode ? {mode: action.mode} : {}),
         ...(action.command ? {command: action.command} : {}),
         ...(action.stdin ? {stdin: action.stdin.length > 2000 ? `${action.stdin.slice(0, 2000)}... (${action.stdin.split('\n').length - 1} lines)` : action.stdin} : {}),
         ...(action.until ? {until: action.until} : {}),
+        ...(action.config ? {config: action.config} : {}),
         fingerprint: action.fingerprint,
       })),
     ),

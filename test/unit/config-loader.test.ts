@@ -130,6 +130,20 @@ ${services}`
     expect(hosts[0]!.message).toContain('already node "z"')
   })
 
+  it('rejects a cluster name of 32 characters or more (3FS\'s fuse client aborts on it, FuseClients.cc:56-60)', () => {
+    const problems = problemsOf(minimal().replace('name: t', `name: ${'c'.repeat(32)}`))
+    expect(problems[0]).toMatchObject({path: 'name', line: 1})
+    expect(problems[0]!.message).toContain('has 32 characters')
+    expect(() => parseCluster(minimal().replace('name: t', `name: ${'c'.repeat(31)}`), 'cluster.yml')).not.toThrow()
+  })
+
+  it('warns about a 3fs image tag whose 3FS commit is unknown, naming the commit its configs come from', () => {
+    const cluster = parseCluster(minimal('images:\n  3fs: {repo: open3fs/3fs, tag: "20991231"}\n'), 'cluster.yml')
+    const warning = cluster.warnings.find((problem) => problem.path === 'images.3fs.tag')
+    expect(warning?.message).toContain('rendered from 3FS ee9a5ce')
+    expect(parseCluster(minimal(), 'cluster.yml').warnings.filter((problem) => problem.path === 'images.3fs.tag')).toEqual([])
+  })
+
   it('rejects a service node that does not exist, suggesting the closest', () => {
     const problems = problemsOf(twoNodes(`${core}  mgmtd: {nodes: [aa]}\n  storage: {nodes: [a, b]}\n`))
     expect(problems[0]).toMatchObject({path: 'services.mgmtd.nodes[0]', line: 10, hint: 'Did you mean "a"?'})

@@ -3,8 +3,6 @@
  * 25 storage + 50 compute layout, every rendered 3FS config key checked against the keys of 3FS's own
  * config files, secrets kept out of plans, and a 500-node plan.
  */
-import {readFileSync} from 'node:fs'
-
 import {describe, expect, it} from 'vitest'
 
 import {parseCluster} from '../../src/config/loader.js'
@@ -12,9 +10,8 @@ import {buildPlan, planJson} from '../../src/deploy/plan.js'
 import {buildDestroyPlan} from '../../src/deploy/destroy.js'
 import {allActions, stageSteps} from '../../src/deploy/model.js'
 import {usableNvmeDisks} from '../../src/deploy/preflight.js'
-import {keyPaths} from '../fixtures/3fs-config-keys/extract-keys.mjs'
-
-const keys = JSON.parse(readFileSync(new URL('../fixtures/3fs-config-keys/keys.json', import.meta.url), 'utf8')) as Record<string, string[]>
+import {shippedConfigs} from '../../src/cluster/threefs-config/shipped.js'
+import {extractSections} from '../fixtures/3fs-shipped/extract.mjs'
 
 const ONE_NODE = `name: solo
 nodes:
@@ -68,7 +65,9 @@ function golden(yaml: string): string {
   for (const entry of plan.actions) {
     lines.push(`[${entry.stage}] ${entry.node} ${entry.kind}: ${entry.description}`)
     if (entry.path) lines.push(`    path ${entry.path}${entry.mode ? ` mode ${entry.mode}` : ''}`)
-    if (entry.content !== undefined) lines.push(...entry.content.trimEnd().split('\n').map((line) => `    | ${line}`))
+    // A 3FS config file is shown as what differs from the file 3FS ships (its text is checked whole below).
+    if (entry.config) lines.push(`    3FS configs/${entry.config.file} at ${entry.config.commit.slice(0, 7)}, changed:`, ...entry.config.changes.map((change) => `    ~ ${change.key} = ${change.value}  (shipped ${change.shipped})`))
+    else if (entry.content !== undefined) lines.push(...entry.content.trimEnd().split('\n').map((line) => `    | ${line}`))
     if (entry.command) lines.push(...entry.command.split('\n').map((line) => `    $ ${line}`))
     if (entry.until) lines.push(`    until /${entry.until}/`)
   }
@@ -100,31 +99,40 @@ describe('deploy plans (command construction; real 3FS cannot run here)', () => 
   it('runs the steps of every stage in 3FS\'s order: init-cluster before mgmtd starts, set-config before services start, waits last', () => {
     const plan = buildPlan(parseCluster(THREE_NODES, 'cluster.yml'))
     const mgmtd = stageSteps(plan.stages.find((stage) => stage.name === 'mgmtd')!)
-    expect(mgmtd.map((step) => [...new Set(step.map((entry) => entry.kind))].join('+'))).toEqual(['write-file', 'admin-cli', 'start-container', 'wait'])
+    // After the primary is up, mgmtd's own main config is pushed (init-cluster stored it only the first time).
+    expect(mgmtd.map((step) => [...new Set(step.map((entry) => entry.kind))].join('+'))).toEqual(['write-file', 'admin-cli', 'start-container', 'wait+admin-cli'])
+    expect(mgmtd.at(-1)!.at(-1)!.description).toBe('set-config --type MGMTD (upload mgmtd_main.toml to mgmtd)')
     const meta = stageSteps(plan.stages.find((stage) => stage.name === 'meta')!)
     expect(meta[0]!.map((entry) => entry.kind)).toEqual(['write-file', 'admin-cli'])
     expect(meta.at(-1)!.map((entry) => entry.kind)).toEqual(['wait'])
     expect(plan.stages.map((stage) => stage.name)).toEqual(['Prepare hosts', 'Pull images', 'FoundationDB', 'ClickHouse', 'Monitor collector', 'mgmtd', 'meta', 'storage', 'Chains', 'fuse client'])
   })
 
-  it('renders only keys that exist in 3FS\'s config file of the same name', () => {
+  it('renders every 3FS config file whole: the sections, keys and order of 3FS\'s own file at the image\'s commit', () => {
     const plan = buildPlan(parseCluster(THREE_NODES.replace('mgmtd: {nodes: [n1]}', 'mgmtd: {nodes: [n1], rdmaListenPort: 8100, tcpListenPort: 9100}').replace('monitor: {nodes: [n1]}', 'monitor: {nodes: [n1], port: 10100}'), 'cluster.yml'))
-    const files = allActions(plan).filter((entry) => entry.kind === 'write-file' && entry.path?.endsWith('.toml') && entry.content !== undefined)
+    const files = allActions(plan).filter((entry) => entry.kind === 'write-file' && entry.path?.endsWith('.toml'))
+    const shipped = shippedConfigs('ee9a5cee0a85c64f4797bf380257350ca1becd36').files
     const checked = new Set<string>()
     for (const file of files) {
-      const name = file.path!.split('/').pop()!.replace('admin_cli_root.toml', 'admin_cli.toml')
-      const known = new Set(keys[name])
-      expect(known.size, `3FS has a config file named ${name}`).toBeGreaterThan(0)
-      for (const path of keyPaths(file.content!)) expect(known.has(path), `${name}: ${path}`).toBe(true)
+      const name = file.path!.split('/').pop()!
+      expect(file.config?.file).toBe(name)
+      const shape = (sections: ReturnType<typeof extractSections>) => sections.map((section) => `${section.array ? '[[' : '['}${section.table}] ${section.entries.map(([key]) => key).join(',')}`)
+      expect(shape(extractSections(file.content!, name)), name).toEqual(shape(shipped[name]!))
       checked.add(name)
     }
     expect([...checked].sort()).toEqual(['admin_cli.toml', 'hf3fs_fuse_main.toml', 'hf3fs_fuse_main_launcher.toml', 'meta_main.toml', 'meta_main_app.toml', 'meta_main_launcher.toml', 'mgmtd_main.toml', 'mgmtd_main_app.toml', 'mgmtd_main_launcher.toml', 'monitor_collector_main.toml', 'storage_main.toml', 'storage_main_app.toml', 'storage_main_launcher.toml'])
   })
 
-  it('never shows a secret in a plan, and keeps it off docker command lines', () => {
-    const json = JSON.stringify(planJson(buildPlan(parseCluster(THREE_NODES, 'cluster.yml'))))
+  it('never shows a secret in a plan, redacting only the secret value of a 3FS config, and keeps it off docker command lines', () => {
+    const plan = planJson(buildPlan(parseCluster(THREE_NODES, 'cluster.yml')))
+    const json = JSON.stringify(plan)
     expect(json).not.toContain('ch-secret-4711')
     expect(json).toContain('<secret: not shown>')
+    const monitor = plan.actions.find((entry) => entry.path?.endsWith('/monitor_collector_main.toml'))!
+    expect(monitor.mode).toBe('0600')
+    expect(monitor.content).toContain('passwd = <secret>')
+    expect(monitor.content).toContain("user = 'default'")
+    expect(monitor.config!.changes.find((change) => change.key.endsWith('.passwd'))).toEqual({key: 'server.monitor_collector.reporter.clickhouse.passwd', shipped: "''", value: '<secret>', secret: true})
     const start = allActions(buildPlan(parseCluster(THREE_NODES, 'cluster.yml'))).find((entry) => entry.id.endsWith(':clickhouse:start'))!
     expect(start.command).toContain('--env-file')
   })
@@ -141,7 +149,9 @@ describe('deploy plans (command construction; real 3FS cannot run here)', () => 
     const after = allActions(buildPlan(parseCluster(THREE_NODES.replace('monitor: {nodes: [n1]}', 'monitor: {nodes: [n1], port: 10100}'), 'cluster.yml')))
     const changed = after.filter((entry, index) => entry.fingerprint !== before[index]!.fingerprint).map((entry) => entry.id)
     expect(changed.length).toBeGreaterThan(0)
-    expect(changed.every((id) => /monitor|_main\.toml|hf3fs/.test(id))).toBe(true)
+    // The monitor's address is in every main config, so each is rewritten and uploaded to mgmtd again.
+    expect(changed.every((id) => /monitor|_main\.toml|hf3fs|set-config/.test(id))).toBe(true)
+    expect(changed.filter((id) => id.includes(':set-config:')).sort()).toEqual(['n1:client:set-config:FUSE', 'n1:meta:set-config:META', 'n1:mgmtd:set-config:MGMTD', 'n1:storage:set-config:STORAGE'])
   })
 
   it('destroys in reverse order and deletes data only when asked', () => {

@@ -78,14 +78,18 @@ function resolveKey(sections: IndexedSection[], key: string, where: string): {se
 
 export function renderShipped(commit: string, file: string, overrides: ConfigOverride[]): RenderedConfig {
   const where = `3FS ${commit.slice(0, 7)} configs/${file}`
-  const sections = indexSections(shippedFile(commit, file), file).map((section) => ({...section, entries: section.entries.map(([key, literal]) => [key, literal] as [string, string])}))
+  // Selectors match the SHIPPED values, so an override that changes a selecting value (the RDMA group's
+  // network_type to IPoIB) does not hide that element from the overrides after it.
+  const shippedSections = indexSections(shippedFile(commit, file), file)
+  const sections = shippedSections.map((section) => ({...section, entries: section.entries.map(([key, literal]) => [key, literal] as [string, string])}))
   const changes: ConfigChange[] = []
   const secrets: string[] = []
   const seen = new Set<string>()
   for (const override of overrides) {
     if (seen.has(override.key)) throw new BugError(`${where}: ${override.key} is set twice`)
     seen.add(override.key)
-    const {section, name} = resolveKey(sections, override.key, where)
+    const {section: shippedSection, name} = resolveKey(shippedSections, override.key, where)
+    const section = sections[shippedSections.indexOf(shippedSection)]!
     const entry = section.entries.find(([key]) => key === name)
     if (!entry) throw new BugError(`${where}: 3FS has no key ${override.key} (it would refuse the file)`)
     const shipped = entry[1]
@@ -114,4 +118,27 @@ export function shippedValue(commit: string, file: string, key: string): TomlVal
   const entry = section.entries.find(([candidate]) => candidate === name)
   if (!entry) throw new BugError(`3FS ${commit.slice(0, 7)} configs/${file} has no key ${key}`)
   return parseLiteral(entry[1])
+}
+
+/**
+ * Sets one key of a file this module rendered, for a value known only at apply time (the admin token
+ * in admin_cli.toml's [user_info]): the line is replaced in place, so the file keeps one [user_info]
+ * table (a second one would be a TOML error that admin_cli reports as a parse failure).
+ */
+export function setRenderedValue(text: string, table: string, key: string, value: TomlValue): string {
+  const lines = text.split('\n')
+  let inTable = table === ''
+  for (const [index, line] of lines.entries()) {
+    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?$/.exec(line.trim())
+    if (header) {
+      inTable = header[1] === table
+      continue
+    }
+    const entry = /^([A-Za-z0-9_-]+)\s*=\s*(.+)$/.exec(line.trim())
+    if (inTable && entry && entry[1] === key) {
+      lines[index] = `${key} = ${formatLiteral(value, literalType(entry[2]!), `[${table}] ${key}`)}`
+      return lines.join('\n')
+    }
+  }
+  throw new BugError(`no ${key} in [${table}] of the rendered file`)
 }

@@ -8,8 +8,7 @@ import {nodesOf} from '../../config/model.js'
 import {shellQuote} from '../../remote/shell.js'
 import type {DeployContext} from '../context.js'
 import {action, barrier, type Action} from '../model.js'
-import {run, startContainerCommand, threefsVolumes, waitFor, writeConfig} from './common.js'
-import {setConfig} from './meta.js'
+import {logLevelOverride, monitorOverride, run, setConfigAction, startContainerCommand, threefsContainerOptions, threefsVolumes, waitFor, writeConfig, writeConfigTo} from './common.js'
 
 export function smokeTestCommand(mountpoint: string, node: string): string {
   const file = `${mountpoint}/.3fs-cli-smoke-${node.replace(/[^A-Za-z0-9_.-]/g, '_')}`
@@ -30,11 +29,11 @@ export function clientActions(context: DeployContext): Action[] {
   const nodes = nodesOf(context.cluster, 'client')
   if (nodes.length === 0) return []
   const admin = context.adminNode.name
-  const main = {monitor_address: context.monitorAddress, mgmtd_addresses: context.mgmtdAddresses}
-  const actions: Action[] = [writeConfig(admin, 'client', context.paths.etc('mgmtd'), 'hf3fs_fuse_main.toml', main), setConfig(context, 'FUSE', 'hf3fs_fuse_main.toml', 'client')]
+  const main = [logLevelOverride(context), monitorOverride(context), {key: 'mgmtd.mgmtd_server_addresses', value: context.mgmtdAddresses}]
+  const adminCopy = writeConfigTo(context, admin, 'client', context.paths.etc('mgmtd'), 'hf3fs_fuse_main.toml', main)
+  const actions: Action[] = [adminCopy, setConfigAction(context, 'FUSE', adminCopy, 'client')]
   const mp = context.mountpoint
   for (const [index, node] of nodes.entries()) {
-    const etc = context.paths.etc('client')
     const token = action({
         id: `${node.name}:client:write:${context.paths.clientToken}`,
         node: node.name,
@@ -48,8 +47,13 @@ export function clientActions(context: DeployContext): Action[] {
       })
     actions.push(
       index === 0 ? barrier(token) : token,
-      writeConfig(node.name, 'client', etc, 'hf3fs_fuse_main_launcher.toml', {cluster_id: context.cluster.name, mountpoint: mp, token_file: `${IMAGE_ETC_DIR}/token.txt`, mgmtd_addresses: context.mgmtdAddresses}),
-      writeConfig(node.name, 'client', etc, 'hf3fs_fuse_main.toml', main),
+      writeConfig(context, node.name, 'client', 'hf3fs_fuse_main_launcher.toml', [
+        {key: 'cluster_id', value: context.cluster.name},
+        {key: 'mountpoint', value: mp},
+        {key: 'token_file', value: `${IMAGE_ETC_DIR}/token.txt`},
+        {key: 'mgmtd_client.mgmtd_server_addresses', value: context.mgmtdAddresses},
+      ]),
+      writeConfig(context, node.name, 'client', 'hf3fs_fuse_main.toml', main),
       run(
         node.name,
         'client',
@@ -58,7 +62,7 @@ export function clientActions(context: DeployContext): Action[] {
         startContainerCommand(context, {
           service: 'client',
           image: context.images.threefs,
-          options: ['--privileged', '--device', '/dev/fuse', '--ulimit', 'memlock=-1', '--mount', `type=bind,source=${mp},target=${mp},bind-propagation=rshared`],
+          options: [...threefsContainerOptions(true), '--mount', `type=bind,source=${mp},target=${mp},bind-propagation=rshared`],
           volumes: [...threefsVolumes(context, 'client'), ['/dev/shm', '/dev/shm']],
           args: ['/opt/3fs/bin/hf3fs_fuse_main', '--launcher_cfg', `${IMAGE_ETC_DIR}/hf3fs_fuse_main_launcher.toml`],
         }),

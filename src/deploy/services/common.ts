@@ -1,10 +1,10 @@
 /** Helpers the service planners share: container commands, admin_cli calls, file writes. */
 import {IMAGE_BIN_DIR, IMAGE_ETC_DIR} from '../../cluster/services.js'
+import {renderShipped, type ConfigOverride} from '../../cluster/threefs-config/render.js'
 import type {ServiceName} from '../../config/schema.js'
 import {shellQuote} from '../../remote/shell.js'
 import type {DeployContext} from '../context.js'
-import {action, type Action} from '../model.js'
-import {renderTemplate, type TomlValue} from '../templates.js'
+import {action, sha256, type Action} from '../model.js'
 
 export interface ContainerSpec {
   service: ServiceName
@@ -57,8 +57,27 @@ export function writeFile(node: string, service: ServiceName | 'host', path: str
   })
 }
 
-export function writeConfig(node: string, service: ServiceName, dir: string, template: string, values: Record<string, TomlValue | undefined>, options: {mode?: string; secret?: boolean} = {}): Action {
-  return writeFile(node, service, `${dir}/${template}`, renderTemplate(template, values), options)
+/**
+ * One of 3FS's config files, rendered whole from the file 3FS ships at the image's commit with only the
+ * deployment's keys changed. The plan shows which keys differ from the shipped file; a secret value is
+ * redacted wherever the content is shown, and a file holding one is written 0600.
+ */
+export function writeConfig(context: DeployContext, node: string, service: ServiceName, file: string, overrides: ConfigOverride[]): Action {
+  const rendered = renderShipped(context.threefsCommit, file, overrides)
+  const written = writeFile(node, service, `${context.paths.etc(service)}/${file}`, rendered.text, {mode: rendered.secrets.length > 0 ? '0600' : '0644'})
+  return {...written, config: {file, commit: rendered.commit, changes: rendered.changes}, ...(rendered.secrets.length > 0 ? {redact: rendered.secrets} : {})}
+}
+
+/** The same rendering, for a copy kept somewhere else (the main configs set-config reads on the admin node). */
+export function writeConfigTo(context: DeployContext, node: string, service: ServiceName, dir: string, file: string, overrides: ConfigOverride[]): Action {
+  const rendered = renderShipped(context.threefsCommit, file, overrides)
+  const written = writeFile(node, service, `${dir}/${file}`, rendered.text, {mode: rendered.secrets.length > 0 ? '0600' : '0644'})
+  return {...written, config: {file, commit: rendered.commit, changes: rendered.changes}, ...(rendered.secrets.length > 0 ? {redact: rendered.secrets} : {})}
+}
+
+/** The content hash of a rendered config, so that an action using the file runs again when it changes. */
+export function contentTag(write: Action): string {
+  return sha256(write.content ?? '').slice(0, 16)
 }
 
 export function run(node: string, service: ServiceName | 'host', id: string, description: string, command: string, kind: Action['kind'] = 'run'): Action {
@@ -74,11 +93,83 @@ export function serviceArgs(binary: string, withApp = true): string[] {
   return [`${IMAGE_BIN_DIR}/${binary}`, '--launcher_cfg', `${IMAGE_ETC_DIR}/${binary}_launcher.toml`, ...(withApp ? ['--app-cfg', `${IMAGE_ETC_DIR}/${binary}_app.toml`] : [])]
 }
 
-/** Volumes every 3FS service container gets: its config dir, its log dir, and the fdb cluster file. */
+/**
+ * Volumes every 3FS service container gets, as m3fs runs them (pkg/task/steps/3fs_steps.go run args):
+ * the host's /dev (RDMA and FUSE devices), its config dir at /opt/3fs/etc, its log dir at /var/log/3fs
+ * (where 3FS's shipped files log), and what the network type needs.
+ */
 export function threefsVolumes(context: DeployContext, service: ServiceName): Array<[string, string]> {
+  // The monitor collector speaks TCP only (its shipped file has a TCP listener group alone).
+  return [['/dev', '/dev'], [context.paths.etc(service), IMAGE_ETC_DIR], [context.paths.log(service), '/var/log/3fs'], ...(service === 'monitor' ? [] : rdmaVolumes(context))]
+}
+
+/** Where the host stage keeps what RXE and ERDMA containers need (m3fs keeps ibdev2netdev in <workDir>/bin). */
+export function rdmaHostFiles(context: DeployContext): {ibdev2netdev: string; erdmaProvider: string} {
+  return {ibdev2netdev: `${context.workDir}/bin/ibdev2netdev`, erdmaProvider: `${context.workDir}/lib/liberdma-rdmav34.so`}
+}
+
+export const ERDMA_DRIVER_FILE = '/etc/libibverbs.d/erdma.driver'
+export const ERDMA_PROVIDER_IN_CONTAINER = '/usr/lib/x86_64-linux-gnu/libibverbs/liberdma-rdmav34.so'
+
+/**
+ * RXE and ERDMA: 3FS finds a device's NIC with ibdev2netdev, which the image lacks, so one is mounted
+ * (m3fs pkg/task/task.go GetRdmaVolumes: for every type but RDMA and IB); ERDMA also needs the host's
+ * verbs provider and its driver file inside the container.
+ */
+export function rdmaVolumes(context: DeployContext): Array<[string, string]> {
+  const files = rdmaHostFiles(context)
+  const volumes: Array<[string, string]> = []
+  if (context.networkType === 'RXE' || context.networkType === 'ERDMA') volumes.push([files.ibdev2netdev, '/usr/sbin/ibdev2netdev:ro'])
+  if (context.networkType === 'ERDMA') volumes.push([ERDMA_DRIVER_FILE, `${ERDMA_DRIVER_FILE}:ro`], [files.erdmaProvider, `${ERDMA_PROVIDER_IN_CONTAINER}:ro`])
+  return volumes
+}
+
+/**
+ * docker run options of a 3FS service container: privileged (RDMA devices), nofile as m3fs sets it on
+ * every 3FS container (1048576, pkg/task/steps/3fs_steps.go; 3FS's systemd units: LimitNOFILE=1000000),
+ * and unlimited locked memory for services that register RDMA buffers (3FS's deploy guide: LimitMEMLOCK=infinity).
+ */
+export function threefsContainerOptions(rdma: boolean): string[] {
+  return ['--privileged', '--ulimit', 'nofile=1048576:1048576', ...(rdma ? ['--ulimit', 'memlock=-1'] : [])]
+}
+
+/** 3FS's log level from cluster.yml's logLevel, on the root logging category ('.') of a main config. */
+export function logLevelOverride(context: DeployContext): ConfigOverride {
+  return {key: 'common.log.categories[categories=.].level', value: context.cluster.config.logLevel}
+}
+
+/** Where a 3FS service reports its metrics: the monitor_collector (3FS's shipped files leave it empty). */
+export function monitorOverride(context: DeployContext): ConfigOverride {
+  return {key: 'common.monitor.reporters[type=monitor_collector].monitor_collector.remote_ip', value: context.monitorAddress}
+}
+
+/** The listener ports of a service's RDMA and TCP groups; on InfiniBand mgmtd's RDMA group is IPoIB. */
+export function listenerOverrides(context: DeployContext, ports: {rdma: number; tcp: number}, rdmaGroupType: 'RDMA' | 'IPoIB' = 'RDMA'): ConfigOverride[] {
   return [
-    [context.paths.etc(service), IMAGE_ETC_DIR],
-    [context.paths.log(service), '/var/log/3fs'],
-    [context.paths.fdbClusterFile, '/etc/foundationdb/fdb.cluster:ro'],
+    ...(rdmaGroupType === 'RDMA' ? [] : [{key: 'server.base.groups[network_type=RDMA].network_type', value: rdmaGroupType}]),
+    {key: 'server.base.groups[network_type=RDMA].listener.listen_port', value: ports.rdma},
+    {key: 'server.base.groups[network_type=TCP].listener.listen_port', value: ports.tcp},
   ]
+}
+
+/** The FoundationDB cluster file as 3FS services read it inside their container. */
+export const FDB_CLUSTER_FILE_IN_CONTAINER = `${IMAGE_ETC_DIR}/fdb.cluster`
+
+/**
+ * set-config --type T: uploads a main config to mgmtd (meta, storage and fuse read theirs from mgmtd;
+ * mgmtd hot-updates its own). The command carries the file's content hash, so a changed file is
+ * uploaded again on a re-run instead of being skipped as applied.
+ */
+export function setConfigAction(context: DeployContext, type: 'MGMTD' | 'META' | 'STORAGE' | 'FUSE', write: Action, service: ServiceName): Action {
+  const admin = context.adminNode.name
+  const file = write.path!.slice(write.path!.lastIndexOf('/') + 1)
+  return action({
+    id: `${admin}:${service}:set-config:${type}`,
+    node: admin,
+    service,
+    kind: 'admin-cli',
+    description: `set-config --type ${type} (upload ${file} to mgmtd)`,
+    command: `${adminCliCommand(context, `set-config --type ${type} --file ${IMAGE_ETC_DIR}/${file}`)} # ${file} sha256:${contentTag(write)}`,
+    adminCli: true,
+  })
 }

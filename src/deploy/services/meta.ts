@@ -1,42 +1,58 @@
 /** meta: configs, its main config uploaded to mgmtd (set-config --type META), containers, heartbeats. */
+import type {ConfigOverride} from '../../cluster/threefs-config/render.js'
 import {nodesOf} from '../../config/model.js'
 import type {DeployContext} from '../context.js'
-import {action, barrier, type Action} from '../model.js'
-import {adminCliCommand, run, serviceArgs, startContainerCommand, threefsVolumes, waitFor, writeConfig} from './common.js'
-import {listenerValues} from './mgmtd.js'
+import {barrier, type Action} from '../model.js'
+import {
+  adminCliCommand,
+  FDB_CLUSTER_FILE_IN_CONTAINER,
+  listenerOverrides,
+  logLevelOverride,
+  monitorOverride,
+  run,
+  serviceArgs,
+  setConfigAction,
+  startContainerCommand,
+  threefsContainerOptions,
+  threefsVolumes,
+  waitFor,
+  writeConfig,
+  writeConfigTo,
+} from './common.js'
+
+export function metaMainOverrides(context: DeployContext): ConfigOverride[] {
+  const settings = context.cluster.config.services.meta!
+  return [
+    logLevelOverride(context),
+    monitorOverride(context),
+    // Rendered even when equal to the shipped 8001/9001: meta's CODE defaults are 8000/9000
+    // (src/meta/service/MetaServer.h:48-57), mgmtd's ports, and reuse_port is off (src/common/net/Listener.h:22).
+    ...listenerOverrides(context, {rdma: settings.rdmaListenPort, tcp: settings.tcpListenPort}),
+    {key: 'server.fdb.clusterFile', value: FDB_CLUSTER_FILE_IN_CONTAINER},
+    {key: 'server.kv_engine.fdb.clusterFile', value: FDB_CLUSTER_FILE_IN_CONTAINER},
+    {key: 'server.mgmtd_client.mgmtd_server_addresses', value: context.mgmtdAddresses},
+  ]
+}
 
 export function metaActions(context: DeployContext): Action[] {
-  const settings = context.cluster.config.services.meta!
   const nodes = nodesOf(context.cluster, 'meta')
-  const main = {monitor_address: context.monitorAddress, mgmtd_addresses: context.mgmtdAddresses, ...listenerValues('meta', settings.rdmaListenPort, settings.tcpListenPort, 'MetaSerde')}
   const admin = context.adminNode.name
-  const actions: Action[] = [writeConfig(admin, 'meta', context.paths.etc('mgmtd'), 'meta_main.toml', main)]
-  actions.push(setConfig(context, 'META', 'meta_main.toml', 'meta'))
+  const adminCopy = writeConfigTo(context, admin, 'meta', context.paths.etc('mgmtd'), 'meta_main.toml', metaMainOverrides(context))
+  const actions: Action[] = [adminCopy, setConfigAction(context, 'META', adminCopy, 'meta')]
   for (const [index, node] of nodes.entries()) {
-    const etc = context.paths.etc('meta')
-    const first = writeConfig(node.name, 'meta', etc, 'meta_main_launcher.toml', {cluster_id: context.cluster.name, mgmtd_addresses: context.mgmtdAddresses})
+    const first = writeConfig(context, node.name, 'meta', 'meta_main_launcher.toml', [
+      {key: 'cluster_id', value: context.cluster.name},
+      {key: 'mgmtd_client.mgmtd_server_addresses', value: context.mgmtdAddresses},
+    ])
     actions.push(
       index === 0 ? barrier(first) : first,
-      writeConfig(node.name, 'meta', etc, 'meta_main_app.toml', {node_id: context.nodeIds.meta.get(node.name)!}),
-      writeConfig(node.name, 'meta', etc, 'meta_main.toml', main),
-      run(node.name, 'meta', 'start', `start ${context.containers.meta}`, startContainerCommand(context, {service: 'meta', image: context.images.threefs, options: ['--privileged', '--ulimit', 'memlock=-1'], volumes: threefsVolumes(context, 'meta'), args: serviceArgs('meta_main')}), 'start-container'),
+      writeConfig(context, node.name, 'meta', 'meta_main_app.toml', [{key: 'node_id', value: context.nodeIds.meta.get(node.name)!}]),
+      writeConfig(context, node.name, 'meta', 'meta_main.toml', metaMainOverrides(context)),
+      run(node.name, 'meta', 'start', `start ${context.containers.meta}`, startContainerCommand(context, {service: 'meta', image: context.images.threefs, options: threefsContainerOptions(true), volumes: threefsVolumes(context, 'meta'), args: serviceArgs('meta_main')}), 'start-container'),
     )
   }
   actions.push(barrier(waitForHeartbeats(context, 'META', [...context.nodeIds.meta.values()], 'meta')))
   return actions
-}
-
-export function setConfig(context: DeployContext, type: 'META' | 'STORAGE' | 'FUSE', file: string, service: 'meta' | 'storage' | 'client'): Action {
-  const admin = context.adminNode.name
-  return action({
-    id: `${admin}:${service}:set-config:${type}`,
-    node: admin,
-    service,
-    kind: 'admin-cli',
-    description: `set-config --type ${type} (upload ${file} to mgmtd)`,
-    command: adminCliCommand(context, `set-config --type ${type} --file /opt/3fs/etc/${file}`),
-    adminCli: true,
-  })
 }
 
 /** Waits until list-nodes shows every id of that type HEARTBEAT_CONNECTED. */

@@ -1,47 +1,77 @@
 /**
  * mgmtd: configs on every mgmtd node, init-cluster once (before mgmtd starts, as 3FS's guide says),
- * then the containers, then a wait for a primary. The admin node (first mgmtd node) also keeps the main
- * configs of meta, storage and fuse, because set-config reads them inside its mgmtd container.
+ * then the containers, a wait for a primary, and mgmtd's own main config pushed with set-config so that
+ * a changed mgmtd_main.toml reaches a running cluster (init-cluster stores it only the first time). The
+ * admin node (first mgmtd node) also keeps the main configs of meta, storage and fuse, because
+ * set-config reads them inside its mgmtd container.
  */
 import {IMAGE_BIN_DIR, IMAGE_ETC_DIR} from '../../cluster/services.js'
+import type {ConfigOverride} from '../../cluster/threefs-config/render.js'
 import {nodesOf} from '../../config/model.js'
 import {shellQuote} from '../../remote/shell.js'
 import type {DeployContext} from '../context.js'
 import {barrier, type Action} from '../model.js'
-import {adminCliCommand, run, serviceArgs, startContainerCommand, threefsVolumes, waitFor, writeConfig} from './common.js'
+import {
+  adminCliCommand,
+  FDB_CLUSTER_FILE_IN_CONTAINER,
+  listenerOverrides,
+  logLevelOverride,
+  monitorOverride,
+  run,
+  serviceArgs,
+  setConfigAction,
+  startContainerCommand,
+  threefsContainerOptions,
+  threefsVolumes,
+  waitFor,
+  writeConfig,
+} from './common.js'
 
-/** 3FS's own files: mgmtd 8000/9000, meta 8001/9001, storage 8000/9000. Other ports need the listener groups. */
-export const DEFAULT_PORTS = {mgmtd: [8000, 9000], meta: [8001, 9001], storage: [8000, 9000]} as const
-
-export const FDB_CLUSTER_FILE_IN_CONTAINER = '/etc/foundationdb/fdb.cluster'
-
-export function listenerValues(service: 'mgmtd' | 'meta' | 'storage', rdmaPort: number, tcpPort: number, rdmaService: string): Record<string, string | number | boolean> {
-  const [rdmaDefault, tcpDefault] = DEFAULT_PORTS[service]
-  return {listeners: rdmaPort !== rdmaDefault || tcpPort !== tcpDefault, rdma_network_type: 'RDMA', rdma_service: rdmaService, rdma_port: rdmaPort, tcp_port: tcpPort}
+export function adminCliOverrides(context: DeployContext): ConfigOverride[] {
+  return [
+    {key: 'cluster_id', value: context.cluster.name},
+    {key: 'fdb.clusterFile', value: FDB_CLUSTER_FILE_IN_CONTAINER},
+    {key: 'mgmtd_client.mgmtd_server_addresses', value: context.mgmtdAddresses},
+  ]
 }
 
-export function adminCliValues(context: DeployContext): Record<string, string | string[]> {
-  return {cluster_id: context.cluster.name, fdb_cluster_file: FDB_CLUSTER_FILE_IN_CONTAINER, mgmtd_addresses: context.mgmtdAddresses}
+export function mgmtdMainOverrides(context: DeployContext): ConfigOverride[] {
+  const settings = context.cluster.config.services.mgmtd!
+  return [
+    logLevelOverride(context),
+    monitorOverride(context),
+    ...listenerOverrides(context, {rdma: settings.rdmaListenPort, tcp: settings.tcpListenPort}, context.mgmtdProtocol),
+    // The code default is false (src/mgmtd/service/MgmtdConfig.h:14) and HeartbeatOperation.cc:35-41 then
+    // refuses meta and storage as "not registered"; 3FS's shipped file and m3fs set true. Pinned here so
+    // that a different shipped value at another commit cannot stop the deploy unnoticed.
+    {key: 'server.service.allow_heartbeat_from_unregistered', value: true},
+  ]
 }
 
 export function mgmtdActions(context: DeployContext): Action[] {
   const settings = context.cluster.config.services.mgmtd!
   const nodes = nodesOf(context.cluster, 'mgmtd')
-  const etc = context.paths.etc('mgmtd')
   const actions: Action[] = []
+  let mainWrite: Action | undefined
   for (const node of nodes) {
+    const main = writeConfig(context, node.name, 'mgmtd', 'mgmtd_main.toml', mgmtdMainOverrides(context))
+    mainWrite ??= main
     actions.push(
-      writeConfig(node.name, 'mgmtd', etc, 'admin_cli.toml', adminCliValues(context)),
-      writeConfig(node.name, 'mgmtd', etc, 'mgmtd_main_launcher.toml', {cluster_id: context.cluster.name, fdb_cluster_file: FDB_CLUSTER_FILE_IN_CONTAINER}),
-      writeConfig(node.name, 'mgmtd', etc, 'mgmtd_main_app.toml', {node_id: context.nodeIds.mgmtd.get(node.name)!}),
-      writeConfig(node.name, 'mgmtd', etc, 'mgmtd_main.toml', {monitor_address: context.monitorAddress, ...listenerValues('mgmtd', settings.rdmaListenPort, settings.tcpListenPort, 'Mgmtd')}),
+      writeConfig(context, node.name, 'mgmtd', 'admin_cli.toml', adminCliOverrides(context)),
+      writeConfig(context, node.name, 'mgmtd', 'mgmtd_main_launcher.toml', [
+        {key: 'cluster_id', value: context.cluster.name},
+        {key: 'fdb.clusterFile', value: FDB_CLUSTER_FILE_IN_CONTAINER},
+        {key: 'kv_engine.fdb.clusterFile', value: FDB_CLUSTER_FILE_IN_CONTAINER},
+      ]),
+      writeConfig(context, node.name, 'mgmtd', 'mgmtd_main_app.toml', [{key: 'node_id', value: context.nodeIds.mgmtd.get(node.name)!}]),
+      main,
     )
   }
   const admin = context.adminNode.name
   // init-cluster runs in a throwaway container: mgmtd must not run yet. It is recorded once applied,
   // because running it twice fails (the cluster exists) and re-initializing would need fdb wiped.
   const init = [
-    context.runtime, 'run', '--rm', '--network', 'host',
+    context.runtime, 'run', '--rm', '--network', 'host', ...threefsContainerOptions(false),
     ...threefsVolumes(context, 'mgmtd').flatMap(([host, container]) => ['-v', `${host}:${container}`]),
     context.images.threefs,
     `${IMAGE_BIN_DIR}/admin_cli`, '-cfg', `${IMAGE_ETC_DIR}/admin_cli.toml`,
@@ -50,15 +80,16 @@ export function mgmtdActions(context: DeployContext): Action[] {
   actions.push({...barrier(run(admin, 'mgmtd', 'init-cluster', `init-cluster (chain table 1, chunk ${settings.chunkSize}, stripe ${settings.stripeSize})`, init, 'admin-cli')), adminCli: true})
   for (const [index, node] of nodes.entries()) {
     const start = run(
-        node.name,
-        'mgmtd',
-        'start',
-        `start ${context.containers.mgmtd}`,
-        startContainerCommand(context, {service: 'mgmtd', image: context.images.threefs, options: ['--privileged', '--ulimit', 'memlock=-1'], volumes: threefsVolumes(context, 'mgmtd'), args: serviceArgs('mgmtd_main')}),
-        'start-container',
-      )
+      node.name,
+      'mgmtd',
+      'start',
+      `start ${context.containers.mgmtd}`,
+      startContainerCommand(context, {service: 'mgmtd', image: context.images.threefs, options: threefsContainerOptions(true), volumes: threefsVolumes(context, 'mgmtd'), args: serviceArgs('mgmtd_main')}),
+      'start-container',
+    )
     actions.push(index === 0 ? barrier(start) : start)
   }
   actions.push(barrier(waitFor(admin, 'mgmtd', 'primary', 'wait for a primary mgmtd', adminCliCommand(context, 'list-nodes'), 'PRIMARY_MGMTD', 120_000)))
+  actions.push(setConfigAction(context, 'MGMTD', mainWrite!, 'mgmtd'))
   return actions
 }

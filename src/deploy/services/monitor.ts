@@ -2,10 +2,7 @@
 import {nodesOf} from '../../config/model.js'
 import type {DeployContext} from '../context.js'
 import type {Action} from '../model.js'
-import {run, startContainerCommand, threefsVolumes, writeConfig} from './common.js'
-
-/** 3FS's own monitor_collector_main.toml listens on this port. */
-const DEFAULT_MONITOR_PORT = 10_000
+import {logLevelOverride, run, startContainerCommand, threefsContainerOptions, threefsVolumes, writeConfig} from './common.js'
 
 export function monitorActions(context: DeployContext): Action[] {
   const settings = context.cluster.config.services
@@ -15,22 +12,17 @@ export function monitorActions(context: DeployContext): Action[] {
   const actions: Action[] = []
   for (const node of nodes) {
     actions.push(
-      writeConfig(
-        node.name,
-        'monitor',
-        context.paths.etc('monitor'),
-        'monitor_collector_main.toml',
-        {
-          listeners: settings.monitor.port !== DEFAULT_MONITOR_PORT,
-          monitor_port: settings.monitor.port,
-          clickhouse_db: settings.clickhouse.db,
-          clickhouse_host: clickhouseNode.host,
-          clickhouse_password: settings.clickhouse.password,
-          clickhouse_port: String(settings.clickhouse.tcpPort),
-          clickhouse_user: settings.clickhouse.user,
-        },
-        {mode: '0600', secret: true},
-      ),
+      writeConfig(context, node.name, 'monitor', 'monitor_collector_main.toml', [
+        {key: 'common.cluster_id', value: context.cluster.name},
+        logLevelOverride(context),
+        {key: 'server.base.groups[network_type=TCP].listener.listen_port', value: settings.monitor.port},
+        {key: 'server.monitor_collector.reporter.clickhouse.db', value: settings.clickhouse.db},
+        {key: 'server.monitor_collector.reporter.clickhouse.host', value: clickhouseNode.host},
+        {key: 'server.monitor_collector.reporter.clickhouse.passwd', value: settings.clickhouse.password, secret: true},
+        // A string in 3FS (the shipped file has port = '', m3fs writes it quoted).
+        {key: 'server.monitor_collector.reporter.clickhouse.port', value: String(settings.clickhouse.tcpPort)},
+        {key: 'server.monitor_collector.reporter.clickhouse.user', value: settings.clickhouse.user},
+      ]),
       run(
         node.name,
         'monitor',
@@ -39,8 +31,9 @@ export function monitorActions(context: DeployContext): Action[] {
         startContainerCommand(context, {
           service: 'monitor',
           image: context.images.threefs,
-          options: ['--privileged'],
+          options: threefsContainerOptions(false),
           volumes: threefsVolumes(context, 'monitor'),
+          // As 3FS's systemd unit starts it (deploy/systemd/monitor_collector_main.service).
           args: ['/opt/3fs/bin/monitor_collector_main', '--cfg', '/opt/3fs/etc/monitor_collector_main.toml'],
         }),
         'start-container',

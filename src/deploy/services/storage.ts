@@ -3,13 +3,14 @@
  * every labelled disk is mounted at data<i> now and at boot through /etc/fstab; diskType dir: plain
  * directories), configs, set-config --type STORAGE, containers, heartbeats.
  */
+import {STORAGE_DATA_IN_CONTAINER, storageTargetPaths} from '../../cluster/services.js'
+import type {ConfigOverride} from '../../cluster/threefs-config/render.js'
 import {nodesOf} from '../../config/model.js'
 import {shellQuote} from '../../remote/shell.js'
 import type {DeployContext} from '../context.js'
 import {barrier, type Action} from '../model.js'
-import {run, serviceArgs, startContainerCommand, threefsVolumes, writeConfig} from './common.js'
-import {listenerValues} from './mgmtd.js'
-import {setConfig, waitForHeartbeats} from './meta.js'
+import {listenerOverrides, logLevelOverride, monitorOverride, run, serviceArgs, setConfigAction, startContainerCommand, threefsContainerOptions, threefsVolumes, writeConfig, writeConfigTo} from './common.js'
+import {waitForHeartbeats} from './meta.js'
 
 /**
  * Disk preparation script. It never formats a disk that holds anything, and never one it could not
@@ -68,28 +69,38 @@ export function nvmeDiskScript(dataDirs: string[], sectorSize: number, fstab = '
   ].join('\n')
 }
 
+export function storageMainOverrides(context: DeployContext): ConfigOverride[] {
+  const settings = context.cluster.config.services.storage!
+  return [
+    logLevelOverride(context),
+    monitorOverride(context),
+    ...listenerOverrides(context, {rdma: settings.rdmaListenPort, tcp: settings.tcpListenPort}),
+    {key: 'server.mgmtd.mgmtd_server_addresses', value: context.mgmtdAddresses},
+    {key: 'server.targets.target_paths', value: storageTargetPaths(context.cluster)},
+  ]
+}
+
 export function storageActions(context: DeployContext): Action[] {
   const settings = context.cluster.config.services.storage!
   const nodes = nodesOf(context.cluster, 'storage')
-  const main = {
-    monitor_address: context.monitorAddress,
-    mgmtd_addresses: context.mgmtdAddresses,
-    target_paths: context.dataDirs.map((dir) => dir.replace(`${context.workDir}/storage/3fsdata`, '/mnt/3fsdata')),
-    ...listenerValues('storage', settings.rdmaListenPort, settings.tcpListenPort, 'StorageSerde'),
-  }
   const admin = context.adminNode.name
-  const actions: Action[] = [writeConfig(admin, 'storage', context.paths.etc('mgmtd'), 'storage_main.toml', main), setConfig(context, 'STORAGE', 'storage_main.toml', 'storage')]
+  const adminCopy = writeConfigTo(context, admin, 'storage', context.paths.etc('mgmtd'), 'storage_main.toml', storageMainOverrides(context))
+  const actions: Action[] = [adminCopy, setConfigAction(context, 'STORAGE', adminCopy, 'storage')]
+  // Each data dir holds the targets in a 3fs subdirectory (m3fs's layout); dir mode makes both.
+  const targetDirs = context.dataDirs.map((dir) => `${dir}/3fs`)
   for (const [index, node] of nodes.entries()) {
-    const etc = context.paths.etc('storage')
     const disks =
       settings.diskType === 'nvme'
         ? run(node.name, 'storage', 'disks', `prepare ${context.dataDirs.length} NVMe data disk(s) (blank disks only) and mount them by label`, nvmeDiskScript(context.dataDirs, settings.sectorSize), 'prepare-disk')
-        : run(node.name, 'storage', 'disks', `create ${context.dataDirs.length} data director${context.dataDirs.length === 1 ? 'y' : 'ies'}`, `mkdir -p ${context.dataDirs.map(shellQuote).join(' ')}`, 'prepare-disk')
+        : run(node.name, 'storage', 'disks', `create ${context.dataDirs.length} data director${context.dataDirs.length === 1 ? 'y' : 'ies'}`, `mkdir -p ${targetDirs.map(shellQuote).join(' ')}`, 'prepare-disk')
     actions.push(
       index === 0 ? barrier(disks) : disks,
-      writeConfig(node.name, 'storage', etc, 'storage_main_launcher.toml', {cluster_id: context.cluster.name, mgmtd_addresses: context.mgmtdAddresses}),
-      writeConfig(node.name, 'storage', etc, 'storage_main_app.toml', {node_id: context.nodeIds.storage.get(node.name)!}),
-      writeConfig(node.name, 'storage', etc, 'storage_main.toml', main),
+      writeConfig(context, node.name, 'storage', 'storage_main_launcher.toml', [
+        {key: 'cluster_id', value: context.cluster.name},
+        {key: 'mgmtd_client.mgmtd_server_addresses', value: context.mgmtdAddresses},
+      ]),
+      writeConfig(context, node.name, 'storage', 'storage_main_app.toml', [{key: 'node_id', value: context.nodeIds.storage.get(node.name)!}]),
+      writeConfig(context, node.name, 'storage', 'storage_main.toml', storageMainOverrides(context)),
       run(
         node.name,
         'storage',
@@ -98,8 +109,8 @@ export function storageActions(context: DeployContext): Action[] {
         startContainerCommand(context, {
           service: 'storage',
           image: context.images.threefs,
-          options: ['--privileged', '--ulimit', 'memlock=-1', '--ulimit', 'nofile=1000000:1000000'],
-          volumes: [...threefsVolumes(context, 'storage'), [`${context.workDir}/storage/3fsdata`, '/mnt/3fsdata']],
+          options: threefsContainerOptions(true),
+          volumes: [...threefsVolumes(context, 'storage'), [`${context.workDir}/storage/3fsdata`, STORAGE_DATA_IN_CONTAINER]],
           args: serviceArgs('storage_main'),
         }),
         'start-container',
