@@ -119,7 +119,9 @@ export function judgeNode(context: DeployContext, node: ClusterNode, sections: R
     const devices = text('rdma').split(/\s+/).filter(Boolean)
     const type = cluster.config.networkType.toUpperCase()
     if (devices.length > 0) checks.push({check: 'rdma', status: 'ok', detail: `${type}: ${devices.join(', ')}`})
-    else if (type === 'RXE') checks.push({check: 'rdma', status: 'fail', detail: `no RDMA device for networkType RXE${text('rxe-module') ? ' (the rdma_rxe module is available)' : ' and no rdma_rxe module'}`, fix: 'Create a soft-RoCE device: modprobe rdma_rxe && rdma link add rxe0 type rxe netdev <nic>'})
+    // deploy's host stage creates the rxe device on the NIC of the node address (services/host.ts rxeScript).
+    else if (type === 'RXE' && text('rxe-module')) checks.push({check: 'rdma', status: 'ok', detail: 'no RDMA device yet; deploy loads rdma_rxe and adds an rxe device on the NIC of the node address'})
+    else if (type === 'RXE') checks.push({check: 'rdma', status: 'fail', detail: 'no RDMA device for networkType RXE and no rdma_rxe module', fix: 'Install the kernel\'s extra modules (Debian/Ubuntu: linux-modules-extra-$(uname -r)) so that rdma_rxe loads, and rdma-core (the rdma tool).'})
     else checks.push({check: 'rdma', status: 'fail', detail: `no RDMA device in /sys/class/infiniband for networkType ${type}`, fix: type === 'ERDMA' ? 'Load the erdma driver (modprobe erdma).' : 'Install the NIC driver (MLNX_OFED or rdma-core) so ibv_devices lists the card, or use networkType: RXE for soft-RoCE.'})
     const nics = text('nics').split(/\s+/).filter(Boolean)
     const usable = nics.filter((nic) => /^(en|eth|bond|xgbe|ib)/.test(nic))

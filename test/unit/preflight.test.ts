@@ -79,9 +79,11 @@ describe('preflight checks', () => {
     expect(result.cpu).toMatchObject({status: 'ok', detail: 'no AVX-512, image 20250410-avx2 is the AVX2 build'})
   })
 
-  it('suggests soft-RoCE for networkType RXE without a device, and a dir-mode node only needs free space', () => {
+  it('passes networkType RXE without a device when rdma_rxe can load (deploy creates the device), fails without the module, and a dir-mode node only needs free space', () => {
     const rxe = checks('a', {rdma: '', 'rxe-module': '/lib/modules/6.8.0/kernel/drivers/infiniband/sw/rxe/rdma_rxe.ko\n'}, CLUSTER.replace('name: pf', 'name: pf\nnetworkType: RXE'))
-    expect(rxe.rdma!.fix).toMatch(/rdma link add rxe0 type rxe netdev/)
+    expect(rxe.rdma).toMatchObject({status: 'ok', detail: expect.stringContaining('deploy loads rdma_rxe')})
+    const noModule = checks('a', {rdma: '', 'rxe-module': ''}, CLUSTER.replace('name: pf', 'name: pf\nnetworkType: RXE'))
+    expect(noModule.rdma).toMatchObject({status: 'fail', fix: expect.stringContaining('linux-modules-extra')})
     const dir = checks('a', {'dir-free': '5000000000\n'}, CLUSTER.replace('diskNumPerNode: 2,', 'diskType: dir, diskNumPerNode: 2,'))
     expect(dir.disks).toMatchObject({status: 'warn'})
   })

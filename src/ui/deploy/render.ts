@@ -30,15 +30,31 @@ export function renderPlan(plan: ReturnType<typeof planJson>): string {
     lines.push(color.bold(`== ${stage.name}`) + color.dim(` (${stage.actions} actions on ${stage.nodes} node(s))`))
     const actions = plan.actions.filter((entry) => entry.stage === stage.name)
     // Hundreds of nodes: show each distinct step once with the nodes it runs on.
-    const grouped = new Map<string, string[]>()
+    const grouped = new Map<string, typeof actions>()
     for (const entry of actions) {
       const key = `${entry.kind.padEnd(15)} ${entry.description}`
-      grouped.set(key, [...(grouped.get(key) ?? []), entry.node])
+      grouped.set(key, [...(grouped.get(key) ?? []), entry])
     }
-    for (const [key, nodes] of grouped) lines.push(`  ${key} ${color.dim(`@ ${nodes.length <= 4 ? nodes.join(', ') : `${nodes.slice(0, 3).join(', ')} and ${nodes.length - 3} more`}`)}`)
+    for (const [key, entries] of grouped) {
+      const nodes = entries.map((entry) => entry.node)
+      lines.push(`  ${key} ${color.dim(`@ ${nodes.length <= 4 ? nodes.join(', ') : `${nodes.slice(0, 3).join(', ')} and ${nodes.length - 3} more`}`)}`)
+      lines.push(...configChanges(entries))
+    }
   }
   lines.push('', `${plan.actions.length} actions in ${plan.stages.length} stages. --json prints every action with its command and file contents.`)
   return lines.join('\n')
+}
+
+/** What a 3FS config file changes against the file 3FS ships: one line per key (values that differ per node say so). */
+function configChanges(entries: ReturnType<typeof planJson>['actions']): string[] {
+  const config = entries[0]?.config
+  if (!config) return []
+  const lines = [color.dim(`      3FS configs/${config.file} at ${config.commit.slice(0, 7)} with ${config.changes.length} key(s) changed:`)]
+  for (const change of config.changes) {
+    const values = new Set(entries.map((entry) => entry.config?.changes.find((other) => other.key === change.key)?.value))
+    lines.push(color.dim(`        ${change.key} = ${values.size > 1 ? '(per node)' : change.value}  (3FS: ${change.shipped})`))
+  }
+  return lines
 }
 
 export function renderApply(report: ApplyReport, what: string): string {
