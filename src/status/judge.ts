@@ -141,7 +141,7 @@ export function judge(raw: RawStatus, options: JudgeOptions): StatusReport {
     return node ? {...row, node} : {...row}
   })
   if (admin.nodes) problems.push(...serviceProblems(services, layout, cli))
-  if (admin.chains) problems.push(...chainProblems(admin.chains, targets, layout, cli))
+  if (admin.chains) problems.push(...chainProblems(admin.chains, targets, nodeIdToNode, layout, cli))
 
   // FoundationDB.
   let fdb: FdbState | undefined
@@ -401,7 +401,16 @@ function isUp(status: string): boolean {
   return status === 'HEARTBEAT_CONNECTED' || status === 'PRIMARY_MGMTD'
 }
 
-function chainProblems(chains: ChainRow[], targets: TargetView[], layout: StatusLayout, cli: (args: string) => string): Problem[] {
+/**
+ * The storage node id inside a target id, as 3FS's chain table generator lays ids out:
+ * ((prefix * 1e6 + nodeId) * 1e3 + disk + 1) * 100 + index + 1 (deploy/data_placement/src/setup/gen_chain_table.py;
+ * 3fs-cli's chain-table.ts and m3fs use the same layout).
+ */
+export function storageNodeIdOfTarget(targetId: number): number {
+  return Math.floor(targetId / 100_000) % 1_000_000
+}
+
+function chainProblems(chains: ChainRow[], targets: TargetView[], nodeIdToNode: Map<number, string>, layout: StatusLayout, cli: (args: string) => string): Problem[] {
   const problems: Problem[] = []
   const hasStorage = layout.nodes.some((node) => node.services.includes('storage'))
   if (chains.length === 0) {
@@ -409,7 +418,9 @@ function chainProblems(chains: ChainRow[], targets: TargetView[], layout: Status
     return problems
   }
   const targetById = new Map(targets.map((target) => [target.targetId, target]))
-  const nodeOf = (id: number) => targetById.get(id)?.node
+  // list-targets names each target's node; without it (or for a node list-nodes does not show) the node
+  // part of the target id still tells which storage service held it.
+  const nodeOf = (id: number) => targetById.get(id)?.node ?? nodeIdToNode.get(targetById.get(id)?.nodeId ?? storageNodeIdOfTarget(id))
   // Targets whose storage service stopped reporting, grouped by node: one problem per node, not per target.
   const offlineByNode = new Map<string, {targets: number; chains: Set<number>}>()
   for (const chain of chains) {
@@ -428,11 +439,19 @@ function chainProblems(chains: ChainRow[], targets: TargetView[], layout: Status
   if (unavailable.length > 0) {
     const nodes = [...offlineByNode.keys()]
     const lastServing = new Set<string>()
-    for (const chain of unavailable) for (const target of chain.targets) if (target.publicState === 'LASTSRV') lastServing.add(nodeOf(target.id) ?? 'an unknown node')
+    const lastTargets: string[] = []
+    for (const chain of unavailable) {
+      for (const target of chain.targets) {
+        if (target.publicState !== 'LASTSRV') continue
+        const node = nodeOf(target.id)
+        lastServing.add(node ?? 'an unknown node')
+        lastTargets.push(`target ${target.id} of chain ${chain.chainId} on ${node ?? `storage node id ${targetById.get(target.id)?.nodeId ?? storageNodeIdOfTarget(target.id)}`}`)
+      }
+    }
     problems.push({
       severity: 'critical',
       subject: `chains ${sample(unavailable.map((chain) => chain.chainId))}`,
-      cause: `${unavailable.length} of ${chains.length} chains UNAVAILABLE: no replica serves them${nodes.length ? `; storage stopped reporting on ${nodes.join(', ')}` : ''}${lastServing.size ? ` (${[...lastServing].join(', ')} held the last serving replica and must come back first)` : ''}. Right after a deploy this also happens while storage is still starting.`,
+      cause: `${unavailable.length} of ${chains.length} chains UNAVAILABLE: no replica serves them${nodes.length ? `; storage stopped reporting on ${nodes.join(', ')}` : ''}${lastServing.size ? ` (${[...lastServing].join(', ')} held the last serving replica and must come back first: ${sample(lastTargets)})` : ''}. Right after a deploy this also happens while storage is still starting.`,
       next: (() => {
         // The node with the last serving replica holds the newest data: it has to return first.
         const first = [...lastServing].find((node) => node !== 'an unknown node') ?? nodes.find((node) => node !== 'an unknown node')
@@ -460,8 +479,8 @@ function chainProblems(chains: ChainRow[], targets: TargetView[], layout: Status
   return problems
 }
 
-function sample(ids: number[]): string {
-  return ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`
+function sample(ids: Array<number | string>, shown = 3): string {
+  return ids.length <= shown ? ids.join(', ') : `${ids.slice(0, shown).join(', ')} and ${ids.length - shown} more`
 }
 
 function summarize(items: string[]): string {

@@ -2,12 +2,15 @@
  * status verdicts and problems from captures in the shapes 3FS prints (see fixtures/status/scenarios.ts:
  * written from 3FS's admin_cli sources, not captured from a running cluster).
  */
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
+import {storageTargetPaths} from '../../src/cluster/services.js'
+import {parseCluster} from '../../src/config/loader.js'
+import {statusLayout} from '../../src/status/layout.js'
 import {statusFromCapture} from '../../src/status/service.js'
 import {writeScenario, type Scenario} from '../fixtures/status/scenarios.js'
 
@@ -48,9 +51,14 @@ describe('status verdicts from captures', () => {
     const chains = report.problems[0]!
     expect(chains.severity).toBe('critical')
     expect(chains.cause).toMatch(/chains UNAVAILABLE/)
-    expect(chains.cause).toMatch(/node3 held the last serving replica/)
+    expect(chains.cause).toMatch(/node3 held the last serving replica and must come back first: target \d+ of chain \d+ on node3/)
     expect(report.problems.some((problem) => problem.subject === 'node2/storage' && /exited \(exit code 137\)/.test(problem.cause))).toBe(true)
     expect(report.problems.some((problem) => problem.subject === 'fdb' && problem.severity === 'warning')).toBe(true)
+  })
+
+  it('names the LASTSRV target\'s node from the node part of its target id when list-targets gave nothing', async () => {
+    const report = await judgeScenario('chains-unavailable', ['admin_cli/list-targets.txt'])
+    expect(report.problems[0]!.cause).toMatch(/node3 held the last serving replica and must come back first: target \d+ of chain \d+ on node3/)
   })
 
   it('reports syncing chains as DEGRADED with a watch command', async () => {
@@ -82,5 +90,19 @@ describe('status verdicts from captures', () => {
     expect(report.missing).toContain('layout.json')
     expect(report.nodes.find((node) => node.name === 'node1')!.containers.map((entry) => entry.service)).toContain('mgmtd')
     expect(report.problems.some((problem) => problem.subject === 'node3/storage')).toBe(true)
+  })
+})
+
+describe('status on a cluster m3fs deployed', () => {
+  it('expects m3fs\'s container names and its disk layout (<workDir>/storage/3fsdata/data<i>, m3fs disk_tool.sh), unchanged', () => {
+    const cluster = parseCluster(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'm3fs-full.yml'), 'utf8'), 'm3fs-full.yml')
+    const layout = statusLayout(cluster)
+    expect(layout.mgmtdContainer).toBe('3fs-mgmtd')
+    expect(layout.fdbContainer).toBe('3fs-fdb')
+    const storageNode = layout.nodes.find((node) => node.services.includes('storage'))!
+    expect(storageNode.containers.find((entry) => entry.service === 'storage')!.container).toBe('3fs-storage')
+    expect(storageNode.dataDirs[0]).toBe('/opt/3fs/storage/3fsdata/data0')
+    // deploy lays a cluster out the same way: targets in <disk>/3fs, as m3fs's makeTargetPaths.
+    expect(storageTargetPaths(cluster)[0]).toBe('/mnt/3fsdata/data0/3fs')
   })
 })
