@@ -63,9 +63,7 @@ export function writeFile(node: string, service: ServiceName | 'host', path: str
  * redacted wherever the content is shown, and a file holding one is written 0600.
  */
 export function writeConfig(context: DeployContext, node: string, service: ServiceName, file: string, overrides: ConfigOverride[]): Action {
-  const rendered = renderShipped(context.threefsCommit, file, overrides)
-  const written = writeFile(node, service, `${context.paths.etc(service)}/${file}`, rendered.text, {mode: rendered.secrets.length > 0 ? '0600' : '0644'})
-  return {...written, config: {file, commit: rendered.commit, changes: rendered.changes}, ...(rendered.secrets.length > 0 ? {redact: rendered.secrets} : {})}
+  return writeConfigTo(context, node, service, context.paths.etc(service), file, overrides)
 }
 
 /** The same rendering, for a copy kept somewhere else (the main configs set-config reads on the admin node). */
