@@ -53,7 +53,7 @@ export default class Upload extends BaseCommand {
 function renderUpload(report: UploadReport): string {
   const rows = report.nodes.map((result) => [
     result.node,
-    result.ok ? (result.skipped ? 'unchanged' : color.green('sent')) : color.red(result.error?.kind ?? 'failed'),
+    result.ok ? (result.skipped ? 'unchanged' : result.modeChanged ? color.green('mode set') : color.green('sent')) : color.red(result.error?.kind ?? 'failed'),
     result.bytes ?? '-',
     result.durationMs,
   ])

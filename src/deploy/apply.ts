@@ -11,7 +11,7 @@ import {RemoteError, remoteDetail} from '../remote/errors.js'
 import {fanOut} from '../remote/fanout.js'
 import type {Host} from '../remote/host.js'
 import type {HostPool} from '../remote/pool.js'
-import {findAdminCliError} from '../status/admin-cli.js'
+import {findAdminCliErrors, isTargetAlreadyExists} from '../status/admin-cli.js'
 import {allActions, stageSteps, type Action, type Plan} from './model.js'
 import {localStatePath, markerCommand, readLocalState, readNodeState, recordApplied, writeLocalState} from './state.js'
 import {shellQuote} from '../remote/shell.js'
@@ -190,15 +190,17 @@ async function execute(host: Host, action: Action, context: ExecuteContext): Pro
   const output = `${result.stdout}${result.stderr}`
   if (result.timedOut) throw new ActionFailedError(action, `${action.description}: timed out`, tail(output))
   if (action.adminCli) {
-    const errors = output.split('\n').filter((line) => /^\s*Encounter error:/.test(line))
-    // In a batch that an earlier, interrupted run half did, "already exists" answers are progress.
-    const real = errors.filter((line) => !(action.stdin && /exist/i.test(line)))
+    // Fed on stdin, admin_cli answers each command and exits 0 whatever they answered (3FS ee9a5ce
+    // src/client/cli/common/Dispatcher.cc:238-257), so an error line is judged per command; a re-run of a
+    // half-done batch gets "target already exists" for what the first run made, and only that is progress.
+    const errors = findAdminCliErrors(output)
+    const real = action.stdin ? errors.filter((error) => !isTargetAlreadyExists(error)) : errors
     if (real.length > 0) {
-      const first = findAdminCliError(real.join('\n'))
-      throw new ActionFailedError(action, `${action.description}: admin_cli reported ${real.length} error(s), first ${first?.message ?? real[0]}`, tail(output))
+      throw new ActionFailedError(action, `${action.description}: admin_cli reported ${real.length} error(s), first ${real[0]!.message}`, tail(output))
     }
   }
-  if (result.exitCode !== 0 && !(action.adminCli && action.stdin)) {
+  // A non-zero exit is never progress: for a batch it is the runtime failing (e.g. "No such container").
+  if (result.exitCode !== 0) {
     throw new ActionFailedError(action, `${action.description}: exited with ${result.exitCode ?? 'a signal'}`, tail(output))
   }
   if (action.captureToken) await captureToken(host, action, output, context)

@@ -9,7 +9,7 @@
  * through a different affine permutation (x*m + b mod N, m coprime to N), so that a node's chain peers
  * spread over the cluster instead of being always its RF-1 neighbours: when a node fails, recovery reads
  * come from many nodes. Every node holds the same number of targets on each disk, and head (first)
- * replicas are spread evenly too.
+ * replicas are spread evenly too: each chain is led by its member with the fewest heads so far.
  */
 
 export interface ChainTableInput {
@@ -65,6 +65,8 @@ export function generateChainTable(input: ChainTableInput): ChainTable {
   const multipliers = Array.from({length: n}, (_, index) => index + 1).filter((m) => gcd(m, n) === 1)
   const targets: PlacedTarget[] = []
   const chains: Chain[] = []
+  // Heads (the replica writes go to first) so far per node position: each chain is led by its least-loaded member.
+  const heads = new Array<number>(n).fill(0)
   for (let disk = 0; disk < disksPerNode; disk++) {
     // Positions 0 .. n*T-1; block b covers positions b*n .. b*n+n-1 and visits every node once.
     const nextSlot = new Array<number>(n).fill(0)
@@ -88,6 +90,11 @@ export function generateChainTable(input: ChainTableInput): ChainTable {
         targets.push({targetId: target, nodeId: nodeIds[node]!, diskIndex: disk, chainId: id})
         chain.targets.push(target)
       }
+      // The chain order rotated so that its least-loaded member leads (membership and target ids unchanged).
+      let lead = 0
+      for (let k = 1; k < rf; k++) if (heads[members[k]!]! < heads[members[lead]!]!) lead = k
+      heads[members[lead]!]!++
+      chain.targets = [...chain.targets.slice(lead), ...chain.targets.slice(0, lead)]
       chains.push(chain)
     }
   }

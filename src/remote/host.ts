@@ -76,6 +76,8 @@ export interface UploadResult {
   bytes: number
   /** True when the node already had identical content and nothing was sent. */
   skipped: boolean
+  /** Identical content whose mode differed: nothing was sent, only the mode set (skipped is false: the node changed). */
+  modeChanged?: boolean
 }
 
 export interface Host {

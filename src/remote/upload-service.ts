@@ -23,6 +23,8 @@ export interface NodeUploadResult {
   node: string
   ok: boolean
   skipped: boolean
+  /** Content already identical, only the mode was set. */
+  modeChanged?: boolean
   sha256?: string
   bytes?: number
   durationMs: number
@@ -52,7 +54,7 @@ export async function uploadToNodes(options: UploadToNodesOptions): Promise<Uplo
     })
     const results = outcomes.map((outcome): NodeUploadResult => {
       const durationMs = Math.round(outcome.durationMs)
-      if (outcome.ok) return {node: outcome.node, ok: true, skipped: outcome.value.skipped, sha256: outcome.value.sha256, bytes: outcome.value.bytes, durationMs}
+      if (outcome.ok) return {node: outcome.node, ok: true, skipped: outcome.value.skipped, ...(outcome.value.modeChanged ? {modeChanged: true} : {}), sha256: outcome.value.sha256, bytes: outcome.value.bytes, durationMs}
       const error = outcome.error
       return {
         node: outcome.node,

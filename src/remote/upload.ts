@@ -29,24 +29,40 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex')
 }
 
+/** A stopped transfer says so (its stderr then only holds the shell's "Terminated"). */
+function whyFailed(result: {stderr: string; exitCode: number | null; timedOut: boolean; aborted: boolean}): string {
+  if (result.timedOut) return 'timed out'
+  if (result.aborted) return 'cancelled'
+  return result.stderr.trim() || `exit ${result.exitCode ?? 'by a signal'}`
+}
+
 function tempName(remotePath: string): string {
   return `${remotePath}.3fs-cli-tmp-${randomBytes(6).toString('hex')}`
 }
 
 async function uploadFile(host: Host, localPath: string, remotePath: string, bytes: number, options: UploadOptions): Promise<UploadResult> {
-  const sha256 = await sha256File(localPath)
-  const base = {node: host.name, remotePath, sha256, bytes}
-  const existing = await host.run(`sha256sum -- ${q(remotePath)} 2>/dev/null`, {sudo: options.sudo, signal: options.signal, timeoutMs: options.timeoutMs})
-  if (existing.stdout.startsWith(sha256)) return {...base, skipped: true}
-
-  const temp = tempName(remotePath)
   const mode = options.mode ?? '0644'
   if (!/^0?[0-7]{3,4}$/.test(mode)) throw new RemoteError(host.name, 'transfer', `invalid file mode ${mode}`, 'Use an octal mode such as 0644.')
+  const sha256 = await sha256File(localPath)
+  const base = {node: host.name, remotePath, sha256, bytes}
+  // Identical content is not sent again, but only a file that also has the asked mode is left as it is.
+  const existing = await host.run(`sha256sum -- ${q(remotePath)} 2>/dev/null && stat -c %a -- ${q(remotePath)}`, {sudo: options.sudo, signal: options.signal, timeoutMs: options.timeoutMs})
+  const [sum, currentMode] = existing.stdout.split('\n')
+  if (existing.exitCode === 0 && sum!.startsWith(`${sha256} `)) {
+    if (Number.parseInt(currentMode!.trim(), 8) === Number.parseInt(mode, 8)) return {...base, skipped: true}
+    const chmod = await host.run(`chmod ${mode} -- ${q(remotePath)}`, {sudo: options.sudo, signal: options.signal, timeoutMs: options.timeoutMs, label: `chmod ${mode} ${remotePath}`})
+    if (chmod.exitCode === 0) return {...base, skipped: false, modeChanged: true}
+    // Not ours to chmod in place (e.g. another owner): replace it like changed content.
+  }
+
+  const temp = tempName(remotePath)
   // The checksum is verified on the node before the rename, so a cut connection never leaves a partial file in place.
   const script = [
     'set -e',
     `mkdir -p -- ${q(posix.dirname(remotePath))}`,
     `trap 'rm -f -- ${q(temp).replace(/'/g, `'\\''`)}' EXIT`,
+    // A stopped transfer (timeout, cancel: TERM to the group) exits through the EXIT trap too, not around it.
+    "trap 'exit 143' TERM INT HUP",
     `cat > ${q(temp)}`,
     `chmod ${mode} ${q(temp)}`,
     `got=$(sha256sum -- ${q(temp)} | cut -d' ' -f1)`,
@@ -62,7 +78,7 @@ async function uploadFile(host: Host, localPath: string, remotePath: string, byt
     label: `upload ${localPath} -> ${remotePath}`,
   })
   if (result.exitCode !== 0) {
-    throw new RemoteError(host.name, 'transfer', `upload of ${localPath} to ${remotePath} failed: ${result.stderr.trim() || (result.timedOut ? 'timed out' : `exit ${result.exitCode}`)}`, 'Check free space and permissions on the node (use sudo for system paths).')
+    throw new RemoteError(host.name, 'transfer', `upload of ${localPath} to ${remotePath} failed: ${whyFailed(result)}`, 'Check free space and permissions on the node (use sudo for system paths).')
   }
   return {...base, skipped: false}
 }
@@ -115,6 +131,7 @@ async function uploadTree(host: Host, localDir: string, remotePath: string, opti
     'set -e',
     `mkdir -p -- ${q(temp)}`,
     `trap 'rm -rf -- ${q(temp).replace(/'/g, `'\\''`)}' EXIT`,
+    "trap 'exit 143' TERM INT HUP",
     `tar -C ${q(temp)} -xf -`,
     `printf %s ${tree.sha256} > ${q(posix.join(temp, TREE_MARKER))}`,
     `if [ -e ${q(remotePath)} ]; then mv -- ${q(remotePath)} ${q(old)}; fi`,
@@ -133,7 +150,7 @@ async function uploadTree(host: Host, localDir: string, remotePath: string, opti
     throw new RemoteError(host.name, 'transfer', `tar could not read ${localDir}: ${tarResult.stderr ?? tarResult.shortMessage}`, 'Check that every file under the directory is readable.')
   }
   if (result.exitCode !== 0) {
-    throw new RemoteError(host.name, 'transfer', `upload of ${localDir} to ${remotePath} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`, 'Check free space and permissions on the node.')
+    throw new RemoteError(host.name, 'transfer', `upload of ${localDir} to ${remotePath} failed: ${whyFailed(result)}`, 'Check free space and permissions on the node.')
   }
   return {...base, skipped: false}
 }

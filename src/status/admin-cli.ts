@@ -26,6 +26,31 @@ export function findAdminCliError(text: string): AdminCliError | undefined {
   return undefined
 }
 
+/** Every error admin_cli reported, in order (a batch fed on stdin prints one answer per command). */
+export function findAdminCliErrors(text: string): AdminCliError[] {
+  const errors: AdminCliError[] = []
+  const lines = text.split('\n')
+  for (const [index, line] of lines.entries()) {
+    if (!ERROR_LINE.test(line.trim())) continue
+    errors.push(findAdminCliError(lines.slice(index).join('\n'))!)
+  }
+  return errors
+}
+
+/**
+ * The answers that mean "this target is already there", which a re-run of a half-done create-target
+ * batch gets for the targets the interrupted run made. Exactly these, nothing that merely says "exist":
+ * - 4018(Storage::StorageInitFailed) `target <id> is already existing` (3FS ee9a5ce
+ *   src/storage/store/StorageTargets.cc:169, code src/common/utils/StatusCodeDetails.h:168; names print
+ *   as `<ns>::<name>`, src/common/utils/StatusCode.cc:15). The same code with `is existing in memory,
+ *   but not found in disk` (StorageTargets.cc:162) or `is existing with same chain id` (:143) is a real error.
+ * - 5018(Mgmtd::TargetExisted) (src/mgmtd/ops/UpdateChainOperation.cc:42, StatusCodeDetails.h:211).
+ */
+export function isTargetAlreadyExists(error: AdminCliError): boolean {
+  if (error.code === 5018 && /^(Mgmtd::)?TargetExisted$/.test(error.errorName)) return true
+  return error.code === 4018 && /^(Storage::)?StorageInitFailed$/.test(error.errorName) && /^target \d+ is already existing$/.test(error.detail?.trim() ?? '')
+}
+
 export interface Table {
   header: string[]
   rows: string[][]

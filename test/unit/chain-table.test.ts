@@ -1,7 +1,7 @@
 /** Chain table generation: replicas on distinct nodes, equal shares per node and disk, spread peers, at any scale. */
 import {describe, expect, it} from 'vitest'
 
-import {chainsCsv, chainTableCsv, ChainTableError, generateChainTable, targetId} from '../../src/deploy/chain-table.js'
+import {chainId, chainsCsv, chainTableCsv, ChainTableError, createTargetCommands, generateChainTable, targetId} from '../../src/deploy/chain-table.js'
 
 function layout(nodes: number, disks: number, targets: number, rf: number) {
   return generateChainTable({nodeIds: Array.from({length: nodes}, (_, index) => 10001 + index), disksPerNode: disks, targetsPerDisk: targets, replicationFactor: rf, targetIdPrefix: 1, chainIdPrefix: 9})
@@ -27,8 +27,9 @@ function checkInvariants(nodes: number, disks: number, targets: number, rf: numb
   for (const target of table.targets) perNodeDisk.set(`${target.nodeId}/${target.diskIndex}`, (perNodeDisk.get(`${target.nodeId}/${target.diskIndex}`) ?? 0) + 1)
   expect(perNodeDisk.size).toBe(nodes * disks)
   expect([...perNodeDisk.values()].every((count) => count === targets)).toBe(true) // equal share per node and disk
-  const headCounts = [...heads.values()]
-  if (rf > 1) expect(Math.max(...headCounts) - Math.min(...headCounts, Infinity)).toBeLessThanOrEqual(Math.ceil((disks * targets) / rf) + 1)
+  // Heads (where writes go first) spread over every node: at most 2 apart, nodes with none counted.
+  const headCounts = Array.from({length: nodes}, (_, index) => heads.get(10001 + index) ?? 0)
+  expect(Math.max(...headCounts) - Math.min(...headCounts), `heads per node ${headCounts.join(',')}`).toBeLessThanOrEqual(2)
   return table
 }
 
@@ -43,6 +44,37 @@ describe('chain table', () => {
     for (const [nodes, disks, targets, rf] of [[2, 1, 1, 2], [3, 1, 2, 2], [3, 2, 4, 3], [5, 2, 3, 3], [7, 3, 6, 3], [4, 4, 32, 2], [25, 16, 6, 3], [10, 1, 3, 3]] as const) {
       checkInvariants(nodes, disks, targets, rf)
     }
+  })
+
+  it('keeps replicas on distinct nodes and equal shares for every small shape, including those only the repair step fixes (4 nodes RF 3)', () => {
+    // Without repairChain, 4 nodes x 3 targets with RF 3 puts one node twice in a chain (blocks of 4 cut into chains of 3).
+    checkInvariants(4, 1, 3, 3)
+    checkInvariants(4, 2, 6, 3)
+    for (let nodes = 1; nodes <= 9; nodes++) {
+      for (let rf = 1; rf <= Math.min(nodes, 4); rf++) {
+        for (let targets = 1; targets <= 8; targets++) {
+          if ((nodes * targets) % rf !== 0) continue
+          for (const disks of [1, 2]) checkInvariants(nodes, disks, targets, rf)
+        }
+      }
+    }
+  })
+
+  it('create-target commands carry the target\'s own 0-based disk index, node id and chain', () => {
+    const table = layout(3, 3, 2, 3)
+    const commands = createTargetCommands(table)
+    expect(commands).toHaveLength(table.targets.length)
+    for (const [index, command] of commands.entries()) {
+      const target = table.targets[index]!
+      const args = Object.fromEntries([...command.matchAll(/--([a-z-]+) (\d+)/g)].map((match) => [match[1]!, Number(match[2])]))
+      expect(command.startsWith('create-target ')).toBe(true)
+      expect(args).toEqual({'node-id': target.nodeId, 'disk-index': target.diskIndex, 'target-id': target.targetId, 'chain-id': target.chainId})
+      // 3FS indexes storage.target_paths with it (StorageTargets.cc:160): disk 1 of the id (…001xx) is index 0.
+      expect(args['disk-index']).toBe(Math.floor(target.targetId / 100) % 1000 - 1)
+      expect(args['chain-id']).toBe(chainId(9, target.diskIndex, table.chains.filter((chain) => chain.chainId <= target.chainId && Math.floor(chain.chainId / 100_000) === Math.floor(target.chainId / 100_000)).length))
+    }
+    expect(commands[0]).toBe(`create-target --node-id ${table.targets[0]!.nodeId} --disk-index 0 --target-id ${table.targets[0]!.targetId} --chain-id 900100001 --use-new-chunk-engine`)
+    expect(new Set(table.targets.map((target) => target.diskIndex))).toEqual(new Set([0, 1, 2]))
   })
 
   it('spreads a node\'s chain peers over the cluster instead of its neighbours only (seed layout: 25 storage nodes, RF 3)', () => {

@@ -70,6 +70,25 @@ describe('strict schema', () => {
     expect(problems).toEqual([expect.objectContaining({line: 9, column: 22, path: 'services.meta.rdmaListenPrt', message: 'unknown key', hint: 'Did you mean "rdmaListenPort"?'})])
   })
 
+  it('refuses a misspelt diskType in storage (non-strict, `diskTyp: dir` would default to nvme and format disks)', () => {
+    const problems = problemsOf(minimal('', 'diskTyp: dir, replicationFactor: 1'))
+    expect(problems).toEqual([expect.objectContaining({line: 10, column: 25, path: 'services.storage.diskTyp', message: 'unknown key', hint: 'Did you mean "diskType"?'})])
+  })
+
+  it('refuses unknown keys in every service, node and ssh section (each object is strict)', () => {
+    for (const [text, path] of [
+      [minimal().replace('  mgmtd: {nodes: [a]}', '  mgmtd: {nodes: [a], chunkSiz: 1}'), 'services.mgmtd.chunkSiz'],
+      [minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountPoint: /x}'), 'services.client.hostMountPoint'],
+      [minimal().replace('username: root}', 'username: root, sudoPasword: x}'), 'nodes[0].sudoPasword'],
+      [minimal().replace('  fdb: {nodes: [a]}', '  fdb: {nodes: [a], prot: 1}'), 'services.fdb.prot'],
+      [minimal().replace('  clickhouse: {nodes: [a]}', '  clickhouse: {nodes: [a], prot: 1}'), 'services.clickhouse.prot'],
+      [minimal().replace('  monitor: {nodes: [a]}', '  monitor: {nodes: [a], prot: 1}'), 'services.monitor.prot'],
+      [minimal('ssh: {concurency: 2}\n'), 'ssh.concurency'],
+    ] as const) {
+      expect(problemsOf(text), path).toEqual([expect.objectContaining({path, message: 'unknown key'})])
+    }
+  })
+
   it('rejects a misspelt top-level key and lists the known keys when nothing is close', () => {
     const problems = problemsOf(`${minimal()}zzzzzz: 1\n`)
     expect(problems[0]).toMatchObject({line: 12, path: 'zzzzzz'})

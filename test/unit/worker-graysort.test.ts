@@ -5,16 +5,18 @@
  */
 import {execFileSync, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, truncateSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, truncateSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {workerPath} from '../../src/native/index.js'
 
 const worker = workerPath()
 const dir = mkdtempSync(join(tmpdir(), '3fs-cli-worker-'))
+// About 360 MB of generated and sorted records: gone with the run.
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 function run(args: string[]): Array<Record<string, any>> {
   const result = spawnSync(worker, args, {encoding: 'utf8'})
@@ -117,6 +119,88 @@ describe('sort and validate', () => {
     // Partition 5 before 4: each is ordered, but 4's first key is below 5's last key.
     expect(files[4]!.lastKey > files[5]!.firstKey).toBe(true)
     expect(result(lines).checksum).not.toBe(inputChecksum)
+  })
+})
+
+describe('validate at its internal boundaries', () => {
+  /** 200,000 records in key order (sorted here, not by the worker under test). */
+  const sortedFile = join(dir, 'boundary-sorted.dat')
+  beforeAll(() => {
+    const raw = join(dir, 'boundary-raw.dat')
+    run(['gen', '--count', '200000', '--output', raw])
+    const data = readFileSync(raw)
+    const order = Array.from({length: 200_000}, (_, index) => index).sort((a, b) => Buffer.compare(data.subarray(a * 100, a * 100 + 10), data.subarray(b * 100, b * 100 + 10)))
+    const sorted = Buffer.alloc(data.length)
+    for (const [to, from] of order.entries()) data.copy(sorted, to * 100, from * 100, from * 100 + 100)
+    writeFileSync(sortedFile, sorted)
+  })
+
+  function swapped(name: string, at: number): string {
+    const data = readFileSync(sortedFile)
+    const first = Buffer.from(data.subarray(at * 100, at * 100 + 100))
+    data.copy(data, at * 100, (at + 1) * 100, (at + 2) * 100)
+    first.copy(data, (at + 1) * 100)
+    const path = join(dir, name)
+    writeFileSync(path, data)
+    return path
+  }
+
+  it('accepts the sorted file', () => {
+    expect(result(run(['validate', '--inputs', sortedFile]))).toMatchObject({records: 200_000, unordered: 0, duplicates: 0})
+  })
+
+  // The validator reads in steps of 10,000 records and pieces of 83,886 (8 MiB), checked by separate
+  // threads and merged: a swap across either boundary is found only by comparing the earlier part's LAST key.
+  for (const [what, at, threads] of [
+    ['a read step (records 9999/10000)', 9_999, '1'],
+    ['a piece, one thread', 83_885, '1'],
+    ['a piece, pieces on different threads', 83_885, '4'],
+    ['inside a step', 12_344, '2'],
+  ] as const) {
+    it(`finds a swap across ${what}`, () => {
+      const path = swapped(`swap-${at}-${threads}.dat`, at)
+      expect(result(run(['validate', '--inputs', path, '--threads', threads]))).toMatchObject({records: 200_000, unordered: 1, firstUnordered: at + 1})
+    })
+  }
+
+  it('counts a duplicate key as a duplicate, not as out of order, inside a step and across a step', () => {
+    for (const at of [4_321, 9_999]) {
+      const data = readFileSync(sortedFile)
+      data.copy(data, (at + 1) * 100, at * 100, at * 100 + 10) // record at+1 gets record at's key
+      const path = join(dir, `duplicate-${at}.dat`)
+      writeFileSync(path, data)
+      expect(result(run(['validate', '--inputs', path, '--threads', '1']))).toMatchObject({records: 200_000, unordered: 0, duplicates: 1})
+    }
+  })
+
+  it('finds two files given in the wrong order (the boundary between files)', () => {
+    const data = readFileSync(sortedFile)
+    writeFileSync(join(dir, 'low.dat'), data.subarray(0, 5_000_000))
+    writeFileSync(join(dir, 'high.dat'), data.subarray(5_000_000))
+    expect(result(run(['validate', '--inputs', [join(dir, 'low.dat'), join(dir, 'high.dat')].join(',')]))).toMatchObject({records: 200_000, unordered: 0})
+    expect(result(run(['validate', '--inputs', [join(dir, 'high.dat'), join(dir, 'low.dat')].join(',')]))).toMatchObject({records: 200_000, unordered: 1, firstUnordered: 150_000})
+  })
+})
+
+describe('sort of keys that differ only in their last bytes', () => {
+  it('orders records by all 10 key bytes (the first 8 of every key from 3 values)', () => {
+    const base = join(dir, 'low-bytes')
+    mkdirSync(join(base, 'work'), {recursive: true})
+    mkdirSync(join(base, 'out'), {recursive: true})
+    const records = 60_000
+    const data = Buffer.alloc(records * 100)
+    let seed = 7
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31)
+    for (let i = 0; i < records; i++) {
+      const prefix = next() % 3
+      for (let b = 0; b < 8; b++) data[i * 100 + b] = 0x40 + prefix
+      for (let b = 8; b < 100; b++) data[i * 100 + b] = next() & 0xff
+    }
+    writeFileSync(join(base, 'input.dat'), data)
+    const sorted = result(run(['sort-node', '--index', '0', '--nodes', '1', '--inputs', join(base, 'input.dat'), '--work', join(base, 'work'), '--partitions', '2', '--output-dir', join(base, 'out'), '--shuffle', 'memory', '--memory', '40000000']))
+    expect(sorted).toMatchObject({records})
+    const files = readdirSync(join(base, 'out')).filter((name) => name.endsWith('.dat')).sort().map((name) => join(base, 'out', name))
+    expect(result(run(['validate', '--inputs', files.join(',')]))).toMatchObject({records, unordered: 0})
   })
 })
 

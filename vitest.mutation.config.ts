@@ -1,0 +1,14 @@
+import {defineConfig} from 'vitest/config'
+
+/**
+ * The fast unit tests only, for mutation testing (`npm run test:mutation`): no SSH test hosts, no
+ * native sort runs. Stryker runs them once per mutant, for the tests that cover the mutated code.
+ */
+export default defineConfig({
+  test: {
+    globalSetup: ['test/global-setup.ts'],
+    include: ['test/unit/**/*.test.ts'],
+    exclude: ['test/unit/worker-graysort.test.ts', 'test/unit/io-engines.test.ts'],
+    testTimeout: 60_000,
+  },
+})
