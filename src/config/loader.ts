@@ -3,10 +3,10 @@
  * with file:line:column and key path. Every command that reads a cluster.yml goes through here, so an
  * invalid file stops a command before it touches any node.
  */
-import {readFile} from 'node:fs/promises'
+import {readFile, stat} from 'node:fs/promises'
 import {relative} from 'node:path'
 
-import {LineCounter, parseDocument, type Document} from 'yaml'
+import {isAlias, LineCounter, parseDocument, visit, type Document} from 'yaml'
 import type {z} from 'zod'
 
 import {UsageError} from '../errors.js'
@@ -19,11 +19,19 @@ import {closest} from './suggest.js'
 
 export const DEFAULT_CONFIG_FILE = 'cluster.yml'
 
+/** A cluster.yml larger than this is not one (and reading it could exhaust memory). */
+export const MAX_CONFIG_BYTES = 16 * 2 ** 20
+
 export async function loadClusterFile(file: string): Promise<Cluster> {
   let text: string
   try {
+    // A FIFO or device would block or never end: only a regular file of sane size is read.
+    const info = await stat(file)
+    if (!info.isFile()) throw new UsageError(`${file} is not a regular file (${info.isDirectory() ? 'a directory' : 'a FIFO, socket or device'})`, {next: 'Pass the path of a cluster.yml file with -c.'})
+    if (info.size > MAX_CONFIG_BYTES) throw new UsageError(`${file} is ${info.size} bytes, too large for a cluster.yml (limit ${MAX_CONFIG_BYTES})`, {next: 'Pass the path of a cluster.yml file with -c.'})
     text = await readFile(file, 'utf8')
   } catch (error) {
+    if (error instanceof UsageError) throw error
     const code = (error as NodeJS.ErrnoException).code
     throw new UsageError(code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(error as Error).message}`, {
       next: code === 'ENOENT' ? 'Create one with `3fs-cli config create`, or pass the right path with -c.' : 'Check the path and its permissions.',
@@ -53,7 +61,7 @@ export function parseCluster(text: string, file: string): Cluster {
   }
   if (problems.length > 0) throw new ConfigError(shownFile, problems)
 
-  const raw: unknown = document.toJS({maxAliasCount: 100}) ?? {}
+  const raw = toJS(document, lineCounter, shownFile)
   const parsed = clusterSchema.safeParse(raw)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...schemaProblems(issue, document, lineCounter, shownFile))
@@ -93,6 +101,31 @@ export function parseCluster(text: string, file: string): Cluster {
       concurrency: ssh.concurrency,
     },
     warnings: problems,
+  }
+}
+
+/** The document as plain data; an undefined alias or an alias bomb is a problem at the alias, not a crash. */
+function toJS(document: Document, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return document.toJS({maxAliasCount: 100}) ?? {}
+  } catch (error) {
+    const text = (error as Error).message
+    const unresolved = /Unresolved alias.*: (.*)$/.exec(text)?.[1]
+    let offset = 0
+    visit(document, {
+      Alias(_, node) {
+        if (isAlias(node) && (unresolved === undefined || node.source === unresolved)) {
+          offset = node.range?.[0] ?? 0
+          return visit.BREAK
+        }
+        return undefined
+      },
+    })
+    const position = lineCounter.linePos(offset)
+    const problem: ConfigProblem = unresolved === undefined
+      ? {severity: 'error', file, line: position.line, column: position.col, path: '(yaml)', message: 'aliases expand to too much data (more than 100 alias uses per node)', hint: 'Write the values out instead of nesting aliases.'}
+      : {severity: 'error', file, line: position.line, column: position.col, path: '(yaml)', message: `alias *${unresolved} refers to no anchor &${unresolved} defined before it`, hint: `Define &${unresolved} earlier in the file, or fix the name.`}
+    throw new ConfigError(file, [problem])
   }
 }
 

@@ -7,13 +7,25 @@ import {z} from 'zod'
 
 /** Go's time.Duration text as m3fs's YAML decoder accepts it: "30s", "10m", "1h30m", "500ms". */
 export const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/
+/** Node.js timers fire at once for a delay of 2^31 ms or more: every duration must stay below (about 24.8 days). */
+export const MAX_DURATION_MS = 2 ** 31 - 1
 const duration = z
   .union([z.string().regex(GO_DURATION, 'expected a duration such as "30s", "10m" or "1h30m"'), z.number().int().nonnegative()])
-  .describe('A Go duration string ("30s", "10m", "1h30m") or an integer number of nanoseconds')
+  .refine((value) => durationMs(value) <= MAX_DURATION_MS, 'must be at most 596h (24.8 days), the longest timer 3fs-cli can wait')
+  .describe('A Go duration string ("30s", "10m", "1h30m") or an integer number of nanoseconds, at most 596h')
 
 const port = z.number().int().min(1).max(65_535)
 const absolutePath = z.string().regex(/^\//, 'expected an absolute path (starting with /)')
-const name = z.string().min(1, 'must not be empty')
+// eslint-disable-next-line no-control-regex
+const name = z.string().min(1, 'must not be empty').regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters (newline, tab, NUL)')
+/** Names that reach a shell, a path or SQL (node names, user names, databases): one plain word. */
+const word = z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/, 'must be one plain word: letters, digits, _ . @ - (no spaces, quotes, ; or $)')
+/** SQL identifiers (ClickHouse and PostgreSQL databases and users). */
+const identifier = z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9_]+$/, 'must be a plain identifier: letters, digits and _ only')
+/** A host name, IPv4 or IPv6 address. */
+const hostName = z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9:[][A-Za-z0-9.:[\]%_-]*$/, 'expected an IP address or DNS name (letters, digits, . - :)')
+/** A password that is written into env files: one line. */
+const secretLine = z.string().regex(/^[^\x00\n\r]*$/, 'must be one line (no newline or NUL)')
 
 const serviceBase = {
   containerName: name.optional(),
@@ -26,10 +38,10 @@ export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const
 export const HOST_KEY_POLICIES = ['strict', 'accept-new'] as const
 
 export const nodeSchema = z.strictObject({
-  name,
-  host: name.describe('IP address or DNS name that SSH connects to'),
+  name: word,
+  host: hostName.describe('IP address or DNS name that SSH connects to'),
   port: port.default(22),
-  username: name,
+  username: word,
   password: z.string().optional().describe('SSH password; prefer keys or ssh-agent'),
   rdmaAddresses: z.array(z.string()).optional(),
   identityFile: z.string().optional().describe('3fs-cli extension: private key file for this node'),
@@ -37,8 +49,8 @@ export const nodeSchema = z.strictObject({
 })
 
 export const nodeGroupSchema = z.strictObject({
-  name,
-  username: name,
+  name: word,
+  username: word,
   password: z.string().optional(),
   port: port.default(22),
   ipBegin: z.ipv4({message: 'expected an IPv4 address'}),
@@ -55,9 +67,9 @@ const fdbSchema = z.strictObject({
 
 const clickhouseSchema = z.strictObject({
   ...serviceBase,
-  db: name.default('3fs'),
-  user: name.default('default'),
-  password: z.string().default('password'),
+  db: identifier.default('3fs'),
+  user: identifier.default('default'),
+  password: secretLine.default('password'),
   tcpPort: port.default(8999),
 })
 
@@ -67,11 +79,11 @@ const grafanaSchema = z.strictObject({...serviceBase, port: port.default(3000)})
 const postgresqlSchema = z.strictObject({
   ...serviceBase,
   port: port.default(5432),
-  username: name.default('postgres'),
-  password: z.string().default('pgpassword'),
-  database: name.default('open3fs'),
-  readOnlyUsername: name.optional(),
-  readOnlyPassword: z.string().optional(),
+  username: identifier.default('postgres'),
+  password: secretLine.default('pgpassword'),
+  database: identifier.default('open3fs'),
+  readOnlyUsername: identifier.optional(),
+  readOnlyPassword: secretLine.optional(),
   waitReadyTimeout: duration.optional(),
 })
 

@@ -5,6 +5,7 @@
  */
 import {homedir} from 'node:os'
 import {existsSync} from 'node:fs'
+import {posix} from 'node:path'
 
 import {commitForImageTag} from '../cluster/threefs-config/shipped.js'
 import {expandRange, groupNodeName, ipv4ToNumber} from './ip-range.js'
@@ -29,6 +30,9 @@ export interface Resolution {
 
 /** A node group larger than this is almost certainly a typo in ipBegin/ipEnd. */
 export const MAX_GROUP_SIZE = 65_536
+
+/** 3FS chain ids are uint32. */
+export const MAX_CHAIN_ID = 2 ** 32 - 1
 
 /** Directories that must never be used as the 3FS mount point or work dir. */
 const SYSTEM_DIRS = new Set([
@@ -287,6 +291,36 @@ function checkStorageLayout(config: ClusterFile, services: Record<ServiceName, s
     return
   }
   const chains = chainCount(storageNodes, storage.diskNumPerNode, storage.targetNumPerDisk, storage.replicationFactor)
+  // Chain ids are (chainIDPrefix*1000 + disk)*100000 + index and 3FS keeps them in 32 bits; the index must
+  // stay below 100000 or the next disk's ids are reused.
+  const chainsPerDisk = perDisk / storage.replicationFactor
+  const maxChainId = (storage.chainIDPrefix * 1_000 + storage.diskNumPerNode) * 100_000 + chainsPerDisk
+  if (chainsPerDisk > 99_999) {
+    findings.push({
+      severity: 'error',
+      path: ['services', 'storage', 'targetNumPerDisk'],
+      message: `${chainsPerDisk} chains per disk index is more than the 99999 that 3FS chain ids can number`,
+      hint: 'Lower targetNumPerDisk or raise replicationFactor.',
+    })
+    return
+  }
+  if (maxChainId > MAX_CHAIN_ID) {
+    findings.push({
+      severity: 'error',
+      path: ['services', 'storage', 'chainIDPrefix'],
+      message: `chainIDPrefix ${storage.chainIDPrefix} gives chain ids up to ${maxChainId}, beyond 3FS's 32-bit chain ids (${MAX_CHAIN_ID})`,
+      hint: `Use a chainIDPrefix of at most ${Math.floor((Math.floor((MAX_CHAIN_ID - chainsPerDisk) / 100_000) - storage.diskNumPerNode) / 1_000)} (m3fs uses 9).`,
+    })
+  }
+  // Target ids are ((targetIDPrefix*1e6 + nodeId)*1000 + disk)*100 + slot: they must stay exact integers.
+  if ((storage.targetIDPrefix + 1) * 1e11 > Number.MAX_SAFE_INTEGER) {
+    findings.push({
+      severity: 'error',
+      path: ['services', 'storage', 'targetIDPrefix'],
+      message: `targetIDPrefix ${storage.targetIDPrefix} gives target ids beyond 2^53`,
+      hint: 'Use a small targetIDPrefix (m3fs uses 1).',
+    })
+  }
   if (mgmtd && mgmtd.stripeSize > chains) {
     findings.push({
       severity: 'error',
@@ -312,7 +346,7 @@ function checkPaths(config: ClusterFile, findings: Finding[]): void {
     findings.push({
       severity: 'error',
       path: ['services', 'client', 'hostMountpoint'],
-      message: `${mount} is a system directory and cannot be the 3FS mount point`,
+      message: `${shownPath(mount)} is a system directory and cannot be the 3FS mount point`,
       hint: 'Use /3fs (the default).',
     })
   }
@@ -320,7 +354,7 @@ function checkPaths(config: ClusterFile, findings: Finding[]): void {
     findings.push({
       severity: 'error',
       path: ['workDir'],
-      message: `${config.workDir} is a system directory and cannot be the work directory`,
+      message: `${shownPath(config.workDir)} is a system directory and cannot be the work directory`,
       hint: 'Use /opt/3fs (the default).',
     })
   }
@@ -334,9 +368,15 @@ function checkPaths(config: ClusterFile, findings: Finding[]): void {
   }
 }
 
+function shownPath(path: string): string {
+  const normal = trimSlash(path)
+  return normal === path ? path : `${path} (that is ${normal})`
+}
+
+/** The path as the kernel resolves it (`.`, `..` and `//` folded), without a trailing slash. */
 function trimSlash(path: string): string {
-  const trimmed = path.replace(/\/+$/, '')
-  return trimmed === '' ? '/' : trimmed
+  const normal = posix.normalize(path).replace(/\/+$/, '')
+  return normal === '' || normal === '.' ? '/' : normal
 }
 
 function isInside(a: string, b: string): boolean {

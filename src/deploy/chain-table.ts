@@ -120,7 +120,7 @@ function repairChain(sequence: number[], start: number, rf: number): void {
 
 /** `upload-chains` input: header ChainId,TargetId,... then one line per chain. */
 export function chainsCsv(table: ChainTable): string {
-  const width = Math.max(...table.chains.map((chain) => chain.targets.length))
+  const width = table.chains.reduce((widest, chain) => Math.max(widest, chain.targets.length), 0)
   return [`ChainId,${Array<string>(width).fill('TargetId').join(',')}`, ...table.chains.map((chain) => `${chain.chainId},${chain.targets.join(',')}`)].join('\n') + '\n'
 }
 
