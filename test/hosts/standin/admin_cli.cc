@@ -165,6 +165,23 @@ bool run(const std::string &line, Table &out, Error &err) {
     return false;
   }
   Args a = parseArgs(w, {"--root", "--admin", "--use-new-chunk-engine", "--add-chunk-size", "--allow-config-existed", "--skip-config-check", "--set-preferred-target-order", "--orphan"});
+  // Each command's parser (src/client/cli/admin/<Command>.cc getParser); anything else is WrongUsage,
+  // as Dispatcher.cc:146-157 and ENSURE_USAGE(args.empty()) make it.
+  static const std::map<std::string, std::set<std::string>> known = {
+      {"list-nodes", {}}, {"list-chains", {"-t", "--table-id", "-v", "--version"}}, {"list-targets", {"-c", "--chain-id", "--orphan"}},
+      {"list-chain-tables", {}}, {"list-clients", {}},
+      {"init-cluster", {"--mgmtd", "--mgmtd-config-path", "--meta", "--meta-config-path", "--storage", "--storage-config-path", "--fuse", "--fuse-config-path", "--allow-config-existed", "--skip-config-check"}},
+      {"set-config", {"--type", "--file", "--desc"}}, {"get-config", {"--type", "-t", "--config-version", "-o", "--output-file"}},
+      {"create-target", {"--node-id", "--disk-index", "--target-id", "--chain-id", "--add-chunk-size", "--chunk-size", "--use-new-chunk-engine"}},
+      {"upload-chains", {"-d", "--dump-template", "--set-preferred-target-order"}}, {"upload-chain-table", {"-d", "--dump-template", "--desc"}},
+      {"user-add", {"--root", "--admin", "--token", "--gid", "--groups"}}};
+  if (auto k = known.find(cmd); k != known.end()) {
+    for (const auto &[flag, value] : a.flags)
+      if (!k->second.count(flag)) {
+        err = {10000, "Unknown argument: " + flag};
+        return false;
+      }
+  }
   if (cmd == "list-nodes") return mgmtdTable("LISTNODES", out, err);
   if (cmd == "list-chains") return mgmtdTable("LISTCHAINS", out, err);
   if (cmd == "list-targets") return mgmtdTable("LISTTARGETS", out, err);
@@ -203,10 +220,11 @@ bool run(const std::string &line, Table &out, Error &err) {
   }
   if (cmd == "set-config") {
     std::string type = toUpper(a.flags["--type"]), file = a.flags["--file"], text;
-    if (type.empty() || file.empty() || !readFile(file, text)) {
+    if (type.empty() || file.empty()) {
       err = {10000, "Usage: set-config [--type VAR] [--file VAR] [--desc VAR]"};
       return false;
     }
+    if (!readFile(file, text)) return err = {69, "open " + file + " failed"}, false;
     Reply r = mgmtd({"SETCONFIG", gEnv.clusterId, type, text});
     if (!r.connected) return err = {6004, ""}, false;
     if (!r.ok) return err = {r.code, r.message}, false;

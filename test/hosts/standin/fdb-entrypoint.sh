@@ -4,6 +4,7 @@
 # FDB_NETWORKING_MODE (host: 127.0.0.1, container: this machine's address) and starts fdbserver on
 # FDB_PORT. The real script listens on 0.0.0.0; test nodes share one network namespace, so this one
 # listens on the node's own address (STANDIN_NODE_IP or the address its hostname has in /etc/hosts).
+# STANDIN_FDB_DIR (tests only) replaces /var/fdb for the data and log directories.
 set -e
 FDB_CLUSTER_FILE=${FDB_CLUSTER_FILE:-/etc/foundationdb/fdb.cluster}
 FDB_PORT=${FDB_PORT:-4500}
@@ -28,5 +29,5 @@ listen_ip=${LISTEN_IP:-$node_ip}
 export FDB_CLUSTER_FILE
 echo "Starting FDB server on $public_ip:$FDB_PORT, listening on $listen_ip:$FDB_PORT"
 exec fdbserver --listen-address "$listen_ip:$FDB_PORT" --public-address "$public_ip:$FDB_PORT" \
-  --datadir /var/fdb/data --logdir /var/fdb/logs \
+  --datadir "${STANDIN_FDB_DIR:-/var/fdb}/data" --logdir "${STANDIN_FDB_DIR:-/var/fdb}/logs" \
   --locality-zoneid="$(hostname)" --locality-machineid="$(hostname)" --class "${FDB_PROCESS_CLASS:-unset}" "$@"

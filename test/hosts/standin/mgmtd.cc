@@ -322,11 +322,11 @@ Fields handle(const Fields &req, const std::string &) {
   const std::string &op = req[0];
   updateChains(now);
   if (op == "HB") return heartbeat(req, now);
-  if (op == "LISTNODES") return listNodes(now);
-  if (op == "LISTCHAINS") return listChains(now);
-  if (op == "LISTTARGETS") return listTargets(now);
-  if (op == "LISTCHAINTABLES") return listChainTables();
-  if (op == "LISTCLIENTS") return listClients();
+  if (op == "LISTNODES") return okReply(listNodes(now));
+  if (op == "LISTCHAINS") return okReply(listChains(now));
+  if (op == "LISTTARGETS") return okReply(listTargets(now));
+  if (op == "LISTCHAINTABLES") return okReply(listChainTables());
+  if (op == "LISTCLIENTS") return okReply(listClients());
   if (op == "GETCONFIG" && req.size() >= 3) {
     auto it = g.configs.find(req[2]);
     if (it == g.configs.end()) return okReply({"0", ""});
@@ -339,7 +339,12 @@ Fields handle(const Fields &req, const std::string &) {
     if (req[2] == "MGMTD") {  // hot update of its own config
       TomlValue main;
       std::string error;
-      if (parseConfigText(req[3], "mgmtd_main", main, error)) applyMgmtdConfig(main);
+      if (parseConfigText(req[3], "mgmtd_main", main, error)) {
+        applyMgmtdConfig(main);
+        g.nodes[g.launch.nodeId].configVersion = version;
+      } else {
+        logLine("ERR", "hot update of the mgmtd config failed: " + error);
+      }
     }
     return okReply({std::to_string(version)});
   }

@@ -102,15 +102,16 @@ void startMount() {
   // The fuse client reads its token from token_file (FuseConfig.h:16 / FuseLauncherConfig.h:16).
   if (tokenFile.empty() || !readFile(tokenFile, token) || trim(token).empty()) fatal("read token file '" + tokenFile + "' failed: AuthenticationFail(25)");
   if (mountpoint.empty() || !isDir(mountpoint)) fatal("mountpoint '" + mountpoint + "' is not a directory");
-  if (access("/usr/bin/bindfs", X_OK) != 0) {
-    logLine("WARN", "/usr/bin/bindfs is missing from this image: " + mountpoint + " is not mounted");
+  std::string bindfs = envOr("STANDIN_BINDFS", "/usr/bin/bindfs");
+  if (access(bindfs.c_str(), X_OK) != 0) {
+    logLine("WARN", bindfs + " is missing from this image: " + mountpoint + " is not mounted");
     return;
   }
   std::string backing = envOr("STANDIN_FUSE_BACKING", "/var/lib/hf3fs-standin/data");
   mkdirs(backing);
   gChild = fork();
   if (gChild == 0) {
-    execl("/usr/bin/bindfs", "bindfs", "-f", "-o", "fsname=hf3fs,subtype=hf3fs", backing.c_str(), mountpoint.c_str(), static_cast<char *>(nullptr));
+    execl(bindfs.c_str(), "bindfs", "-f", "-o", "fsname=hf3fs,subtype=hf3fs", backing.c_str(), mountpoint.c_str(), static_cast<char *>(nullptr));
     _exit(127);
   }
   logLine("INFO", "mounted " + mountpoint + " (bindfs of " + backing + ", fstype fuse.hf3fs)");
