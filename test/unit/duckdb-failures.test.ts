@@ -94,7 +94,7 @@ describe('duckdb artifacts that were tampered with', () => {
     dir = join(store, 'duckdb', 'k1')
     mkdirSync(dir, {recursive: true})
     const files: ArtifactManifest['files'] = {}
-    for (const [name, content] of [['duckdb', 'cli binary'], ['threefs.duckdb_extension', 'extension binary'], ['libhf3fs_api_shared.so', 'library']]) {
+    for (const [name, content] of [['duckdb', 'cli binary'], ['threefs.duckdb_extension', 'extension binary'], ['libhf3fs_api_shared.so', 'library']] as const) {
       writeFileSync(join(dir, name), content)
       files[name] = {sha256: createHash('sha256').update(content).digest('hex'), bytes: content.length}
     }
