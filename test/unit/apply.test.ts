@@ -21,14 +21,14 @@ type Answer = {exitCode?: number | null; stdout?: string; stderr?: string; timed
 class ScriptedHost {
   readonly isLocal = false
   readonly address: string
-  readonly commands: Array<{command: string; stdin?: unknown}> = []
+  readonly commands: Array<{command: string; stdin?: unknown; sudo?: boolean; signal?: unknown}> = []
   /** Fingerprints recorded as applied (marker files written). */
   readonly recorded = new Set<string>()
   constructor(readonly name: string, private readonly answer: (command: string) => Answer | undefined) {
     this.address = `root@${name}:22`
   }
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {
-    this.commands.push({command, stdin: options.stdin})
+    this.commands.push({command, stdin: options.stdin, sudo: options.sudo, signal: options.signal})
     let answer: Answer = {}
     if (command.startsWith('ls -1 ')) answer = {stdout: [...this.recorded].join('\n')}
     else answer = this.answer(command) ?? {}
@@ -203,6 +203,8 @@ describe('apply: every kind of action, events, state and reports', () => {
     expect(commands).toHaveLength(3)
     expect(commands[1]).toBe(`( echo one\n) && ${markerCommand('/var/lib/3fs/state', first)}`)
     expect(commands[1]).toContain(first.fingerprint)
+    // Everything runs as root, and can be cancelled.
+    expect(host.commands.every((entry) => entry.sudo === true && entry.signal instanceof AbortSignal)).toBe(true)
     expect(events).toEqual(['stage 0 host', 'start host node1:host:one', 'applied host node1:host:one', 'start host node1:host:two', 'applied host node1:host:two', 'done host 2/0'])
     expect(local).toMatchObject({cluster: 'c1', applied: {node1: [first.fingerprint, second.fingerprint].sort()}})
     expect(local.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT/)
@@ -259,6 +261,7 @@ describe('apply: every kind of action, events, state and reports', () => {
     expect(writes.map((entry) => entry.stdin)).toEqual(['hello\n', 'secret-token\n'])
     expect(writes[0]!.command).toBe(`t=/etc/x.3fs-cli-tmp-$$ && mkdir -p "$(dirname /etc/x)" && cat > "$t" && chmod 0600 "$t" && mv -f "$t" /etc/x && ${markerCommand('/var/lib/3fs/state', plain)}`)
     expect(writes[1]!.command).toContain('chmod 0644 "$t"')
+    expect(node1.commands.every((entry) => entry.sudo === true)).toBe(true)
     expect([...node1.recorded].sort()).toEqual([plain.fingerprint, copied.fingerprint].sort())
   })
 
