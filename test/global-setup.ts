@@ -9,8 +9,8 @@ import {join} from 'node:path'
 
 export default function setup(): () => void {
   const dir = mkdtempSync(join(tmpdir(), '3fs-cli-test-'))
-  // The SSH test hosts' non-root users read their authorized keys and files below it (mkdtemp makes 0700).
-  chmodSync(dir, 0o755)
+  // Like /tmp itself: the test hosts' users (sshd, sudo) reach files the harness puts under it.
+  chmodSync(dir, 0o1777)
   process.env.TMPDIR = dir
   return () => rmSync(dir, {recursive: true, force: true})
 }

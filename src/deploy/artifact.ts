@@ -30,11 +30,15 @@ export interface ExportResult {
 
 export function exportScript(runtime: string, images: string[], output: string): string {
   const rt = shellQuote(runtime)
+  const partial = shellQuote(`${output}.partial`)
   return [
     'set -e',
+    // A failed or stopped save leaves no partial tarball behind (after the rename there is none to remove).
+    `trap ${shellQuote(`rm -f -- ${partial}`)} EXIT`,
+    "trap 'exit 143' TERM INT HUP",
     ...images.map((image) => `${rt} image inspect ${shellQuote(image)} >/dev/null 2>&1 || ${rt} pull -q ${shellQuote(image)}`),
-    `${rt} save -o ${shellQuote(`${output}.partial`)} ${images.map(shellQuote).join(' ')}`,
-    `mv ${shellQuote(`${output}.partial`)} ${shellQuote(output)}`,
+    `${rt} save -o ${partial} ${images.map(shellQuote).join(' ')}`,
+    `mv ${partial} ${shellQuote(output)}`,
     `wc -c < ${shellQuote(output)}`,
     `sha256sum ${shellQuote(output)} | cut -d' ' -f1`,
   ].join('\n')

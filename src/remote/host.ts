@@ -105,11 +105,14 @@ export interface HostIdentity {
 export const KILL_GRACE_MS = 1000
 
 /**
- * Stops a whole process group: TERM, then KILL after the grace period. pkill -g because dash's kill
+ * Stops everything a command started: TERM, then KILL after the grace period, to its session as well as
+ * its process group. The command leads both (sshd and the local spawn make it a session leader), and the
+ * session also holds groups its commands made for themselves: GNU `timeout`, which the probe scripts use,
+ * moves itself and its command into a new group, out of reach of a group kill. pkill because dash's kill
  * builtin does not accept a negative pid, and /bin/sh may be dash.
  */
 export function killGroupScript(pgid: number): string {
-  return `pkill -TERM -g ${pgid}; sleep ${KILL_GRACE_MS / 1000}; pkill -KILL -g ${pgid}; true`
+  return `pkill -TERM -s ${pgid}; pkill -TERM -g ${pgid}; sleep ${KILL_GRACE_MS / 1000}; pkill -KILL -s ${pgid}; pkill -KILL -g ${pgid}; true`
 }
 
 type SudoMode = {kind: 'root'} | {kind: 'passwordless'} | {kind: 'password'; password: string}

@@ -62,11 +62,12 @@ export class LocalHost extends BaseHost {
     const stop = (why: 'timedOut' | 'aborted') => {
       if (outcome) return
       outcome = why
-      if (request.privileged && !this.isRoot() && child.pid !== undefined) {
-        // The group holds root processes (sudo's command): only root may stop them.
-        this.stopProcessGroup(child.pid, true)
-        return
-      }
+      if (child.pid === undefined) return
+      // The group holds root processes (sudo's command): only root may stop them.
+      const asRoot = Boolean(request.privileged) && !this.isRoot()
+      // The whole session too (pkill -s): groups the command's children made, such as timeout's, included.
+      this.stopProcessGroup(child.pid, asRoot)
+      if (asRoot) return
       killGroup('SIGTERM')
       setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref()
     }

@@ -11,6 +11,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {applyPlan} from '../../src/deploy/apply.js'
 import {action, type Action, type Plan} from '../../src/deploy/model.js'
+import {markerCommand} from '../../src/deploy/state.js'
 import type {Cluster} from '../../src/config/model.js'
 import type {Host, RunOptions, RunResult} from '../../src/remote/host.js'
 import type {HostPool} from '../../src/remote/pool.js'
@@ -20,14 +21,14 @@ type Answer = {exitCode?: number | null; stdout?: string; stderr?: string; timed
 class ScriptedHost {
   readonly isLocal = false
   readonly address: string
-  readonly commands: Array<{command: string; stdin?: unknown}> = []
+  readonly commands: Array<{command: string; stdin?: unknown; sudo?: boolean; signal?: unknown}> = []
   /** Fingerprints recorded as applied (marker files written). */
   readonly recorded = new Set<string>()
   constructor(readonly name: string, private readonly answer: (command: string) => Answer | undefined) {
     this.address = `root@${name}:22`
   }
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {
-    this.commands.push({command, stdin: options.stdin})
+    this.commands.push({command, stdin: options.stdin, sudo: options.sudo, signal: options.signal})
     let answer: Answer = {}
     if (command.startsWith('ls -1 ')) answer = {stdout: [...this.recorded].join('\n')}
     else answer = this.answer(command) ?? {}
@@ -154,5 +155,169 @@ describe('apply: a batch is done only when its command succeeded', () => {
     expect(first).toMatchObject({complete: true, changes: 1, skipped: 0})
     const second = await apply(host, [batchAction()])
     expect(second).toMatchObject({complete: true, changes: 0, skipped: 1})
+  })
+})
+
+describe('apply: every kind of action, events, state and reports', () => {
+  const run = (id: string, command: string, extra: Partial<Action> = {}) => action({id: `node1:host:${id}`, node: 'node1', service: 'host', kind: 'run', description: id, command, ...extra})
+
+  async function applyWith(host: ScriptedHost, stages: Plan['stages'], options: {events?: boolean; hosts?: Record<string, ScriptedHost>} = {}) {
+    const names = Object.keys(options.hosts ?? {node1: host})
+    const cluster = {name: 'c1', file: join(dir, 'cluster.yml'), nodes: names.map((name) => ({name, host: '127.0.0.1', port: 22, username: 'root'}))} as unknown as Cluster
+    const plan: Plan = {cluster: 'c1', stateDir: '/var/lib/3fs/state', stages}
+    const pool = {get: (node: {name: string}) => ((options.hosts ?? {node1: host})[node.name] as unknown as Host)} as unknown as HostPool
+    const events: string[] = []
+    const report = await applyPlan({
+      cluster,
+      plan,
+      pool,
+      concurrency: 4,
+      waitIntervalMs: 1,
+      ...(options.events === false
+        ? {}
+        : {
+            events: {
+              stageStarted: (stage, index) => events.push(`stage ${index} ${stage}`),
+              actionStarted: (stage, started) => events.push(`start ${stage} ${started.id}`),
+              actionFinished: (stage, finished, outcome) => events.push(`${outcome} ${stage} ${finished.id}`),
+              stageFinished: (stage, counts, failed) => events.push(`done ${stage} ${counts.applied}/${counts.skipped}${failed ? ' failed' : ''}`),
+            },
+          }),
+    })
+    const local = await readFile(join(dir, '.3fs-cli', 'c1.state.json'), 'utf8').then((text) => JSON.parse(text) as {cluster: string; updatedAt: string; applied: Record<string, string[]>}, () => undefined)
+    return {report, events, local: local!, localWritten: local !== undefined}
+  }
+
+  it('runs a plain command with its record in the same round trip, reports stages and events, and keeps a sorted local state', async () => {
+    const host = new ScriptedHost('node1', () => ({}))
+    const first = run('one', 'echo one')
+    const second = run('two', 'echo two')
+    const {report, events, local} = await applyWith(host, [{name: 'host', service: 'host', actions: [first, second]}])
+    expect(report).toMatchObject({cluster: 'c1', complete: true, changes: 2, skipped: 0, total: 2, failures: []})
+    expect(report.stages).toEqual([{name: 'host', applied: 2, skipped: 0, durationMs: expect.any(Number), failed: false}])
+    expect(report.stages[0]!.durationMs).toBeGreaterThanOrEqual(0)
+    expect(report.durationMs).toBeGreaterThanOrEqual(0)
+    expect(report.durationMs).toBeLessThan(60_000)
+    // One exchange per command: `( command ) && record` (after the state read).
+    const commands = host.commands.map((entry) => entry.command)
+    expect(commands).toHaveLength(3)
+    expect(commands[1]).toBe(`( echo one\n) && ${markerCommand('/var/lib/3fs/state', first)}`)
+    expect(commands[1]).toContain(first.fingerprint)
+    // Everything runs as root, and can be cancelled.
+    expect(host.commands.every((entry) => entry.sudo === true && entry.signal instanceof AbortSignal)).toBe(true)
+    expect(events).toEqual(['stage 0 host', 'start host node1:host:one', 'applied host node1:host:one', 'start host node1:host:two', 'applied host node1:host:two', 'done host 2/0'])
+    expect(local).toMatchObject({cluster: 'c1', applied: {node1: [first.fingerprint, second.fingerprint].sort()}})
+    expect(local.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT/)
+    const again = await applyWith(host, [{name: 'host', service: 'host', actions: [first, second]}])
+    expect(again.events).toEqual(['stage 0 host', 'skipped host node1:host:one', 'skipped host node1:host:two', 'done host 0/2'])
+    expect(again.report.stages[0]).toMatchObject({applied: 0, skipped: 2})
+  })
+
+  it('runs `always` actions every time and never records them', async () => {
+    const host = new ScriptedHost('node1', () => ({}))
+    const smoke = run('smoke', 'echo smoke', {always: true})
+    await applyWith(host, [{name: 'host', service: 'host', actions: [smoke]}], {events: false})
+    const {report} = await applyWith(host, [{name: 'host', service: 'host', actions: [smoke]}], {events: false})
+    expect(report).toMatchObject({complete: true, changes: 1, skipped: 0})
+    expect(host.recorded.size).toBe(0)
+    expect(host.commands.filter((entry) => entry.command === 'echo smoke')).toHaveLength(2)
+  })
+
+  it('fails a command that exits non-zero or times out, with the output tail, and stops the stage', async () => {
+    const host = new ScriptedHost('node1', (command) => (command.includes('echo bad') ? {exitCode: 2, stdout: 'line1\n', stderr: 'broken\n'} : command.includes('sleep') ? {exitCode: null, timedOut: true, stdout: 'partial'} : undefined))
+    const {report, events} = await applyWith(host, [{name: 'host', service: 'host', actions: [run('bad', 'echo bad'), run('never', 'echo never')]}, {name: 'later', service: 'host', actions: [run('late', 'echo late')]}])
+    expect(report.complete).toBe(false)
+    expect(report.failures).toEqual([{stage: 'host', node: 'node1', action: 'node1:host:bad', description: 'bad', message: 'bad: exited with 2', output: 'line1\nbroken', kind: 'action'}])
+    expect(report.stages).toEqual([{name: 'host', applied: 0, skipped: 0, durationMs: expect.any(Number), failed: true}])
+    expect(events.at(-1)).toBe('done host 0/0 failed')
+    expect(host.commands.some((entry) => entry.command.includes('never') || entry.command.includes('late'))).toBe(false)
+    const slow = new ScriptedHost('node1', (command) => (command.includes('sleep') ? {exitCode: null, timedOut: true, stdout: 'partial'} : undefined))
+    const timed = await applyWith(slow, [{name: 'host', service: 'host', actions: [run('slow', 'sleep 100')]}], {events: false})
+    expect(timed.report.failures[0]).toMatchObject({message: 'slow: timed out', output: 'partial'})
+  })
+
+  it('reports a node whose deploy state cannot be read, and runs nothing', async () => {
+    const host = new ScriptedHost('node1', () => ({}))
+    host.run = async (command: string) => {
+      host.commands.push({command})
+      throw Object.assign(new Error('node1: cannot reach 10.0.0.1:22: connection refused'), {})
+    }
+    const {report, localWritten} = await applyWith(host, [{name: 'host', service: 'host', actions: [run('one', 'echo one')]}], {events: false})
+    expect(report).toMatchObject({complete: false, changes: 0, stages: []})
+    expect(localWritten).toBe(false)
+    expect(report.failures).toEqual([{stage: 'Read deploy state', node: 'node1', action: '', description: 'Read deploy state', message: expect.stringContaining('connection refused'), kind: 'unknown'}])
+    expect(host.commands).toHaveLength(1)
+  })
+
+  it('writes a file through a temp file with its mode and record, and copies another node\'s file', async () => {
+    const node1 = new ScriptedHost('node1', () => ({}))
+    const node2 = new ScriptedHost('node2', () => ({}))
+    node2.readFile = async () => Buffer.from('secret-token\n')
+    const plain = action({id: 'node1:host:write:/etc/x', node: 'node1', service: 'host', kind: 'write-file', description: 'write /etc/x', path: '/etc/x', content: 'hello\n', mode: '0600'})
+    const copied = action({id: 'node1:host:write:/etc/y', node: 'node1', service: 'host', kind: 'write-file', description: 'write /etc/y', path: '/etc/y', contentFrom: {node: 'node2', path: '/etc/token'}, secret: true})
+    const {report} = await applyWith(node1, [{name: 'files', service: 'host', actions: [plain, copied]}], {events: false, hosts: {node1, node2}})
+    expect(report).toMatchObject({complete: true, changes: 2})
+    const writes = node1.commands.filter((entry) => entry.command.startsWith('t='))
+    expect(writes.map((entry) => entry.stdin)).toEqual(['hello\n', 'secret-token\n'])
+    expect(writes[0]!.command).toBe(`t=/etc/x.3fs-cli-tmp-$$ && mkdir -p "$(dirname /etc/x)" && cat > "$t" && chmod 0600 "$t" && mv -f "$t" /etc/x && ${markerCommand('/var/lib/3fs/state', plain)}`)
+    expect(writes[1]!.command).toContain('chmod 0644 "$t"')
+    expect(node1.commands.every((entry) => entry.sudo === true)).toBe(true)
+    expect([...node1.recorded].sort()).toEqual([plain.fingerprint, copied.fingerprint].sort())
+  })
+
+  it('fails a write that exits non-zero', async () => {
+    const host = new ScriptedHost('node1', (command) => (command.startsWith('t=') ? {exitCode: 1, stderr: 'Read-only file system\n'} : undefined))
+    const write = action({id: 'node1:host:write:/etc/x', node: 'node1', service: 'host', kind: 'write-file', description: 'write /etc/x', path: '/etc/x', content: 'x'})
+    const {report} = await applyWith(host, [{name: 'files', service: 'host', actions: [write]}], {events: false})
+    expect(report.failures[0]).toMatchObject({action: 'node1:host:write:/etc/x', message: 'write /etc/x: exited with 1', output: 'Read-only file system'})
+    expect(host.recorded.size).toBe(0)
+  })
+
+  it('captures user-add\'s token into 0600 files, and fails when the output holds none', async () => {
+    const host = new ScriptedHost('node1', (command) => (command.includes('user-add') ? {stdout: 'Uid 0\nToken  AAAA-bbbb.ccc(Expired at N/A)\n'} : undefined))
+    host.readFile = async () => Buffer.from('cluster_id = "c1"\n\n')
+    const userAdd = action({id: 'node1:mgmtd:user-add-root', node: 'node1', service: 'mgmtd', kind: 'admin-cli', description: 'user-add', command: 'admin_cli user-add', adminCli: true, captureToken: {tokenFile: '/opt/3fs/etc/token.txt', adminConfig: '/opt/3fs/etc/admin_cli_root.toml', adminConfigBase: '/opt/3fs/etc/admin_cli.toml'}})
+    const {report} = await applyWith(host, [{name: 'mgmtd', service: 'mgmtd', actions: [userAdd]}], {events: false})
+    expect(report.failures).toEqual([])
+    const writes = host.commands.filter((entry) => entry.command.startsWith('t='))
+    expect(writes.map((entry) => [entry.command.match(/^t=(\S+?)\.3fs-cli-tmp/)![1], entry.stdin])).toEqual([
+      ['/opt/3fs/etc/token.txt', 'AAAA-bbbb.ccc\n'],
+      ['/opt/3fs/etc/admin_cli_root.toml', "cluster_id = \"c1\"\n\n[user_info]\ntoken = 'AAAA-bbbb.ccc'\n"],
+    ])
+    expect(writes.every((entry) => entry.command.includes('chmod 0600'))).toBe(true)
+    expect(host.recorded.has(userAdd.fingerprint)).toBe(true)
+    const none = new ScriptedHost('node1', () => ({stdout: 'Uid 0\n'}))
+    const failed = await applyWith(none, [{name: 'mgmtd', service: 'mgmtd', actions: [userAdd]}], {events: false})
+    expect(failed.report.failures[0]).toMatchObject({message: "user-add: no token in admin_cli's output"})
+    expect(none.recorded.size).toBe(0)
+  })
+
+  it('waits until the output matches, and fails with the last output when it never does', async () => {
+    let polls = 0
+    const host = new ScriptedHost('node1', (command) => (command === 'list-nodes' ? {stdout: ++polls >= 3 ? 'PRIMARY_MGMTD\n' : 'nothing yet\n'} : undefined))
+    const wait = action({id: 'node1:mgmtd:wait', node: 'node1', service: 'mgmtd', kind: 'wait', description: 'wait for a primary', command: 'list-nodes', until: '^PRIMARY', timeoutMs: 10_000})
+    const {report} = await applyWith(host, [{name: 'mgmtd', service: 'mgmtd', actions: [wait]}], {events: false})
+    expect(report.failures).toEqual([])
+    expect(polls).toBe(3)
+    expect(host.recorded.has(wait.fingerprint)).toBe(true)
+    const never = new ScriptedHost('node1', () => ({stdout: 'SECONDARY\n'}))
+    const quick = {...wait, timeoutMs: 50}
+    const failed = await applyWith(never, [{name: 'mgmtd', service: 'mgmtd', actions: [quick]}], {events: false})
+    expect(failed.report.failures[0]).toMatchObject({message: 'wait for a primary: not reached within 0 s', output: 'SECONDARY'})
+    expect(never.recorded.size).toBe(0)
+  })
+
+  it('uploads an artifact before loading it', async () => {
+    const host = new ScriptedHost('node1', () => ({}))
+    const uploads: Array<[string, string, unknown]> = []
+    ;(host as unknown as {upload: Host['upload']}).upload = async (local, remote, options) => {
+      uploads.push([local, remote, options?.mode])
+      return {node: 'node1', remotePath: remote, sha256: '', bytes: 0, skipped: false}
+    }
+    const load = action({id: 'node1:host:load', node: 'node1', service: 'host', kind: 'load-image', description: 'load images', uploadFrom: '/local/images.tar', path: '/var/tmp/images.tar', command: 'docker load -i /var/tmp/images.tar'})
+    const {report} = await applyWith(host, [{name: 'images', service: 'host', actions: [load]}], {events: false})
+    expect(report.complete).toBe(true)
+    expect(uploads).toEqual([['/local/images.tar', '/var/tmp/images.tar', '0600']])
+    expect(host.commands.at(-1)!.command).toContain('docker load -i /var/tmp/images.tar')
   })
 })
