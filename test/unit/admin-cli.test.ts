@@ -149,7 +149,7 @@ describe('admin_cli tables', () => {
 
   it('reads list-chain-tables and list-clients as 3FS prints them', () => {
     const tables = parseListChainTables(table([['ChainTableId', 'ChainTableVersion', 'ChainCount', 'ReplicaCount', 'Desc'], ['1', '2', '384', '3', 'replica-3']]))
-    expect(tables).toEqual([{tableId: 1, version: 2, chainCount: 384, replicaCount: 3, desc: 'replica-3'}])
+    expect(tables).toEqual([{tableId: 1, version: 2, chainCount: 384, replicaCount: 3, replicaCounts: [3], desc: 'replica-3'}])
     const clients = parseListClients(
       table([
         ['ClientId', 'ClientStart', 'SessionStart', 'LastExtend', 'ConfigVersion', 'Hostname', 'Description', 'Tags', 'ReleaseVersion'],
