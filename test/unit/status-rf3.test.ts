@@ -2,13 +2,16 @@
  * status on a 3-node replication-3 cluster, judged as an on-call 3FS engineer would, from captures in
  * admin_cli's exact format at 3FS ee9a5ce (fixtures/status/admin-format.ts, scenarios.ts).
  */
-import {chmodSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
+import {parseCluster} from '../../src/config/loader.js'
 import {UserError} from '../../src/errors.js'
+import {readCapture, writeCapture} from '../../src/status/capture.js'
+import {statusLayout} from '../../src/status/layout.js'
 import {syncProgress} from '../../src/status/progress.js'
 import {statusFromCapture} from '../../src/status/service.js'
 import {renderStatus, statusJson} from '../../src/ui/status/render.js'
@@ -84,7 +87,8 @@ describe('status on a 3-node RF3 cluster', () => {
   })
 
   it('judges chains from list-targets when list-chains fails with 6004 beside healthy targets, and names the mgmtd node asked', async () => {
-    const {report} = await judgeRf3('chains-6004')
+    const result = await judgeRf3('chains-6004')
+    const {report} = result
     expect(report.verdict).toBe('DEGRADED')
     expect(report.problems.some((problem) => problem.severity === 'critical')).toBe(false)
     expect(report.problems).toHaveLength(1)
@@ -95,6 +99,7 @@ describe('status on a 3-node RF3 cluster', () => {
     expect(problem.next).toMatch(/check mgmtd on node1/)
     expect(report.summary).toMatchObject({chains: 6, servingChains: 6})
     expect(report.basis).toMatchObject({chainsFrom: 'list-targets', failed: [{command: 'list-chains'}]})
+    expect(plain(renderStatus(result, {all: false})).split('\n')[1]).toBe('admin_cli on node1: judged from list-nodes, list-targets, list-chain-tables, list-clients; list-chains failed (chains rebuilt from list-targets)')
   })
 
   it('names the primary mgmtd from list-nodes when the capture does not say which node was asked', async () => {
@@ -117,6 +122,16 @@ describe('status on a 3-node RF3 cluster', () => {
 })
 
 describe('bad captures', () => {
+  it('accepts the layout.json and capture.json that --capture writes (m3fs-style cluster)', async () => {
+    const cluster = parseCluster(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'm3fs-full.yml'), 'utf8'), 'm3fs-full.yml')
+    const layout = statusLayout(cluster)
+    const dir = dirFor('roundtrip')
+    await writeCapture(dir, {layout, nodes: {}, admin: {node: layout.adminNodes[0], sections: {}}, missing: []}, {capturedAt: '2026-12-02T03:00:00.000Z', tool: '3fs-cli test'})
+    const {raw, info} = await readCapture(dir)
+    expect(raw.layout).toEqual(layout)
+    expect(info?.adminNode).toBe(layout.adminNodes[0])
+  })
+
   async function failure(options: ScenarioOptions, prepare?: (dir: string) => void): Promise<UserError> {
     const dir = writeRf3Scenario(dirFor('bad'), 'healthy', options)
     prepare?.(dir)

@@ -18,6 +18,8 @@ export function statusJson(result: StatusResult, progress?: NodeSyncProgress[]):
 export function renderStatus(result: StatusResult, options: {all: boolean; progress?: NodeSyncProgress[]}): string {
   const {report} = result
   const blocks: string[] = [headline(result)]
+  const basis = renderBasis(report)
+  if (basis) blocks.push(color.dim(basis))
   if (report.problems.length > 0) blocks.push('', color.bold('Problems'), ...report.problems.map(renderProblem))
   if (options.progress && options.progress.length > 0) blocks.push('', color.bold('Sync progress since the last round'), ...options.progress.map(renderSyncProgress))
   blocks.push('', color.bold('Nodes'), renderNodes(report.nodes))
@@ -73,6 +75,15 @@ export function renderSyncProgress(progress: NodeSyncProgress): string {
     parts.push(`${formatBytes(progress.syncedBytes ?? 0)} of ${formatBytes(progress.goalBytes)} copied, ${progress.percent}%${since}`)
   }
   return `  ${parts.join('; ')}`
+}
+
+/** What the verdict rests on when not every admin_cli view answered. */
+export function renderBasis(report: StatusReport): string | undefined {
+  const {basis} = report
+  if (!basis || basis.failed.length === 0) return undefined
+  const where = basis.asked ? ` on ${basis.asked}` : ''
+  const answered = basis.answered.length ? `judged from ${basis.answered.join(', ')}` : 'no view answered'
+  return `admin_cli${where}: ${answered}; ${basis.failed.map((entry) => entry.command).join(', ')} failed${basis.chainsFrom ? ' (chains rebuilt from list-targets)' : ''}`
 }
 
 function headline(result: StatusResult): string {
