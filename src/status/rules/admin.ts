@@ -52,7 +52,11 @@ export interface AdminRawInput {
 
 const COMMANDS: AdminCommand[] = ['list-nodes', 'list-chains', 'list-targets', 'list-chain-tables', 'list-clients']
 
-/** What each admin_cli error code usually means for a user when mgmtd answers nothing. */
+/**
+ * What each admin_cli error code usually means for a user when mgmtd answers nothing. 6004: admin_cli's
+ * mgmtd client holds no routing info when a command asks for it (client/bin/admin_cli.cc:157-161); the
+ * StatusException is printed with its own code (client/cli/common/Dispatcher.cc:152-157), no message line.
+ */
 const ADMIN_ERROR_HINTS: Record<string, string> = {
   RoutingInfoNotReady: 'admin_cli cannot reach mgmtd: mgmtd is down, or its RDMA listener is not on a NIC 3FS accepts (en*, eth*, bond*, xgbe*; ib* as IPoIB)',
 }
