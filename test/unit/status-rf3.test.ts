@@ -180,7 +180,7 @@ describe('status --watch: sync progress between rounds', () => {
     expect(progress[1]).toMatchObject({node: 'node2', syncing: 2, backToServing: 0, percent: 50, copiedSinceBytes: 6 * 1024 ** 3})
     const text = plain(renderStatus(second, {all: false, progress}))
     expect(text).toContain('Sync progress since the last round')
-    expect(text).toContain('  node1 (storage 10001): 3 syncing, 2 waiting (was 4 syncing, 2 waiting); 1 target back to SERVING; 15.0 GiB of 30.0 GiB copied, 50% (+7.00 GiB)')
+    expect(text).toContain('  node1 (storage 10001): 3 syncing, 2 waiting (was 4 syncing, 2 waiting); 1 target back to SERVING; 15.0 GiB of 30.0 GiB copied, 50% (+7.0 GiB)')
     const json = JSON.parse(JSON.stringify(statusJson(second, progress))) as {progress: unknown[]; recovery: unknown[]}
     expect(json.progress).toHaveLength(2)
     expect(json.recovery).toHaveLength(2)

@@ -2,6 +2,7 @@
 import type {Problem, StatusReport} from '../../status/judge.js'
 import type {NodeState} from '../../status/node-state.js'
 import type {NodeSyncProgress} from '../../status/progress.js'
+import {formatBytes as sizeText} from '../../status/rules/chains.js'
 import type {StatusResult} from '../../status/service.js'
 import {formatBytes} from '../../bench/size.js'
 import {color} from '../colors.js'
@@ -71,8 +72,9 @@ export function renderSyncProgress(progress: NodeSyncProgress): string {
   const parts = [`${progress.node}${progress.nodeId !== undefined && !progress.node.startsWith('storage node id') ? ` (storage ${progress.nodeId})` : ''}: ${counts(progress)}${progress.before ? ` (was ${counts(progress.before)})` : ''}`]
   if (progress.backToServing) parts.push(`${progress.backToServing} target${progress.backToServing === 1 ? '' : 's'} back to SERVING`)
   if (progress.goalBytes) {
-    const since = progress.copiedSinceBytes !== undefined && progress.copiedSinceBytes >= 0 ? ` (+${formatBytes(progress.copiedSinceBytes)})` : ''
-    parts.push(`${formatBytes(progress.syncedBytes ?? 0)} of ${formatBytes(progress.goalBytes)} copied, ${progress.percent}%${since}`)
+    // The same units as the problem text (rules/chains.ts), so both read alike.
+    const since = progress.copiedSinceBytes !== undefined && progress.copiedSinceBytes >= 0 ? ` (+${sizeText(progress.copiedSinceBytes)})` : ''
+    parts.push(`${sizeText(progress.syncedBytes ?? 0)} of ${sizeText(progress.goalBytes)} copied, ${progress.percent}%${since}`)
   }
   return `  ${parts.join('; ')}`
 }
