@@ -132,6 +132,18 @@ describe('rules/chains', () => {
     expect(named[0]!.cause).toMatch(/^1 target syncing after a restart, 1 waiting/)
   })
 
+  it('warns about a chain table whose chains hold different replica counts (`2/3`)', () => {
+    const chains = parseListChains(
+      printTable([
+        ['ChainId', 'ReferencedBy', 'ChainVersion', 'Status', 'PreferredOrder', 'Target', 'Target', 'Target'],
+        ['900100001', '1', '1', 'SERVING', '[]', '1(SERVING-UPTODATE)', '2(SERVING-UPTODATE)', '3(SERVING-UPTODATE)'],
+        ['900100002', '1', '1', 'SERVING', '[]', '4(SERVING-UPTODATE)', '5(SERVING-UPTODATE)'],
+      ]),
+    )
+    const problems = chainProblems({chains, targets: [], nodeIdToNode: new Map(), chainTables: [{tableId: 1, version: 2, chainCount: 2, replicaCount: 3, replicaCounts: [2, 3], desc: ''}]}, context)
+    expect(problems).toEqual([expect.objectContaining({severity: 'warning', subject: 'chain table 1 v2', cause: 'its chains hold 2 or 3 replicas, so some keep fewer copies than 3: chains 900100002'})])
+  })
+
   it('says no chains is critical when storage is expected', () => {
     expect(chainProblems({chains: [], targets: [], nodeIdToNode: new Map()}, context)[0]).toMatchObject({severity: 'critical', subject: 'chains'})
   })

@@ -219,6 +219,19 @@ export function chainProblems(inputs: ChainInputs, context: RuleContext): Proble
       })
     }
   }
+  // A table whose chains differ in length prints ReplicaCount as `2/3` (ListChainTables.cc:32-43):
+  // the short chains keep fewer copies even while every target serves.
+  for (const table of inputs.chainTables ?? []) {
+    if (table.replicaCounts.length < 2) continue
+    const most = Math.max(...table.replicaCounts)
+    const short = chains.filter((chain) => chain.referencedBy.split(',').includes(String(table.tableId)) && chain.targets.length < most)
+    problems.push({
+      severity: 'warning',
+      subject: `chain table ${table.tableId} v${table.version ?? '?'}`,
+      cause: `its chains hold ${table.replicaCounts.join(' or ')} replicas, so some keep fewer copies than ${most}${short.length ? `: chains ${sample(short.map((chain) => chain.chainId))}` : ''}`,
+      next: `Compare with the chain table that was meant to be uploaded: admin_cli list-chains -t ${table.tableId}`,
+    })
+  }
   const degraded = chains.filter((chain) => chain.status !== 'UNAVAILABLE' && !fullyServing(chain))
   if (degraded.length > 0) {
     const replicas = replicaCountOf(inputs.chainTables, layout.replicationFactor, chains)
