@@ -7,7 +7,8 @@ import {StatusSession, statusFromCapture, type StatusResult} from '../status/ser
 import {BaseCommand, withExitCodes} from '../ui/base-command.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, sshFlags} from '../ui/config-flag.js'
 import {parseDuration} from '../ui/duration.js'
-import {renderStatus} from '../ui/status/render.js'
+import {syncProgress} from '../status/progress.js'
+import {renderStatus, statusJson} from '../ui/status/render.js'
 
 const DEFAULT_WATCH_SECONDS = 5
 
@@ -79,13 +80,17 @@ export default class Status extends BaseCommand {
 
   private async watch(session: StatusSession, seconds: number, all: boolean): Promise<void> {
     const tty = Boolean(process.stdout.isTTY) && !this.jsonMode
+    let previous: StatusResult | undefined
     while (!this.signal.aborted) {
       const result = await session.round(this.signal)
       if (this.signal.aborted) break
-      if (this.jsonMode) process.stdout.write(`${JSON.stringify(toJson(result))}\n`)
+      // Per storage node: what still syncs or waits, and what came back, since the round before.
+      const progress = previous || result.report.recovery.length > 0 ? syncProgress(previous?.report.recovery, result.report.recovery) : undefined
+      previous = result
+      if (this.jsonMode) process.stdout.write(`${JSON.stringify(statusJson(result, progress))}\n`)
       else {
         // Redraw in place on a terminal; a log file gets one block per round.
-        const text = `${renderStatus(result, {all})}\n${`Refreshing every ${seconds} s; Ctrl-C to stop. ${new Date().toLocaleTimeString()}`}\n`
+        const text = `${renderStatus(result, {all, ...(progress ? {progress} : {})})}\n${`Refreshing every ${seconds} s; Ctrl-C to stop. ${new Date().toLocaleTimeString()}`}\n`
         process.stdout.write(tty ? `\u001B[H\u001B[2J${text}` : `${text}\n`)
       }
       await sleep(seconds * 1000, this.signal)
@@ -94,17 +99,13 @@ export default class Status extends BaseCommand {
   }
 
   private show(result: StatusResult, all: boolean): void {
-    this.emit(toJson(result), () => renderStatus(result, {all}))
+    this.emit(statusJson(result), () => renderStatus(result, {all}))
   }
 
   private exitFor(result: StatusResult): void {
     if (result.report.verdict === 'DOWN') this.exit(ExitCode.Down)
     if (result.report.verdict === 'DEGRADED') this.exit(ExitCode.Degraded)
   }
-}
-
-function toJson(result: StatusResult): object {
-  return {...result.report, source: result.source, durationMs: result.durationMs}
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

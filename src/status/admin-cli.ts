@@ -84,7 +84,19 @@ function cell(table: Table, row: string[], name: string): string {
   return index >= 0 ? (row[index] ?? '') : ''
 }
 
-/** `3(UPTODATE)` or a bare `3` (no status to report) are current; `3(DIRTY)`, `3(FAILED)` or any other state are not. */
+/**
+ * A ConfigVersion cell. 3FS prints `N(UPTODATE|DIRTY|FAILED)` only when N is mgmtd's latest config version
+ * for that node type, and a bare `N` otherwise: an older version (stale), a status that is neither of the
+ * three (UNKNOWN, STALE), or mgmtd's versions not at hand (client/cli/admin/ListNodes.cc:33-56,
+ * ListClients.cc:27-47). Whether a bare N is stale is only known beside its peers (rules/services.ts).
+ */
+export function parseConfigVersion(text: string): {version?: number; state?: string} {
+  const match = /^(\d+)(?:\(([A-Z_]*)\))?$/.exec(text.trim())
+  if (!match) return {}
+  return {version: Number(match[1]), ...(match[2] ? {state: match[2]} : {})}
+}
+
+/** `3(UPTODATE)` or a bare `3` are not known to be bad; `3(DIRTY)`, `3(FAILED)` or any other state are. */
 function configIsCurrent(text: string): boolean {
   const state = /\(([A-Z_]*)\)/.exec(text)?.[1]
   return state === undefined || state === '' || state === 'UPTODATE'
@@ -103,9 +115,18 @@ export interface NodeRow {
   tags: string
   lastHeartbeat: string
   configVersion: string
-  /** False when the ConfigVersion cell does not say UPTODATE. */
+  /** The number in the ConfigVersion cell. */
+  configVersionNumber?: number
+  /** UPTODATE, DIRTY or FAILED when printed: only then is the version mgmtd's latest for the type. */
+  configState?: string
+  /** False when the ConfigVersion cell names a state other than UPTODATE. */
   configUpToDate: boolean
   releaseVersion: string
+}
+
+function configFields(text: string): {configVersionNumber?: number; configState?: string} {
+  const parsed = parseConfigVersion(text)
+  return {...(parsed.version !== undefined ? {configVersionNumber: parsed.version} : {}), ...(parsed.state ? {configState: parsed.state} : {})}
 }
 
 export function parseListNodes(text: string): NodeRow[] {
@@ -121,6 +142,7 @@ export function parseListNodes(text: string): NodeRow[] {
       tags: cell(table, row, 'Tags'),
       lastHeartbeat: cell(table, row, 'LastHeartbeatTime'),
       configVersion,
+      ...configFields(configVersion),
       configUpToDate: configIsCurrent(configVersion),
       releaseVersion: cell(table, row, 'ReleaseVersion'),
     }
@@ -181,7 +203,9 @@ export interface TargetRow {
   localState: string
   nodeId: number
   diskIndex: number | undefined
+  /** As printed: a byte count (ListTargets.cc:39). */
   usedSize: string
+  usedBytes?: number
 }
 
 export function parseListTargets(text: string): TargetRow[] {
@@ -195,6 +219,7 @@ export function parseListTargets(text: string): TargetRow[] {
     nodeId: integer(cell(table, row, 'NodeId')) ?? -1,
     diskIndex: integer(cell(table, row, 'DiskIndex')),
     usedSize: cell(table, row, 'UsedSize'),
+    ...(integer(cell(table, row, 'UsedSize')) !== undefined ? {usedBytes: integer(cell(table, row, 'UsedSize'))} : {}),
   }))
 }
 
@@ -202,23 +227,31 @@ export interface ChainTableRow {
   tableId: number
   version: number | undefined
   chainCount: number | undefined
+  /** The largest replica count: 3FS joins the distinct counts of a table's chains with `/` (ListChainTables.cc:32-43). */
   replicaCount: number | undefined
+  replicaCounts: number[]
   desc: string
 }
 
 export function parseListChainTables(text: string): ChainTableRow[] {
   const table = parseTable(text)
-  return table.rows.map((row) => ({
-    tableId: integer(cell(table, row, 'ChainTableId')) ?? -1,
-    version: integer(cell(table, row, 'ChainTableVersion')),
-    chainCount: integer(cell(table, row, 'ChainCount')),
-    replicaCount: integer(cell(table, row, 'ReplicaCount')),
-    desc: cell(table, row, 'Desc'),
-  }))
+  return table.rows.map((row) => {
+    const replicaCounts = cell(table, row, 'ReplicaCount').split('/').map(integer).filter((count): count is number => count !== undefined)
+    return {
+      tableId: integer(cell(table, row, 'ChainTableId')) ?? -1,
+      version: integer(cell(table, row, 'ChainTableVersion')),
+      chainCount: integer(cell(table, row, 'ChainCount')),
+      replicaCount: replicaCounts.length > 0 ? Math.max(...replicaCounts) : undefined,
+      replicaCounts,
+      desc: cell(table, row, 'Desc'),
+    }
+  })
 }
 
 export interface ClientRow {
   clientId: string
+  /** ClientStart, SessionStart, LastExtend (ListClients.cc:22-25). */
+  clientStart: string
   hostname: string
   sessionStart: string
   lastExtend: string
@@ -228,12 +261,23 @@ export interface ClientRow {
   releaseVersion: string
 }
 
+/**
+ * While mgmtd bootstraps, list-clients ends its table with a two-cell row `Mgmtd Bootstrapping  The client
+ * list may be incomplete` (ListClients.cc:98-101). It is no client.
+ */
+const BOOTSTRAPPING_ROW = /^Mgmtd Bootstrapping(?:\s|$)/
+
+export function listClientsBootstrapping(text: string): boolean {
+  return text.split('\n').some((line) => BOOTSTRAPPING_ROW.test(line))
+}
+
 export function parseListClients(text: string): ClientRow[] {
-  const table = parseTable(text)
+  const table = parseTable(text.split('\n').filter((line) => !BOOTSTRAPPING_ROW.test(line)).join('\n'))
   return table.rows.map((row) => {
     const configVersion = cell(table, row, 'ConfigVersion')
     return {
       clientId: cell(table, row, 'ClientId'),
+      clientStart: cell(table, row, 'ClientStart'),
       hostname: cell(table, row, 'Hostname'),
       sessionStart: cell(table, row, 'SessionStart'),
       lastExtend: cell(table, row, 'LastExtend'),

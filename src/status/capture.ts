@@ -12,7 +12,10 @@
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
+import {z} from 'zod'
+
 import {UserError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
 import type {RawStatus} from './judge.js'
 import type {LayoutNode, StatusLayout} from './layout.js'
 import {keyValues} from './node-state.js'
@@ -48,21 +51,101 @@ function safeName(name: string): string {
   return name.replace(/[/\0]/g, '_')
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined
-    throw error
+/** A file of a capture that cannot be used, and why: reported together, exit 2, never as a stack trace. */
+export interface CaptureFault {
+  file: string
+  problem: string
+}
+
+/** Collects the faults of one capture read; `fail` throws them as one UserError (exit 2). */
+export class CaptureFaults {
+  readonly faults: CaptureFault[] = []
+
+  constructor(private readonly dir: string) {}
+
+  add(file: string, problem: string): void {
+    this.faults.push({file, problem})
+  }
+
+  fail(): void {
+    if (this.faults.length === 0) return
+    const lines = this.faults.map((fault) => `${join(this.dir, fault.file)}: ${fault.problem}`)
+    throw new UserError(`${this.dir} is not a usable status capture:\n${lines.join('\n')}`, {
+      next: ['Fix or remove the files named above (a missing file is judged as not seen), or capture again: 3fs-cli status -c cluster.yml --capture DIR'],
+      exitCode: ExitCode.Usage,
+    })
   }
 }
 
-async function listDir(path: string): Promise<string[]> {
+/** A JSON file of a capture: parsed, checked against its schema, or a fault naming what is wrong. */
+export function parseCaptureJson<T>(faults: CaptureFaults, file: string, text: string, schema: z.ZodType<T>): T | undefined {
+  let value: unknown
   try {
-    return await readdir(path)
+    value = JSON.parse(text)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw error
+    faults.add(file, `not valid JSON (${(error as Error).message})`)
+    return undefined
+  }
+  const checked = schema.safeParse(value)
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!
+    faults.add(file, `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
+    return undefined
+  }
+  return checked.data
+}
+
+const SERVICE_NAMES = ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage', 'client', 'grafana', 'postgresql'] as const
+
+/** What judge() reads of layout.json; extra keys are kept for newer 3fs-cli versions. */
+const LAYOUT_SCHEMA = z
+  .object({
+    cluster: z.string(),
+    mountpoint: z.string(),
+    diskType: z.enum(['nvme', 'dir']),
+    replicationFactor: z.number().int().positive(),
+    runtime: z.string(),
+    mgmtdContainer: z.string(),
+    fdbContainer: z.string(),
+    adminNodes: z.array(z.string()),
+    fdbNodes: z.array(z.string()),
+    nodes: z.array(
+      z
+        .object({
+          name: z.string().min(1),
+          host: z.string(),
+          services: z.array(z.enum(SERVICE_NAMES)),
+          containers: z.array(z.object({service: z.enum(SERVICE_NAMES), container: z.string()}).passthrough()),
+          mountpoint: z.string().optional(),
+          dataDirs: z.array(z.string()),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough() as unknown as z.ZodType<StatusLayout>
+
+const INFO_SCHEMA = z.object({capturedAt: z.string(), tool: z.string(), adminNode: z.string().optional()}).passthrough() as unknown as z.ZodType<CaptureInfo>
+
+/** The text of a capture file; undefined when absent; unreadable files become faults. */
+async function readCaptureFile(dir: string, file: string, faults: CaptureFaults): Promise<string | undefined> {
+  try {
+    return await readFile(join(dir, file), 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    faults.add(file, code === 'EISDIR' ? 'a directory where a file belongs' : `cannot be read (${code ?? (error as Error).message})`)
+    return undefined
+  }
+}
+
+async function listCaptureDir(dir: string, relative: string, faults: CaptureFaults): Promise<string[]> {
+  try {
+    return await readdir(join(dir, relative))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return []
+    faults.add(relative || '.', code === 'ENOTDIR' ? 'a file where a directory belongs' : `cannot be listed (${code ?? (error as Error).message})`)
+    return []
   }
 }
 
@@ -72,41 +155,46 @@ function parseError(text: string): {kind: string; message: string} {
 }
 
 export async function readCapture(dir: string): Promise<{raw: RawStatus; info?: CaptureInfo}> {
-  const entries = await listDir(dir)
+  const faults = new CaptureFaults(dir)
+  const entries = await listCaptureDir(dir, '', faults)
+  faults.fail()
   if (entries.length === 0) {
     throw new UserError(`${dir} is not a status capture (missing or empty)`, {next: 'Make one with `3fs-cli status -c cluster.yml --capture DIR`.', exitCode: 2})
   }
   const missing: string[] = []
-  const nodeNames = await listDir(join(dir, 'nodes'))
+  const nodeNames = await listCaptureDir(dir, 'nodes', faults)
   const nodes: RawStatus['nodes'] = {}
   for (const name of nodeNames) {
-    const files = await listDir(join(dir, 'nodes', name))
+    const files = await listCaptureDir(dir, join('nodes', name), faults)
     const sections: Record<string, string> = {}
     let error: {kind: string; message: string} | undefined
     for (const file of files) {
-      const text = await readOptional(join(dir, 'nodes', name, file))
+      if (!file.endsWith('.txt')) continue
+      const text = await readCaptureFile(dir, join('nodes', name, file), faults)
       if (text === undefined) continue
       if (file === 'error.txt') error = parseError(text)
-      else if (file.endsWith('.txt')) sections[file.slice(0, -4)] = text
+      else sections[file.slice(0, -4)] = text
     }
     nodes[name] = error ? {sections, error} : {sections}
   }
   const admin: RawStatus['admin'] = {sections: {}}
   for (const command of ADMIN_COMMANDS) {
-    const text = await readOptional(join(dir, 'admin_cli', `${command}.txt`))
+    const text = await readCaptureFile(dir, join('admin_cli', `${command}.txt`), faults)
     if (text !== undefined) admin.sections[`admin_cli/${command}`] = text
   }
-  const fdb = await readOptional(join(dir, 'fdb', 'status.json'))
+  const fdb = await readCaptureFile(dir, join('fdb', 'status.json'), faults)
   if (fdb !== undefined) admin.sections['fdb/status.json'] = fdb
-  const adminError = await readOptional(join(dir, 'admin_cli', 'error.txt'))
+  const adminError = await readCaptureFile(dir, join('admin_cli', 'error.txt'), faults)
   if (adminError !== undefined) admin.error = parseError(adminError)
 
-  const infoText = await readOptional(join(dir, 'capture.json'))
-  const info = infoText ? (JSON.parse(infoText) as CaptureInfo) : undefined
+  const infoText = await readCaptureFile(dir, 'capture.json', faults)
+  const info = infoText === undefined ? undefined : parseCaptureJson(faults, 'capture.json', infoText, INFO_SCHEMA)
   if (info?.adminNode) admin.node = info.adminNode
-  const layoutText = await readOptional(join(dir, 'layout.json'))
+  const layoutText = await readCaptureFile(dir, 'layout.json', faults)
+  const parsedLayout = layoutText === undefined ? undefined : parseCaptureJson(faults, 'layout.json', layoutText, LAYOUT_SCHEMA)
+  faults.fail()
   let layout: StatusLayout
-  if (layoutText) layout = JSON.parse(layoutText) as StatusLayout
+  if (parsedLayout) layout = parsedLayout
   else {
     missing.push('layout.json')
     layout = inferLayout(nodes, admin)

@@ -1,32 +1,38 @@
 /**
- * admin_cli output parsing. The fixtures are written here in the shapes 3FS's admin_cli prints, as
- * documented (../shared/reference/3fs-services.md): they were not captured from a running 3FS.
+ * admin_cli output parsing, with fixtures in admin_cli's exact format at 3FS ee9a5ce (see
+ * fixtures/status/admin-format.ts: Printer.cc's padding, Dispatcher.cc's error lines); written from
+ * 3FS's source, not captured from a running 3FS.
  */
 import {describe, expect, it} from 'vitest'
 
-import {AdminCliError, findAdminCliError, parseListChainTables, parseListChains, parseListClients, parseListNodes, parseListTargets, parseTable} from '../../src/status/admin-cli.js'
-
-/** Formats rows like a padded text table: every column as wide as its widest cell, two spaces apart. */
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)))
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').replace(/\s+$/, '')).join('\n') + '\n'
-}
+import {AdminCliError, findAdminCliError, listClientsBootstrapping, parseConfigVersion, parseListChainTables, parseListChains, parseListClients, parseListNodes, parseListTargets, parseTable} from '../../src/status/admin-cli.js'
+import {printError, printTable as table} from '../fixtures/status/admin-format.js'
 
 const NODES = table([
   ['Id', 'Type', 'Status', 'Hostname', 'Pid', 'Tags', 'LastHeartbeatTime', 'ConfigVersion', 'ReleaseVersion'],
   ['1', 'MGMTD', 'PRIMARY_MGMTD', 'node1', '1201', '[]', 'N/A', '1(UPTODATE)', '250228-dev-1-999999-923bdd7c'],
   ['100', 'META', 'HEARTBEAT_CONNECTED', 'node1', '1310', '[]', '2026-11-25 10:00:01', '1(UPTODATE)', '250228-dev-1-999999-923bdd7c'],
-  ['10001', 'STORAGE', 'HEARTBEAT_CONNECTED', 'node2', '2201', '', '2026-11-25 10:00:02', '2(UPTODATE)', '250228-dev-1-999999-923bdd7c'],
-  ['10002', 'STORAGE', 'HEARTBEAT_FAILED', 'node3', '', '', '2026-11-25 09:41:17', '1(STALE)', '250228-dev-1-999999-923bdd7c'],
+  ['10001', 'STORAGE', 'HEARTBEAT_CONNECTED', 'node2', '2201', '[]', '2026-11-25 10:00:02', '2(UPTODATE)', '250228-dev-1-999999-923bdd7c'],
+  ['10002', 'STORAGE', 'HEARTBEAT_FAILED', 'node3', '0', '[]', '2026-11-25 09:41:17', '1', '250228-dev-1-999999-923bdd7c'],
 ])
 
 describe('admin_cli tables', () => {
-  it('reads list-nodes, with timestamps that hold a space and empty Pid and Tags cells', () => {
+  it('prints tables exactly as Printer.cc does: widest cell plus two spaces, last cell unpadded', () => {
+    expect(table([['Id', 'Type'], ['10001', 'STORAGE'], ['1', 'MGMTD']])).toBe('Id     Type\n10001  STORAGE\n1      MGMTD\n')
+    expect(table([['ClientId', 'ClientStart'], ['Mgmtd Bootstrapping', 'The client list may be incomplete']])).toBe('ClientId             ClientStart\nMgmtd Bootstrapping  The client list may be incomplete\n')
+    expect(printError(6004, 'MgmtdClient::RoutingInfoNotReady')).toBe('Encounter error: 6004(MgmtdClient::RoutingInfoNotReady)\n')
+  })
+
+  it('reads list-nodes, with timestamps that hold a space, and ConfigVersion as number and state (ListNodes.cc:33-56)', () => {
     const nodes = parseListNodes(NODES)
     expect(nodes).toHaveLength(4)
-    expect(nodes[1]).toMatchObject({id: 100, type: 'META', status: 'HEARTBEAT_CONNECTED', hostname: 'node1', pid: 1310, lastHeartbeat: '2026-11-25 10:00:01', configUpToDate: true})
-    expect(nodes[2]).toMatchObject({id: 10001, tags: '', lastHeartbeat: '2026-11-25 10:00:02'})
-    expect(nodes[3]).toMatchObject({id: 10002, status: 'HEARTBEAT_FAILED', pid: undefined, configVersion: '1(STALE)', configUpToDate: false})
+    expect(nodes[1]).toMatchObject({id: 100, type: 'META', status: 'HEARTBEAT_CONNECTED', hostname: 'node1', pid: 1310, lastHeartbeat: '2026-11-25 10:00:01', configUpToDate: true, configVersionNumber: 1, configState: 'UPTODATE'})
+    expect(nodes[2]).toMatchObject({id: 10001, tags: '[]', lastHeartbeat: '2026-11-25 10:00:02', configVersionNumber: 2})
+    // A bare number: not the latest version, or a status 3FS does not print; judged beside its peers.
+    expect(nodes[3]).toMatchObject({id: 10002, status: 'HEARTBEAT_FAILED', pid: 0, configVersion: '1', configVersionNumber: 1})
+    expect(nodes[3]!.configState).toBeUndefined()
+    expect(parseConfigVersion('3(DIRTY)')).toEqual({version: 3, state: 'DIRTY'})
+    expect(parseConfigVersion('N/A')).toEqual({})
   })
 
   it('reads list-chains with any number of Target columns, SERVING(x/n) and PUBLIC-LOCAL target cells', () => {
@@ -47,11 +53,11 @@ describe('admin_cli tables', () => {
   it('reads list-targets and keeps states it does not know', () => {
     const text = table([
       ['TargetId', 'ChainId', 'Role', 'PublicState', 'LocalState', 'NodeId', 'DiskIndex', 'UsedSize'],
-      ['101000100101', '900100001', 'HEAD', 'SERVING', 'UPTODATE', '10001', '0', '1.2 GiB'],
+      ['101000100101', '900100001', 'HEAD', 'SERVING', 'UPTODATE', '10001', '0', '1288490188'],
       ['101000300102', '900100002', 'TAIL', 'BRAND_NEW_STATE', 'ONLINE', '10003', '1', '0'],
     ])
     const targets = parseListTargets(text)
-    expect(targets[0]).toMatchObject({targetId: 101000100101, role: 'HEAD', nodeId: 10001, diskIndex: 0, usedSize: '1.2 GiB'})
+    expect(targets[0]).toMatchObject({targetId: 101000100101, role: 'HEAD', nodeId: 10001, diskIndex: 0, usedSize: '1288490188', usedBytes: 1288490188})
     expect(targets[1]!.publicState).toBe('BRAND_NEW_STATE')
   })
 
@@ -61,11 +67,11 @@ describe('admin_cli tables', () => {
   })
 
   it('turns `Encounter error` on stdout into an error with code, name and message, whatever the exit code said', () => {
-    const output = 'Encounter error: 6004(MgmtdClient::RoutingInfoNotReady)\nFailed to get routing info from mgmtd\n'
+    const output = printError(6004, 'MgmtdClient::RoutingInfoNotReady', 'Failed to get routing info from mgmtd')
     expect(() => parseListNodes(output)).toThrow(AdminCliError)
     const error = findAdminCliError(output)!
     expect(error).toMatchObject({code: 6004, errorName: 'MgmtdClient::RoutingInfoNotReady', detail: 'Failed to get routing info from mgmtd'})
-    expect(findAdminCliError('Encounter error: 2011(StatusCode::kInvalidArg)')).toMatchObject({code: 2011, detail: undefined})
+    expect(findAdminCliError(printError(2011, 'InvalidArg'))).toMatchObject({code: 2011, errorName: 'InvalidArg', detail: undefined})
     expect(findAdminCliError(NODES)).toBeUndefined()
   })
 
@@ -149,7 +155,7 @@ describe('admin_cli tables', () => {
 
   it('reads list-chain-tables and list-clients as 3FS prints them', () => {
     const tables = parseListChainTables(table([['ChainTableId', 'ChainTableVersion', 'ChainCount', 'ReplicaCount', 'Desc'], ['1', '2', '384', '3', 'replica-3']]))
-    expect(tables).toEqual([{tableId: 1, version: 2, chainCount: 384, replicaCount: 3, desc: 'replica-3'}])
+    expect(tables).toEqual([{tableId: 1, version: 2, chainCount: 384, replicaCount: 3, replicaCounts: [3], desc: 'replica-3'}])
     const clients = parseListClients(
       table([
         ['ClientId', 'ClientStart', 'SessionStart', 'LastExtend', 'ConfigVersion', 'Hostname', 'Description', 'Tags', 'ReleaseVersion'],
@@ -158,5 +164,21 @@ describe('admin_cli tables', () => {
       ]),
     )
     expect(clients.map((client) => [client.hostname, client.configUpToDate, client.lastExtend])).toEqual([['client7', false, '2026-11-28 01:59:50'], ['client8', true, '2026-11-28 01:59:50']])
+  })
+
+  it('does not count list-clients\' `Mgmtd Bootstrapping` row as a client (ListClients.cc:98-101) and reports it', () => {
+    const text = table([
+      ['ClientId', 'ClientStart', 'SessionStart', 'LastExtend', 'ConfigVersion', 'Hostname', 'Description', 'Tags', 'ReleaseVersion'],
+      ['0e9c-11', '2026-11-27 20:00:05', '2026-11-27 20:00:05', '2026-11-28 01:59:50', '3(UPTODATE)', 'client7', 'fuse: client7', '[]', '250228'],
+      ['Mgmtd Bootstrapping', 'The client list may be incomplete'],
+    ])
+    expect(parseListClients(text).map((client) => client.clientId)).toEqual(['0e9c-11'])
+    expect(listClientsBootstrapping(text)).toBe(true)
+    expect(listClientsBootstrapping(text.split('\n').slice(0, 2).join('\n'))).toBe(false)
+  })
+
+  it('reads ReplicaCount as 3FS joins mixed counts (`2/3`, ListChainTables.cc:43)', () => {
+    const tables = parseListChainTables(table([['ChainTableId', 'ChainTableVersion', 'ChainCount', 'ReplicaCount', 'Desc'], ['1', '1', '6', '3', 'replication-3'], ['2', '1', '4', '2/3', '']]))
+    expect(tables.map((entry) => [entry.replicaCount, entry.replicaCounts])).toEqual([[3, [3]], [3, [2, 3]]])
   })
 })

@@ -1,6 +1,8 @@
 /** The human view of a status report: verdict line, problems with their next step, then tables. */
 import type {Problem, StatusReport} from '../../status/judge.js'
 import type {NodeState} from '../../status/node-state.js'
+import type {NodeSyncProgress} from '../../status/progress.js'
+import {formatBytes as sizeText} from '../../status/rules/chains.js'
 import type {StatusResult} from '../../status/service.js'
 import {formatBytes} from '../../bench/size.js'
 import {color} from '../colors.js'
@@ -9,10 +11,18 @@ import {renderTable} from '../table.js'
 /** Rows of chains/targets listed by default; the rest is summarized (clusters have tens of thousands). */
 const LIST_LIMIT = 20
 
-export function renderStatus(result: StatusResult, options: {all: boolean}): string {
+/** The --json object of one round; under --watch it carries the sync progress since the round before. */
+export function statusJson(result: StatusResult, progress?: NodeSyncProgress[]): object {
+  return {...result.report, source: result.source, durationMs: result.durationMs, ...(progress ? {progress} : {})}
+}
+
+export function renderStatus(result: StatusResult, options: {all: boolean; progress?: NodeSyncProgress[]}): string {
   const {report} = result
   const blocks: string[] = [headline(result)]
+  const basis = renderBasis(report)
+  if (basis) blocks.push(color.dim(basis))
   if (report.problems.length > 0) blocks.push('', color.bold('Problems'), ...report.problems.map(renderProblem))
+  if (options.progress && options.progress.length > 0) blocks.push('', color.bold('Sync progress since the last round'), ...options.progress.map(renderSyncProgress))
   blocks.push('', color.bold('Nodes'), renderNodes(report.nodes))
   if (report.services.length > 0) {
     blocks.push(
@@ -51,6 +61,31 @@ export function renderStatus(result: StatusResult, options: {all: boolean}): str
   if (report.clients.length > 0 || report.services.length > 0) blocks.push(`Clients with a session: ${report.clients.length}`)
   if (report.fdb) blocks.push(`FoundationDB: ${report.fdb.parsed ? `${report.fdb.available ? color.green('available') : color.red('unavailable')}, ${report.fdb.healthy ? 'healthy' : color.yellow('not healthy')}${report.fdb.processes !== undefined ? `, ${report.fdb.processes} processes` : ''}` : color.red(`no status (${report.fdb.error})`)}`)
   return blocks.join('\n')
+}
+
+/** `node1 (storage 10001): 3 syncing, 2 waiting (was 4 syncing, 2 waiting); 1 target back to SERVING; 20.0 GiB of 40.0 GiB copied, 50% (+12.0 GiB)` */
+export function renderSyncProgress(progress: NodeSyncProgress): string {
+  const counts = (entry: {syncing: number; waiting: number; offline: number}) => {
+    const parts = [entry.syncing ? `${entry.syncing} syncing` : '', entry.waiting ? `${entry.waiting} waiting` : '', entry.offline ? `${entry.offline} offline` : ''].filter(Boolean)
+    return parts.length ? parts.join(', ') : 'all serving'
+  }
+  const parts = [`${progress.node}${progress.nodeId !== undefined && !progress.node.startsWith('storage node id') ? ` (storage ${progress.nodeId})` : ''}: ${counts(progress)}${progress.before ? ` (was ${counts(progress.before)})` : ''}`]
+  if (progress.backToServing) parts.push(`${progress.backToServing} target${progress.backToServing === 1 ? '' : 's'} back to SERVING`)
+  if (progress.goalBytes) {
+    // The same units as the problem text (rules/chains.ts), so both read alike.
+    const since = progress.copiedSinceBytes !== undefined && progress.copiedSinceBytes >= 0 ? ` (+${sizeText(progress.copiedSinceBytes)})` : ''
+    parts.push(`${sizeText(progress.syncedBytes ?? 0)} of ${sizeText(progress.goalBytes)} copied, ${progress.percent}%${since}`)
+  }
+  return `  ${parts.join('; ')}`
+}
+
+/** What the verdict rests on when not every admin_cli view answered. */
+export function renderBasis(report: StatusReport): string | undefined {
+  const {basis} = report
+  if (!basis || basis.failed.length === 0) return undefined
+  const where = basis.asked ? ` on ${basis.asked}` : ''
+  const answered = basis.answered.length ? `judged from ${basis.answered.join(', ')}` : 'no view answered'
+  return `admin_cli${where}: ${answered}; ${basis.failed.map((entry) => entry.command).join(', ')} failed${basis.chainsFrom ? ' (chains rebuilt from list-targets)' : ''}`
 }
 
 function headline(result: StatusResult): string {
