@@ -6,7 +6,7 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {deployFiles, eventually, planAction, randomLoopback, StandinLab, STANDIN_SRC} from '../hosts/standin/harness.js'
+import {deployFiles, eventually, planAction, randomLoopback, StandinLab, STANDIN_SRC, withoutTables} from '../hosts/standin/harness.js'
 
 let lab: StandinLab
 const ip = randomLoopback()
@@ -107,35 +107,41 @@ describe('stand-in mgmtd, meta, storage and admin_cli (TEST DOUBLE) with the con
     expect(lab.read(lab.path('badmgmtd', 'run', 'mgmtd_main.log')) + (child as unknown as {output: () => string}).output()).toContain('Invalid key: allow_heartbeat_from_unregistered')
   })
 
-  it('mgmtd serves as primary and logs into its working directory when no [[common.log.handlers]] is rendered', async () => {
+  it('mgmtd serves as primary and logs where the rendered [[common.log.handlers]] say (3FS\'s shipped /var/log/3fs, the container\'s log dir)', async () => {
     // A shorter heartbeat_fail_interval than 3FS's 60 s (MgmtdConfig.h:16) so the LASTSRV test below is quick.
     startService('mgmtd_main', 'mgmtd', {STANDIN_HEARTBEAT_FAIL_MS: '2000'})
     expect(await eventually(async () => (await admin('list-nodes')).stdout.includes('PRIMARY_MGMTD'))).toBe(true)
     const table = (await admin('list-nodes')).stdout.split('\n')
     expect(table[0]).toMatch(/^Id {2,}Type {2,}Status {2,}Hostname {2,}Pid {2,}Tags {2,}LastHeartbeatTime {2,}ConfigVersion {2,}ReleaseVersion$/)
-    expect(lab.read(lab.path('mgmtd', 'run', 'mgmtd_main.log'))).toContain('listening on RDMA://')
+    expect(lab.read(lab.path('mgmtd', 'log', 'mgmtd_main.log'))).toContain('listening on RDMA://')
+    expect(lab.read(lab.path('mgmtd', 'run', 'mgmtd_main.log'))).toBe('')
   })
 
-  it('meta without rendered listeners takes its code defaults 8000/9000 and exits with "Address already in use" beside mgmtd', async () => {
+  it('meta takes its code-default listeners 8000/9000 when its config has no listener groups, and exits with "Address already in use" beside mgmtd; deploy renders 3FS\'s 8001/9001', async () => {
     writeDeployFiles('meta')
-    lab.write(lab.path('mgmtd', 'etc', 'meta_main.toml'), deployFiles(lab, cluster(), 'n1', 'meta')['meta_main.toml']!)
-    expect((await admin(`set-config --type META --file ${lab.path('mgmtd', 'etc', 'meta_main.toml')}`)).stdout).toContain('Succeed')
+    // meta reads its main config from mgmtd (set-config); the copy rendered for meta's own dir logs into meta's log dir here.
+    const rendered = deployFiles(lab, cluster(), 'n1', 'meta')['meta_main.toml']!
+    expect(rendered).toMatch(/listen_port = 8001/)
+    lab.write(lab.path('mgmtd', 'etc', 'meta_no_listeners.toml'), withoutTables(rendered, 'server.base.groups'))
+    expect((await admin(`set-config --type META --file ${lab.path('mgmtd', 'etc', 'meta_no_listeners.toml')}`)).stdout).toContain('Succeed')
     const meta = startService('meta_main', 'meta')
     expect(await lab.exited(meta)).not.toBe(0)
-    expect(lab.read(lab.path('meta', 'run', 'meta_main.log'))).toMatch(/Address already in use/)
+    expect(lab.read(lab.path('meta', 'log', 'hf3fs_meta_main.log')) + lab.read(lab.path('meta', 'run', 'meta_main.log'))).toMatch(/Address already in use/)
   })
 
-  it('mgmtd without allow_heartbeat_from_unregistered refuses meta\'s heartbeat: "not registered" in meta\'s log, no META in list-nodes', async () => {
-    const yaml = cluster(', rdmaListenPort: 8011, tcpListenPort: 9011')
-    writeDeployFiles('meta', yaml)
-    lab.write(lab.path('mgmtd', 'etc', 'meta_main.toml'), deployFiles(lab, yaml, 'n1', 'meta')['meta_main.toml']!)
-    await admin(`set-config --type META --file ${lab.path('mgmtd', 'etc', 'meta_main.toml')}`)
+  it('mgmtd at its code default allow_heartbeat_from_unregistered = false refuses meta ("not registered"); the rendered mgmtd_main.toml (3FS\'s true) lets it register', async () => {
+    const mgmtdMain = deployFiles(lab, cluster(), 'n1', 'mgmtd')['mgmtd_main.toml']!
+    expect(mgmtdMain).toMatch(/^allow_heartbeat_from_unregistered = true$/m)
+    lab.write(lab.path('mgmtd', 'etc', 'mgmtd_code_default.toml'), mgmtdMain.replace(/^allow_heartbeat_from_unregistered = true\n/m, ''))
+    expect((await admin(`set-config --type MGMTD --file ${lab.path('mgmtd', 'etc', 'mgmtd_code_default.toml')}`)).code).toBe(0)
+    lab.write(lab.path('mgmtd', 'etc', 'meta_main.toml'), deployFiles(lab, cluster(), 'n1', 'meta')['meta_main.toml']!)
+    expect((await admin(`set-config --type META --file ${lab.path('mgmtd', 'etc', 'meta_main.toml')}`)).stdout).toContain('Succeed')
     startService('meta_main', 'meta')
-    expect(await eventually(() => lab.read(lab.path('meta', 'run', 'meta_main.log')).includes('NodeId(100) not registered'))).toBe(true)
+    const metaLog = () => lab.read(lab.path('meta', 'log', 'hf3fs_meta_main.log')) + lab.read(lab.path('meta', 'run', 'meta_main.log'))
+    expect(await eventually(() => metaLog().includes('NodeId(100) not registered'))).toBe(true)
     expect((await admin('list-nodes')).stdout).not.toMatch(/^100\s+META/m)
-    // Allowed through a hot-updated mgmtd config, the same heartbeats register meta.
-    lab.write(lab.path('allow.toml'), '[server.service]\nallow_heartbeat_from_unregistered = true\n')
-    expect((await admin(`set-config --type MGMTD --file ${lab.path('allow.toml')}`)).code).toBe(0)
+    // The file deploy renders, pushed the way deploy pushes it (set-config --type MGMTD): meta registers.
+    expect((await admin(`set-config --type MGMTD --file ${lab.path('mgmtd', 'etc', 'mgmtd_main.toml')}`)).code).toBe(0)
     expect(await eventually(async () => /^100\s+META\s+HEARTBEAT_CONNECTED/m.test((await admin('list-nodes')).stdout))).toBe(true)
   })
 
@@ -152,7 +158,7 @@ describe('stand-in mgmtd, meta, storage and admin_cli (TEST DOUBLE) with the con
     const noDirs = startService('storage_main', 'storage')
     expect(await lab.exited(noDirs)).not.toBe(0)
     const {mkdirSync} = await import('node:fs')
-    mkdirSync(lab.path('3fsdata', 'data0'), {recursive: true})
+    mkdirSync(lab.path('3fsdata', 'data0', '3fs'), {recursive: true})
     const storage = startService('storage_main', 'storage', {})
     expect(await eventually(async () => /^10001\s+STORAGE\s+HEARTBEAT_CONNECTED/m.test((await admin('list-nodes')).stdout))).toBe(true)
     // Chains uploaded before any target exists on disk: all OFFLINE, chains UNAVAILABLE.
@@ -206,11 +212,12 @@ describe('stand-in ClickHouse and monitor_collector (TEST DOUBLE)', () => {
     expect((await client(['--multiquery'], files['3fs-monitor.sql']!)).code).toBe(0)
     const monitorEtc = writeDeployFiles('monitor')
     const ok = lab.start('monitor_collector_main', ['--cfg', `${monitorEtc}/monitor_collector_main.toml`], {ip, cwd: lab.path('monitor', 'run')})
-    expect(await eventually(() => lab.read(lab.path('monitor', 'run', 'monitor_collector_main.log')).includes('connected to ClickHouse'))).toBe(true)
+    expect(await eventually(() => lab.read(lab.path('monitor', 'log', 'monitor_collector_main.log')).includes('connected to ClickHouse'))).toBe(true)
     await lab.stop(ok)
     lab.write(`${monitorEtc}/bad.toml`, lab.read(`${monitorEtc}/monitor_collector_main.toml`).replace('ch-secret-4711', 'wrong'))
+    lab.write(lab.path('monitor', 'log', 'monitor_collector_main.log'), '')
     const bad = lab.start('monitor_collector_main', ['--cfg', `${monitorEtc}/bad.toml`], {ip, cwd: lab.path('monitor', 'run2')})
     expect(await lab.exited(bad)).not.toBe(0)
-    expect(lab.read(lab.path('monitor', 'run2', 'monitor_collector_main.log'))).toContain('Authentication failed')
+    expect(lab.read(lab.path('monitor', 'log', 'monitor_collector_main.log'))).toContain('Authentication failed')
   })
 })

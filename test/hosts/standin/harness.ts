@@ -132,21 +132,37 @@ export async function eventually(probe: () => Promise<boolean> | boolean, timeou
 }
 
 /**
- * The files our deploy writes on `node` (from the plan of `yaml`), by file name, with the container paths
- * the 3FS image would see moved into the lab: the fdb cluster file and the storage data dirs.
+ * The files our deploy writes on `node` into `service`'s config dir (<workDir>/<service>/config.d, mounted
+ * at /opt/3fs/etc), by file name, with the paths the 3FS image would see moved into the lab: the config
+ * dir itself, the log dir (/var/log/3fs) and the storage data dirs.
  */
 export function deployFiles(lab: StandinLab, yaml: string, node: string, service: string): Record<string, string> {
   const plan = buildPlan(parseCluster(yaml, 'cluster.yml'))
   const out: Record<string, string> = {}
+  mkdirSync(lab.path(service, 'log'), {recursive: true})
   for (const action of allActions(plan)) {
-    if (action.kind !== 'write-file' || action.node !== node || action.service !== service || action.content === undefined) continue
+    if (action.kind !== 'write-file' || action.node !== node || action.content === undefined) continue
+    if (!action.path!.includes(`/${service}/config.d/`) && !(action.service === service && action.path!.includes(`/${service}/`))) continue
     const name = action.path!.split('/').pop()!
     out[name] = action.content
-      .replaceAll('/etc/foundationdb/fdb.cluster', lab.path('fdb.cluster'))
       .replaceAll('/mnt/3fsdata', lab.path('3fsdata'))
       .replaceAll('/opt/3fs/etc', lab.path(service, 'etc'))
+      .replaceAll('/var/log/3fs', lab.path(service, 'log'))
   }
   return out
+}
+
+/** A rendered 3FS config without some of its tables (what 3FS then runs on are its CODE defaults for them). */
+export function withoutTables(toml: string, prefix: string): string {
+  let dropping = false
+  return toml
+    .split('\n')
+    .filter((line) => {
+      const header = /^\[\[?\s*([^\]]+?)\s*\]\]?$/.exec(line.trim())
+      if (header) dropping = header[1] === prefix || header[1]!.startsWith(`${prefix}.`)
+      return !dropping
+    })
+    .join('\n')
 }
 
 /** The stdin / command argument the plan gives one admin_cli action (by id suffix). */
