@@ -63,7 +63,3 @@ export function workerPath(): string {
   return nativeBuildPath('3fs-worker')
 }
 
-/** TEST DOUBLE of libhf3fs_api_shared.so built for tests only (native/src/testing/usrbio_double.cc). */
-export function usrbioDoublePath(): string {
-  return nativeBuildPath('hf3fs_api_shared_double.so')
-}
