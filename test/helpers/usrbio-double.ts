@@ -12,25 +12,37 @@ import {join} from 'node:path'
 
 import {ROOT} from './cli.js'
 
-const SOURCE = join(ROOT, 'test', 'native', 'usrbio_double.cc')
+const NATIVE = join(ROOT, 'test', 'native')
 const HEADER = join(ROOT, 'native', 'src', 'core', 'usrbio_abi.h')
+const built = new Map<string, string>()
 
-let built: string | undefined
-
-/** Path of the double, built on first use (and again when its source changes). */
-export function usrbioDouble(): string {
-  if (built) return built
-  const hash = createHash('sha256').update(readFileSync(SOURCE)).update(readFileSync(HEADER)).digest('hex').slice(0, 16)
-  const dir = join(tmpdir(), '3fs-cli-test-usrbio-double')
+/** Builds test/native/<name>.cc with g++ into the temp directory, again only when its source changes. */
+function buildTestNative(name: string, shared: boolean): string {
+  const cached = built.get(name)
+  if (cached) return cached
+  const source = join(NATIVE, `${name}.cc`)
+  const hash = createHash('sha256').update(readFileSync(source)).update(readFileSync(HEADER)).digest('hex').slice(0, 16)
+  const dir = join(tmpdir(), '3fs-cli-test-native')
   mkdirSync(dir, {recursive: true})
-  const path = join(dir, `libhf3fs_api_shared-double-${hash}.so`)
+  const path = join(dir, `${name}-${hash}${shared ? '.so' : ''}`)
   if (!existsSync(path)) {
     const temp = `${path}.${process.pid}.tmp`
-    execFileSync('g++', ['-std=c++17', '-O2', '-g', '-shared', '-fPIC', '-Wall', '-I', join(ROOT, 'native', 'src'), '-o', temp, SOURCE, '-lpthread', '-lrt'], {stdio: 'pipe'})
+    const flags = shared ? ['-shared', '-fPIC'] : []
+    execFileSync('g++', ['-std=c++17', '-O2', '-g', '-Wall', ...flags, '-I', join(ROOT, 'native', 'src'), '-o', temp, source, '-ldl', '-lpthread', '-lrt'], {stdio: 'pipe'})
     renameSync(temp, path)
   }
-  built = path
+  built.set(name, path)
   return path
+}
+
+/** The TEST DOUBLE of libhf3fs_api_shared.so. */
+export function usrbioDouble(): string {
+  return buildTestNative('usrbio_double', true)
+}
+
+/** The contract probe (test/native/usrbio_contract.cc): run it with LIBRARY MOUNT_ROOT NON_3FS_DIR. */
+export function usrbioContractProbe(): string {
+  return buildTestNative('usrbio_contract', false)
 }
 
 export function hf3fsMountUnavailableReason(): string | undefined {
