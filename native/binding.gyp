@@ -6,7 +6,7 @@
       "src/core/json.cc", "src/core/file_io.cc", "src/core/valsort.cc", "src/core/sorter.cc", "src/core/partition.cc",
       "src/core/shuffle.cc", "src/core/buffer.cc", "src/core/barrier.cc",
       "src/core/latency.cc", "src/core/throughput.cc", "src/core/psync_engine.cc", "src/core/io_uring_engine.cc",
-      "src/core/usrbio_engine.cc", "src/core/engine_io.cc"
+      "src/core/usrbio_engine.cc", "src/core/engine_io.cc", "src/core/mount_info.cc"
     ]
   },
   "targets": [
@@ -28,17 +28,6 @@
       "cflags_cc": ["-std=c++17", "-O3", "-march=x86-64-v2", "-fexceptions"],
       "ldflags": ["-pthread"],
       "libraries": ["-ldl", "-lpthread"]
-    },
-    {
-      # TEST DOUBLE of 3FS's libhf3fs_api_shared.so (see src/testing/usrbio_double.cc); never shipped.
-      "target_name": "usrbio_double",
-      "type": "shared_library",
-      "product_name": "hf3fs_api_shared_double",
-      "sources": ["src/testing/usrbio_double.cc"],
-      "include_dirs": ["src"],
-      "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-fPIC"],
-      "libraries": ["-lpthread"]
     }
   ]
 }

@@ -17,6 +17,8 @@ export interface EngineReport {
   engines: EngineProbe[]
   /** What `--engine auto` uses for this directory. */
   auto: string
+  /** Why auto chose it: whether the directory is on 3FS (and the mount root), and what could not run. */
+  autoReason: string
 }
 
 export async function probeEngines(options: {dir?: string; mountPoint?: string; usrbioLibrary?: string; direct: boolean}): Promise<EngineReport> {
@@ -32,8 +34,8 @@ export async function probeEngines(options: {dir?: string; mountPoint?: string; 
         engines.push({engine, works: false, reason: (error as Error).message})
       }
     }
-    const auto = (await engineCheck({dir, engine: 'auto', mountPoint: options.mountPoint, usrbioLibrary: options.usrbioLibrary, direct: options.direct})).engine
-    return {dir, engines, auto}
+    const auto = await engineCheck({dir, engine: 'auto', mountPoint: options.mountPoint, usrbioLibrary: options.usrbioLibrary, direct: options.direct})
+    return {dir, engines, auto: auto.engine, autoReason: auto.note}
   } finally {
     if (options.dir === undefined) await rm(dir, {recursive: true, force: true})
   }

@@ -17,6 +17,7 @@ export interface NativeVersion {
 export interface EngineCheckOptions {
   dir: string
   engine?: 'auto' | 'usrbio' | 'io_uring' | 'psync'
+  /** 3FS mount root for usrbio; default: the root of the fuse.hf3fs mount holding dir. */
   mountPoint?: string
   usrbioLibrary?: string
   blockSize?: number
@@ -25,9 +26,16 @@ export interface EngineCheckOptions {
   direct?: boolean
 }
 
+export interface EngineCheckResult {
+  engine: string
+  blocks: number
+  /** Why auto chose this engine (the 3FS mount found or not, and why a preferred engine could not run). */
+  note: string
+}
+
 interface Addon {
   version(): NativeVersion
-  engineCheck(options: EngineCheckOptions): Promise<{engine: string; blocks: number}>
+  engineCheck(options: EngineCheckOptions): Promise<EngineCheckResult>
 }
 
 let addon: Addon | undefined
@@ -54,7 +62,7 @@ export function nativeVersion(): NativeVersion {
  * Writes a known pattern through an I/O engine and reads it back through a fresh one, off the main
  * thread; resolves with the engine that ran, rejects with the reason an engine cannot run here.
  */
-export function engineCheck(options: EngineCheckOptions): Promise<{engine: string; blocks: number}> {
+export function engineCheck(options: EngineCheckOptions): Promise<EngineCheckResult> {
   return load().engineCheck(options)
 }
 
@@ -63,7 +71,3 @@ export function workerPath(): string {
   return nativeBuildPath('3fs-worker')
 }
 
-/** TEST DOUBLE of libhf3fs_api_shared.so built for tests only (native/src/testing/usrbio_double.cc). */
-export function usrbioDoublePath(): string {
-  return nativeBuildPath('hf3fs_api_shared_double.so')
-}

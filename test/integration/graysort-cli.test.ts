@@ -8,7 +8,6 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {hostsAvailable, TestHosts} from '../hosts/harness.js'
 import {runCli} from '../helpers/cli.js'
-import {usrbioDoublePath} from '../../src/native/index.js'
 
 describe('bench graysort on this machine', () => {
   it('runs the whole benchmark with no cluster.yml and passes, removing its files', async () => {
@@ -38,13 +37,6 @@ describe('bench graysort on this machine', () => {
     const broken = await runCli(['bench', 'graysort', 'validate', `${dir}/out`, '--expect-checksum', gen.json.checksum, '--json'])
     expect(broken.exitCode).toBe(1)
     expect(broken.json.problems.map((problem: any) => problem.path)).toEqual([join(dir, 'out', 'part-00002.dat'), '(all)'])
-  })
-
-  it('sorts through usrbio with the TEST DOUBLE library: every map and reduce I/O through the rings', async () => {
-    const dir = mkdtempSync(join(tmpdir(), '3fs-cli-gs-usrbio-'))
-    const result = await runCli(['bench', 'graysort', 'run', '--records', '200000', '--engine', 'usrbio', '--usrbio-lib', usrbioDoublePath(), '--dir', dir, '--mount', dir, '--json'], {env: {USRBIO_DOUBLE_MOUNT: dir}})
-    expect(result.exitCode, result.stdout).toBe(0)
-    expect(result.json).toMatchObject({verdict: 'PASS', engine: 'usrbio', records: 200000})
   })
 
   it('writes one file identical to gensort for a file path', async () => {

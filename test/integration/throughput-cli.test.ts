@@ -1,14 +1,10 @@
-/** `3fs-cli bench throughput` through the built CLI: locally, through the usrbio TEST DOUBLE, and on 3 SSH test hosts. */
+/** `3fs-cli bench throughput` through the built CLI: locally and on 3 SSH test hosts (usrbio: test/integration/usrbio.test.ts). */
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {hostsAvailable, TestHosts} from '../hosts/harness.js'
 import {runCli} from '../helpers/cli.js'
-import {usrbioDoublePath} from '../../src/native/index.js'
 
 describe('bench throughput on this machine', () => {
   it('prints the documented JSON: engine, aggregate bandwidth, IOPS, latency percentiles and nodes', async () => {
@@ -21,14 +17,6 @@ describe('bench throughput on this machine', () => {
     for (const key of ['p50', 'p99', 'p999']) expect(report.aggregate.latencyUs[key]).toBeGreaterThan(0)
     expect(report.nodes).toHaveLength(1)
     expect(report.nodes[0]).toMatchObject({node: 'local', engine: 'io_uring'})
-  })
-
-  it('runs through usrbio with the TEST DOUBLE library when asked', async () => {
-    const dir = mkdtempSync(join(tmpdir(), '3fs-cli-tp-'))
-    const result = await runCli(['bench', 'throughput', '--dir', dir, '--engine', 'usrbio', '--usrbio-lib', usrbioDoublePath(), '--mount', dir, '--rw', 'write', '--bs', '64KiB', '--size', '16MiB', '--json'], {env: {USRBIO_DOUBLE_MOUNT: dir}})
-    expect(result.exitCode, result.stdout).toBe(0)
-    expect(result.json.engine).toBe('usrbio')
-    expect(result.json.nodes[0].bytes).toBe(16 << 20)
   })
 
   it('fails with a clear message when usrbio is asked for and the library is missing', async () => {
@@ -89,13 +77,6 @@ describe('bench engines', () => {
     expect(byEngine.io_uring.works).toBe(true)
     expect(byEngine.psync.works).toBe(true)
     expect(byEngine.usrbio).toMatchObject({works: false, reason: expect.stringContaining('libhf3fs_api_shared.so')})
-    expect(result.json.auto).toBe('io_uring')
-  })
-
-  it('finds usrbio working with the TEST DOUBLE library (auto still needs a real 3FS mount)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), '3fs-cli-engines-'))
-    const result = await runCli(['bench', 'engines', '--dir', dir, '--usrbio-lib', usrbioDoublePath(), '--json'], {env: {USRBIO_DOUBLE_MOUNT: dir}})
-    expect(result.json.engines.find((probe: any) => probe.engine === 'usrbio')).toEqual({engine: 'usrbio', works: true})
     expect(result.json.auto).toBe('io_uring')
   })
 })

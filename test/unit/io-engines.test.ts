@@ -1,17 +1,16 @@
 /**
  * The native I/O engines through the worker, on real files: data written through each engine reads
- * back intact, and throughput runs report what ran. usrbio runs against a TEST DOUBLE of
- * libhf3fs_api_shared.so (real 3FS cannot run here): what the double cannot show is the real fuse
- * daemon's behaviour (RDMA transfers, its batching, its limits and failures).
+ * back intact, and throughput runs report what ran. usrbio on a fuse.hf3fs mount with its TEST DOUBLE
+ * library is in test/integration/usrbio.test.ts (it needs root and FUSE).
  */
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, readdirSync} from 'node:fs'
+import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {usrbioDoublePath, workerPath} from '../../src/native/index.js'
+import {workerPath} from '../../src/native/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), '3fs-cli-engines-'))
 
@@ -26,26 +25,14 @@ describe('I/O engines', () => {
     it(`${engine}: writes in shuffled order, reads back in another, every byte intact (O_DIRECT)`, () => {
       const out = worker(['engine-check', '--dir', dir, '--engine', engine, '--blocks', '512', '--bs', '65536', '--iodepth', '16'])
       expect(out.status).toBe(0)
-      expect(out.result).toEqual({type: 'result', engine, blocks: 512, verified: true})
+      expect(out.result).toEqual({type: 'result', engine, engineNote: '', blocks: 512, verified: true})
     })
   }
 
-  it('auto picks io_uring off a 3FS mount and says which engine ran', () => {
-    expect(worker(['engine-check', '--dir', dir, '--engine', 'auto']).result.engine).toBe('io_uring')
-  })
-
-  it('usrbio against the TEST DOUBLE library: data written through the rings reads back intact', () => {
-    const out = worker(['engine-check', '--dir', dir, '--engine', 'usrbio', '--usrbio-lib', usrbioDoublePath(), '--mount', dir, '--blocks', '300', '--iodepth', '24'], {USRBIO_DOUBLE_MOUNT: dir})
-    expect(out.status).toBe(0)
-    expect(out.result).toMatchObject({engine: 'usrbio', verified: true})
-    // The double's shared-memory iovs are destroyed with the engine.
-    expect(readdirSync('/dev/shm').filter((name) => name.startsWith(`3fs-cli-usrbio-double-`))).toEqual([])
-  })
-
-  it('usrbio (TEST DOUBLE): a wrong mount point fails at iov creation with ENOENT and says what to check', () => {
-    const out = worker(['engine-check', '--dir', dir, '--engine', 'usrbio', '--usrbio-lib', usrbioDoublePath(), '--mount', dir], {USRBIO_DOUBLE_MOUNT: '/somewhere/else'})
-    expect(out.status).toBe(1)
-    expect(out.error.message).toBe(`hf3fs_iovcreate on ${dir} failed: No such file or directory (2) (is ${dir} the 3FS mount point itself?)`)
+  it('auto picks io_uring off a 3FS mount and says which engine ran and why', () => {
+    const out = worker(['engine-check', '--dir', dir, '--engine', 'auto'])
+    expect(out.result.engine).toBe('io_uring')
+    expect(out.result.engineNote).toMatch(/^not usrbio: .* is not on 3FS \(fstype \S+ at \S+, not fuse\.hf3fs\); io_uring$/)
   })
 
   it('usrbio without the library is a run-time message with the fix, not a load failure', () => {
@@ -57,9 +44,8 @@ describe('I/O engines', () => {
   for (const [engine, extra, env] of [
     ['io_uring', [], {}],
     ['psync', [], {}],
-    ['usrbio', ['--usrbio-lib', usrbioDoublePath(), '--mount', dir], {USRBIO_DOUBLE_MOUNT: dir}],
   ] as const) {
-    it(`throughput through ${engine}${engine === 'usrbio' ? ' (TEST DOUBLE)' : ''} reports bytes, IOPS and latency percentiles`, () => {
+    it(`throughput through ${engine} reports bytes, IOPS and latency percentiles`, () => {
       const out = worker(['throughput', '--dir', dir, '--engine', engine, '--rw', 'randwrite', '--bs', '4096', '--iodepth', '8', '--jobs', '2', '--size', String(8 << 20), ...extra], env)
       expect(out.status, JSON.stringify(out.error)).toBe(0)
       const result = out.result

@@ -42,7 +42,7 @@ class EngineCheckWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      engine_ = threefs::verifyEngine(input_.engine, input_.dir, input_.blockSize, input_.blocks, input_.depth, input_.direct);
+      engine_ = threefs::verifyEngine(input_.engine, input_.dir, input_.blockSize, input_.blocks, input_.depth, input_.direct, &note_);
     } catch (const std::exception& error) {
       SetError(error.what());
     }
@@ -51,6 +51,7 @@ class EngineCheckWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Object result = Napi::Object::New(Env());
     result.Set("engine", engine_);
+    result.Set("note", note_);
     result.Set("blocks", input_.blocks);
     deferred_.Resolve(result);
   }
@@ -60,6 +61,7 @@ class EngineCheckWorker : public Napi::AsyncWorker {
  private:
   Input input_;
   std::string engine_;
+  std::string note_;
   Napi::Promise::Deferred deferred_;
 };
 
@@ -82,7 +84,8 @@ Napi::Value EngineCheck(const Napi::CallbackInfo& info) {
   } catch (const std::exception& error) {
     throw Napi::TypeError::New(env, error.what());
   }
-  input.engine.mountPoint = textOr(options, "mountPoint", input.dir);
+  input.engine.dataDir = input.dir;
+  input.engine.mountPoint = textOr(options, "mountPoint", "");
   input.engine.usrbioLibrary = textOr(options, "usrbioLibrary", "");
   input.blockSize = static_cast<uint32_t>(numberOr(options, "blockSize", 65536));
   input.blocks = static_cast<uint32_t>(numberOr(options, "blocks", 64));

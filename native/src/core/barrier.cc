@@ -1,7 +1,6 @@
 #include "core/barrier.h"
 
 #include <dirent.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,9 +13,25 @@
 namespace threefs {
 namespace {
 
+// Whether `path` exists, seen by listing its directory rather than by stat(): on 3FS a lookup of a
+// missing name is cached as a negative dentry for negative_timeout (5 s by default: 3FS
+// src/fuse/FuseOps.cc:303-308, src/fuse/FuseConfig.h:27), so a stat poll can miss another node's new
+// file for that long; readdir asks the fuse daemon each time.
 bool exists(const std::string& path) {
-  struct stat info {};
-  return ::stat(path.c_str(), &info) == 0;
+  const auto slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  DIR* handle = ::opendir(dir.c_str());
+  if (handle == nullptr) return false;
+  bool found = false;
+  while (dirent* entry = ::readdir(handle)) {
+    if (name == entry->d_name) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(handle);
+  return found;
 }
 
 // The first failed-* file in `dir`, if any: "<node>: <reason>".

@@ -50,14 +50,17 @@ struct EngineOptions {
   EngineKind kind = EngineKind::Auto;
   int depth = 32;
   std::size_t bufferBytes = 0;
-  // For usrbio: the 3FS mount point the files are on, and where libhf3fs_api_shared.so is.
+  // The directory the files are in: auto looks up whether it is on 3FS, usrbio finds the mount root from it.
+  std::string dataDir;
+  // For usrbio: the 3FS mount root, when given by the user (--mount); empty: found from dataDir.
   std::string mountPoint;
+  // Where libhf3fs_api_shared.so is (empty: THREEFS_USRBIO_LIB, then the usual places).
   std::string usrbioLibrary;
   bool forRead = true;
 };
 
-// Creates the requested engine. Auto picks usrbio on a 3FS mount, else io_uring, else psync, and
-// `note` says why a preferred engine was not used.
+// Creates the requested engine. Auto picks usrbio when dataDir is on a 3FS mount, else io_uring, else
+// psync, and `note` says why usrbio was or was not chosen and why a preferred engine did not run.
 std::unique_ptr<Engine> makeEngine(const EngineOptions& options, std::string* note);
 
 // Engine constructors (each throws std::runtime_error with the reason when it cannot run here).

@@ -289,7 +289,7 @@ void passOver(Engine& engine, int file, const std::vector<uint32_t>& order, uint
 
 }  // namespace
 
-std::string verifyEngine(const EngineOptions& base, const std::string& dir, uint32_t blockSize, uint32_t blocks, int depth, bool direct) {
+std::string verifyEngine(const EngineOptions& base, const std::string& dir, uint32_t blockSize, uint32_t blocks, int depth, bool direct, std::string* engineNote) {
   const std::string path = dir + "/3fs-cli-engine-check.dat";
   {
     FileHandle create(path, FileHandle::Mode::WriteTruncate);
@@ -308,8 +308,10 @@ std::string verifyEngine(const EngineOptions& base, const std::string& dir, uint
     options.bufferBytes = static_cast<std::size_t>(depth) * blockSize;
     options.forRead = !write;
     std::string note;
+    if (options.dataDir.empty()) options.dataDir = dir;
     auto engine = makeEngine(options, &note);
     name = engine->name();
+    if (engineNote != nullptr) *engineNote = note;
     const int fd = ::open(path.c_str(), (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC | (direct ? O_DIRECT : 0));
     if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
     try {

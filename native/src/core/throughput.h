@@ -48,7 +48,7 @@ struct ThroughputResult {
 
 // Writes `blocks` blocks of a known pattern through the engine in a shuffled order, reads them back
 // through a fresh read engine in another order, and checks every byte; returns the engine's name.
-std::string verifyEngine(const EngineOptions& engine, const std::string& dir, uint32_t blockSize, uint32_t blocks, int depth, bool direct);
+std::string verifyEngine(const EngineOptions& engine, const std::string& dir, uint32_t blockSize, uint32_t blocks, int depth, bool direct, std::string* engineNote = nullptr);
 
 ThroughputResult runThroughput(const ThroughputOptions& options, const std::function<void(uint64_t done, uint64_t total)>& progress);
 

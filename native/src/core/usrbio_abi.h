@@ -8,9 +8,6 @@
 
 namespace threefs::usrbio {
 
-// statfs(2) f_type of a 3FS FUSE mount.
-constexpr long kSuperMagic = 0x8f3f5fff;
-
 struct Iov {
   uint8_t* base;
   void* handle;
@@ -49,6 +46,13 @@ using DeregFd = void (*)(int fd);
 using PrepIo = int (*)(const Ior*, const Iov*, bool read, void* ptr, int fd, std::size_t offset, uint64_t length, const void* userdata);
 using SubmitIos = int (*)(const Ior*);
 using WaitForIos = int (*)(const Ior*, Cqe* cqes, int capacity, int minimum, const timespec* absoluteTimeout);
+// Returns the mount point's length + 1, or -1 when the path is not on 3FS. At 3FS ee9a5ce it opens
+// /proc/self/mountinfo and never closes it (UsrbIo.cc:50, no fclose): call it rarely.
 using ExtractMountPoint = int (*)(char* out, int size, const char* path);
+// Asks the fd's filesystem for 3FS's magic with an ioctl (UsrbIo.cc:33-42); statfs cannot tell.
+using IsHf3fs = bool (*)(int fd);
+// Unlinks the iov's /dev/shm file while the mapping (and the fuse daemon's, made when the iov was
+// linked under 3fs-virt/iovs) stays.
+using IovUnlink = void (*)(Iov*);
 
 }  // namespace threefs::usrbio

@@ -65,7 +65,8 @@ std::string keyHex(const Key& key) {
 EngineOptions engineOptions(const Args& args, const std::string& dataPath) {
   EngineOptions engine;
   engine.kind = parseEngineKind(args.text("engine", "auto"));
-  engine.mountPoint = args.text("mount", dataPath);
+  engine.dataDir = dataPath;
+  engine.mountPoint = args.text("mount", "");  // empty: the root of the 3FS mount holding dataPath
   engine.usrbioLibrary = args.text("usrbio-lib", "");
   return engine;
 }
@@ -302,7 +303,8 @@ int commandThroughput(const Args& args) {
   options.direct = args.number("direct", 1) != 0;
   options.dir = args.text("dir");
   options.engine.kind = parseEngineKind(args.text("engine", "auto"));
-  options.engine.mountPoint = args.text("mount", options.dir);
+  options.engine.dataDir = options.dir;
+  options.engine.mountPoint = args.text("mount", "");
   options.engine.usrbioLibrary = args.text("usrbio-lib", "");
   options.keepFiles = args.number("keep", 0) != 0;
   options.startAtEpochMs = static_cast<int64_t>(args.number("start-at", 0));
@@ -338,11 +340,13 @@ int commandThroughput(const Args& args) {
 int commandEngineCheck(const Args& args) {
   EngineOptions engine;
   engine.kind = parseEngineKind(args.text("engine", "auto"));
-  engine.mountPoint = args.text("mount", args.text("dir"));
+  engine.dataDir = args.text("dir");
+  engine.mountPoint = args.text("mount", "");
   engine.usrbioLibrary = args.text("usrbio-lib", "");
   const auto blocks = static_cast<uint32_t>(args.number("blocks", 256));
-  const std::string name = verifyEngine(engine, args.text("dir"), static_cast<uint32_t>(args.number("bs", 65536)), blocks, static_cast<int>(args.number("iodepth", 16)), args.number("direct", 1) != 0);
-  emit(JsonLine().add("type", "result").add("engine", name).add("blocks", static_cast<uint64_t>(blocks)).add("verified", true));
+  std::string note;
+  const std::string name = verifyEngine(engine, args.text("dir"), static_cast<uint32_t>(args.number("bs", 65536)), blocks, static_cast<int>(args.number("iodepth", 16)), args.number("direct", 1) != 0, &note);
+  emit(JsonLine().add("type", "result").add("engine", name).add("engineNote", note).add("blocks", static_cast<uint64_t>(blocks)).add("verified", true));
   return 0;
 }
 

@@ -32,7 +32,7 @@ export default class BenchThroughput extends BaseCommand {
     engine: Flags.string({description: 'I/O engine.', options: [...ENGINES], default: 'auto'}),
     direct: Flags.boolean({description: 'O_DIRECT (bypass the page cache).', default: true, allowNo: true}),
     'usrbio-lib': Flags.string({description: 'Path of libhf3fs_api_shared.so (else THREEFS_USRBIO_LIB or the usual 3FS locations).'}),
-    mount: Flags.string({description: '3FS mount point for usrbio (default: the cluster\'s hostMountpoint, or --dir).'}),
+    mount: Flags.string({description: '3FS mount root for usrbio (default: the cluster\'s hostMountpoint, or the root of the fuse.hf3fs mount holding --dir).'}),
     keep: Flags.boolean({description: 'Keep the test files.'}),
     ...targetFlags,
   }
