@@ -275,14 +275,16 @@ describe('apply: every kind of action, events, state and reports', () => {
 
   it('captures user-add\'s token into 0600 files, and fails when the output holds none', async () => {
     const host = new ScriptedHost('node1', (command) => (command.includes('user-add') ? {stdout: 'Uid 0\nToken  AAAA-bbbb.ccc(Expired at N/A)\n'} : undefined))
-    host.readFile = async () => Buffer.from('cluster_id = "c1"\n\n')
+    // admin_cli.toml as deploy renders it: 3FS's whole file, whose [user_info] already has token = ''.
+    host.readFile = async () => Buffer.from("cluster_id = 'c1'\n\n[user_info]\ngid = -1\ntoken = ''\nuid = -1\n")
     const userAdd = action({id: 'node1:mgmtd:user-add-root', node: 'node1', service: 'mgmtd', kind: 'admin-cli', description: 'user-add', command: 'admin_cli user-add', adminCli: true, captureToken: {tokenFile: '/opt/3fs/etc/token.txt', adminConfig: '/opt/3fs/etc/admin_cli_root.toml', adminConfigBase: '/opt/3fs/etc/admin_cli.toml'}})
     const {report} = await applyWith(host, [{name: 'mgmtd', service: 'mgmtd', actions: [userAdd]}], {events: false})
     expect(report.failures).toEqual([])
     const writes = host.commands.filter((entry) => entry.command.startsWith('t='))
     expect(writes.map((entry) => [entry.command.match(/^t=(\S+?)\.3fs-cli-tmp/)![1], entry.stdin])).toEqual([
       ['/opt/3fs/etc/token.txt', 'AAAA-bbbb.ccc\n'],
-      ['/opt/3fs/etc/admin_cli_root.toml', "cluster_id = \"c1\"\n\n[user_info]\ntoken = 'AAAA-bbbb.ccc'\n"],
+      // The token replaces the value in place: one [user_info] table (a second would be a TOML error).
+      ['/opt/3fs/etc/admin_cli_root.toml', "cluster_id = 'c1'\n\n[user_info]\ngid = -1\ntoken = 'AAAA-bbbb.ccc'\nuid = -1\n"],
     ])
     expect(writes.every((entry) => entry.command.includes('chmod 0600'))).toBe(true)
     expect(host.recorded.has(userAdd.fingerprint)).toBe(true)
