@@ -5,7 +5,7 @@
  */
 import {describe, expect, it} from 'vitest'
 
-import {AdminCliError, findAdminCliError, listClientsBootstrapping, parseConfigVersion, parseListChainTables, parseListChains, parseListClients, parseListNodes, parseListTargets, parseTable} from '../../src/status/admin-cli.js'
+import {AdminCliError, findAdminCliError, findAdminCliErrors, isTargetAlreadyExists, listClientsBootstrapping, parseConfigVersion, parseListChainTables, parseListChains, parseListClients, parseListNodes, parseListTargets, parseTable} from '../../src/status/admin-cli.js'
 import {printError, printTable as table} from '../fixtures/status/admin-format.js'
 
 const NODES = table([
@@ -180,5 +180,41 @@ describe('admin_cli tables', () => {
   it('reads ReplicaCount as 3FS joins mixed counts (`2/3`, ListChainTables.cc:43)', () => {
     const tables = parseListChainTables(table([['ChainTableId', 'ChainTableVersion', 'ChainCount', 'ReplicaCount', 'Desc'], ['1', '1', '6', '3', 'replication-3'], ['2', '1', '4', '2/3', '']]))
     expect(tables.map((entry) => [entry.replicaCount, entry.replicaCounts])).toEqual([[3, [3]], [3, [2, 3]]])
+  })
+})
+
+describe('admin_cli batch answers', () => {
+  const error = (code: number, name: string, detail?: string) => new AdminCliError(code, name, detail)
+
+  it('finds every error of a batch, in order, each with its message line', () => {
+    const output = 'Create target 1 on disk 0 of 10001 succeeded\nEncounter error: 4018(Storage::StorageInitFailed)\ntarget 2 is already existing\nEncounter error: 5018(Mgmtd::TargetExisted) target: 3\n'
+    expect(findAdminCliErrors(output).map((found) => [found.code, found.errorName, found.detail])).toEqual([
+      [4018, 'Storage::StorageInitFailed', 'target 2 is already existing'],
+      [5018, 'Mgmtd::TargetExisted', 'target: 3'],
+    ])
+    expect(findAdminCliErrors('Create target 1 on disk 0 of 10001 succeeded\n')).toEqual([])
+  })
+
+  it('counts only the exact "target already exists" answers as done (3FS StorageTargets.cc:169, UpdateChainOperation.cc:42)', () => {
+    expect(isTargetAlreadyExists(error(4018, 'Storage::StorageInitFailed', 'target 101000100101 is already existing'))).toBe(true)
+    expect(isTargetAlreadyExists(error(4018, 'StorageInitFailed', ' target 7 is already existing '))).toBe(true)
+    expect(isTargetAlreadyExists(error(5018, 'Mgmtd::TargetExisted', undefined))).toBe(true)
+    expect(isTargetAlreadyExists(error(5018, 'TargetExisted', 'target: 1'))).toBe(true)
+    // Same code, other meaning: real errors.
+    expect(isTargetAlreadyExists(error(4018, 'Storage::StorageInitFailed', 'target 7 is existing in memory, but not found in disk'))).toBe(false)
+    expect(isTargetAlreadyExists(error(4018, 'Storage::StorageInitFailed', 'target 7 is existing with same chain id 9, req target 8'))).toBe(false)
+    expect(isTargetAlreadyExists(error(4018, 'Storage::StorageInitFailed', 'old target 7 is already existing'))).toBe(false)
+    expect(isTargetAlreadyExists(error(4018, 'Storage::StorageInitFailed', 'target 7 is already existing, and more'))).toBe(false)
+    expect(isTargetAlreadyExists(error(4018, 'Storage::StorageInitFailed', undefined))).toBe(false)
+    // Other codes or names, whatever they say.
+    expect(isTargetAlreadyExists(error(4017, 'Storage::StorageInitFailed', 'target 7 is already existing'))).toBe(false)
+    expect(isTargetAlreadyExists(error(4018, 'Storage::StorageUUIDMismatch', 'target 7 is already existing'))).toBe(false)
+    expect(isTargetAlreadyExists(error(4018, 'XStorage::StorageInitFailed', 'target 7 is already existing'))).toBe(false)
+    expect(isTargetAlreadyExists(error(4018, 'Storage::StorageInitFailedX', 'target 7 is already existing'))).toBe(false)
+    expect(isTargetAlreadyExists(error(5018, 'Mgmtd::TargetNotFound', undefined))).toBe(false)
+    expect(isTargetAlreadyExists(error(5018, 'XMgmtd::TargetExisted', undefined))).toBe(false)
+    expect(isTargetAlreadyExists(error(5018, 'Mgmtd::TargetExistedX', undefined))).toBe(false)
+    expect(isTargetAlreadyExists(error(5017, 'Mgmtd::TargetExisted', undefined))).toBe(false)
+    expect(isTargetAlreadyExists(error(3007, 'Meta::Exists', 'rename dest exist'))).toBe(false)
   })
 })
