@@ -231,9 +231,9 @@ down() {
   local dir=$1
   [ -f "$dir/nodes.tsv" ] || return 0
   while read -r name _ _; do stop_node "$dir" "$name"; done < "$dir/nodes.tsv"
-  if [ -f "$dir/created-dirs" ]; then
-    while read -r path; do rmdir "$path" 2>/dev/null || true; done < "$dir/created-dirs"
-  fi
+  # The mount points made at up (/3fs, /opt/3fs, /var/log/3fs) stay: removing a directory detaches the
+  # mounts on it in EVERY mount namespace, so an rmdir here unmounted the node binds of any other run
+  # still going on this machine (its nodes then wrote into the machine's own /opt/3fs, all alike).
   rm -rf "$dir"
 }
 

@@ -7,7 +7,10 @@ while [ $# -gt 0 ]; do
 done
 id=$(sed -n 's/^node_id *= *//p' "$app" 2>/dev/null | head -n 1)
 case "$prog" in
-  mgmtd_main) exec nc -ll -p 8000 -e /opt/3fs/bin/hb.sh ;;
+  mgmtd_main)
+    # Its own address is the one admin_cli.toml beside its launcher names.
+    port=$(grep -o '//[0-9.]*:[0-9]*' "$(dirname "$launcher")/admin_cli.toml" | head -n 1)
+    exec nc -ll -p "${port##*:}" -e /opt/3fs/bin/hb.sh ;;
   meta_main) type=META ;;
   storage_main) type=STORAGE ;;
   *) exec sleep 2147483647 ;;
