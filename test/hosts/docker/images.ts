@@ -36,12 +36,22 @@ export interface ImageSet {
 
 const DOCKERFILE_WORDS = /^(ENV|CMD|ENTRYPOINT|WORKDIR|USER|LABEL|EXPOSE|VOLUME|ONBUILD|STOPSIGNAL|HEALTHCHECK|SHELL)\b/
 
-/** images.txt: an image line "NAME ROOTFS-DIR", then its `--change` lines (Dockerfile instructions). */
+/**
+ * images.txt: "NAME TAB ROOTFS-DIR TAB change;;change" (the stand-ins' build.sh), or an image line
+ * "NAME ROOTFS-DIR" followed by its `--change` lines (Dockerfile instructions; the placeholder).
+ */
 export function parseImagesTxt(text: string, base: string): ImageSpec[] {
   const specs: ImageSpec[] = []
   for (const raw of text.split('\n')) {
     const line = raw.trim()
     if (!line || line.startsWith('#')) continue
+    if (raw.includes('\t')) {
+      // The stand-ins' form: NAME TAB ROOTFS TAB change;;change;;...
+      const [name, rootfs, changes = ''] = raw.split('\t').map((field) => field.trim())
+      if (!name || !rootfs) throw new Error(`images.txt: "${line}" lacks an image name or rootfs dir`)
+      specs.push({name, rootfs: isAbsolute(rootfs) ? rootfs : join(base, rootfs), changes: changes.split(';;').map((change) => change.trim()).filter(Boolean)})
+      continue
+    }
     if (DOCKERFILE_WORDS.test(line)) {
       if (specs.length === 0) throw new Error(`images.txt: "${line}" comes before any image line`)
       specs.at(-1)!.changes.push(line)
