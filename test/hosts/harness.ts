@@ -1,13 +1,16 @@
 /**
  * TypeScript handle on test/hosts/hosts.sh: starts N real sshd nodes for a test file and writes
  * cluster.yml files that point at them. Integration tests need root; under CI (CI=true) a machine
- * that cannot run them fails the suite instead of skipping it.
+ * that cannot run them fails the suite instead of skipping it. With {docker: true} every node runs its
+ * own real dockerd, and loadImages() puts the stand-in images (docker/images.ts) into it.
  */
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+
+import {buildImages, type ImageSet} from './docker/images.js'
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'hosts.sh')
 
@@ -46,6 +49,23 @@ export function hostsAvailable(): boolean {
   return reason === undefined
 }
 
+export function dockerUnavailableReason(): string | undefined {
+  const hosts = hostsUnavailableReason()
+  if (hosts) return hosts
+  const onPath = (name: string) => [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin'].some((dir) => dir && existsSync(join(dir, name)))
+  for (const [binary, packageName] of [['dockerd', 'docker.io'], ['docker', 'docker.io'], ['runc', 'runc'], ['busybox', 'busybox-static']] as const) {
+    if (!onPath(binary)) return `${binary} is not installed (apt-get install ${packageName})`
+  }
+  return undefined
+}
+
+/** Like hostsAvailable, for tests that need a real dockerd on every test host. */
+export function dockerAvailable(): boolean {
+  const reason = dockerUnavailableReason()
+  if (reason && process.env.CI) throw new Error(`CI cannot run the real-engine integration tests: ${reason}`)
+  return reason === undefined
+}
+
 export class TestHosts {
   readonly nodes: TestNode[]
   readonly env: Record<string, string>
@@ -67,15 +87,46 @@ export class TestHosts {
     )
   }
 
-  static start(count: number): TestHosts {
+  /** With docker: a real dockerd per node (hosts.sh --docker). */
+  static start(count: number, options: {docker?: boolean} = {}): TestHosts {
     const dir = mkdtempSync(join(tmpdir(), '3fs-cli-hosts-'))
     try {
-      execFileSync('bash', [SCRIPT, 'up', dir, String(count)], {stdio: ['ignore', 'ignore', 'pipe']})
+      execFileSync('bash', [SCRIPT, 'up', dir, String(count), ...(options.docker ? ['--docker'] : [])], {stdio: ['ignore', 'ignore', 'pipe']})
     } catch (error) {
       execFileSync('bash', [SCRIPT, 'down', dir])
       throw error
     }
     return new TestHosts(dir)
+  }
+
+  /** The docker CLI against a node's own dockerd, from outside the node (its second socket). */
+  docker(node: string, args: string[], input?: Buffer | string): Buffer {
+    return execFileSync('docker', ['-H', `unix://${join(this.dir, 'nodes', node, 'docker.sock')}`, ...args], {input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 2 * 1024 ** 3})
+  }
+
+  /** Names of the containers on a node (all states). */
+  containers(node: string): string[] {
+    return this.docker(node, ['ps', '-a', '--format', '{{.Names}}']).toString().trim().split('\n').filter(Boolean).sort()
+  }
+
+  /** What the OCI runtime wrapper removed from container specs on that node (one line per removal). */
+  stripLog(node: string): string[] {
+    const file = join(this.dir, 'nodes', node, 'oci-strip.log')
+    return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []
+  }
+
+  /**
+   * Builds the stand-in images (once per content, cached) and `docker load`s them into these nodes'
+   * dockerd (default: every node). Returns what was loaded and how long each part took.
+   */
+  loadImages(nodes: string[] = this.nodes.map((node) => node.name)): ImageSet & {loadMs: number} {
+    const set = buildImages((args, input) => this.docker(nodes[0]!, args, input))
+    const started = performance.now()
+    for (const node of nodes) {
+      if (!set.cached && node === nodes[0]) continue
+      this.docker(node, ['load', '-q', '-i', set.tarball])
+    }
+    return {...set, loadMs: performance.now() - started}
   }
 
   get knownHosts(): string {

@@ -5,10 +5,21 @@
 # host keys, user keys, authorized_keys, known_hosts, and a private passwd/shadow/sudoers bound over
 # /etc inside the nodes only. Needs root.
 #
-#   hosts.sh up DIR COUNT     start COUNT nodes, write DIR/hosts.env and DIR/nodes.tsv
+# With --docker each node also runs its own dockerd inside its namespaces, as a real node runs one:
+# the plain `docker` in an SSH session reaches it at /var/run/docker.sock (a private tmpfs over /run),
+# its bind mounts see the node's /opt/3fs, /var/log/3fs and /3fs, and / is a shared mount as on a
+# systemd host (docker refuses bind-propagation=rshared otherwise). Socket, data root, exec root,
+# pidfile, log and cgroup parent are the node's own, under DIR; the node gets a pid namespace too, so
+# that stopping it ends dockerd, containerd, the shims and the containers, and nothing else. The OCI
+# runtime is docker/oci-runtime.sh, which removes from each container spec only what this sandbox's
+# kernel refuses (see docker/oci-strip.mjs) and logs it to DIR/nodes/NODE/oci-strip.log.
+#
+#   hosts.sh up DIR COUNT [--docker]   start COUNT nodes, write DIR/hosts.env and DIR/nodes.tsv
 #   hosts.sh down DIR         stop every process this run started (by pid) and undo its mounts
 #   hosts.sh stop|freeze|thaw|start DIR NODE
+#   hosts.sh docker DIR NODE ARGS...  the docker CLI against NODE's dockerd (from outside the node)
 set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
 
 SSH_USER_NOPW=tfs-nopw        # sudo without password
 SSH_USER_PW=tfs-pw            # sudo with password (and password login)
@@ -31,9 +42,34 @@ node_field() { # DIR NODE FIELD(2=ip 3=port)
   awk -v n="$2" -v f="$3" '$1==n {print $f}' "$1/nodes.tsv"
 }
 
+docker_boot() { # DIR NODEDIR: the lines of boot.sh that give a node its dockerd
+  local dir=$1 nd=$2 cg; cg="3fs-cli-$(basename "$dir")-$(basename "$nd")"
+  cat <<BOOT
+# A systemd host makes / shared; docker refuses bind-propagation=rshared on a private mount.
+mount --make-rshared /
+# The node's own /run (sshd needs /run/sshd), so /var/run/docker.sock is this node's dockerd.
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /run/sshd
+# A restart after a hard stop is a reboot: runtime state does not survive it (stale pids would).
+rm -rf $nd/docker-exec $nd/dockerd.pid
+mkdir -p $nd/docker-data
+dockerd -H unix:///run/docker.sock -H unix://$nd/docker.sock --data-root $nd/docker-data \\
+  --exec-root $nd/docker-exec --pidfile $nd/dockerd.pid --cgroup-parent /$cg \\
+  --iptables=false --ip6tables=false --ip-masq=false --bridge=none \\
+  --add-runtime oci-strip=$nd/oci-runtime.sh --default-runtime oci-strip >>$nd/dockerd.log 2>&1 < /dev/null &
+BOOT
+}
+
 start_node() { # DIR NAME IP PORT
   local dir=$1 name=$2 ip=$3 port=$4 nd="$1/nodes/$2"
   mkdir -p "$nd/opt3fs" "$nd/varlog3fs" "$nd/home"
+  local docker=""
+  if [ -f "$dir/docker-mode" ]; then
+    sed -e "s|@HERE@|$HERE/docker|" -e "s|@NODE_BIN@|$(command -v node)|" -e "s|@OCI_STRIP_LOG@|$nd/oci-strip.log|" \
+      "$HERE/docker/oci-runtime.sh" > "$nd/oci-runtime.sh"
+    chmod 0755 "$nd/oci-runtime.sh"
+    docker=$(docker_boot "$dir" "$nd")
+  fi
   cat > "$nd/hosts" <<HOSTS
 127.0.0.1 localhost
 $ip $name
@@ -52,10 +88,41 @@ mount --bind $dir/etc/sudoers /etc/sudoers
 mount -t tmpfs -o mode=0755 tmpfs /home
 for u in $SSH_USER_NOPW $SSH_USER_PW; do mkdir -p /home/\$u; chown \$u:\$u /home/\$u; done
 mount --bind $nd/hosts /etc/hosts
+$docker
 exec /usr/sbin/sshd -D -e -f $dir/sshd_config -o ListenAddress=$ip:$port -o HostKey=$nd/host_key -o PidFile=$nd/sshd.pid
 BOOT
-  setsid unshare --mount --uts --propagation private sh "$nd/boot.sh" >"$nd/sshd.log" 2>&1 < /dev/null &
+  local pidns=()
+  [ -z "$docker" ] || pidns=(--pid --fork --mount-proc --kill-child)
+  setsid unshare --mount --uts "${pidns[@]}" --propagation private sh "$nd/boot.sh" >"$nd/sshd.log" 2>&1 < /dev/null &
   echo $! > "$nd/pid"
+}
+
+node_docker() { # DIR NODE ARGS...: the docker CLI against that node's dockerd
+  local nd="$1/nodes/$2"; shift 2
+  docker -H "unix://$nd/docker.sock" "$@"
+}
+
+wait_docker() { # DIR NODE
+  local nd="$1/nodes/$2"
+  for _ in $(seq 1 300); do
+    if node_docker "$1" "$2" version --format '{{.Server.Version}}' >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  tail -n 20 "$nd/dockerd.log" >&2 || true
+  return 1
+}
+
+cleanup_docker() { # DIR NODE: after the node's processes are gone, its cgroups (and at down, its data root)
+  local dir=$1 nd="$1/nodes/$2" cg; cg="3fs-cli-$(basename "$1")-$2"
+  for controller in /sys/fs/cgroup/*/"$cg" /sys/fs/cgroup/"$cg"; do
+    [ -d "$controller" ] || continue
+    # Killed tasks leave their cgroups a moment later; empty cgroup directories are removed with rmdir.
+    for _ in $(seq 1 50); do
+      find "$controller" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+      [ -d "$controller" ] || break
+      sleep 0.1
+    done
+  done
 }
 
 wait_listening() { # IP PORT
@@ -67,8 +134,14 @@ wait_listening() { # IP PORT
 }
 
 up() {
-  local dir=$1 count=$2
+  local dir=$1 count=$2 mode=${3:-}
   mkdir -p "$dir" && chmod 0755 "$dir"
+  if [ "$mode" = --docker ]; then
+    command -v dockerd >/dev/null || die "docker.io is not installed (apt-get install docker.io)"
+    command -v runc >/dev/null || die "runc is not installed (it comes with docker.io)"
+    command -v node >/dev/null || die "node is not on PATH (the OCI runtime wrapper runs oci-strip.mjs with it)"
+    touch "$dir/docker-mode"
+  fi
   mkdir -p "$dir/nodes" "$dir/etc" "$dir/shared3fs" /run/sshd
   chmod 1777 "$dir/shared3fs"
   for path in /3fs /opt/3fs /var/log/3fs; do
@@ -126,6 +199,7 @@ CONF
   done
   while read -r name ip p; do
     wait_listening "$ip" "$p" || { cat "$dir/nodes/$name/sshd.log" >&2; die "$name did not start listening on $ip:$p"; }
+    if [ -f "$dir/docker-mode" ]; then wait_docker "$dir" "$name" || die "the dockerd of $name did not answer"; fi
   done < "$dir/nodes.tsv"
   cat > "$dir/hosts.env" <<ENV
 HOSTS_DIR=$dir
@@ -135,6 +209,7 @@ USER_PW=$SSH_USER_PW
 USER_PASSWORD=$USER_PASSWORD
 SUDO_PASSWORD=$SUDO_PASSWORD
 KEY_PASSPHRASE=$KEY_PASSPHRASE
+DOCKER=$([ -f "$dir/docker-mode" ] && echo 1 || echo 0)
 ENV
 }
 
@@ -145,24 +220,26 @@ signal_node() { # DIR NODE SIGNAL
 }
 
 stop_node() { # DIR NODE: kill sshd and every session it started; its namespace and mounts go with them
+  # (with --docker, also its dockerd and containers: their pid namespace ends with its first process)
   signal_node "$1" "$2" CONT
   signal_node "$1" "$2" KILL
   rm -f "$1/nodes/$2/pid"
+  if [ -f "$1/docker-mode" ]; then cleanup_docker "$1" "$2"; fi
 }
 
 down() {
   local dir=$1
   [ -f "$dir/nodes.tsv" ] || return 0
   while read -r name _ _; do stop_node "$dir" "$name"; done < "$dir/nodes.tsv"
-  if [ -f "$dir/created-dirs" ]; then
-    while read -r path; do rmdir "$path" 2>/dev/null || true; done < "$dir/created-dirs"
-  fi
+  # The mount points made at up (/3fs, /opt/3fs, /var/log/3fs) stay: removing a directory detaches the
+  # mounts on it in EVERY mount namespace, so an rmdir here unmounted the node binds of any other run
+  # still going on this machine (its nodes then wrote into the machine's own /opt/3fs, all alike).
   rm -rf "$dir"
 }
 
 cmd=${1:-}; shift || true
 case "$cmd" in
-  up) up "$1" "$2" ;;
+  up) up "$1" "$2" "${3:-}" ;;
   down) down "$1" ;;
   stop) stop_node "$1" "$2" ;;
   freeze) signal_node "$1" "$2" STOP ;;
@@ -170,6 +247,8 @@ case "$cmd" in
   start)
     start_node "$1" "$2" "$(node_field "$1" "$2" 2)" "$(node_field "$1" "$2" 3)"
     wait_listening "$(node_field "$1" "$2" 2)" "$(node_field "$1" "$2" 3)" || die "$2 did not restart"
+    if [ -f "$1/docker-mode" ]; then wait_docker "$1" "$2" || die "the dockerd of $2 did not restart"; fi
     ;;
-  *) die "usage: hosts.sh up DIR COUNT | down DIR | stop|freeze|thaw|start DIR NODE" ;;
+  docker) node_docker "$@" ;;
+  *) die "usage: hosts.sh up DIR COUNT [--docker] | down DIR | stop|freeze|thaw|start DIR NODE | docker DIR NODE ARGS..." ;;
 esac
