@@ -194,10 +194,14 @@ async function execute(host: Host, action: Action, context: ExecuteContext): Pro
     // src/client/cli/common/Dispatcher.cc:238-257), so an error line is judged per command; a re-run of a
     // half-done batch gets "target already exists" for what the first run made, and only that is progress.
     const errors = findAdminCliErrors(output)
-    const real = action.stdin ? errors.filter((error) => !isTargetAlreadyExists(error)) : errors
+    const done = action.alreadyDone ? new RegExp(action.alreadyDone) : undefined
+    const alreadyDone = (error: (typeof errors)[number]) => done !== undefined && done.test(`${error.code}(${error.errorName}) ${error.detail ?? ''}`.trim())
+    const real = errors.filter((error) => !(action.stdin && isTargetAlreadyExists(error)) && !alreadyDone(error))
     if (real.length > 0) {
       throw new ActionFailedError(action, `${action.description}: admin_cli reported ${real.length} error(s), first ${real[0]!.message}`, tail(output))
     }
+    // admin_cli exits 1 for the error it printed; an answer that says the work is already done is success.
+    if (errors.length > 0 && errors.every(alreadyDone)) return false
   }
   // A non-zero exit is never progress: for a batch it is the runtime failing (e.g. "No such container").
   if (result.exitCode !== 0) {

@@ -35,6 +35,8 @@ export interface Action {
   command?: string
   /** admin-cli: the output is checked for `Encounter error` (its exit code is not trusted). */
   adminCli?: boolean
+  /** admin-cli: an error whose "code(Name) message" matches this regex means the work is already done (a re-run). */
+  alreadyDone?: string
   /** Fed to the command's stdin (admin_cli batches). */
   stdin?: string
   /** user-add: the token is captured from the output and written to these files (mode 0600). */

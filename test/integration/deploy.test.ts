@@ -1,9 +1,12 @@
 /**
- * check / deploy / destroy through the built CLI against real sshd test hosts. SSH, sudo, file uploads,
- * the recorded state, resume after a failure, dir-mode data directories and preflight probes are real.
- * The container engine is a TEST DOUBLE (test/hosts/doubles/docker-engine-double.sh): it records each
- * call and answers fdbcli, clickhouse-client and admin_cli from files, because no Docker engine, 3FS or
- * RDMA runs here. Left unverified by these tests: real containers, real 3FS services and the fuse mount.
+ * check / deploy / destroy through the built CLI against real sshd test hosts, for what the real-engine
+ * tests (deploy-docker.test.ts: a real dockerd per node with stand-in 3FS images) do not cover yet:
+ * preflight findings, a deploy refused before anything changes, the plan, and a deploy that fails
+ * half way and resumes, and destroy's refusal to delete data. The engine in the deploy/resume/destroy
+ * tests here is a TEST DOUBLE (test/hosts/doubles/docker-engine-double.sh) because injecting a `docker
+ * run` failure at one exact step is not yet wired into the real-engine harness; it answers every
+ * admin_cli line with success and derives SERVING chains from the CSVs deploy wrote, so these tests do
+ * NOT verify the waits (the real-engine test does).
  */
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -125,8 +128,8 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     expect(result.exitCode).toBe(0)
     const actions = result.json.actions
     expect(actions[0]).toMatchObject({node: 'node1', service: 'host', kind: 'mkdir'})
-    const write = actions.find((entry: any) => entry.path === '/opt/3fs/mgmtd/etc/mgmtd_main_app.toml')
-    expect(write).toMatchObject({kind: 'write-file', content: 'node_id = 1\n'})
+    const write = actions.find((entry: any) => entry.path === '/opt/3fs/mgmtd/config.d/mgmtd_main_app.toml')
+    expect(write).toMatchObject({kind: 'write-file', content: expect.stringContaining('\nnode_id = 1\n')})
     const index = (predicate: (entry: any) => boolean) => actions.findIndex(predicate)
     expect(index((entry: any) => entry.description.startsWith('init-cluster'))).toBeLessThan(index((entry: any) => entry.description === 'start 3fs-mgmtd'))
     expect(JSON.stringify(result.json)).not.toContain('ch-pass-5150')
@@ -149,39 +152,17 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     // dir-mode data directories and configs on every storage node; secrets in 0600 files only.
     for (const name of ['node1', 'node2', 'node3']) {
       expect(statSync(nodeDir(name, 'storage', '3fsdata', 'data0')).isDirectory()).toBe(true)
-      expect(readFileSync(nodeDir(name, 'storage', 'etc', 'storage_main_app.toml'), 'utf8')).toBe(`node_id = ${10000 + Number(name.slice(-1))}\n`)
+      expect(readFileSync(nodeDir(name, 'storage', 'config.d', 'storage_main_app.toml'), 'utf8')).toContain(`\nnode_id = ${10000 + Number(name.slice(-1))}\n`)
       expect(readdirSync(nodeDir(name, '.3fs-cli', 'applied')).length).toBeGreaterThan(3)
     }
-    expect(statSync(nodeDir('node1', 'mgmtd', 'etc', 'token.txt')).mode & 0o777).toBe(0o600)
-    expect(readFileSync(nodeDir('node1', 'mgmtd', 'etc', 'admin_cli_root.toml'), 'utf8')).toContain(`token = '${TOKEN}'`)
+    expect(statSync(nodeDir('node1', 'mgmtd', 'config.d', 'token.txt')).mode & 0o777).toBe(0o600)
+    expect(readFileSync(nodeDir('node1', 'mgmtd', 'config.d', 'admin_cli_root.toml'), 'utf8')).toContain(`token = '${TOKEN}'`)
     expect(statSync(nodeDir('node1', 'clickhouse', 'etc', 'clickhouse.env')).mode & 0o777).toBe(0o600)
-    expect(readFileSync(nodeDir('node1', 'mgmtd', 'etc', 'chains.csv'), 'utf8').trim().split('\n')).toHaveLength(4)
+    expect(readFileSync(nodeDir('node1', 'mgmtd', 'config.d', 'chains.csv'), 'utf8').trim().split('\n')).toHaveLength(4)
     expect(result.stdout + result.stderr).not.toContain(TOKEN)
     expect(result.stdout + result.stderr).not.toContain('ch-pass-5150')
     expect(log.join('\n')).not.toContain('ch-pass-5150')
     expect(existsSync(join(hosts.dir, '.3fs-cli', 'dtest.state.json'))).toBe(true)
-  })
-
-  it('status right after the deploy finds every container, service, chain and target where deploy put them: HEALTHY (Docker engine double)', async () => {
-    const result = await runCli(['status', '-c', config, '--json', '--runtime', DOUBLE])
-    expect(result.json.problems).toEqual([])
-    expect(result.exitCode).toBe(0)
-    expect(result.json.verdict).toBe('HEALTHY')
-    expect(result.json.summary).toMatchObject({nodes: 3, reachable: 3, chains: 3, servingChains: 3, targets: 6, servingTargets: 6})
-    expect(result.json.targets.map((target: any) => target.node).sort()).toEqual(['node1', 'node1', 'node2', 'node2', 'node3', 'node3'])
-    expect(result.json.nodes.flatMap((node: any) => node.disks.map((disk: any) => disk.exists))).toEqual([true, true, true])
-  })
-
-  it('a second deploy changes nothing: 0 changes and no container or admin_cli call', async () => {
-    const before = calls('node1').length
-    const result = await runCli(['deploy', '-c', config, '--json', '--runtime', DOUBLE, ...IGNORE])
-    expect(result.exitCode, result.stderr).toBe(0)
-    expect(result.json.changes).toBe(0)
-    expect(result.json.skipped).toBe(result.json.total)
-    const after = calls('node1').slice(before)
-    expect(after.filter((line) => /^(run|rm|exec|pull|load)\b/.test(line))).toEqual([])
-    const human = await runCli(['deploy', '-c', config, '--runtime', DOUBLE, ...IGNORE])
-    expect(human.stdout).toMatch(/deploy: 0 changes/)
   })
 
   it('a deploy that fails halfway names the node and step, and the next run resumes there (init-cluster runs once)', async () => {
@@ -223,23 +204,5 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     expect(removals.map((line) => line.split(' ').pop())).toEqual(['3fs-storage', '3fs-meta', '3fs-mgmtd', '3fs-monitor', '3fs-clickhouse', '3fs-fdb'])
     for (const name of ['node1', 'node2', 'node3']) expect(containers(name)).toEqual([])
     expect(existsSync(nodeDir('node1', 'fdb', 'data'))).toBe(true)
-  })
-
-  it('exports the images into one tarball and plans loading it on every node (--artifact)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'artifact-'))
-    const engine = join(dir, 'docker')
-    copyFileSync(join(ROOT, 'test', 'hosts', 'doubles', 'docker-engine-double.sh'), engine)
-    const tarball = join(dir, '3fs-images.tar')
-    const exported = await runCli(['artifact', 'export', '-c', config, '--json', '--runtime', engine, '--output', tarball])
-    expect(exported.exitCode, exported.stderr).toBe(0)
-    expect(exported.json.images).toEqual(['open3fs/foundationdb:7.3.63', 'open3fs/clickhouse:25.1-jammy', 'open3fs/3fs:20250410'])
-    expect(readFileSync(tarball, 'utf8').trim().split('\n')).toEqual(exported.json.images)
-    expect(exported.json.sha256).toMatch(/^[0-9a-f]{64}$/)
-    const plan = await runCli(['deploy', '-c', config, '--plan', '--json', '--artifact', tarball])
-    const loads = plan.json.actions.filter((entry: any) => entry.kind === 'load-image')
-    expect(loads.map((entry: any) => entry.node)).toEqual(['node1', 'node2', 'node3'])
-    expect(loads[0].command).toContain('load -i /opt/3fs/images/3fs-images.tar')
-    expect(plan.json.actions.filter((entry: any) => entry.kind === 'pull-image')).toEqual([])
-    rmSync(dir, {recursive: true, force: true})
   })
 })

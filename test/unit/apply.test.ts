@@ -9,7 +9,9 @@ import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {parseCluster} from '../../src/config/loader.js'
 import {applyPlan} from '../../src/deploy/apply.js'
+import {buildPlan} from '../../src/deploy/plan.js'
 import {action, type Action, type Plan} from '../../src/deploy/model.js'
 import {markerCommand} from '../../src/deploy/state.js'
 import type {Cluster} from '../../src/config/model.js'
@@ -59,6 +61,18 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, {recursive: true, force: true})
 })
+
+const ONE_NODE = `name: c1
+nodes:
+  - {name: node1, host: 10.0.0.1, username: root}
+services:
+  fdb: {nodes: [node1]}
+  clickhouse: {nodes: [node1]}
+  monitor: {nodes: [node1]}
+  mgmtd: {nodes: [node1], stripeSize: 2}
+  meta: {nodes: [node1]}
+  storage: {nodes: [node1], diskType: dir, replicationFactor: 1, targetNumPerDisk: 2}
+`
 
 const BATCH = 'docker exec -i 3fs-mgmtd /opt/3fs/bin/admin_cli -cfg /opt/3fs/etc/admin_cli_root.toml'
 
@@ -131,6 +145,16 @@ describe('apply: a batch is done only when its command succeeded', () => {
     expect(report.complete).toBe(true)
     expect(report.changes).toBe(1)
     expect(host.recorded.has(batch.fingerprint)).toBe(true)
+  })
+
+  it('takes init-cluster\'s "Config for MGMTD existed" (fdb data kept by destroy) as done, exit 1 and all, but no other init-cluster error', async () => {
+    const init = buildPlan(parseCluster(ONE_NODE, 'cluster.yml')).stages.flatMap((stage) => stage.actions).find((entry) => entry.id.endsWith(':init-cluster'))!
+    const existed = new ScriptedHost('node1', (command) => (command === init.command ? {exitCode: 1, stdout: 'Encounter error: 999(Unknown)\nConfig for MGMTD existed, version 2\n'} : undefined))
+    const report = await apply(existed, [init])
+    expect(report.failures).toEqual([])
+    expect(existed.recorded.has(init.fingerprint)).toBe(true)
+    const invalid = new ScriptedHost('node1', (command) => (command === init.command ? {exitCode: 1, stdout: 'Encounter error: 999(Unknown)\nValidate config for MGMTD failed: bad key\n'} : undefined))
+    expect((await apply(invalid, [init])).failures[0]).toMatchObject({action: 'node1:mgmtd:init-cluster'})
   })
 
   it('does not forgive "already exists" outside a batch (a single admin_cli command must succeed)', async () => {

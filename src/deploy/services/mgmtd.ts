@@ -77,7 +77,10 @@ export function mgmtdActions(context: DeployContext): Action[] {
     `${IMAGE_BIN_DIR}/admin_cli`, '-cfg', `${IMAGE_ETC_DIR}/admin_cli.toml`,
     `init-cluster --mgmtd ${IMAGE_ETC_DIR}/mgmtd_main.toml 1 ${settings.chunkSize} ${settings.stripeSize}`,
   ].map(shellQuote).join(' ')
-  actions.push({...barrier(run(admin, 'mgmtd', 'init-cluster', `init-cluster (chain table 1, chunk ${settings.chunkSize}, stripe ${settings.stripeSize})`, init, 'admin-cli')), adminCli: true})
+  // A cluster whose FoundationDB data outlived a destroy (data is kept without --purge-data) is initialized
+  // already: init-cluster then answers 999(Unknown) "Config for MGMTD existed, version N" (3FS
+  // src/client/cli/admin/InitCluster.cc:94-99), which is success here; mgmtd's config is pushed by set-config below.
+  actions.push({...barrier(run(admin, 'mgmtd', 'init-cluster', `init-cluster (chain table 1, chunk ${settings.chunkSize}, stripe ${settings.stripeSize})`, init, 'admin-cli')), adminCli: true, alreadyDone: '^999\\(Unknown\\) Config for MGMTD existed, version \\d+$'})
   for (const [index, node] of nodes.entries()) {
     const start = run(
       node.name,

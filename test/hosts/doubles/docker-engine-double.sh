@@ -80,21 +80,21 @@ case "$1" in
           set-config|upload-chains|upload-chain-table) echo "Succeed" ;;
           list-chains)
             if [ -f "$state/admin_cli/list-chains.txt" ]; then cat "$state/admin_cli/list-chains.txt"
-            elif [ -f "$workdir/mgmtd/etc/chains.csv" ]; then
+            elif [ -f "$workdir/mgmtd/config.d/chains.csv" ]; then
               awk -F, 'NR==1 {printf "ChainId  ReferencedBy  ChainVersion  Status  PreferredOrder"; for (i = 2; i <= NF; i++) printf "  Target"; print ""; next}
-                       {printf "%s  1  1  SERVING  []", $1; for (i = 2; i <= NF; i++) printf "  %s(SERVING-UPTODATE)", $i; print ""}' "$workdir/mgmtd/etc/chains.csv"
+                       {printf "%s  1  1  SERVING  []", $1; for (i = 2; i <= NF; i++) printf "  %s(SERVING-UPTODATE)", $i; print ""}' "$workdir/mgmtd/config.d/chains.csv"
             else echo "ChainId  ReferencedBy  ChainVersion  Status  PreferredOrder  Target"; fi ;;
           list-targets)
             if [ -f "$state/admin_cli/list-targets.txt" ]; then cat "$state/admin_cli/list-targets.txt"
-            elif [ -f "$workdir/mgmtd/etc/chains.csv" ]; then
+            elif [ -f "$workdir/mgmtd/config.d/chains.csv" ]; then
               # Node id and disk index come back out of 3FS's target id layout.
               awk -F, 'NR==1 {print "TargetId  ChainId  Role  PublicState  LocalState  NodeId  DiskIndex  UsedSize"; next}
-                       {for (i = 2; i <= NF; i++) printf "%s  %s  %s  SERVING  UPTODATE  %d  %d  0\n", $i, $1, (i == 2 ? "HEAD" : (i == NF ? "TAIL" : "MIDDLE")), int($i / 100000) % 1000000, int($i / 100) % 1000 - 1}' "$workdir/mgmtd/etc/chains.csv"
+                       {for (i = 2; i <= NF; i++) printf "%s  %s  %s  SERVING  UPTODATE  %d  %d  0\n", $i, $1, (i == 2 ? "HEAD" : (i == NF ? "TAIL" : "MIDDLE")), int($i / 100000) % 1000000, int($i / 100) % 1000 - 1}' "$workdir/mgmtd/config.d/chains.csv"
             else echo "TargetId  ChainId  Role  PublicState  LocalState  NodeId  DiskIndex  UsedSize"; fi ;;
           list-chain-tables)
             if [ -f "$state/admin_cli/list-chain-tables.txt" ]; then cat "$state/admin_cli/list-chain-tables.txt"
-            elif [ -f "$workdir/mgmtd/etc/chain-table.csv" ]; then
-              printf 'ChainTableId  ChainTableVersion  ChainCount  ReplicaCount  Desc\n1  1  %s  1  double\n' "$(($(wc -l < "$workdir/mgmtd/etc/chain-table.csv") - 1))"
+            elif [ -f "$workdir/mgmtd/config.d/chain-table.csv" ]; then
+              printf 'ChainTableId  ChainTableVersion  ChainCount  ReplicaCount  Desc\n1  1  %s  1  double\n' "$(($(wc -l < "$workdir/mgmtd/config.d/chain-table.csv") - 1))"
             else echo "ChainTableId  ChainTableVersion  ChainCount  ReplicaCount  Desc"; fi ;;
           list-clients)
             if [ -f "$state/admin_cli/list-clients.txt" ]; then cat "$state/admin_cli/list-clients.txt"
