@@ -29,7 +29,10 @@ export function chainActions(context: DeployContext): Action[] {
       service: 'mgmtd',
       kind: 'admin-cli',
       description: 'user-add --root --admin 0 root (token kept in a 0600 file on the admin node)',
-      command: adminCliCommand(context, 'user-add --root --admin 0 root'),
+      // A cluster whose FoundationDB outlived a destroy (data kept) has its root user already, and user-add
+      // answers 999(Unknown) "user 0 existed"; the token kept beside the admin config is that user's, so it is
+      // printed in user-add's form (AdminUserCtrl.cc:53) and captured as a new one would be.
+      command: `t=$(cat ${shellQuote(context.paths.token)} 2>/dev/null); if [ -n "$t" ]; then printf 'Token  %s(Expired at N/A)\\n' "$t"; else ${adminCliCommand(context, 'user-add --root --admin 0 root')}; fi`,
       adminCli: true,
       captureToken: {tokenFile: context.paths.token, adminConfig: context.paths.adminRootConfig, adminConfigBase: context.paths.adminConfig},
     }),
