@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {ENGINES, PATTERNS, runThroughput, type EngineChoice, type Pattern, type ThroughputReport} from '../../bench/throughput/service.js'
-import {formatBytes, parseSize} from '../../bench/size.js'
+import {formatBytes, parseSize, SIZE_UNITS_HELP} from '../../bench/size.js'
 import {openTarget} from '../../bench/target.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
 import {loadOptionalCluster, splitList, targetFlags} from '../../ui/bench-flags.js'
@@ -17,17 +17,17 @@ export default class BenchThroughput extends BaseCommand {
   )
 
   static override examples = [
-    '<%= config.bin %> bench throughput --rw read --bs 1MiB --iodepth 32 --size 1GiB --runtime 10s',
-    '<%= config.bin %> bench throughput --rw randread --bs 4KiB --iodepth 64 --jobs 4 --engine io_uring --json',
+    '<%= config.bin %> bench throughput --rw read --bs 1M --iodepth 32 --size 1G --runtime 10s',
+    '<%= config.bin %> bench throughput --rw randread --bs 4k --iodepth 64 --jobs 4 --engine io_uring --json',
     '<%= config.bin %> bench throughput -c cluster.yml --rw read --bs 1MiB --iodepth 32 --jobs 4 --size 4GiB --runtime 30s',
   ]
 
   static override flags = {
     rw: Flags.string({description: 'Workload.', options: [...PATTERNS], default: 'read'}),
-    bs: Flags.string({description: 'Block size of each I/O.', default: '1MiB'}),
+    bs: Flags.string({description: `Block size of each I/O. ${SIZE_UNITS_HELP}`, default: '1M'}),
     iodepth: Flags.integer({description: 'I/Os in flight per job.', default: 32, min: 1, max: 65536}),
     jobs: Flags.integer({description: 'Threads per node, each with its own file.', default: 1, min: 1, max: 1024}),
-    size: Flags.string({description: 'File size per job (and bytes per job for size-based runs).', default: '1GiB'}),
+    size: Flags.string({description: `File size per job (and bytes per job for size-based runs). ${SIZE_UNITS_HELP}`, default: '1G'}),
     runtime: Flags.string({description: 'Run for this long (e.g. 10s) instead of moving --size bytes per job.'}),
     engine: Flags.string({description: 'I/O engine.', options: [...ENGINES], default: 'auto'}),
     direct: Flags.boolean({description: 'O_DIRECT (bypass the page cache).', default: true, allowNo: true}),

@@ -5,7 +5,7 @@ import {RECORD_BYTES, SHUFFLE_CHOICES, planGraysort, type GraysortPlan, type Shu
 import {SMALLPOND_RUN} from '../../../bench/graysort/report.js'
 import {runGraysort, type Phase, type RunReport} from '../../../bench/graysort/service.js'
 import type {EngineChoice} from '../../../bench/throughput/service.js'
-import {formatBytes, parseSize} from '../../../bench/size.js'
+import {formatBytes, parseSize, SIZE_UNITS_HELP} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
 import {ExitCode} from '../../../exit-codes.js'
@@ -32,12 +32,12 @@ export default class GraysortRun extends BaseCommand {
   ]
 
   static override flags = {
-    size: Flags.string({description: 'Amount of data, e.g. 1GiB, 100GB, 110.5TiB (100-byte records).', exclusive: ['records']}),
+    size: Flags.string({description: `Amount of data in 100-byte records, e.g. 1G, 110.5TiB, or 100GB (10^9 records, as sortbenchmark.org counts). ${SIZE_UNITS_HELP}`, exclusive: ['records']}),
     records: Flags.integer({description: 'Number of 100-byte records.', min: 1, exclusive: ['size']}),
     mode: Flags.string({description: 'Record format (gensort default binary, or -a ascii); skew (gensort -s) is not available, see --help.', options: ['binary', 'ascii', 'skew'], default: 'binary'}),
     partitions: Flags.integer({description: 'Number of output partitions (default: from data size, nodes and memory).', min: 1}),
     shuffle: Flags.string({description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.', options: [...SHUFFLE_CHOICES], default: 'auto'}),
-    memory: Flags.string({description: 'Memory each node\'s worker may use (default: 60% of available).'}),
+    memory: Flags.string({description: `Memory each node's worker may use (default: 60% of available). ${SIZE_UNITS_HELP}`}),
     keep: Flags.boolean({description: 'Keep input, intermediate and output files.'}),
     engine: Flags.string({description: 'I/O engine for the sort\'s data (auto: usrbio on a 3FS mount, else io_uring, else psync).', options: ['auto', 'usrbio', 'io_uring', 'psync'], default: 'auto'}),
     'usrbio-lib': Flags.string({description: 'Path of libhf3fs_api_shared.so on the nodes (else THREEFS_USRBIO_LIB or the usual 3FS locations).'}),

@@ -6,7 +6,7 @@ import {Flags} from '@oclif/core'
 import {SHUFFLE_CHOICES, type ShuffleChoice} from '../../../bench/graysort/plan.js'
 import {sortFiles, type Phase, type SortResult} from '../../../bench/graysort/service.js'
 import type {EngineChoice} from '../../../bench/throughput/service.js'
-import {formatBytes, parseSize} from '../../../bench/size.js'
+import {formatBytes, parseSize, SIZE_UNITS_HELP} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
 import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
@@ -30,7 +30,7 @@ export default class GraysortSort extends BaseCommand {
     output: Flags.string({char: 'o', description: 'Output directory for part-NNNNN.dat files.', required: true}),
     partitions: Flags.integer({description: 'Number of output partitions (default: from size, nodes and memory).', min: 1}),
     shuffle: Flags.string({description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.', options: [...SHUFFLE_CHOICES], default: 'auto'}),
-    memory: Flags.string({description: 'Memory each worker may use (default: 60% of available).'}),
+    memory: Flags.string({description: `Memory each worker may use (default: 60% of available). ${SIZE_UNITS_HELP}`}),
     keep: Flags.boolean({description: 'Keep intermediate (map) files.'}),
     engine: Flags.string({description: 'I/O engine for the sort\'s data (auto: usrbio on a 3FS mount, else io_uring, else psync).', options: ['auto', 'usrbio', 'io_uring', 'psync'], default: 'auto'}),
     'usrbio-lib': Flags.string({description: 'Path of libhf3fs_api_shared.so on the nodes (else THREEFS_USRBIO_LIB or the usual 3FS locations).'}),
