@@ -4,11 +4,12 @@ import {ENGINES, PATTERNS, runThroughput, type EngineChoice, type Pattern, type 
 import {formatBytes, parseSize, SIZE_UNITS_HELP} from '../../bench/size.js'
 import {openTarget} from '../../bench/target.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
-import {loadOptionalCluster, splitList, targetFlags} from '../../ui/bench-flags.js'
+import {loadOptionalCluster, splitList, targetFlags, threeFsImage} from '../../ui/bench-flags.js'
 import {color} from '../../ui/colors.js'
 import {parseDuration} from '../../ui/duration.js'
 import {PhaseProgress} from '../../ui/phase-progress.js'
 import {renderTable} from '../../ui/table.js'
+import {resultFlags, savedNote} from '../../ui/bench/result-flags.js'
 
 export default class BenchThroughput extends BaseCommand {
   static override summary = 'Measure read/write throughput, IOPS and latency through usrbio, io_uring or psync.'
@@ -35,6 +36,7 @@ export default class BenchThroughput extends BaseCommand {
     mount: Flags.string({description: '3FS mount point for usrbio (default: the cluster\'s hostMountpoint, or --dir).'}),
     keep: Flags.boolean({description: 'Keep the test files.'}),
     ...targetFlags,
+    ...resultFlags,
   }
 
   async run(): Promise<void> {
@@ -46,7 +48,10 @@ export default class BenchThroughput extends BaseCommand {
     const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir, purpose: 'throughput', signal: this.signal})
     const progress = new PhaseProgress(['run'] as const, {run: `${flags.rw} ${flags.bs} x ${flags.iodepth} deep x ${flags.jobs} jobs on ${target.nodes.length} node${target.nodes.length === 1 ? '' : 's'}`}, !this.jsonMode)
     let report: ThroughputReport
+    let environment
     try {
+      const {collectEnvironment} = await import('../../bench/results/environment.js')
+      environment = await collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
       report = await progress.around(async () => {
         progress.phaseStarted('run')
         const started = performance.now()
@@ -71,7 +76,10 @@ export default class BenchThroughput extends BaseCommand {
       if (!flags.keep && target.local && target.dirIsTemporary) await (await import('node:fs/promises')).rm(target.dir, {recursive: true, force: true})
       await target.close()
     }
-    this.emit(report, () => renderReport(report))
+    const {throughputResult} = await import('../../bench/results/build.js')
+    const {recordResult} = await import('../../bench/results/record.js')
+    const saved = await recordResult(throughputResult(report, {argv: this.argv, environment, parameters: {engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
+    this.emit({...report, resultFile: saved.path, htmlFile: saved.html}, () => `${renderReport(report)}\n${savedNote(saved)}`)
   }
 }
 

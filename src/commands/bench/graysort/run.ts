@@ -10,7 +10,9 @@ import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
 import {ExitCode} from '../../../exit-codes.js'
 import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
-import {loadOptionalCluster, splitList, targetFlags} from '../../../ui/bench-flags.js'
+import {loadOptionalCluster, splitList, targetFlags, threeFsImage} from '../../../ui/bench-flags.js'
+import {resultFlags, savedNote} from '../../../ui/bench/result-flags.js'
+import {PhaseRecorder} from '../../../bench/results/phases.js'
 import {color} from '../../../ui/colors.js'
 import {PhaseProgress} from '../../../ui/phase-progress.js'
 import {renderTable} from '../../../ui/table.js'
@@ -46,6 +48,7 @@ export default class GraysortRun extends BaseCommand {
     'plan-nodes': Flags.integer({description: 'With --plan: plan for this many nodes instead of the real ones.', min: 1, dependsOn: ['plan']}),
     cores: Flags.integer({description: 'With --plan: cores per node to plan for.', min: 1, dependsOn: ['plan']}),
     ...targetFlags,
+    ...resultFlags,
   }
 
   async run(): Promise<void> {
@@ -66,13 +69,20 @@ export default class GraysortRun extends BaseCommand {
 
     const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir, purpose: 'graysort', signal: this.signal})
     const progress = new PhaseProgress(PHASES, TITLES, !this.jsonMode)
+    const recorder = new PhaseRecorder(progress)
     let report: RunReport
+    let environment
     try {
-      report = await progress.around(() => runGraysort(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, progress))
+      const {collectEnvironment} = await import('../../../bench/results/environment.js')
+      environment = await collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
+      report = await progress.around(() => runGraysort(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, recorder))
     } finally {
       await target.close()
     }
-    this.emit(report, () => renderReport(report))
+    const {graysortRunResult} = await import('../../../bench/results/build.js')
+    const {recordResult} = await import('../../../bench/results/record.js')
+    const saved = await recordResult(graysortRunResult(report, {argv: this.argv, environment, phases: recorder.spans, parameters: {mode: flags.mode, shuffle: flags.shuffle, memoryBytes, engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
+    this.emit({...report, resultFile: saved.path, htmlFile: saved.html}, () => `${renderReport(report)}\n${savedNote(saved)}`)
     if (report.verdict !== 'PASS') this.exit(ExitCode.Failure)
   }
 }
