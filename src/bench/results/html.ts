@@ -30,7 +30,10 @@ function ticks(max: number, count = 5): number[] {
   const power = 10 ** Math.floor(Math.log10(raw))
   const step = [1, 2, 5, 10].map((f) => f * power).find((s) => s >= raw) ?? raw
   const out: number[] = []
-  for (let v = 0; v <= max * 1.0001; v += step) out.push(v)
+  for (let v = 0; ; v += step) {
+    out.push(v)
+    if (v >= max * 0.9999) break
+  }
   return out
 }
 
@@ -120,11 +123,11 @@ export function phaseChart(result: BenchResult): string {
   const total = Math.max(0.001, (end - start) / 1000)
   const nodes = [...new Set(result.phases.map((span) => span.node))]
   const phases = [...new Set(result.phases.map((span) => span.phase))]
-  const rowHeight = Math.min(28, (H - M.top - M.bottom - 20) / nodes.length)
+  const rowHeight = Math.min(28, (H - M.top - M.bottom - 34) / nodes.length)
   const sx = (seconds: number) => M.left + (seconds / total) * (W - M.left - M.right)
   let body = ''
   nodes.forEach((node, row) => {
-    const y = M.top + 22 + row * rowHeight
+    const y = M.top + 34 + row * rowHeight
     body += `<text x="${M.left - 6}" y="${(y + rowHeight / 2 + 3).toFixed(1)}" font-size="10" text-anchor="end">${escapeHtml(node.slice(0, 10))}</text>`
     for (const span of result.phases.filter((entry) => entry.node === node)) {
       const x = sx((span.startEpochMs - start) / 1000)
