@@ -54,6 +54,28 @@ describe('bench results', () => {
     expect(saved.nodes[0]!.figures.find((figure) => figure.key === 'node.local.map.seconds')).toBeDefined()
   })
 
+  it('bench compare: a result against itself is no change; a regression beyond --threshold exits 1', async () => {
+    const same = await runCli(['bench', 'compare', throughputFile, throughputFile])
+    expect(same.exitCode, same.stderr).toBe(0)
+    expect(same.stdout).toContain('No change')
+    const sameJson = await runCli(['bench', 'compare', throughputFile, throughputFile, '--threshold', '0', '--json'])
+    expect(sameJson.exitCode).toBe(0)
+    expect(sameJson.json.summary).toMatchObject({noChange: true, regressions: 0})
+    const slower = JSON.parse(readFileSync(throughputFile, 'utf8'))
+    for (const figure of slower.figures) if (figure.key === 'aggregate.bandwidthMiBps') figure.value *= 0.8
+    const slowerFile = join(work, 'slower.json')
+    writeFileSync(slowerFile, JSON.stringify(slower))
+    const worse = await runCli(['bench', 'compare', throughputFile, slowerFile, '--threshold', '5', '--json'])
+    expect(worse.exitCode).toBe(1)
+    const bandwidth = worse.json.figures.find((figure: {key: string}) => figure.key === 'aggregate.bandwidthMiBps')
+    expect(bandwidth).toMatchObject({verdict: 'worse', regression: true})
+    expect(bandwidth.changePct).toBeCloseTo(-20, 5)
+    const tolerant = await runCli(['bench', 'compare', throughputFile, slowerFile, '--threshold', '25', '--json'])
+    expect(tolerant.exitCode).toBe(0)
+    const bad = await runCli(['bench', 'compare', throughputFile, join(work, 'missing.json'), '--json'])
+    expect(bad.exitCode).toBe(2)
+  })
+
   it('refuses a file that is not a result, naming the field', async () => {
     const bad = join(work, 'bad.json')
     writeFileSync(bad, JSON.stringify({schema: 1, kind: 'throughput'}))
