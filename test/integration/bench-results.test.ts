@@ -76,6 +76,25 @@ describe('bench results', () => {
     expect(bad.exitCode).toBe(2)
   })
 
+  it('graysort run --impl duckdb passes the same validator and is drawn beside the native run', async () => {
+    const duck = await runCli(['bench', 'graysort', 'run', '--size', '4M', '--impl', 'duckdb', '--out', join(work, 'duck.json'), '--json'], {env})
+    expect(duck.exitCode, duck.stderr).toBe(0)
+    expect(duck.json).toMatchObject({verdict: 'PASS', engine: 'duckdb', records: Math.floor(4 * 2 ** 20 / 100)})
+    expect(duck.json.validation.checksum).toBe(duck.json.input.checksum)
+    const saved = await loadResult(join(work, 'duck.json'))
+    expect(saved).toMatchObject({impl: 'duckdb', verdict: 'PASS'})
+    expect(saved.phases.map((span) => span.phase)).toEqual(expect.arrayContaining(['map', 'reduce', 'validate']))
+    const native = await runCli(['bench', 'graysort', 'run', '--size', '4M', '--out', join(work, 'native.json')], {env})
+    expect(native.exitCode, native.stderr).toBe(0)
+    const report = await runCli(['bench', 'report', join(work, 'native.json'), join(work, 'duck.json'), '--html', join(work, 'sorts.html'), '--json'], {env})
+    expect(report.exitCode, report.stderr).toBe(0)
+    const html = readFileSync(join(work, 'sorts.html'), 'utf8')
+    expect(html).toContain('impl native')
+    expect(html).toContain('impl duckdb')
+    const compare = await runCli(['bench', 'compare', join(work, 'native.json'), join(work, 'duck.json'), '--json'], {env})
+    expect(compare.json.notes).toContain('different sort implementations: native against duckdb')
+  })
+
   it('refuses a file that is not a result, naming the field', async () => {
     const bad = join(work, 'bad.json')
     writeFileSync(bad, JSON.stringify({schema: 1, kind: 'throughput'}))

@@ -48,6 +48,7 @@ export default class GraysortRun extends BaseCommand {
     'plan-nodes': Flags.integer({description: 'With --plan: plan for this many nodes instead of the real ones.', min: 1, dependsOn: ['plan']}),
     cores: Flags.integer({description: 'With --plan: cores per node to plan for.', min: 1, dependsOn: ['plan']}),
     ...targetFlags,
+    impl: Flags.string({description: 'Sorter: native (the two-pass sort of the worker) or duckdb (DuckDB sorts the records in gensort\'s ASCII form with read_csv, ORDER BY and COPY into the same number of key-range files; this machine only, through @duckdb/node-api). Both are checked by the same validator.', options: ['native', 'duckdb'], default: 'native'}),
     ...resultFlags,
   }
 
@@ -75,13 +76,14 @@ export default class GraysortRun extends BaseCommand {
     try {
       const {collectEnvironment} = await import('../../../bench/results/environment.js')
       environment = await collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
-      report = await progress.around(() => runGraysort(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, recorder))
+      const sorter = flags.impl === 'duckdb' ? (await import('../../../bench/graysort/duckdb.js')).runGraysortDuckdb : runGraysort
+      report = await progress.around(() => sorter(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, recorder))
     } finally {
       await target.close()
     }
     const {graysortRunResult} = await import('../../../bench/results/build.js')
     const {recordResult} = await import('../../../bench/results/record.js')
-    const saved = await recordResult(graysortRunResult(report, {argv: this.argv, environment, phases: recorder.spans, parameters: {mode: flags.mode, shuffle: flags.shuffle, memoryBytes, engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
+    const saved = await recordResult(graysortRunResult(report, {argv: this.argv, environment, phases: recorder.spans, impl: flags.impl, parameters: {mode: flags.impl === 'duckdb' ? 'ascii' : flags.mode, shuffle: flags.shuffle, memoryBytes, engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
     this.emit({...report, resultFile: saved.path, htmlFile: saved.html}, () => `${renderReport(report)}\n${savedNote(saved)}`)
     if (report.verdict !== 'PASS') this.exit(ExitCode.Failure)
   }
