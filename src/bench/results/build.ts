@@ -4,7 +4,8 @@ import type {RunReport, SortResult} from '../graysort/service.js'
 import {formatBytes} from '../size.js'
 import type {NodeThroughput, ThroughputReport} from '../throughput/service.js'
 import {mergeHistograms} from '../throughput/latency.js'
-import {RESULT_SCHEMA_VERSION, type BenchResult, type Environment, type Figure, type PhaseSpan} from './model.js'
+import type {BenchResult, Environment, Figure, PhaseSpan} from './model.js'
+import {RESULT_SCHEMA_VERSION} from './version.js'
 
 export interface ResultContext {
   argv: string[]

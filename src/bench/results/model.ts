@@ -6,7 +6,9 @@
  */
 import {z} from 'zod'
 
-export const RESULT_SCHEMA_VERSION = 1
+import {RESULT_SCHEMA_VERSION} from './version.js'
+
+export {RESULT_SCHEMA_VERSION}
 
 export const BETTER = ['higher', 'lower', 'none'] as const
 export type Better = (typeof BETTER)[number]

@@ -5,7 +5,8 @@ import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 
 import {errorMessage, UsageError, UserError} from '../../errors.js'
-import {benchResultSchema, RESULT_SCHEMA_VERSION, type BenchResult} from './model.js'
+import type {BenchResult} from './model.js'
+import {RESULT_SCHEMA_VERSION} from './version.js'
 
 export function resultsDir(env: NodeJS.ProcessEnv = process.env): string {
   const cache = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache')
@@ -28,7 +29,8 @@ export async function saveResult(result: BenchResult, options: SaveOptions = {})
   const path = options.out ? resolve(options.out) : join(resultsDir(options.env), resultFileName(result))
   try {
     await mkdir(dirname(path), {recursive: true})
-    await writeFile(path, `${JSON.stringify(benchResultSchema.parse(result), null, 2)}\n`)
+    // Built by the typed builders (build.ts); readers validate with zod, which saving does not load.
+    await writeFile(path, `${JSON.stringify(result, null, 2)}\n`)
   } catch (error) {
     throw new UserError(`cannot save the result to ${path}: ${errorMessage(error)}`, {next: 'Give a writable file with --out.', cause: error})
   }
@@ -51,6 +53,7 @@ export async function loadResult(path: string): Promise<BenchResult> {
   if (typeof data === 'object' && data !== null && 'schema' in data && data.schema !== RESULT_SCHEMA_VERSION) {
     throw new UsageError(`${path} is a result of schema ${String(data.schema)}; this 3fs-cli reads schema ${RESULT_SCHEMA_VERSION}`, {next: 'Use the 3fs-cli version that saved it.'})
   }
+  const {benchResultSchema} = await import('./model.js')
   const parsed = benchResultSchema.safeParse(data)
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`)

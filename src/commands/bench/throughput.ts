@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {ENGINES, PATTERNS, runThroughput, type EngineChoice, type Pattern, type ThroughputReport} from '../../bench/throughput/service.js'
 import {formatBytes, parseSize, SIZE_UNITS_HELP} from '../../bench/size.js'
 import {openTarget} from '../../bench/target.js'
+import type {Environment} from '../../bench/results/model.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
 import {loadOptionalCluster, splitList, targetFlags, threeFsImage} from '../../ui/bench-flags.js'
 import {color} from '../../ui/colors.js'
@@ -48,10 +49,11 @@ export default class BenchThroughput extends BaseCommand {
     const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir, purpose: 'throughput', signal: this.signal})
     const progress = new PhaseProgress(['run'] as const, {run: `${flags.rw} ${flags.bs} x ${flags.iodepth} deep x ${flags.jobs} jobs on ${target.nodes.length} node${target.nodes.length === 1 ? '' : 's'}`}, !this.jsonMode)
     let report: ThroughputReport
-    let environment
+    let environment: Promise<Environment> | undefined
     try {
       const {collectEnvironment} = await import('../../bench/results/environment.js')
-      environment = await collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
+      // Probed while the bench runs: it costs the run's wall time nothing.
+      environment = collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
       report = await progress.around(async () => {
         progress.phaseStarted('run')
         const started = performance.now()
@@ -74,11 +76,12 @@ export default class BenchThroughput extends BaseCommand {
       })
     } finally {
       if (!flags.keep && target.local && target.dirIsTemporary) await (await import('node:fs/promises')).rm(target.dir, {recursive: true, force: true})
+      await environment?.catch(() => undefined)
       await target.close()
     }
     const {throughputResult} = await import('../../bench/results/build.js')
     const {recordResult} = await import('../../bench/results/record.js')
-    const saved = await recordResult(throughputResult(report, {argv: this.argv, environment, parameters: {engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
+    const saved = await recordResult(throughputResult(report, {argv: this.argv, environment: await environment!, parameters: {engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
     this.emit({...report, resultFile: saved.path, htmlFile: saved.html}, () => `${renderReport(report)}\n${savedNote(saved)}`)
   }
 }

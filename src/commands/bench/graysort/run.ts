@@ -9,6 +9,7 @@ import {formatBytes, parseSize, SIZE_UNITS_HELP} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
 import {ExitCode} from '../../../exit-codes.js'
+import type {Environment} from '../../../bench/results/model.js'
 import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
 import {loadOptionalCluster, splitList, targetFlags, threeFsImage} from '../../../ui/bench-flags.js'
 import {resultFlags, savedNote} from '../../../ui/bench/result-flags.js'
@@ -72,18 +73,20 @@ export default class GraysortRun extends BaseCommand {
     const progress = new PhaseProgress(PHASES, TITLES, !this.jsonMode)
     const recorder = new PhaseRecorder(progress)
     let report: RunReport
-    let environment
+    let environment: Promise<Environment> | undefined
     try {
       const {collectEnvironment} = await import('../../../bench/results/environment.js')
-      environment = await collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
+      // Probed while the bench runs: it costs the run's wall time nothing.
+      environment = collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
       const sorter = flags.impl === 'duckdb' ? (await import('../../../bench/graysort/duckdb.js')).runGraysortDuckdb : runGraysort
       report = await progress.around(() => sorter(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, recorder))
     } finally {
+      await environment?.catch(() => undefined)
       await target.close()
     }
     const {graysortRunResult} = await import('../../../bench/results/build.js')
     const {recordResult} = await import('../../../bench/results/record.js')
-    const saved = await recordResult(graysortRunResult(report, {argv: this.argv, environment, phases: recorder.spans, impl: flags.impl, parameters: {mode: flags.impl === 'duckdb' ? 'ascii' : flags.mode, shuffle: flags.shuffle, memoryBytes, engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
+    const saved = await recordResult(graysortRunResult(report, {argv: this.argv, environment: await environment!, phases: recorder.spans, impl: flags.impl, parameters: {mode: flags.impl === 'duckdb' ? 'ascii' : flags.mode, shuffle: flags.shuffle, memoryBytes, engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
     this.emit({...report, resultFile: saved.path, htmlFile: saved.html}, () => `${renderReport(report)}\n${savedNote(saved)}`)
     if (report.verdict !== 'PASS') this.exit(ExitCode.Failure)
   }

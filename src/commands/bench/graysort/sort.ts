@@ -9,6 +9,7 @@ import type {EngineChoice} from '../../../bench/throughput/service.js'
 import {formatBytes, parseSize, SIZE_UNITS_HELP} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
+import type {Environment} from '../../../bench/results/model.js'
 import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
 import {loadOptionalCluster, splitList, targetFlags, threeFsImage} from '../../../ui/bench-flags.js'
 import {resultFlags, savedNote} from '../../../ui/bench/result-flags.js'
@@ -50,19 +51,21 @@ export default class GraysortSort extends BaseCommand {
     const progress = new PhaseProgress(PHASES, TITLES, !this.jsonMode)
     const recorder = new PhaseRecorder(progress)
     let result: SortResult
-    let environment
+    let environment: Promise<Environment> | undefined
     try {
       const {collectEnvironment} = await import('../../../bench/results/environment.js')
-      environment = await collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
+      // Probed while the bench runs: it costs the run's wall time nothing.
+      environment = collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
       const remoteInputs = cluster ? await listRemoteInputs(target, flags.input) : inputs
       result = await progress.around(() => sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: target.dir, partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, recorder))
       if (!flags.keep) await target.nodes[0]!.host.run(['rmdir', '--', target.dir]).catch(() => undefined)
     } finally {
+      await environment?.catch(() => undefined)
       await target.close()
     }
     const {graysortSortResult} = await import('../../../bench/results/build.js')
     const {recordResult} = await import('../../../bench/results/record.js')
-    const saved = await recordResult(graysortSortResult(result, {argv: this.argv, environment, phases: recorder.spans, nodes: target.nodes.map((node) => node.name), parameters: {shuffle: flags.shuffle, engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
+    const saved = await recordResult(graysortSortResult(result, {argv: this.argv, environment: await environment!, phases: recorder.spans, nodes: target.nodes.map((node) => node.name), parameters: {shuffle: flags.shuffle, engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
     this.emit({...result, outputs: undefined, outputDir: output, files: result.outputs.length, resultFile: saved.path, htmlFile: saved.html}, () =>
       `${renderTable(['sort', ''], [
         ['data', formatBytes(result.bytes)],

@@ -8,6 +8,7 @@ import type {ValidationReport} from '../../../bench/graysort/summary.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
 import {ExitCode} from '../../../exit-codes.js'
+import type {Environment} from '../../../bench/results/model.js'
 import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
 import {loadOptionalCluster, splitList, targetFlags, threeFsImage} from '../../../ui/bench-flags.js'
 import {resultFlags, savedNote} from '../../../ui/bench/result-flags.js'
@@ -41,12 +42,14 @@ export default class GraysortValidate extends BaseCommand {
     const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? '/', purpose: 'graysort', signal: this.signal})
     const recorder = new PhaseRecorder()
     let report: ValidationReport & {seconds: number}
-    let environment
+    let environment: Promise<Environment> | undefined
     try {
       const {collectEnvironment} = await import('../../../bench/results/environment.js')
-      environment = await collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
+      // Probed while the bench runs: it costs the run's wall time nothing.
+      environment = collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
       report = await validateFiles(target, files, recorder, this.signal)
     } finally {
+      await environment?.catch(() => undefined)
       await target.close()
     }
     for (const path of missing) report.problems.push({path, problem: 'missing (the partition numbers have a gap here)'})
@@ -55,7 +58,7 @@ export default class GraysortValidate extends BaseCommand {
     report.ok = report.ok && report.problems.length === 0
     const {graysortValidateResult} = await import('../../../bench/results/build.js')
     const {recordResult} = await import('../../../bench/results/record.js')
-    const saved = await recordResult(graysortValidateResult(report, {argv: this.argv, environment, phases: recorder.spans, nodes: target.nodes.map((node) => node.name), parameters: {expectRecords: flags['expect-records'], expectChecksum: flags['expect-checksum']}}), {out: flags.out, html: flags.html})
+    const saved = await recordResult(graysortValidateResult(report, {argv: this.argv, environment: await environment!, phases: recorder.spans, nodes: target.nodes.map((node) => node.name), parameters: {expectRecords: flags['expect-records'], expectChecksum: flags['expect-checksum']}}), {out: flags.out, html: flags.html})
     this.emit({...report, resultFile: saved.path, htmlFile: saved.html}, () => `${renderValidation(report)}\n${savedNote(saved)}`)
     if (!report.ok) this.exit(ExitCode.Failure)
   }
