@@ -21,6 +21,8 @@ export interface GraysortReporter {
   phaseStarted?(phase: Phase, nodes: number): void
   phaseFinished?(phase: Phase, seconds: number): void
   progress?(progress: WorkerProgress): void
+  /** When one node ran one phase (wall clock), for the saved result's timeline. */
+  nodePhase?(phase: Phase, node: string, startEpochMs: number, endEpochMs: number): void
 }
 
 export interface PhaseTiming {
@@ -37,7 +39,12 @@ async function onEveryNode<T>(target: BenchTarget, phase: Phase, reporter: Grays
   reporter.phaseStarted?.(phase, target.nodes.length)
   const started = performance.now()
   const indexed = target.nodes.map((node, index) => ({...node, index}))
-  const outcomes = await fanOut(indexed, (node, nodeSignal) => work(node, node.index, nodeSignal), {concurrency: target.nodes.length, failFast: true, signal})
+  const outcomes = await fanOut(indexed, async (node, nodeSignal) => {
+    const start = Date.now()
+    const value = await work(node, node.index, nodeSignal)
+    if (!options.finishedByWorker) reporter.nodePhase?.(phase, node.name, start, Date.now())
+    return value
+  }, {concurrency: target.nodes.length, failFast: true, signal})
   const values = valuesOrThrow(outcomes)
   const seconds = (performance.now() - started) / 1000
   if (!options.finishedByWorker) reporter.phaseFinished?.(phase, seconds)
@@ -150,7 +157,13 @@ export async function sortFiles(target: BenchTarget, options: SortOptions, repor
       const mountPoint = options.mountPoint ?? target.mountPoint
       if (mountPoint) args.push('--mount', mountPoint)
       if (options.usrbioLibrary) args.push('--usrbio-lib', options.usrbioLibrary)
-      return (await runWorker<{engine: string}>({host: node.host, binary: node.worker, phase: 'sort', signal, onProgress: reporter.progress, onMessage, args})).result
+      // Each node's own sample/map/reduce spans, for the saved result's timeline.
+      let phaseStart = Date.now()
+      const onNodeMessage = (message: Record<string, unknown>) => {
+        onMessage(message)
+        if (message.type === 'phase') reporter.nodePhase?.(String(message.phase) as Phase, node.name, phaseStart, (phaseStart = Date.now()))
+      }
+      return (await runWorker<{engine: string}>({host: node.host, binary: node.worker, phase: 'sort', signal, onProgress: reporter.progress, onMessage: onNodeMessage, args})).result
     }, {finishedByWorker: true})
     engines = [...new Set(sorted.values.map((result) => result.engine))]
   } catch (error) {

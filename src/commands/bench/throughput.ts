@@ -1,14 +1,16 @@
 import {Flags} from '@oclif/core'
 
 import {ENGINES, PATTERNS, runThroughput, type EngineChoice, type Pattern, type ThroughputReport} from '../../bench/throughput/service.js'
-import {formatBytes, parseSize} from '../../bench/size.js'
+import {formatBytes, parseSize, SIZE_UNITS_HELP} from '../../bench/size.js'
 import {openTarget} from '../../bench/target.js'
+import type {Environment} from '../../bench/results/model.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
-import {loadOptionalCluster, splitList, targetFlags} from '../../ui/bench-flags.js'
+import {loadOptionalCluster, splitList, targetFlags, threeFsImage} from '../../ui/bench-flags.js'
 import {color} from '../../ui/colors.js'
 import {parseDuration} from '../../ui/duration.js'
 import {PhaseProgress} from '../../ui/phase-progress.js'
 import {renderTable} from '../../ui/table.js'
+import {resultFlags, savedNote} from '../../ui/bench/result-flags.js'
 
 export default class BenchThroughput extends BaseCommand {
   static override summary = 'Measure read/write throughput, IOPS and latency through usrbio, io_uring or psync.'
@@ -17,17 +19,17 @@ export default class BenchThroughput extends BaseCommand {
   )
 
   static override examples = [
-    '<%= config.bin %> bench throughput --rw read --bs 1MiB --iodepth 32 --size 1GiB --runtime 10s',
-    '<%= config.bin %> bench throughput --rw randread --bs 4KiB --iodepth 64 --jobs 4 --engine io_uring --json',
+    '<%= config.bin %> bench throughput --rw read --bs 1M --iodepth 32 --size 1G --runtime 10s',
+    '<%= config.bin %> bench throughput --rw randread --bs 4k --iodepth 64 --jobs 4 --engine io_uring --json',
     '<%= config.bin %> bench throughput -c cluster.yml --rw read --bs 1MiB --iodepth 32 --jobs 4 --size 4GiB --runtime 30s',
   ]
 
   static override flags = {
     rw: Flags.string({description: 'Workload.', options: [...PATTERNS], default: 'read'}),
-    bs: Flags.string({description: 'Block size of each I/O.', default: '1MiB'}),
+    bs: Flags.string({description: `Block size of each I/O. ${SIZE_UNITS_HELP}`, default: '1M'}),
     iodepth: Flags.integer({description: 'I/Os in flight per job.', default: 32, min: 1, max: 65536}),
     jobs: Flags.integer({description: 'Threads per node, each with its own file.', default: 1, min: 1, max: 1024}),
-    size: Flags.string({description: 'File size per job (and bytes per job for size-based runs).', default: '1GiB'}),
+    size: Flags.string({description: `File size per job (and bytes per job for size-based runs). ${SIZE_UNITS_HELP}`, default: '1G'}),
     runtime: Flags.string({description: 'Run for this long (e.g. 10s) instead of moving --size bytes per job.'}),
     engine: Flags.string({description: 'I/O engine.', options: [...ENGINES], default: 'auto'}),
     direct: Flags.boolean({description: 'O_DIRECT (bypass the page cache).', default: true, allowNo: true}),
@@ -35,6 +37,7 @@ export default class BenchThroughput extends BaseCommand {
     mount: Flags.string({description: '3FS mount root for usrbio (default: the cluster\'s hostMountpoint, or the root of the fuse.hf3fs mount holding --dir).'}),
     keep: Flags.boolean({description: 'Keep the test files.'}),
     ...targetFlags,
+    ...resultFlags,
   }
 
   async run(): Promise<void> {
@@ -46,7 +49,11 @@ export default class BenchThroughput extends BaseCommand {
     const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir, purpose: 'throughput', signal: this.signal})
     const progress = new PhaseProgress(['run'] as const, {run: `${flags.rw} ${flags.bs} x ${flags.iodepth} deep x ${flags.jobs} jobs on ${target.nodes.length} node${target.nodes.length === 1 ? '' : 's'}`}, !this.jsonMode)
     let report: ThroughputReport
+    let environment: Promise<Environment> | undefined
     try {
+      const {collectEnvironment} = await import('../../bench/results/environment.js')
+      // Probed while the bench runs: it costs the run's wall time nothing.
+      environment = collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
       report = await progress.around(async () => {
         progress.phaseStarted('run')
         const started = performance.now()
@@ -69,9 +76,13 @@ export default class BenchThroughput extends BaseCommand {
       })
     } finally {
       if (!flags.keep && target.local && target.dirIsTemporary) await (await import('node:fs/promises')).rm(target.dir, {recursive: true, force: true})
+      await environment?.catch(() => undefined)
       await target.close()
     }
-    this.emit(report, () => renderReport(report))
+    const {throughputResult} = await import('../../bench/results/build.js')
+    const {recordResult} = await import('../../bench/results/record.js')
+    const saved = await recordResult(throughputResult(report, {argv: this.argv, environment: await environment!, parameters: {engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
+    this.emit({...report, resultFile: saved.path, htmlFile: saved.html}, () => `${renderReport(report)}\n${savedNote(saved)}`)
   }
 }
 

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {DEFAULT_BIN_DIR, installDuckdb} from '../../duckdb/install.js'
 import {ExitCode} from '../../exit-codes.js'
-import {parseSize} from '../../bench/size.js'
+import {parseSize, SIZE_UNITS_HELP} from '../../bench/size.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
 import {color} from '../../ui/colors.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../../ui/config-flag.js'
@@ -21,7 +21,7 @@ export default class DuckdbInstall extends BaseCommand {
     nodes: Flags.string({description: 'Comma-separated nodes (default: the client nodes).'}),
     artifacts: Flags.string({description: 'Build directory (default: the latest duckdb build).'}),
     'mount-root': Flags.string({description: 'threefs_mount_root (default: the cluster\'s hostMountpoint with a trailing slash).'}),
-    'iov-size': Flags.string({description: 'threefs_iov_size (smallpond uses 16KiB).', default: '1MiB'}),
+    'iov-size': Flags.string({description: `threefs_iov_size (smallpond uses 16KiB). ${SIZE_UNITS_HELP}`, default: '1MiB'}),
     'ior-entries': Flags.integer({description: 'threefs_ior_entries.', default: 1024, min: 1}),
     'io-depth': Flags.integer({description: 'threefs_io_depth (0: as soon as possible).', default: 0}),
     'bin-dir': Flags.string({description: 'Directory for the duckdb-3fs command.', default: DEFAULT_BIN_DIR}),

@@ -5,12 +5,15 @@ import {RECORD_BYTES, SHUFFLE_CHOICES, planGraysort, type GraysortPlan, type Shu
 import {SMALLPOND_RUN} from '../../../bench/graysort/report.js'
 import {runGraysort, type Phase, type RunReport} from '../../../bench/graysort/service.js'
 import type {EngineChoice} from '../../../bench/throughput/service.js'
-import {formatBytes, parseSize} from '../../../bench/size.js'
+import {formatBytes, parseSize, SIZE_UNITS_HELP} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
 import {ExitCode} from '../../../exit-codes.js'
+import type {Environment} from '../../../bench/results/model.js'
 import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
-import {loadOptionalCluster, splitList, targetFlags} from '../../../ui/bench-flags.js'
+import {loadOptionalCluster, splitList, targetFlags, threeFsImage} from '../../../ui/bench-flags.js'
+import {resultFlags, savedNote} from '../../../ui/bench/result-flags.js'
+import {PhaseRecorder} from '../../../bench/results/phases.js'
 import {color} from '../../../ui/colors.js'
 import {PhaseProgress} from '../../../ui/phase-progress.js'
 import {renderTable} from '../../../ui/table.js'
@@ -32,12 +35,12 @@ export default class GraysortRun extends BaseCommand {
   ]
 
   static override flags = {
-    size: Flags.string({description: 'Amount of data, e.g. 1GiB, 100GB, 110.5TiB (100-byte records).', exclusive: ['records']}),
+    size: Flags.string({description: `Amount of data in 100-byte records, e.g. 1G, 110.5TiB, or 100GB (10^9 records, as sortbenchmark.org counts). ${SIZE_UNITS_HELP}`, exclusive: ['records']}),
     records: Flags.integer({description: 'Number of 100-byte records.', min: 1, exclusive: ['size']}),
     mode: Flags.string({description: 'Record format (gensort default binary, or -a ascii); skew (gensort -s) is not available, see --help.', options: ['binary', 'ascii', 'skew'], default: 'binary'}),
     partitions: Flags.integer({description: 'Number of output partitions (default: from data size, nodes and memory).', min: 1}),
     shuffle: Flags.string({description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.', options: [...SHUFFLE_CHOICES], default: 'auto'}),
-    memory: Flags.string({description: 'Memory each node\'s worker may use (default: 60% of available).'}),
+    memory: Flags.string({description: `Memory each node's worker may use (default: 60% of available). ${SIZE_UNITS_HELP}`}),
     keep: Flags.boolean({description: 'Keep input, intermediate and output files.'}),
     engine: Flags.string({description: 'I/O engine for the sort\'s data (auto: usrbio on a 3FS mount, else io_uring, else psync).', options: ['auto', 'usrbio', 'io_uring', 'psync'], default: 'auto'}),
     'usrbio-lib': Flags.string({description: 'Path of libhf3fs_api_shared.so on the nodes (else THREEFS_USRBIO_LIB or the usual 3FS locations).'}),
@@ -46,6 +49,8 @@ export default class GraysortRun extends BaseCommand {
     'plan-nodes': Flags.integer({description: 'With --plan: plan for this many nodes instead of the real ones.', min: 1, dependsOn: ['plan']}),
     cores: Flags.integer({description: 'With --plan: cores per node to plan for.', min: 1, dependsOn: ['plan']}),
     ...targetFlags,
+    impl: Flags.string({description: 'Sorter: native (the two-pass sort of the worker) or duckdb (DuckDB sorts the records in gensort\'s ASCII form with read_csv, ORDER BY and COPY into the same number of key-range files; this machine only, through @duckdb/node-api). Both are checked by the same validator.', options: ['native', 'duckdb'], default: 'native'}),
+    ...resultFlags,
   }
 
   async run(): Promise<void> {
@@ -66,13 +71,23 @@ export default class GraysortRun extends BaseCommand {
 
     const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir, purpose: 'graysort', signal: this.signal})
     const progress = new PhaseProgress(PHASES, TITLES, !this.jsonMode)
+    const recorder = new PhaseRecorder(progress)
     let report: RunReport
+    let environment: Promise<Environment> | undefined
     try {
-      report = await progress.around(() => runGraysort(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, progress))
+      const {collectEnvironment} = await import('../../../bench/results/environment.js')
+      // Probed while the bench runs: it costs the run's wall time nothing.
+      environment = collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
+      const sorter = flags.impl === 'duckdb' ? (await import('../../../bench/graysort/duckdb.js')).runGraysortDuckdb : runGraysort
+      report = await progress.around(() => sorter(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, recorder))
     } finally {
+      await environment?.catch(() => undefined)
       await target.close()
     }
-    this.emit(report, () => renderReport(report))
+    const {graysortRunResult} = await import('../../../bench/results/build.js')
+    const {recordResult} = await import('../../../bench/results/record.js')
+    const saved = await recordResult(graysortRunResult(report, {argv: this.argv, environment: await environment!, phases: recorder.spans, impl: flags.impl, parameters: {mode: flags.impl === 'duckdb' ? 'ascii' : flags.mode, shuffle: flags.shuffle, memoryBytes, engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
+    this.emit({...report, resultFile: saved.path, htmlFile: saved.html}, () => `${renderReport(report)}\n${savedNote(saved)}`)
     if (report.verdict !== 'PASS') this.exit(ExitCode.Failure)
   }
 }

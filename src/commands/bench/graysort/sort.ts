@@ -6,11 +6,14 @@ import {Flags} from '@oclif/core'
 import {SHUFFLE_CHOICES, type ShuffleChoice} from '../../../bench/graysort/plan.js'
 import {sortFiles, type Phase, type SortResult} from '../../../bench/graysort/service.js'
 import type {EngineChoice} from '../../../bench/throughput/service.js'
-import {formatBytes, parseSize} from '../../../bench/size.js'
+import {formatBytes, parseSize, SIZE_UNITS_HELP} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
+import type {Environment} from '../../../bench/results/model.js'
 import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
-import {loadOptionalCluster, splitList, targetFlags} from '../../../ui/bench-flags.js'
+import {loadOptionalCluster, splitList, targetFlags, threeFsImage} from '../../../ui/bench-flags.js'
+import {resultFlags, savedNote} from '../../../ui/bench/result-flags.js'
+import {PhaseRecorder} from '../../../bench/results/phases.js'
 import {PhaseProgress} from '../../../ui/phase-progress.js'
 import {renderTable} from '../../../ui/table.js'
 
@@ -30,12 +33,13 @@ export default class GraysortSort extends BaseCommand {
     output: Flags.string({char: 'o', description: 'Output directory for part-NNNNN.dat files.', required: true}),
     partitions: Flags.integer({description: 'Number of output partitions (default: from size, nodes and memory).', min: 1}),
     shuffle: Flags.string({description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.', options: [...SHUFFLE_CHOICES], default: 'auto'}),
-    memory: Flags.string({description: 'Memory each worker may use (default: 60% of available).'}),
+    memory: Flags.string({description: `Memory each worker may use (default: 60% of available). ${SIZE_UNITS_HELP}`}),
     keep: Flags.boolean({description: 'Keep intermediate (map) files.'}),
     engine: Flags.string({description: 'I/O engine for the sort\'s data (auto: usrbio on a 3FS mount, else io_uring, else psync).', options: ['auto', 'usrbio', 'io_uring', 'psync'], default: 'auto'}),
     'usrbio-lib': Flags.string({description: 'Path of libhf3fs_api_shared.so on the nodes (else THREEFS_USRBIO_LIB or the usual 3FS locations).'}),
     mount: Flags.string({description: '3FS mount point, for usrbio (default: the cluster\'s hostMountpoint).'}),
     ...targetFlags,
+    ...resultFlags,
   }
 
   async run(): Promise<void> {
@@ -45,21 +49,30 @@ export default class GraysortSort extends BaseCommand {
     const output = cluster ? flags.output : resolve(flags.output)
     const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? posix.join(output, '.work'), purpose: 'graysort', signal: this.signal})
     const progress = new PhaseProgress(PHASES, TITLES, !this.jsonMode)
+    const recorder = new PhaseRecorder(progress)
     let result: SortResult
+    let environment: Promise<Environment> | undefined
     try {
+      const {collectEnvironment} = await import('../../../bench/results/environment.js')
+      // Probed while the bench runs: it costs the run's wall time nothing.
+      environment = collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
       const remoteInputs = cluster ? await listRemoteInputs(target, flags.input) : inputs
-      result = await progress.around(() => sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: target.dir, partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, progress))
+      result = await progress.around(() => sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: target.dir, partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, recorder))
       if (!flags.keep) await target.nodes[0]!.host.run(['rmdir', '--', target.dir]).catch(() => undefined)
     } finally {
+      await environment?.catch(() => undefined)
       await target.close()
     }
-    this.emit({...result, outputs: undefined, outputDir: output, files: result.outputs.length}, () =>
-      renderTable(['sort', ''], [
+    const {graysortSortResult} = await import('../../../bench/results/build.js')
+    const {recordResult} = await import('../../../bench/results/record.js')
+    const saved = await recordResult(graysortSortResult(result, {argv: this.argv, environment: await environment!, phases: recorder.spans, nodes: target.nodes.map((node) => node.name), parameters: {shuffle: flags.shuffle, engineChoice: flags.engine}}), {out: flags.out, html: flags.html})
+    this.emit({...result, outputs: undefined, outputDir: output, files: result.outputs.length, resultFile: saved.path, htmlFile: saved.html}, () =>
+      `${renderTable(['sort', ''], [
         ['data', formatBytes(result.bytes)],
         ['partitions', `${result.plan.partitions} files in ${output}`],
         ['time', `${result.seconds.toFixed(2)} s (${result.timings.map((timing) => `${timing.phase} ${timing.seconds.toFixed(2)}`).join(', ')})`],
         ['throughput', `${(result.bytes / 2 ** 30 / result.seconds / target.nodes.length).toFixed(3)} GiB/s per node`],
-      ]),
+      ])}\n${savedNote(saved)}`,
     )
   }
 }

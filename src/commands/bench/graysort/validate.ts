@@ -8,8 +8,11 @@ import type {ValidationReport} from '../../../bench/graysort/summary.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
 import {ExitCode} from '../../../exit-codes.js'
+import type {Environment} from '../../../bench/results/model.js'
 import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
-import {loadOptionalCluster, splitList, targetFlags} from '../../../ui/bench-flags.js'
+import {loadOptionalCluster, splitList, targetFlags, threeFsImage} from '../../../ui/bench-flags.js'
+import {resultFlags, savedNote} from '../../../ui/bench/result-flags.js'
+import {PhaseRecorder} from '../../../bench/results/phases.js'
 import {color} from '../../../ui/colors.js'
 import {renderTable} from '../../../ui/table.js'
 
@@ -28,6 +31,7 @@ export default class GraysortValidate extends BaseCommand {
     'expect-records': Flags.integer({description: 'Fail unless the output has exactly this many records.', min: 0}),
     'expect-checksum': Flags.string({description: 'Fail unless the output checksum equals this (gensort -c of the input).'}),
     ...targetFlags,
+    ...resultFlags,
   }
 
   async run(): Promise<void> {
@@ -36,17 +40,26 @@ export default class GraysortValidate extends BaseCommand {
     const paths = argv as string[]
     const {files, missing} = cluster ? {files: paths, missing: []} : expandPaths(paths.map((path) => resolve(path)))
     const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? '/', purpose: 'graysort', signal: this.signal})
+    const recorder = new PhaseRecorder()
     let report: ValidationReport & {seconds: number}
+    let environment: Promise<Environment> | undefined
     try {
-      report = await validateFiles(target, files, {}, this.signal)
+      const {collectEnvironment} = await import('../../../bench/results/environment.js')
+      // Probed while the bench runs: it costs the run's wall time nothing.
+      environment = collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
+      report = await validateFiles(target, files, recorder, this.signal)
     } finally {
+      await environment?.catch(() => undefined)
       await target.close()
     }
     for (const path of missing) report.problems.push({path, problem: 'missing (the partition numbers have a gap here)'})
     if (flags['expect-records'] !== undefined && report.records !== flags['expect-records']) report.problems.push({path: '(all)', problem: `${report.records} records, expected ${flags['expect-records']}`})
     if (flags['expect-checksum'] !== undefined && report.checksum !== flags['expect-checksum'].toLowerCase().replace(/^0+(?=.)/, '')) report.problems.push({path: '(all)', problem: `checksum ${report.checksum}, expected ${flags['expect-checksum']}`})
     report.ok = report.ok && report.problems.length === 0
-    this.emit(report, () => renderValidation(report))
+    const {graysortValidateResult} = await import('../../../bench/results/build.js')
+    const {recordResult} = await import('../../../bench/results/record.js')
+    const saved = await recordResult(graysortValidateResult(report, {argv: this.argv, environment: await environment!, phases: recorder.spans, nodes: target.nodes.map((node) => node.name), parameters: {expectRecords: flags['expect-records'], expectChecksum: flags['expect-checksum']}}), {out: flags.out, html: flags.html})
+    this.emit({...report, resultFile: saved.path, htmlFile: saved.html}, () => `${renderValidation(report)}\n${savedNote(saved)}`)
     if (!report.ok) this.exit(ExitCode.Failure)
   }
 }
