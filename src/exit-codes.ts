@@ -11,8 +11,12 @@ export enum ExitCode {
   Down = 4,
   /** One or more nodes could not be reached over SSH (connection, authentication or host key). */
   Unreachable = 5,
-  /** Interrupted (Ctrl-C). */
+  /** Interrupted (Ctrl-C, SIGINT). */
   Interrupted = 130,
+  /** Stopped by SIGHUP (the terminal went away): 128 + 1. */
+  Hangup = 129,
+  /** Stopped by SIGTERM: 128 + 15. */
+  Terminated = 143,
 }
 
 export const EXIT_CODE_HELP = [
@@ -22,5 +26,5 @@ export const EXIT_CODE_HELP = [
   '3    status: degraded',
   '4    status: down',
   '5    a node could not be reached (SSH connection, authentication or host key)',
-  '130  interrupted',
+  '130  interrupted (Ctrl-C); 143 on SIGTERM, 129 on SIGHUP. Remote work is stopped and the run\'s files removed first',
 ].join('\n')

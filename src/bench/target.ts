@@ -2,9 +2,12 @@
  * Where a benchmark runs: this machine alone (no cluster.yml), or the chosen nodes of a cluster, each
  * with its Host, worker binary, cores and memory, plus one directory that every node sees (the 3FS mount).
  */
-import {mkdtemp} from 'node:fs/promises'
+import {randomBytes} from 'node:crypto'
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {availableParallelism, freemem, tmpdir, totalmem} from 'node:os'
-import {join} from 'node:path'
+import {join, posix, resolve} from 'node:path'
+
+import {UsageError} from '../errors.js'
 
 import type {Cluster} from '../config/model.js'
 import {fanOut, valuesOrThrow} from '../remote/fanout.js'
@@ -24,10 +27,12 @@ export interface BenchNode {
 
 export interface BenchTarget {
   nodes: BenchNode[]
-  /** Shared directory for this run's files. */
+  /** Shared directory for this run's files: a new directory this run created (see RUN_MARKER), or given as is. */
   dir: string
-  /** True when the directory was made for this run (and may be removed at the end). */
+  /** True when this run created `dir` and marked it: only then is it removed, by removeRunDir. */
   dirIsTemporary: boolean
+  /** Removes `dir` and everything in it, only when this run created it and its marker still names this run. */
+  removeRunDir(): Promise<void>
   local: boolean
   /** The 3FS mount point on the nodes (cluster runs): usrbio needs the mount point itself. */
   mountPoint?: string
@@ -37,8 +42,13 @@ export interface BenchTarget {
 export interface TargetOptions {
   cluster?: Cluster
   nodes?: string[]
-  /** Directory to use; default: a new temp dir locally, <mount>/graysort/<run id> on a cluster. */
+  /**
+   * Where the run makes its own new directory (run-<time>-<id>, holding RUN_MARKER); nothing else in it is
+   * touched. Default: the temp dir locally, <mount>/<purpose> on a cluster. With runDir false, used as is.
+   */
   dir?: string
+  /** False for commands that write nowhere but where the user said (gen, validate): no run directory. */
+  runDir?: boolean
   /** Subdirectory name under the mount for cluster runs. */
   purpose: string
   /** Share of a node's available memory the worker may use. */
@@ -46,15 +56,49 @@ export interface TargetOptions {
   signal?: AbortSignal
 }
 
+/** The file that marks a directory as made by one 3fs-cli run; it holds the run id. */
+export const RUN_MARKER = '.3fs-cli-run'
+
+function newRunId(): string {
+  return `run-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(4).toString('hex')}`
+}
+
+/** Makes `parent` (if needed) and a new run directory in it, marked with the run id; never reuses a directory. */
+async function makeLocalRunDir(parent: string, purpose: string): Promise<{dir: string; id: string}> {
+  try {
+    await mkdir(parent, {recursive: true})
+    const dir = await mkdtemp(join(resolve(parent), `3fs-cli-${purpose}-`))
+    const id = posix.basename(dir)
+    await writeFile(join(dir, RUN_MARKER), `${id}\n`, {flag: 'wx'})
+    return {dir, id}
+  } catch (error) {
+    throw new UsageError(`cannot make a run directory in ${parent}: ${(error as Error).message}`, {next: 'Give --dir a directory you can write to (the run makes its own subdirectory there).'})
+  }
+}
+
+async function removeLocalRunDir(dir: string, id: string): Promise<void> {
+  const marker = await readFile(join(dir, RUN_MARKER), 'utf8').catch(() => '')
+  if (marker.trim() === id) await rm(dir, {recursive: true, force: true})
+}
+
+/** Shell: removes the run directory only when its marker names this run. */
+export function removeRunDirScript(dir: string, id: string): string {
+  return `if [ "$(cat -- ${JSON.stringify(posix.join(dir, RUN_MARKER))} 2>/dev/null)" = ${JSON.stringify(id)} ]; then rm -rf -- ${JSON.stringify(dir)}; fi`
+}
+
 export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
   const share = options.memoryShare ?? 0.6
+  const ownDir = options.runDir !== false
   if (!options.cluster) {
     const host = new LocalHost({name: 'local', commandTimeoutMs: 24 * 3600 * 1000})
-    const dir = options.dir ?? (await mkdtemp(join(tmpdir(), `3fs-cli-${options.purpose}-`)))
+    const made = ownDir ? await makeLocalRunDir(options.dir ?? tmpdir(), options.purpose) : undefined
     return {
       nodes: [{name: 'local', host, worker: await ensureWorker(host), cores: availableParallelism(), memoryBytes: Math.floor(Math.min(freemem(), totalmem()) * share)}],
-      dir,
-      dirIsTemporary: options.dir === undefined,
+      dir: made?.dir ?? options.dir ?? '/',
+      dirIsTemporary: made !== undefined,
+      removeRunDir: async () => {
+        if (made) await removeLocalRunDir(made.dir, made.id)
+      },
       local: true,
       close: () => host.close(),
     }
@@ -62,32 +106,46 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
   const cluster = options.cluster
   // SSH and the schema are loaded only for cluster runs: a local run starts faster without them.
   const [{selectNodes}, {HostPool}] = await Promise.all([import('../config/select.js'), import('../remote/pool.js')])
-  const chosen = options.nodes?.length ? selectNodes(cluster, {nodes: options.nodes}) : selectNodes(cluster, {service: 'client'})
+  const chosen = options.nodes !== undefined ? selectNodes(cluster, {nodes: options.nodes}) : selectNodes(cluster, {service: 'client'})
   const pool = new HostPool({ssh: cluster.ssh})
   const mount = cluster.config.services.client?.hostMountpoint ?? '/3fs'
-  const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
-  const dir = options.dir ?? `${mount}/${options.purpose}/run-${runId}`
+  const id = newRunId()
+  const dir = ownDir ? posix.join(posix.normalize(options.dir ?? `${mount}/${options.purpose}`), id) : options.dir ?? '/'
+  // The name is new (time and random id): every node makes it if it is not there yet, and marks it once.
+  const marker = JSON.stringify(posix.join(dir, RUN_MARKER))
+  const makeDir = ownDir ? `mkdir -p -- ${JSON.stringify(dir)} && { [ -e ${marker} ] || echo ${id} > ${marker}; } && echo dir-ok` : 'echo dir-ok'
+  const removeRunDir = async (hosts: Host[]) => {
+    if (!ownDir) return
+    for (const host of hosts) {
+      const removed = await host.run(removeRunDirScript(dir, id), {timeoutMs: 60_000}).catch(() => undefined)
+      if (removed?.exitCode === 0) return
+    }
+  }
+  const outcomes = await fanOut(
+    chosen,
+    async (node, signal) => {
+      const host = pool.get(node)
+      const probe = await host.run(`nproc; awk '/MemAvailable/ {print $2 * 1024}' /proc/meminfo; ${makeDir}`, {signal, check: true})
+      const [cores, memory, dirOk] = probe.stdout.trim().split('\n')
+      if (dirOk !== 'dir-ok') throw new RemoteError(node.name, 'command', `cannot create ${dir}`, 'Check that the 3FS mount is there and writable.')
+      return {name: node.name, host, worker: await ensureWorker(host, signal), cores: Math.max(1, Number(cores)), memoryBytes: Math.floor(Number(memory) * share)}
+    },
+    {concurrency: cluster.ssh.concurrency, failFast: true, signal: options.signal},
+  )
   try {
-    const outcomes = await fanOut(
-      chosen,
-      async (node, signal) => {
-        const host = pool.get(node)
-        const probe = await host.run(`nproc; awk '/MemAvailable/ {print $2 * 1024}' /proc/meminfo; mkdir -p ${JSON.stringify(dir)} && echo dir-ok`, {signal, check: true})
-        const [cores, memory, dirOk] = probe.stdout.trim().split('\n')
-        if (dirOk !== 'dir-ok') throw new RemoteError(node.name, 'command', `cannot create ${dir}`, 'Check that the 3FS mount is there and writable.')
-        return {name: node.name, host, worker: await ensureWorker(host, signal), cores: Math.max(1, Number(cores)), memoryBytes: Math.floor(Number(memory) * share)}
-      },
-      {concurrency: cluster.ssh.concurrency, failFast: true, signal: options.signal},
-    )
+    const nodes = valuesOrThrow(outcomes)
     return {
-      nodes: valuesOrThrow(outcomes),
+      nodes,
       dir,
-      dirIsTemporary: options.dir === undefined,
+      dirIsTemporary: ownDir,
+      removeRunDir: () => removeRunDir(nodes.map((node) => node.host)),
       local: false,
       mountPoint: mount,
       close: () => pool.closeAll(),
     }
   } catch (error) {
+    // A node could not be reached: the run directory the others made is removed again.
+    await removeRunDir(outcomes.flatMap((outcome, index) => (outcome.ok ? [pool.get(chosen[index]!)] : [])))
     await pool.closeAll()
     throw error
   }

@@ -20,7 +20,9 @@ export function selectNodes(cluster: Cluster, selection: NodeSelection): Cluster
     chosen = chosen.filter((node) => members.has(node.name))
     if (chosen.length === 0) throw new UsageError(`no node in ${cluster.file} runs ${selection.service}`, {next: `List nodes under services.${selection.service}.nodes.`})
   }
-  if (selection.nodes !== undefined && selection.nodes.length > 0) {
+  // `--nodes ''` or `--nodes ,,,` names no node: that is a mistake, not "every node".
+  if (selection.nodes !== undefined && selection.nodes.length === 0) throw new UsageError('--nodes names no node', {next: `Give node names or hosts separated by commas, e.g. --nodes ${cluster.nodes[0]?.name ?? 'node1'}, or leave --nodes out for every node.`})
+  if (selection.nodes !== undefined) {
     const byName = new Map(cluster.nodes.map((node) => [node.name, node]))
     const byHost = new Map(cluster.nodes.map((node) => [node.host, node]))
     const wanted: ClusterNode[] = []

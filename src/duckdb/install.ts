@@ -101,7 +101,7 @@ async function homeOf(host: Host, signal?: AbortSignal): Promise<string> {
 export async function installDuckdb(options: InstallOptions): Promise<InstallResult> {
   const {dir, manifest} = await resolveArtifacts(options.artifacts)
   await checkMatch(dir, manifest)
-  const nodes: ClusterNode[] = options.nodes?.length ? selectNodes(options.cluster, {nodes: options.nodes}) : nodesOf(options.cluster, 'client')
+  const nodes: ClusterNode[] = options.nodes !== undefined ? selectNodes(options.cluster, {nodes: options.nodes}) : nodesOf(options.cluster, 'client')
   if (nodes.length === 0) throw new UserError(`${options.cluster.file} has no client nodes`, {next: 'List them under services.client.nodes, or pass --nodes.', exitCode: 2})
   const settings = defaultSettings(options.cluster, options.settings)
   const paths = installPaths(options.cluster, options.binDir)

@@ -97,7 +97,7 @@ export function parseVerifyOutput(output: string): Pick<NodeVerify, 'mountRoot' 
 }
 
 export async function verifyDuckdb(options: VerifyOptions): Promise<VerifyResult> {
-  const nodes: ClusterNode[] = options.nodes?.length ? selectNodes(options.cluster, {nodes: options.nodes}) : nodesOf(options.cluster, 'client')
+  const nodes: ClusterNode[] = options.nodes !== undefined ? selectNodes(options.cluster, {nodes: options.nodes}) : nodesOf(options.cluster, 'client')
   if (nodes.length === 0) throw new UserError(`${options.cluster.file} has no client nodes`, {next: 'List them under services.client.nodes, or pass --nodes.', exitCode: 2})
   const mount = (options.cluster.config.services.client?.hostMountpoint ?? '/3fs').replace(/\/$/, '')
   const paths = installPaths(options.cluster, options.binDir)

@@ -16,6 +16,8 @@ export function withExitCodes(description: string): string {
   return `${description}\n\nEXIT CODES\n${EXIT_CODE_HELP}`
 }
 
+const SIGNAL_EXIT_CODES = {SIGINT: ExitCode.Interrupted, SIGTERM: ExitCode.Terminated, SIGHUP: ExitCode.Hangup} as const
+
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
     json: Flags.boolean({description: 'Print the result as one JSON object on stdout.', helpGroup: 'GLOBAL'}),
@@ -24,8 +26,19 @@ export abstract class BaseCommand extends Command {
 
   protected jsonMode = false
   protected readonly abortController = new AbortController()
-  private onSigint = () => {
-    this.abortController.abort(new UserError('interrupted', {exitCode: ExitCode.Interrupted}))
+  /**
+   * The one owner of SIGINT, SIGTERM and SIGHUP: the first aborts the command's signal, so remote work is
+   * stopped and the command's own files are removed on the way out, then it exits 130 / 143 / 129.
+   * A second signal exits at once.
+   */
+  private onSignal = (signal: NodeJS.Signals) => {
+    const exitCode = SIGNAL_EXIT_CODES[signal as keyof typeof SIGNAL_EXIT_CODES] ?? ExitCode.Interrupted
+    if (this.abortController.signal.aborted) {
+      process.stderr.write(`${color.red('Error:')} interrupted again (${signal}): exiting now; remote work or files may remain.\n`)
+      process.exit(exitCode)
+    }
+    if (!this.jsonMode) process.stderr.write(`\n${color.yellow(`${signal}:`)} stopping remote work and cleaning up (${signal === 'SIGINT' ? 'Ctrl-C' : 'send it'} again to exit at once)\n`)
+    this.abortController.abort(new UserError(signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`, {exitCode, next: 'Run the command again when you are ready.'}))
   }
 
   override async init(): Promise<void> {
@@ -33,12 +46,20 @@ export abstract class BaseCommand extends Command {
     this.jsonMode = this.argv.includes('--json')
     const verbose = this.argv.includes('--verbose') || this.argv.includes('-v')
     setLogSink((level, message) => process.stderr.write(`${color.dim(level)} ${message}\n`), verbose ? 'debug' : 'warn')
-    process.once('SIGINT', this.onSigint)
+    for (const signal of Object.keys(SIGNAL_EXIT_CODES)) process.on(signal, this.onSignal)
   }
 
   override async finally(error: Error | undefined): Promise<void> {
-    process.removeListener('SIGINT', this.onSigint)
+    for (const signal of Object.keys(SIGNAL_EXIT_CODES)) process.removeListener(signal, this.onSignal)
     await super.finally(error)
+    // A command that finished its work normally after a signal (exec reports its cancelled nodes) still
+    // leaves with the signal's code.
+    if (error === undefined && this.abortController.signal.aborted) await this.catch(this.interruption())
+  }
+
+  private interruption(): UserError {
+    const reason: unknown = this.abortController.signal.reason
+    return reason instanceof UserError ? reason : new UserError('interrupted', {exitCode: ExitCode.Interrupted})
   }
 
   protected get signal(): AbortSignal {
@@ -59,8 +80,16 @@ export abstract class BaseCommand extends Command {
   }
 
   override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    if (this.abortController.signal.aborted) {
+      const interruption = this.interruption()
+      // The command already printed its (partial) result and chose an exit code: the signal's code wins.
+      if (error instanceof Errors.ExitError) {
+        if (!this.jsonMode) process.stderr.write(`${color.red('Error:')} ${interruption.message}\n`)
+        this.exit(interruption.exitCode)
+      }
+      error = interruption
+    }
     if (error instanceof Errors.ExitError) throw error
-    if (this.abortController.signal.aborted && !(error instanceof UserError)) error = new UserError('interrupted', {exitCode: ExitCode.Interrupted})
     if (error instanceof UserError) {
       if (this.jsonMode) {
         const body: Record<string, unknown> = {message: redact(error.message), next: error.next, exitCode: error.exitCode}

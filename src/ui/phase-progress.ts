@@ -47,7 +47,7 @@ export class PhaseProgress<P extends string> {
           if (seconds !== undefined) task.title = `${titles[name]} (${seconds.toFixed(2)} s)`
         },
       })),
-      {renderer: process.stdout.isTTY ? 'default' : 'simple', exitOnError: true, rendererOptions: {collapseErrors: false}},
+      {renderer: process.stdout.isTTY ? 'default' : 'simple', exitOnError: true, registerSignalListeners: false, rendererOptions: {collapseErrors: false}},
     )
     this.listr = list.run().catch(() => undefined)
   }

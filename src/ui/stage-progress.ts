@@ -52,7 +52,7 @@ export class StageProgress {
           }
         },
       })),
-      {renderer: process.stdout.isTTY ? 'default' : 'simple', exitOnError: true, rendererOptions: {collapseErrors: false}},
+      {renderer: process.stdout.isTTY ? 'default' : 'simple', exitOnError: true, registerSignalListeners: false, rendererOptions: {collapseErrors: false}},
     )
     this.listr = list.run().catch(() => undefined)
   }

@@ -4,7 +4,6 @@
  * each partition, one output file per partition), and valsort-equivalent validation. Coordination
  * is through files in one shared directory (the 3FS mount) plus the SSH channels that run the workers.
  */
-import {rm} from 'node:fs/promises'
 import {posix} from 'node:path'
 import {performance} from 'node:perf_hooks'
 
@@ -223,8 +222,9 @@ export interface RunReport {
 }
 
 export async function runGraysort(target: BenchTarget, options: RunOptions, reporter: GraysortReporter = {}): Promise<RunReport> {
-  const input = await generateInput(target, {dir: shared(target, 'input'), start: 0, records: options.records, mode: options.mode, signal: options.signal}, reporter)
   try {
+    // Generation is inside the try: a failed or interrupted generation leaves nothing behind either.
+    const input = await generateInput(target, {dir: shared(target, 'input'), start: 0, records: options.records, mode: options.mode, signal: options.signal}, reporter)
     const sort = await sortFiles(target, {inputs: input.files, outputDir: shared(target, 'output'), workDir: shared(target, 'work'), partitions: options.partitions, shuffle: options.shuffle, memoryBytes: options.memoryBytes, keep: options.keep, engine: options.engine, usrbioLibrary: options.usrbioLibrary, mountPoint: options.mountPoint, signal: options.signal}, reporter)
     const validation = await validateFiles(target, sort.outputs, reporter, options.signal)
     const reasons: string[] = []
@@ -252,10 +252,8 @@ export async function runGraysort(target: BenchTarget, options: RunOptions, repo
   } finally {
     if (!options.keep) {
       reporter.phaseStarted?.('cleanup', 1)
-      // Only what this run created: its own run directory, or the three subdirectories it made in --dir.
-      const created = target.dirIsTemporary ? [target.dir] : [shared(target, 'input'), shared(target, 'output'), shared(target, 'work')]
-      if (target.local) await Promise.all(created.map((path) => rm(path, {recursive: true, force: true})))
-      else await target.nodes[0]!.host.run(['rm', '-rf', '--', ...created]).catch(() => undefined)
+      // Only what this run created: its own marked run directory (never --dir itself or anything else in it).
+      await target.removeRunDir()
       reporter.phaseFinished?.('cleanup', 0)
     }
   }

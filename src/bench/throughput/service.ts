@@ -115,8 +115,6 @@ export async function runThroughput(target: BenchTarget, options: ThroughputOpti
     {concurrency: target.nodes.length, failFast: true, signal: options.signal},
   )
   const nodes = valuesOrThrow(outcomes)
-  // The run directory on the mount was made for this run: remove it once the nodes removed theirs.
-  if (!options.keep && !target.local && target.dirIsTemporary) await target.nodes[0]!.host.run(['rmdir', '--', target.dir]).catch(() => undefined)
   return {
     engine: [...new Set(nodes.map((node) => node.engine))].join(','),
     workload: {rw: options.rw, blockSize: options.blockSize, iodepth: options.iodepth, jobs: options.jobs, size: options.size, runtimeMs: options.runtimeMs, direct: options.direct},

@@ -75,7 +75,8 @@ export default class BenchThroughput extends BaseCommand {
         return result
       })
     } finally {
-      if (!flags.keep && target.local && target.dirIsTemporary) await (await import('node:fs/promises')).rm(target.dir, {recursive: true, force: true})
+      // Also after a failure or Ctrl-C: the run's own marked directory goes, nothing else.
+      if (!flags.keep) await target.removeRunDir()
       await environment?.catch(() => undefined)
       await target.close()
     }

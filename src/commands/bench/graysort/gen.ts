@@ -36,7 +36,7 @@ export default class GraysortGen extends BaseCommand {
     const cluster = await loadOptionalCluster(flags.config)
     const toDirectory = flags.output.endsWith('/') || (existsSync(flags.output) && statSync(flags.output).isDirectory())
     if (!flags.output.startsWith('/') && cluster) throw new UsageError('--output must be an absolute path on the nodes', {next: 'For example /3fs/graysort/input/'})
-    const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? '/', purpose: 'graysort', signal: this.signal})
+    const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? '/', runDir: false, purpose: 'graysort', signal: this.signal})
     const progress = new PhaseProgress(['gen'] as const, {gen: 'Generate records'}, !this.jsonMode)
     let result: GenerateResult
     try {

@@ -63,7 +63,7 @@ export default class GraysortRun extends BaseCommand {
 
     if (flags.plan) {
       const {selectNodes} = await import('../../../config/select.js')
-      const nodes = flags['plan-nodes'] ?? (cluster ? (splitList(flags.nodes)?.length ? selectNodes(cluster, {nodes: splitList(flags.nodes)}) : selectNodes(cluster, {service: 'client'})).length : 1)
+      const nodes = flags['plan-nodes'] ?? (cluster ? (flags.nodes !== undefined ? selectNodes(cluster, {nodes: splitList(flags.nodes)}) : selectNodes(cluster, {service: 'client'})).length : 1)
       const plan = planGraysort({records, nodes, cores: flags.cores ?? availableParallelism(), memoryBytes: memoryBytes ?? Math.floor(totalmem() * 0.6), partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice})
       this.emit(plan, () => renderPlan(plan))
       return

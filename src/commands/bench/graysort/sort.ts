@@ -45,9 +45,15 @@ export default class GraysortSort extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(GraysortSort)
     const cluster = await loadOptionalCluster(flags.config)
-    const inputs = cluster ? [flags.input] : listInputs(resolve(flags.input))
-    const output = cluster ? flags.output : resolve(flags.output)
-    const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? posix.join(output, '.work'), purpose: 'graysort', signal: this.signal})
+    if (cluster && (!flags.input.startsWith('/') || !flags.output.startsWith('/'))) throw new UsageError('--input and --output must be absolute paths on the nodes', {next: 'For example --input /3fs/graysort/input --output /3fs/graysort/output'})
+    const input = cluster ? posix.normalize(flags.input) : resolve(flags.input)
+    const output = cluster ? posix.normalize(flags.output) : resolve(flags.output)
+    if (isInside(input, output)) throw new UsageError(`--output ${output} and --input ${input} overlap`, {next: 'Sort into a new directory outside the input (and the input outside the output).'})
+    const inputs = cluster ? [input] : listInputs(input)
+    if (!cluster) checkOutputDir(output)
+    // The map files go to a new marked directory of this run (in --dir, else in the output directory),
+    // removed at the end, also after a failure or Ctrl-C; nothing already there is touched.
+    const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? output, purpose: 'graysort', signal: this.signal})
     const progress = new PhaseProgress(PHASES, TITLES, !this.jsonMode)
     const recorder = new PhaseRecorder(progress)
     let result: SortResult
@@ -56,10 +62,12 @@ export default class GraysortSort extends BaseCommand {
       const {collectEnvironment} = await import('../../../bench/results/environment.js')
       // Probed while the bench runs: it costs the run's wall time nothing.
       environment = collectEnvironment(target, {cliVersion: this.config.version, threeFsVersion: threeFsImage(cluster), signal: this.signal})
-      const remoteInputs = cluster ? await listRemoteInputs(target, flags.input) : inputs
-      result = await progress.around(() => sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: target.dir, partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, recorder))
-      if (!flags.keep) await target.nodes[0]!.host.run(['rmdir', '--', target.dir]).catch(() => undefined)
+      if (cluster) await checkRemoteOutputDir(target, output, flags.dir === undefined)
+      const remoteInputs = cluster ? await listRemoteInputs(target, input) : inputs
+      result = await progress.around(() => sortFiles(target, {inputs: remoteInputs, outputDir: output, workDir: posix.join(target.dir, 'work'), partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes: flags.memory ? parseSize(flags.memory, '--memory') : undefined, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, recorder))
     } finally {
+      // Also after a failure or Ctrl-C: the run's own marked directory goes, nothing else.
+      if (!flags.keep) await target.removeRunDir()
       await environment?.catch(() => undefined)
       await target.close()
     }
@@ -75,6 +83,34 @@ export default class GraysortSort extends BaseCommand {
       ])}\n${savedNote(saved)}`,
     )
   }
+}
+
+function isInside(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`)
+}
+
+const NOT_EMPTY_NEXT = 'Give --output a new or empty directory (sort never deletes or overwrites files it did not make), or remove the old output first.'
+
+/** The output directory must be new or empty: stale part files would mix with this run's. */
+function checkOutputDir(path: string): void {
+  let info
+  try {
+    info = statSync(path)
+  } catch {
+    return
+  }
+  if (!info.isDirectory()) throw new UsageError(`--output ${path} is not a directory`, {next: 'Give --output a directory (it is made if missing).'})
+  const entries = readdirSync(path)
+  if (entries.length > 0) throw new UsageError(`--output ${path} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}: ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''})`, {next: NOT_EMPTY_NEXT})
+}
+
+/** The same on the nodes; the run's own work directory, when made inside the output, does not count. */
+async function checkRemoteOutputDir(target: {dir: string; nodes: Array<{host: {run: (command: string) => Promise<{stdout: string}>}}>}, path: string, holdsWorkDir: boolean): Promise<void> {
+  const skip = holdsWorkDir ? posix.basename(target.dir) : ''
+  const listing = await target.nodes[0]!.host.run(`if [ -e ${JSON.stringify(path)} ] && [ ! -d ${JSON.stringify(path)} ]; then echo not-a-directory; else ls -A -- ${JSON.stringify(path)} 2>/dev/null | grep -vx -- ${JSON.stringify(skip || '/')} | head -4; fi`)
+  const entries = listing.stdout.split('\n').filter(Boolean)
+  if (entries[0] === 'not-a-directory') throw new UsageError(`--output ${path} is not a directory on the nodes`, {next: 'Give --output a directory.'})
+  if (entries.length > 0) throw new UsageError(`--output ${path} is not empty on the nodes (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''})`, {next: NOT_EMPTY_NEXT})
 }
 
 function listInputs(path: string): string[] {

@@ -39,7 +39,7 @@ export default class GraysortValidate extends BaseCommand {
     const cluster = await loadOptionalCluster(flags.config)
     const paths = argv as string[]
     const {files, missing} = cluster ? {files: paths, missing: []} : expandPaths(paths.map((path) => resolve(path)))
-    const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? '/', purpose: 'graysort', signal: this.signal})
+    const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? '/', runDir: false, purpose: 'graysort', signal: this.signal})
     const recorder = new PhaseRecorder()
     let report: ValidationReport & {seconds: number}
     let environment: Promise<Environment> | undefined
