@@ -18,7 +18,7 @@ export default class Status extends BaseCommand {
     [
       'Probes every node at once over SSH (containers of its services with restarts and uptime, the 3FS mount on client nodes with fstype, usage and a timed stat/read, data disks on storage nodes), and on the first mgmtd node that answers runs admin_cli list-nodes, list-chains, list-targets, list-chain-tables and list-clients and FoundationDB\'s status. The verdict is HEALTHY (exit 0), DEGRADED (exit 3: it serves, with less than it should, or something could not be seen) or DOWN (exit 4: a core service, FoundationDB or a chain cannot serve).',
       '--capture DIR saves every raw output (admin_cli/<command>.txt, fdb/status.json, nodes/<node>/<section>.txt, layout.json) for a bug report; --from DIR judges such a capture without any cluster, partial ones included.',
-      'JSON (--json): {cluster, verdict, problems[{severity: critical|error|warning, subject, cause, next}], nodes[], services[], chains[], targets[], chainTables[], clients[], fdb, missing[], summary, source, durationMs}. With --watch each round prints one JSON object per line.',
+      'JSON (--json): {cluster, verdict, problems[{severity: critical|error|warning, subject, cause, next}], nodes[], services[], chains[], targets[], chainTables[], clients[], fdb, missing[], basis{asked, answered, failed, chainsFrom, replicaCount} (what the verdict rests on), recovery[] (per node: targets syncing/waiting and bytes copied), summary, source, durationMs}. With --watch each round prints one JSON object per line, with progress[] since the round before.',
     ].join('\n\n'),
   )
 
