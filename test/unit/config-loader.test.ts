@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {parseCluster} from '../../src/config/loader.js'
-import {ConfigError, type ConfigProblem} from '../../src/config/problems.js'
+import {problemsOf} from '../helpers/config.js'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
 
@@ -23,16 +23,6 @@ services:
   storage: {nodes: [a], ${storage}}
   client: {nodes: [a]}
 ${extra}`
-}
-
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    parseCluster(text, 'cluster.yml')
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.filter((problem) => problem.severity === 'error')
-    throw error
-  }
-  throw new Error('expected the config to be rejected')
 }
 
 describe('m3fs compatibility', () => {

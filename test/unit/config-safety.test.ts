@@ -2,7 +2,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {parseCluster} from '../../src/config/loader.js'
-import {ConfigError, type ConfigProblem} from '../../src/config/problems.js'
+import {problemsOf} from '../helpers/config.js'
 
 function config(replace: Record<string, string> = {}, extra = ''): string {
   let text = `name: t
@@ -24,16 +24,6 @@ ${extra}`
     text = text.replace(from, to)
   }
   return text
-}
-
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    parseCluster(text, 'cluster.yml')
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.filter((problem) => problem.severity === 'error')
-    throw error
-  }
-  throw new Error('expected the config to be rejected')
 }
 
 describe('paths are normalised before the system-directory check', () => {

@@ -11,7 +11,7 @@ import {performance} from 'node:perf_hooks'
 import {UserError, UsageError} from '../../errors.js'
 import type {BenchTarget} from '../target.js'
 import {planGraysort, RECORD_BYTES} from './plan.js'
-import {generateInput, validateFiles, type GraysortReporter, type PhaseTiming, type RunOptions, type RunReport} from './service.js'
+import {generateInput, validateFiles, validationFailures, type GraysortReporter, type PhaseTiming, type RunOptions, type RunReport} from './service.js'
 
 const sql = (text: string) => `'${text.replace(/'/g, "''")}'`
 
@@ -66,11 +66,7 @@ export async function runGraysortDuckdb(target: BenchTarget, options: RunOptions
     }
     const sortSeconds = timings.reduce((sum, timing) => sum + timing.seconds, 0)
     const validation = await validateFiles(target, outputs, reporter, options.signal)
-    const reasons: string[] = []
-    if (validation.records !== options.records) reasons.push(`the output has ${validation.records} records, the input had ${options.records}`)
-    if (validation.checksum !== input.checksum) reasons.push(`the output checksum ${validation.checksum} differs from the input checksum ${input.checksum}`)
-    if (validation.unordered > 0) reasons.push(`${validation.unordered} records are out of order`)
-    for (const problem of validation.problems) reasons.push(`${problem.path}: ${problem.problem}`)
+    const reasons = validationFailures(validation, options.records, input.checksum)
     const bytes = options.records * RECORD_BYTES
     return {
       engine: 'duckdb',

@@ -221,17 +221,23 @@ export interface RunReport {
   kept: boolean
 }
 
+/** Why a sorted output is not a valid sort of its input (empty when it is): counts, checksum, order, files. */
+export function validationFailures(validation: ValidationReport, inputRecords: number, inputChecksum: string): string[] {
+  const reasons: string[] = []
+  if (validation.records !== inputRecords) reasons.push(`the output has ${validation.records} records, the input had ${inputRecords}`)
+  if (validation.checksum !== inputChecksum) reasons.push(`the output checksum ${validation.checksum} differs from the input checksum ${inputChecksum}`)
+  if (validation.unordered > 0) reasons.push(`${validation.unordered} records are out of order`)
+  for (const problem of validation.problems) reasons.push(`${problem.path}: ${problem.problem}`)
+  return reasons
+}
+
 export async function runGraysort(target: BenchTarget, options: RunOptions, reporter: GraysortReporter = {}): Promise<RunReport> {
   try {
     // Generation is inside the try: a failed or interrupted generation leaves nothing behind either.
     const input = await generateInput(target, {dir: shared(target, 'input'), start: 0, records: options.records, mode: options.mode, signal: options.signal}, reporter)
     const sort = await sortFiles(target, {inputs: input.files, outputDir: shared(target, 'output'), workDir: shared(target, 'work'), partitions: options.partitions, shuffle: options.shuffle, memoryBytes: options.memoryBytes, keep: options.keep, engine: options.engine, usrbioLibrary: options.usrbioLibrary, mountPoint: options.mountPoint, signal: options.signal}, reporter)
     const validation = await validateFiles(target, sort.outputs, reporter, options.signal)
-    const reasons: string[] = []
-    if (validation.records !== options.records) reasons.push(`the output has ${validation.records} records, the input had ${options.records}`)
-    if (validation.checksum !== input.checksum) reasons.push(`the output checksum ${validation.checksum} differs from the input checksum ${input.checksum}`)
-    if (validation.unordered > 0) reasons.push(`${validation.unordered} records are out of order`)
-    for (const problem of validation.problems) reasons.push(`${problem.path}: ${problem.problem}`)
+    const reasons = validationFailures(validation, options.records, input.checksum)
     const bytes = options.records * RECORD_BYTES
     return {
       engine: sort.engine,
