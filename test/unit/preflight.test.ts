@@ -26,8 +26,11 @@ const GOOD: Record<string, string> = {
   cpu: 'avx512f\n',
   rdma: 'mlx5_0\nmlx5_1\n',
   nics: 'lo\nens1f0np0\nib0\n',
-  ports: '22\n53\n',
-  memlock: 'unlimited\n',
+  listeners: '0.0.0.0:22\n127.0.0.53%lo:53\n[::]:22\n',
+  addresses: '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n2: ens1f0np0    inet 10.0.0.2/24 brd 10.0.0.255 scope global ens1f0np0\\       valid_lft forever preferred_lft forever\n',
+  nofile: 'NR_OPEN=1048576\nRAISE=ok\nENGINE=containerd 1048576\n',
+  memlock: 'RAISE=ok\nENGINE=containerd unlimited\n',
+  propagation: '/ shared\n',
   aio: '1048576\n',
   disks: ['NAME="nvme0n1" TYPE="disk" SIZE="3840755982336" MOUNTPOINT="" LABEL="" FSTYPE="" PKNAME=""', 'NAME="nvme1n1" TYPE="disk" SIZE="3840755982336" MOUNTPOINT="" LABEL="" FSTYPE="" PKNAME=""'].join('\n'),
   'dir-free': '500000000000\n',
@@ -56,7 +59,7 @@ describe('preflight checks', () => {
       cpu: 'none\n',
       rdma: '',
       nics: 'lo\nwlp2s0\n',
-      ports: '22\n8002\n',
+      listeners: '0.0.0.0:22\n0.0.0.0:8002\n',
       disks: 'NAME="nvme0n1" TYPE="disk" SIZE="1" MOUNTPOINT="/" LABEL="" FSTYPE="ext4" PKNAME=""\n',
       fuse: '',
       shm: '67108864\n',
@@ -66,7 +69,7 @@ describe('preflight checks', () => {
     expect(result.cpu).toMatchObject({status: 'fail', fix: 'Use the AVX2 build: images.3fs.tag: 20250410-avx2'})
     expect(result.rdma!.status).toBe('fail')
     expect(result.nic!.detail).toMatch(/no NIC named en\*, eth\*, bond\*, xgbe\* or ib\* \(found lo, wlp2s0\)/)
-    expect(result.ports!.detail).toBe('in use by something else: 8002 (storage)')
+    expect(result.ports!.detail).toBe('in use by something else: 8002 (storage) on every address')
     expect(result.disks!.detail).toMatch(/0 usable NVMe disk\(s\).*2 needed/)
     expect(result.fuse!.fix).toMatch(/modprobe fuse/)
     expect(result.shm!.detail).toMatch(/only 64 MiB/)
@@ -74,7 +77,7 @@ describe('preflight checks', () => {
   })
 
   it('accepts ports held by this cluster\'s own running containers (a re-run) and the AVX2 image on older CPUs', () => {
-    const result = checks('a', {ports: '4500\n8999\n10000\n8000\n9000\n8001\n9001\n8002\n9002\n', containers: '3fs-fdb\n3fs-clickhouse\n3fs-monitor\n3fs-mgmtd\n3fs-meta\n3fs-storage\n', cpu: 'none\n'}, CLUSTER.replace('services:', 'images: {3fs: {repo: open3fs/3fs, tag: 20250410-avx2}}\nservices:'))
+    const result = checks('a', {listeners: ['4500', '8999', '10000', '8000', '9000', '8001', '9001', '8002', '9002'].map((port) => `*:${port}`).join('\n'), containers: '3fs-fdb\n3fs-clickhouse\n3fs-monitor\n3fs-mgmtd\n3fs-meta\n3fs-storage\n', cpu: 'none\n'}, CLUSTER.replace('services:', 'images: {3fs: {repo: open3fs/3fs, tag: 20250410-avx2}}\nservices:'))
     expect(result.ports!.status).toBe('ok')
     expect(result.cpu).toMatchObject({status: 'ok', detail: 'no AVX-512, image 20250410-avx2 is the AVX2 build'})
   })
