@@ -169,6 +169,10 @@ bool injectedFailure(const std::string &program, const std::string &what) {
   std::string spec = envOr("STANDIN_FAIL", "");
   std::string file;
   if (readFile(envOr("STANDIN_FAIL_FILE", "/etc/standin-fail"), file)) spec += "," + file;
+  // The service's config directory (the host's <workDir>/<service>/config.d, mounted by every deploy): a test
+  // can make a step of a real-engine deploy fail by writing this file on the node, and clear it to resume.
+  std::string inConfigDir;
+  if (readFile("/opt/3fs/etc/standin-fail", inConfigDir)) spec += "," + inConfigDir;
   for (auto entry : split(spec, ',')) {
     for (auto line : split(entry, '\n')) {
       line = trim(line);

@@ -34,7 +34,7 @@ void logLine(const std::string &level, const std::string &text);
 [[noreturn]] void fatal(const std::string &text, int status = 1);
 
 // Failure injection (see README.md): STANDIN_FAIL="admin_cli:list-nodes,fdbcli" or a file
-// /etc/standin-fail (one such entry a line). Returns the message to print when `what` must fail.
+// /etc/standin-fail or /opt/3fs/etc/standin-fail, the config directory a deploy mounts (one such entry a line). Returns the message to print when `what` must fail.
 bool injectedFailure(const std::string &program, const std::string &what);
 
 // The IPv4 address this node's hostname resolves to through /etc/hosts (test nodes share one network
