@@ -119,8 +119,8 @@ export class TestHosts {
    * Builds the stand-in images (once per content, cached) and `docker load`s them into these nodes'
    * dockerd (default: every node). Returns what was loaded and how long each part took.
    */
-  loadImages(nodes: string[] = this.nodes.map((node) => node.name)): ImageSet & {loadMs: number} {
-    const set = buildImages((args, input) => this.docker(nodes[0]!, args, input))
+  async loadImages(nodes: string[] = this.nodes.map((node) => node.name)): Promise<ImageSet & {loadMs: number}> {
+    const set = await buildImages((args, input) => this.docker(nodes[0]!, args, input))
     const started = performance.now()
     for (const node of nodes) {
       if (!set.cached && node === nodes[0]) continue

@@ -27,9 +27,9 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
   let resumed: Awaited<ReturnType<typeof runCli>>
   const nodeDir = (node: string, ...path: string[]) => join(hosts.dir, 'nodes', node, 'opt3fs', ...path)
 
-  beforeAll(() => {
+  beforeAll(async () => {
     hosts = TestHosts.start(3, {docker: true})
-    const images = hosts.loadImages()
+    const images = await hosts.loadImages()
     console.log(`stand-in images (${images.builder}): ${images.cached ? 'cached' : `built in ${Math.round(images.buildMs)} ms`}, loaded in ${Math.round(images.loadMs)} ms`)
     const base = 30_000 + Math.floor(Math.random() * 3000) * 10
     config = join(hosts.dir, 'deploy-cluster.yml')

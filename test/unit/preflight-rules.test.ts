@@ -122,14 +122,14 @@ describe('limit rules: the kernel is asked what the container runtime will ask',
   })
 
   it('judges each combination of facts as the runtime would meet them', () => {
-    const judge = (text: string) => nofileRule.judge({text: (section) => (section === 'nofile' ? text : '')} as never)
+    const judge = (text: string) => nofileRule.judge({text: (section: string) => (section === 'nofile' ? text : '')} as never)
     expect(judge('NR_OPEN=1048576\nRAISE=ok').status).toBe('ok')
     expect(judge('NR_OPEN=1048576\nRAISE=refused\nENGINE=containerd 1048576')).toMatchObject({status: 'ok', detail: 'containerd already runs with nofile 1048576'})
     expect(judge('NR_OPEN=65536\nRAISE=refused\nENGINE=dockerd 65536')).toMatchObject({status: 'fail', fix: 'sysctl -w fs.nr_open=1048576 (and in /etc/sysctl.d/)'})
     expect(judge('NR_OPEN=1048576\nRAISE=refused\nENGINE=dockerd 20000').detail).toBe(
       '3FS containers start with --ulimit nofile=1048576, which this node cannot give: setrlimit is refused to root (no CAP_SYS_RESOURCE: a container or LXC node?), and dockerd runs with 20000',
     )
-    const memlock = (text: string) => memlockRule.judge({text: (section) => (section === 'memlock' ? text : '')} as never)
+    const memlock = (text: string) => memlockRule.judge({text: (section: string) => (section === 'memlock' ? text : '')} as never)
     expect(memlock('RAISE=refused\nENGINE=containerd unlimited').status).toBe('ok')
     expect(memlock('RAISE=refused\nENGINE=containerd 8388608')).toMatchObject({status: 'fail', fix: expect.stringContaining('LimitMEMLOCK=infinity')})
   })

@@ -6,7 +6,8 @@
  * `docker save`d into a tarball cached under the temp dir by a hash of every builder input, so later
  * test files and runs only `docker load` it.
  */
-import {execFileSync, spawnSync} from 'node:child_process'
+import {execFile, execFileSync} from 'node:child_process'
+import {promisify} from 'node:util'
 import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -88,7 +89,7 @@ function inputsHash(dir: string): string {
  * The image tarball for this content, building it on first use with `docker` = the given CLI (a node's
  * dockerd, from outside the node). The images stay loaded on the node that imported them.
  */
-export function buildImages(docker: (args: string[], input?: Buffer) => Buffer): ImageSet {
+export async function buildImages(docker: (args: string[], input?: Buffer) => Buffer): Promise<ImageSet> {
   const started = performance.now()
   const {dir, kind} = builderDir()
   const cache = join(tmpdir(), '3fs-cli-images', inputsHash(dir))
@@ -98,8 +99,10 @@ export function buildImages(docker: (args: string[], input?: Buffer) => Buffer):
   }
   const out = mkdtempSync(join(tmpdir(), '3fs-cli-rootfs-'))
   try {
-    const built = spawnSync('sh', [join(dir, 'build.sh'), out], {stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024})
-    if (built.status !== 0) throw new Error(`${join(dir, 'build.sh')} failed (${built.status}): ${built.stderr.toString().trim().split('\n').slice(-15).join('\n')}`)
+    // Asynchronous: the compile takes 20-70 s, and a test worker blocked that long loses its RPC to vitest.
+    await promisify(execFile)('sh', [join(dir, 'build.sh'), out], {maxBuffer: 64 * 1024 * 1024}).catch((error: {code?: number; stderr?: string}) => {
+      throw new Error(`${join(dir, 'build.sh')} failed (${error.code}): ${String(error.stderr ?? '').trim().split('\n').slice(-15).join('\n')}`)
+    })
     const specs = parseImagesTxt(readFileSync(join(out, 'images.txt'), 'utf8'), out)
     for (const spec of specs) {
       const rootfs = execFileSync('tar', ['-C', spec.rootfs, '--numeric-owner', '-c', '.'], {maxBuffer: 2 * 1024 ** 3})
