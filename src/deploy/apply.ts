@@ -51,8 +51,10 @@ export interface ApplyReport {
   /** Actions run in this deploy (0 for a deploy with nothing left to do). */
   changes: number
   skipped: number
+  /** Checks that change nothing and run on every deploy (the client's smoke test): neither changes nor skipped. */
+  verified: number
   total: number
-  stages: Array<{name: string; applied: number; skipped: number; durationMs: number; failed: boolean}>
+  stages: Array<{name: string; applied: number; skipped: number; verified: number; durationMs: number; failed: boolean}>
   failures: ApplyFailure[]
   durationMs: number
 }
@@ -69,7 +71,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
   const {plan, cluster, pool} = options
   const nodeByName = new Map(cluster.nodes.map((node) => [node.name, node]))
   const involved = [...new Set(allActions(plan).map((action) => action.node))].map((name) => nodeByName.get(name)!)
-  const report: ApplyReport = {cluster: plan.cluster, complete: false, changes: 0, skipped: 0, total: allActions(plan).length, stages: [], failures: [], durationMs: 0}
+  const report: ApplyReport = {cluster: plan.cluster, complete: false, changes: 0, skipped: 0, verified: 0, total: allActions(plan).length, stages: [], failures: [], durationMs: 0}
 
   // One round trip per node: what is already applied there.
   const stateOutcomes = await fanOut(involved, (node, signal) => readNodeState(pool.get(node), plan.stateDir, signal), {concurrency: options.concurrency, signal: options.signal})
@@ -86,7 +88,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
   for (const [index, stage] of plan.stages.entries()) {
     const stageStarted = performance.now()
     options.events?.stageStarted?.(stage.name, index)
-    const counts = {applied: 0, skipped: 0}
+    const counts = {applied: 0, skipped: 0, verified: 0}
     let failed = false
     for (const step of stageSteps(stage)) {
       const byNode = new Map<string, Action[]>()
@@ -114,7 +116,8 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
               if (!recorded) await recordApplied(host, plan.stateDir, action, signal)
               done.add(action.fingerprint)
             }
-            counts.applied++
+            if (action.verifies) counts.verified++
+            else counts.applied++
             options.events?.actionFinished?.(stage.name, action, 'applied')
           }
         },
@@ -130,6 +133,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
     }
     report.changes += counts.applied
     report.skipped += counts.skipped
+    report.verified += counts.verified
     report.stages.push({name: stage.name, ...counts, durationMs: Math.round(performance.now() - stageStarted), failed})
     options.events?.stageFinished?.(stage.name, counts, failed)
     for (const [node, set] of applied) local.applied[node] = [...set].sort()

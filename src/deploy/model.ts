@@ -44,8 +44,10 @@ export interface Action {
   /** wait: poll `command` until its output matches, or fail after timeoutMs. */
   until?: string
   timeoutMs?: number
-  /** Skip the recorded-state check: run every time (smoke tests). */
+  /** Skip the recorded-state check: run every time (smoke tests, destroy's steps). */
   always?: boolean
+  /** Changes nothing on the node (a check such as the smoke test): a re-run counts it as verified, not as a change. */
+  verifies?: boolean
   /** Starts a new step of its stage: it runs only after every node finished the actions before it. */
   barrier?: boolean
   fingerprint: string

@@ -25,6 +25,15 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
   let hosts: TestHosts
   let config: string
   let resumed: Awaited<ReturnType<typeof runCli>>
+  /** node3's 3FS mount point: inside the test dir, on node3's own (rshared) mount namespace. */
+  let mountpoint: string
+  /** A command on one node through the CLI's own exec (real SSH), as the operator would check. */
+  const onNode = async (node: string, script: string) => {
+    // exec joins its arguments into one shell command line, as ssh does: the script is one argument.
+    const result = await runCli(['exec', '-c', config, '--nodes', node, '--json', '--', script])
+    return {exitCode: result.exitCode, stdout: String(result.json?.nodes?.[0]?.stdout ?? '').trim()}
+  }
+  const mountType = (node: string) => onNode(node, `findmnt -n -o FSTYPE --mountpoint ${mountpoint} || true`)
   const nodeDir = (node: string, ...path: string[]) => join(hosts.dir, 'nodes', node, 'opt3fs', ...path)
 
   beforeAll(async () => {
@@ -33,6 +42,7 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
     console.log(`stand-in images (${images.builder}): ${images.cached ? 'cached' : `built in ${Math.round(images.buildMs)} ms`}, loaded in ${Math.round(images.loadMs)} ms`)
     const base = 30_000 + Math.floor(Math.random() * 3000) * 10
     config = join(hosts.dir, 'deploy-cluster.yml')
+    mountpoint = join(hosts.dir, 'client-mnt', '3fs')
     writeFileSync(
       config,
       [
@@ -46,6 +56,7 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
         `  mgmtd: {nodes: [node1], stripeSize: 2, rdmaListenPort: ${base + 3}, tcpListenPort: ${base + 4}}`,
         `  meta: {nodes: [node1], rdmaListenPort: ${base + 5}, tcpListenPort: ${base + 6}}`,
         `  storage: {nodes: [node1, node2, node3], diskType: dir, replicationFactor: 2, targetNumPerDisk: 2, rdmaListenPort: ${base + 7}, tcpListenPort: ${base + 8}}`,
+        `  client: {nodes: [node3], hostMountpoint: ${mountpoint}}`,
         'ssh:',
         `  knownHostsFile: ${hosts.knownHosts}`,
         '  useAgent: false',
@@ -86,7 +97,7 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
     expect(result.json).toMatchObject({complete: true})
     expect(hosts.containers('node1')).toEqual(['3fs-clickhouse', '3fs-fdb', '3fs-meta', '3fs-mgmtd', '3fs-monitor', '3fs-storage'])
     expect(hosts.containers('node2')).toEqual(['3fs-storage'])
-    expect(hosts.containers('node3')).toEqual(['3fs-storage'])
+    expect(hosts.containers('node3')).toEqual(['3fs-client', '3fs-storage'])
     for (const name of ['node1', 'node2', 'node3']) {
       const state = hosts.docker(name, ['inspect', '--format', '{{.State.Status}}', '3fs-storage']).toString().trim()
       expect(state).toBe('running')
@@ -105,7 +116,19 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
       const nofile = node.checks.find((check: any) => check.check === 'nofile')
       expect(nofile.status === 'ok' || /1048576.*\(ignored by --ignore-check\)$/.test(nofile.detail), nofile.detail).toBe(true)
     }
+    const node3 = result.json.preflight.nodes.find((node: any) => node.node === 'node3')
+    expect(node3.checks.find((check: any) => check.check === 'propagation')).toMatchObject({status: 'ok', detail: expect.stringMatching(/shared/)})
   }, DEPLOY_MS)
+
+  it('the fuse container\'s 3FS mount reaches the client node (fuse.hf3fs), carries files, and no other node sees it', async () => {
+    expect(await mountType('node3')).toEqual({exitCode: 0, stdout: 'fuse.hf3fs'})
+    const written = await onNode('node3', `printf 'written on node3' > ${mountpoint}/hello.txt && cat ${mountpoint}/hello.txt`)
+    expect(written).toEqual({exitCode: 0, stdout: 'written on node3'})
+    // The file went through the mount into the container's backing directory, not into the host directory below it.
+    expect(hosts.docker('node3', ['exec', '3fs-client', 'cat', '/var/lib/hf3fs-standin/data/hello.txt']).toString()).toBe('written on node3')
+    expect((await mountType('node2')).stdout).toBe('')
+    expect(existsSync(join(mountpoint, 'hello.txt'))).toBe(false)
+  })
 
   it('status --json right after the deploy is HEALTHY', async () => {
     const result = await runCli(['status', '-c', config, '--json'])
@@ -113,19 +136,23 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
     expect(result.exitCode).toBe(0)
     expect(result.json.verdict).toBe('HEALTHY')
     expect(result.json.summary).toMatchObject({nodes: 3, reachable: 3})
+    expect(JSON.stringify(result.json.nodes.find((node: any) => node.name === 'node3'))).toContain('fuse.hf3fs')
   })
 
   it('a second deploy reports 0 changes', async () => {
     const result = await runCli(['deploy', '-c', config, '--json', ...IGNORE], {timeoutMs: DEPLOY_MS})
     expect(result.exitCode, result.stderr).toBe(0)
     expect(result.json.changes).toBe(0)
-    expect(result.json.skipped).toBe(result.json.total)
+    // The client's smoke test runs on every deploy and changes nothing: verified again, not a change.
+    expect(result.json.verified).toBe(1)
+    expect(result.json.skipped).toBe(result.json.total - 1)
   }, DEPLOY_MS)
 
   it('destroy removes every container and keeps the data', async () => {
     const result = await runCli(['destroy', '-c', config, '--json'])
     expect(result.exitCode, result.stderr).toBe(0)
     for (const name of ['node1', 'node2', 'node3']) expect(hosts.containers(name)).toEqual([])
+    expect(await mountType('node3')).toEqual({exitCode: 0, stdout: ''})
     expect(existsSync(nodeDir('node1', 'fdb', 'data'))).toBe(true)
     expect(existsSync(nodeDir('node2', 'storage'))).toBe(true)
   })
@@ -143,7 +170,8 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
     const result = await runCli(['deploy', '-c', config, '--json', '--artifact', local, ...IGNORE], {timeoutMs: DEPLOY_MS})
     expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0)
     expect(hosts.docker('node3', ['image', 'inspect', '--format', '{{.Id}}', 'open3fs/3fs:20250410']).toString()).toMatch(/^sha256:/)
-    expect(hosts.containers('node3')).toEqual(['3fs-storage'])
+    expect(hosts.containers('node3')).toEqual(['3fs-client', '3fs-storage'])
+    expect((await mountType('node3')).stdout).toBe('fuse.hf3fs')
     expect(readFileSync(local).length).toBe(exported.json.bytes)
   }, DEPLOY_MS)
 })

@@ -218,7 +218,7 @@ describe('apply: every kind of action, events, state and reports', () => {
     const second = run('two', 'echo two')
     const {report, events, local} = await applyWith(host, [{name: 'host', service: 'host', actions: [first, second]}])
     expect(report).toMatchObject({cluster: 'c1', complete: true, changes: 2, skipped: 0, total: 2, failures: []})
-    expect(report.stages).toEqual([{name: 'host', applied: 2, skipped: 0, durationMs: expect.any(Number), failed: false}])
+    expect(report.stages).toEqual([{name: 'host', applied: 2, skipped: 0, verified: 0, durationMs: expect.any(Number), failed: false}])
     expect(report.stages[0]!.durationMs).toBeGreaterThanOrEqual(0)
     expect(report.durationMs).toBeGreaterThanOrEqual(0)
     expect(report.durationMs).toBeLessThan(60_000)
@@ -247,12 +247,22 @@ describe('apply: every kind of action, events, state and reports', () => {
     expect(host.commands.filter((entry) => entry.command === 'echo smoke')).toHaveLength(2)
   })
 
+  it('counts a check that changes nothing (the smoke test) as verified on every run, never as a change or a recorded step', async () => {
+    const host = new ScriptedHost('node1', () => ({}))
+    const smoke = {...run('smoke', 'true'), always: true, verifies: true}
+    const {report} = await applyWith(host, [{name: 'client', service: 'client', actions: [smoke]}])
+    expect(report).toMatchObject({complete: true, changes: 0, skipped: 0, verified: 1, total: 1})
+    expect(report.stages).toEqual([{name: 'client', applied: 0, skipped: 0, verified: 1, durationMs: expect.any(Number), failed: false}])
+    // It ran (state read + the check), and nothing recorded it as applied.
+    expect(host.commands.map((entry) => entry.command)).toEqual([expect.any(String), 'true'])
+  })
+
   it('fails a command that exits non-zero or times out, with the output tail, and stops the stage', async () => {
     const host = new ScriptedHost('node1', (command) => (command.includes('echo bad') ? {exitCode: 2, stdout: 'line1\n', stderr: 'broken\n'} : command.includes('sleep') ? {exitCode: null, timedOut: true, stdout: 'partial'} : undefined))
     const {report, events} = await applyWith(host, [{name: 'host', service: 'host', actions: [run('bad', 'echo bad'), run('never', 'echo never')]}, {name: 'later', service: 'host', actions: [run('late', 'echo late')]}])
     expect(report.complete).toBe(false)
     expect(report.failures).toEqual([{stage: 'host', node: 'node1', action: 'node1:host:bad', description: 'bad', message: 'bad: exited with 2', output: 'line1\nbroken', kind: 'action'}])
-    expect(report.stages).toEqual([{name: 'host', applied: 0, skipped: 0, durationMs: expect.any(Number), failed: true}])
+    expect(report.stages).toEqual([{name: 'host', applied: 0, skipped: 0, verified: 0, durationMs: expect.any(Number), failed: true}])
     expect(events.at(-1)).toBe('done host 0/0 failed')
     expect(host.commands.some((entry) => entry.command.includes('never') || entry.command.includes('late'))).toBe(false)
     const slow = new ScriptedHost('node1', (command) => (command.includes('sleep') ? {exitCode: null, timedOut: true, stdout: 'partial'} : undefined))

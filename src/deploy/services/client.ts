@@ -69,7 +69,7 @@ export function clientActions(context: DeployContext): Action[] {
         'start-container',
       ),
       waitFor(node.name, 'client', 'mounted', `wait until ${mp} is a fuse.hf3fs mount`, `findmnt -n -o FSTYPE --mountpoint ${shellQuote(mp)} || true`, '^fuse\\.hf3fs$', 120_000),
-      {...run(node.name, 'client', 'smoke-test', `write and read back 4 MiB on ${mp}`, smokeTestCommand(mp, node.name), 'smoke-test'), always: true},
+      {...run(node.name, 'client', 'smoke-test', `write and read back 4 MiB on ${mp}`, smokeTestCommand(mp, node.name), 'smoke-test'), always: true, verifies: true},
     )
   }
   return actions

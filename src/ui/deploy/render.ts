@@ -61,6 +61,6 @@ export function renderApply(report: ApplyReport, what: string): string {
   const rows = report.stages.map((stage) => [stage.name, stage.applied, stage.skipped, (stage.durationMs / 1000).toFixed(1), stage.failed ? color.red('failed') : color.green('ok')])
   return [
     renderTable(['stage', 'applied', 'already done', 's', 'result'], rows),
-    report.changes === 0 ? color.green(`${what}: 0 changes, everything was already applied (${report.skipped} actions checked).`) : color.green(`${what}: ${report.changes} change(s), ${report.skipped} already done, ${(report.durationMs / 1000).toFixed(1)} s.`),
+    report.changes === 0 ? color.green(`${what}: 0 changes, everything was already applied (${report.skipped} actions checked${report.verified > 0 ? `, ${report.verified} verified again` : ''}).`) : color.green(`${what}: ${report.changes} change(s), ${report.skipped} already done, ${(report.durationMs / 1000).toFixed(1)} s.`),
   ].join('\n')
 }
