@@ -8,7 +8,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {storageTargetPaths} from '../../src/cluster/services.js'
+import {adminCliArgv, storageTargetPaths} from '../../src/cluster/services.js'
 import {parseCluster} from '../../src/config/loader.js'
 import {statusLayout} from '../../src/status/layout.js'
 import {statusFromCapture} from '../../src/status/service.js'
@@ -104,5 +104,11 @@ describe('status on a cluster m3fs deployed', () => {
     expect(storageNode.dataDirs[0]).toBe('/opt/3fs/storage/3fsdata/data0')
     // deploy lays a cluster out the same way: targets in <disk>/3fs, as m3fs's makeTargetPaths.
     expect(storageTargetPaths(cluster)[0]).toBe('/mnt/3fsdata/data0/3fs')
+    // Every container by m3fs's default name (m3fs pkg/config/config.go:565-622), so status finds them as they are.
+    const containers = Object.fromEntries(layout.nodes.flatMap((node) => node.containers.map((entry) => [entry.service, entry.container])))
+    expect(containers).toMatchObject({fdb: '3fs-fdb', clickhouse: '3fs-clickhouse', monitor: '3fs-monitor', mgmtd: '3fs-mgmtd', meta: '3fs-meta', storage: '3fs-storage', client: '3fs-client'})
+    // admin_cli run the way m3fs runs it: in 3fs-mgmtd, with the admin_cli.toml m3fs writes into the config dir mounted
+    // at /opt/3fs/etc (m3fs pkg/mgmtd/steps.go:186-189, and :110-113 for the mount).
+    expect(adminCliArgv(layout.runtime, layout.mgmtdContainer, ['list-nodes'])).toEqual(['docker', 'exec', '3fs-mgmtd', '/opt/3fs/bin/admin_cli', '-cfg', '/opt/3fs/etc/admin_cli.toml', '--', 'list-nodes'])
   })
 })
