@@ -58,12 +58,14 @@ export interface GenerateResult {
 }
 
 /** Generates records [start, start+records) split across the nodes, one file per node, in `dir`. */
-export async function generateInput(target: BenchTarget, options: {dir: string; start: number; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
+export async function generateInput(target: BenchTarget, options: {dir: string; start: bigint; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
   const n = target.nodes.length
   await target.nodes[0]!.host.run(['mkdir', '-p', options.dir], {check: true, signal: options.signal})
   const {values, seconds} = await onEveryNode(target, 'gen', reporter, options.signal, async (node, index, signal) => {
-    const first = options.start + Math.floor((options.records * index) / n)
-    const count = options.start + Math.floor((options.records * (index + 1)) / n) - first
+    // BigInt: record numbers run to 2^64 - 1, far past the integers a JS number holds exactly.
+    const share = (i: number) => (BigInt(options.records) * BigInt(i)) / BigInt(n)
+    const first = options.start + share(index)
+    const count = share(index + 1) - share(index)
     const file = posix.join(options.dir, `input-${String(index).padStart(5, '0')}.dat`)
     const {result} = await runWorker<{checksum: string}>({host: node.host, binary: node.worker, phase: 'gen', signal, onProgress: reporter.progress, args: ['gen', '--start', String(first), '--count', String(count), '--mode', options.mode, '--output', file, '--threads', String(node.cores)]})
     return {file, checksum: result.checksum}
@@ -72,7 +74,7 @@ export async function generateInput(target: BenchTarget, options: {dir: string; 
 }
 
 /** Generates one file that is byte-identical to `gensort [-a] -bSTART RECORDS FILE`, on the first node. */
-export async function generateFile(target: BenchTarget, options: {file: string; start: number; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
+export async function generateFile(target: BenchTarget, options: {file: string; start: bigint; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
   const node = target.nodes[0]!
   reporter.phaseStarted?.('gen', 1)
   const started = performance.now()
@@ -234,7 +236,7 @@ export function validationFailures(validation: ValidationReport, inputRecords: n
 export async function runGraysort(target: BenchTarget, options: RunOptions, reporter: GraysortReporter = {}): Promise<RunReport> {
   try {
     // Generation is inside the try: a failed or interrupted generation leaves nothing behind either.
-    const input = await generateInput(target, {dir: shared(target, 'input'), start: 0, records: options.records, mode: options.mode, signal: options.signal}, reporter)
+    const input = await generateInput(target, {dir: shared(target, 'input'), start: 0n, records: options.records, mode: options.mode, signal: options.signal}, reporter)
     const sort = await sortFiles(target, {inputs: input.files, outputDir: shared(target, 'output'), workDir: shared(target, 'work'), partitions: options.partitions, shuffle: options.shuffle, memoryBytes: options.memoryBytes, keep: options.keep, engine: options.engine, usrbioLibrary: options.usrbioLibrary, mountPoint: options.mountPoint, signal: options.signal}, reporter)
     const validation = await validateFiles(target, sort.outputs, reporter, options.signal)
     const reasons = validationFailures(validation, options.records, input.checksum)

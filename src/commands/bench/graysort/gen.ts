@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {rejectSkewMode} from '../../../bench/graysort/modes.js'
+import {parseStart} from '../../../bench/graysort/start.js'
 import {generateFile, generateInput, type GenerateResult} from '../../../bench/graysort/service.js'
 import {formatBytes} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
@@ -24,7 +25,7 @@ export default class GraysortGen extends BaseCommand {
 
   static override flags = {
     records: Flags.integer({description: 'Number of 100-byte records.', required: true, min: 1}),
-    start: Flags.integer({description: 'First record number (gensort -b).', default: 0, min: 0}),
+    start: Flags.string({description: 'First record number (gensort -b), 0 to 2^64 - 1; the last record generated must be below 2^64 too.', default: '0'}),
     mode: Flags.string({description: 'binary (gensort default) or ascii (gensort -a); skew (gensort -s) is not available, see --help.', options: ['binary', 'ascii', 'skew'], default: 'binary'}),
     output: Flags.string({char: 'o', description: 'Output file, or directory (ending in /) for per-node files.', required: true}),
     ...targetFlags,
@@ -33,6 +34,8 @@ export default class GraysortGen extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(GraysortGen)
     rejectSkewMode(flags.mode)
+    const start = parseStart(flags.start, flags.records)
+    if (flags.output.trim() === '') throw new UsageError('--output is empty', {next: 'Give a file name (e.g. input.dat), or a directory ending in / for per-node files.'})
     const cluster = await loadOptionalCluster(flags.config)
     const toDirectory = flags.output.endsWith('/') || (existsSync(flags.output) && statSync(flags.output).isDirectory())
     if (!flags.output.startsWith('/') && cluster) throw new UsageError('--output must be an absolute path on the nodes', {next: 'For example /3fs/graysort/input/'})
@@ -44,8 +47,8 @@ export default class GraysortGen extends BaseCommand {
       const output = cluster ? flags.output : (await import('node:path')).resolve(flags.output)
       result = await progress.around(() =>
         toDirectory
-          ? generateInput(target, {dir: output, start: flags.start, records: flags.records, mode, signal: this.signal}, progress)
-          : generateFile(target, {file: output, start: flags.start, records: flags.records, mode, signal: this.signal}, progress),
+          ? generateInput(target, {dir: output, start, records: flags.records, mode, signal: this.signal}, progress)
+          : generateFile(target, {file: output, start, records: flags.records, mode, signal: this.signal}, progress),
       )
     } finally {
       await target.close()

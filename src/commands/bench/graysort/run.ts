@@ -57,7 +57,7 @@ export default class GraysortRun extends BaseCommand {
     const {flags} = await this.parse(GraysortRun)
     rejectSkewMode(flags.mode)
     if (flags.size === undefined && flags.records === undefined) throw new UsageError('give the amount of data with --size or --records', {next: 'For example: 3fs-cli bench graysort run --size 1GiB'})
-    const records = flags.records ?? Math.floor(parseSize(flags.size!, '--size') / RECORD_BYTES)
+    const records = flags.records ?? Math.floor(parseSize(flags.size!, '--size', {min: RECORD_BYTES}) / RECORD_BYTES)
     const memoryBytes = flags.memory === undefined ? undefined : parseSize(flags.memory, '--memory')
     const cluster = await loadOptionalCluster(flags.config)
 
