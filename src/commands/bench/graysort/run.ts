@@ -81,6 +81,7 @@ export default class GraysortRun extends BaseCommand {
       const sorter = flags.impl === 'duckdb' ? (await import('../../../bench/graysort/duckdb.js')).runGraysortDuckdb : runGraysort
       report = await progress.around(() => sorter(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, recorder))
     } finally {
+      this.leftoverNote(target.leftover)
       await environment?.catch(() => undefined)
       await target.close()
     }
