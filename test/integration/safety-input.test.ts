@@ -185,3 +185,32 @@ describe('bench clean (this machine)', () => {
     expect(readFileSync(join(dir, 'run-20260101T000000-deadbeef', 'dataset.parquet'), 'utf8')).toBe('precious\n')
   })
 })
+
+describe('found by the fuzz suite (npm run fuzz): exit 2 naming the input, not "Bug in 3fs-cli"', () => {
+  it.each([
+    [['bench', 'engines', '--dir', '-0'], /--dir -0 is not an existing directory/],
+    [['bench', 'engines', '--dir', '/proc/self'], /no engine can write in \/proc\/self/],
+    [['deploy', '-c', 'CONFIG', '--plan', '--artifact', 'NaN'], /--artifact NaN does not exist/],
+    [['deploy', '-c', 'CONFIG', '--plan', '--artifact', '/dev/zero'], /--artifact \/dev\/zero is not a regular file/],
+    [['config', 'schema', '--output', 'DIR'], /is not a regular file \(a directory\)/],
+  ])('%j', async (args, message) => {
+    const dir = scratch()
+    const config = closedCluster(dir)
+    const result = await runCli([...args.map((arg) => (arg === 'CONFIG' ? config : arg === 'DIR' ? dir : arg)), '--json'], {timeoutMs: 30_000})
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).not.toContain('Bug in 3fs-cli')
+    expect(result.json.error.message).toMatch(message)
+  })
+
+  it('config schema --output never replaces a file that is not an earlier schema, unless --force', async () => {
+    const dir = scratch()
+    writeFileSync(join(dir, 'notes.txt'), 'precious\n')
+    const refused = await runCli(['config', 'schema', '--output', join(dir, 'notes.txt'), '--json'])
+    expect(refused.exitCode).toBe(2)
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('precious\n')
+    expect((await runCli(['config', 'schema', '--output', join(dir, 'schema.json')])).exitCode).toBe(0)
+    expect((await runCli(['config', 'schema', '--output', join(dir, 'schema.json')])).exitCode).toBe(0)
+    expect((await runCli(['config', 'schema', '--output', join(dir, 'notes.txt'), '--force'])).exitCode).toBe(0)
+    expect(JSON.parse(readFileSync(join(dir, 'notes.txt'), 'utf8')).title).toBe('3fs-cli cluster.yml')
+  })
+})
