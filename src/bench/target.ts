@@ -7,7 +7,7 @@ import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {availableParallelism, freemem, tmpdir, totalmem} from 'node:os'
 import {join, posix, resolve} from 'node:path'
 
-import {UsageError} from '../errors.js'
+import {UsageError, UserError} from '../errors.js'
 
 import type {Cluster} from '../config/model.js'
 import {fanOut, valuesOrThrow} from '../remote/fanout.js'
@@ -172,8 +172,10 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
     // A node could not be reached: the run directory the others made (or a node stopped mid-way made) is
     // removed again, through any node that answers; the reachable ones first.
     const order = [...chosen.filter((_, index) => outcomes[index]!.ok), ...chosen.filter((_, index) => !outcomes[index]!.ok)]
-    await removeRunDir(order.map((node) => pool.get(node)))
+    const removed = await removeRunDir(order.map((node) => pool.get(node)))
     await pool.closeAll()
+    // No node could remove it (all lost): the error says how to, once a node is back.
+    if (!removed && error instanceof UserError) error.next.push(`Files of this run may be left on the mount; remove them with: ${leftover}`)
     throw error
   }
 }

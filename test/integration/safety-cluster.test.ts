@@ -90,4 +90,40 @@ describe.skipIf(!hostsAvailable())('safety on SSH test hosts', () => {
     }
     expect(existsSync(runs) ? readdirSync(runs) : []).toEqual([])
   })
+
+  it('a run whose only node is lost mid-run prints the bench clean command, and that command removes the files', async () => {
+    // A user without a login profile: killing a root login shell mid-start (pyenv rehash) leaves a lock behind.
+    const config = hosts.writeCluster({nodes: ['node1'], connectTimeout: '2s', username: hosts.env.USER_NOPW})
+    const runs = join(hosts.dir, 'shared3fs', 'throughput')
+    const before = existsSync(runs) ? readdirSync(runs) : []
+    const run = runCli(['bench', 'throughput', '-c', config, '--rw', 'write', '--size', '4MiB', '--bs', '64KiB', '--no-direct', '--runtime', '60s', '--json'], {timeoutMs: 120_000})
+    let finished = false
+    void run.then((early) => {
+      finished = true
+      if (!started) console.log('run ended before its directory appeared:', early.exitCode, early.stdout.slice(0, 2000), early.stderr.slice(0, 2000))
+    })
+    let started = false
+    for (let attempt = 0; attempt < 600 && !started && !finished; attempt++) {
+      // Running: the workload's files are there beside the marker (so the removal at the end is what fails).
+      started = existsSync(runs) && readdirSync(runs).some((name) => !before.includes(name) && existsSync(join(runs, name, '.3fs-cli-run')) && readdirSync(join(runs, name)).length > 1)
+      if (!started) await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(started).toBe(true)
+    hosts.stopNode('node1')
+    let result
+    try {
+      result = await run
+    } finally {
+      hosts.startNode('node1')
+    }
+    expect([1, 5], result.stderr + result.stdout).toContain(result.exitCode)
+    const command = /Remove them with: (3fs-cli bench clean .*--remove)/.exec(result.stderr)?.[1]
+    expect(command).toBe(`3fs-cli bench clean -c ${config} --dir /3fs/throughput --remove`)
+    const left = readdirSync(runs).filter((name) => !before.includes(name))
+    expect(left).toHaveLength(1)
+    const cleaned = await runCli([...command!.split(' ').slice(1), '--json'], {timeoutMs: 60_000})
+    expect(cleaned.exitCode).toBe(0)
+    expect(cleaned.json.runs.map((entry: any) => entry.dir)).toEqual([`/3fs/throughput/${left[0]}`])
+    expect(readdirSync(runs).filter((name) => !before.includes(name))).toEqual([])
+  }, 180_000)
 })
