@@ -44,6 +44,8 @@ describe('sizes and counts are checked at parse time, before anything is generat
     [['bench', 'graysort', 'run', '--size', '1.5'], /--size 1.5 is not a whole number of bytes/],
     [['bench', 'graysort', 'run', '--size', '18446744073709551616B'], /--size 18446744073709551616B is too large/],
     [['bench', 'graysort', 'run', '--size', '9PiB'], /--size 9PiB is too large/],
+    [['bench', 'graysort', 'run', '--records', '18446744073709551615'], /--records is out of range: 1 to 90071992547409 records/],
+    [['bench', 'graysort', 'run', '--records', '90071992547410'], /--records 90071992547410 is out of range/],
   ])('%j is exit 2 with the limit, and the --dir stays empty', async (args, message) => {
     const dir = scratch()
     const result = await runCli([...args, '--dir', dir, '--json'], {timeoutMs: 60_000})
@@ -74,6 +76,9 @@ describe('sizes and counts are checked at parse time, before anything is generat
     expect(past.exitCode).toBe(2)
     expect(past.json.error.message).toContain('passes record number 2^64 - 1')
     expect(existsSync(join(dir, 'past.dat'))).toBe(false)
+    const huge = await runCli(['bench', 'graysort', 'gen', '--records', '18446744073709551615', '-o', join(dir, 'huge.dat'), '--json'])
+    expect(huge.exitCode).toBe(2)
+    expect(existsSync(join(dir, 'huge.dat'))).toBe(false)
     const negative = await runCli(['bench', 'graysort', 'gen', '--start', '-1', '--records', '2', '-o', join(dir, 'neg.dat'), '--json'])
     expect(negative.exitCode).toBe(2)
   })

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {rejectSkewMode} from '../../../bench/graysort/modes.js'
-import {parseStart} from '../../../bench/graysort/start.js'
+import {checkRecords, parseStart} from '../../../bench/graysort/start.js'
 import {generateFile, generateInput, type GenerateResult} from '../../../bench/graysort/service.js'
 import {formatBytes} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
@@ -34,6 +34,7 @@ export default class GraysortGen extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(GraysortGen)
     rejectSkewMode(flags.mode)
+    checkRecords(flags.records)
     const start = parseStart(flags.start, flags.records)
     if (flags.output.trim() === '') throw new UsageError('--output is empty', {next: 'Give a file name (e.g. input.dat), or a directory ending in / for per-node files.'})
     const cluster = await loadOptionalCluster(flags.config)
