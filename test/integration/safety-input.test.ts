@@ -219,3 +219,22 @@ describe('found by the fuzz suite (npm run fuzz): exit 2 naming the input, not "
     expect(JSON.parse(readFileSync(join(dir, 'notes.txt'), 'utf8')).title).toBe('3fs-cli cluster.yml')
   })
 })
+
+describe('gen never replaces a file silently', () => {
+  it('refuses an existing output file or per-node file (naming it) and replaces it only with --force', async () => {
+    const dir = scratch()
+    writeFileSync(join(dir, 'notes.txt'), 'precious\n')
+    const file = await runCli(['bench', 'graysort', 'gen', '--records', '10', '-o', join(dir, 'notes.txt'), '--json'])
+    expect(file.exitCode).toBe(2)
+    expect(file.json.error.message).toBe(`${join(dir, 'notes.txt')} already exists: gen does not replace files`)
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('precious\n')
+    mkdirSync(join(dir, 'data'))
+    writeFileSync(join(dir, 'data', 'input-00000.dat'), 'precious\n')
+    const perNode = await runCli(['bench', 'graysort', 'gen', '--records', '10', '-o', `${join(dir, 'data')}/`, '--json'])
+    expect(perNode.exitCode).toBe(2)
+    expect(readFileSync(join(dir, 'data', 'input-00000.dat'), 'utf8')).toBe('precious\n')
+    const forced = await runCli(['bench', 'graysort', 'gen', '--records', '10', '-o', join(dir, 'notes.txt'), '--force', '--json'])
+    expect(forced.exitCode).toBe(0)
+    expect(readFileSync(join(dir, 'notes.txt'))).toHaveLength(1000)
+  })
+})

@@ -9,6 +9,7 @@ import {performance} from 'node:perf_hooks'
 
 import {UsageError} from '../../errors.js'
 import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
+import {shellQuote} from '../../remote/shell.js'
 import type {BenchNode, BenchTarget} from '../target.js'
 import {runWorker, WorkerFailedError, type WorkerProgress} from '../worker.js'
 import {planGraysort, RECORD_BYTES, type GraysortPlan, type ShuffleChoice} from './plan.js'
@@ -57,6 +58,24 @@ export interface GenerateResult {
   seconds: number
 }
 
+/** The per-node input files generateInput writes into `dir`. */
+export function inputFiles(dir: string, nodes: number): string[] {
+  return Array.from({length: nodes}, (_, index) => posix.join(dir, `input-${String(index).padStart(5, '0')}.dat`))
+}
+
+/**
+ * gen never replaces a file silently (gensort would): the files it is about to write must not exist,
+ * unless the user said --force. Checked on the node that writes the first file (the mount is shared).
+ */
+export async function refuseExisting(target: BenchTarget, files: string[], signal?: AbortSignal): Promise<void> {
+  const script = `for f in ${files.map((file) => shellQuote(file)).join(' ')}; do if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\\n' "$f"; fi; done`
+  const found = await target.nodes[0]!.host.run(script, {check: true, signal, label: 'check the output files do not exist'})
+  const existing = found.stdout.split('\n').filter((line) => line !== '')
+  if (existing.length > 0) {
+    throw new UsageError(`${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ` and ${existing.length - 3} more` : ''} already exist${existing.length === 1 ? 's' : ''}: gen does not replace files`, {next: 'Give a new --output, remove the file yourself, or add --force to replace it.'})
+  }
+}
+
 /** Generates records [start, start+records) split across the nodes, one file per node, in `dir`. */
 export async function generateInput(target: BenchTarget, options: {dir: string; start: bigint; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
   const n = target.nodes.length
@@ -66,7 +85,7 @@ export async function generateInput(target: BenchTarget, options: {dir: string; 
     const share = (i: number) => (BigInt(options.records) * BigInt(i)) / BigInt(n)
     const first = options.start + share(index)
     const count = share(index + 1) - share(index)
-    const file = posix.join(options.dir, `input-${String(index).padStart(5, '0')}.dat`)
+    const file = inputFiles(options.dir, n)[index]!
     const {result} = await runWorker<{checksum: string}>({host: node.host, binary: node.worker, phase: 'gen', signal, onProgress: reporter.progress, args: ['gen', '--start', String(first), '--count', String(count), '--mode', options.mode, '--output', file, '--threads', String(node.cores)]})
     return {file, checksum: result.checksum}
   })

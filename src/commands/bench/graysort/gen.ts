@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {rejectSkewMode} from '../../../bench/graysort/modes.js'
 import {checkRecords, parseStart} from '../../../bench/graysort/start.js'
-import {generateFile, generateInput, type GenerateResult} from '../../../bench/graysort/service.js'
+import {generateFile, generateInput, inputFiles, refuseExisting, type GenerateResult} from '../../../bench/graysort/service.js'
 import {formatBytes} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
@@ -27,7 +27,8 @@ export default class GraysortGen extends BaseCommand {
     records: Flags.integer({description: 'Number of 100-byte records.', required: true, min: 1}),
     start: Flags.string({description: 'First record number (gensort -b), 0 to 2^64 - 1; the last record generated must be below 2^64 too.', default: '0'}),
     mode: Flags.string({description: 'binary (gensort default) or ascii (gensort -a); skew (gensort -s) is not available, see --help.', options: ['binary', 'ascii', 'skew'], default: 'binary'}),
-    output: Flags.string({char: 'o', description: 'Output file, or directory (ending in /) for per-node files.', required: true}),
+    output: Flags.string({char: 'o', description: 'Output file, or directory (ending in /) for per-node files. Files that exist are not replaced (unless --force).', required: true}),
+    force: Flags.boolean({description: 'Replace output files that already exist.'}),
     ...targetFlags,
   }
 
@@ -46,6 +47,7 @@ export default class GraysortGen extends BaseCommand {
     try {
       const mode = flags.mode as 'binary' | 'ascii'
       const output = cluster ? flags.output : (await import('node:path')).resolve(flags.output)
+      if (!flags.force) await refuseExisting(target, toDirectory ? inputFiles(output, target.nodes.length) : [output], this.signal)
       result = await progress.around(() =>
         toDirectory
           ? generateInput(target, {dir: output, start, records: flags.records, mode, signal: this.signal}, progress)
