@@ -1,8 +1,9 @@
 /** Which I/O engines work on this machine for a directory, and which one `auto` picks there. */
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {UsageError} from '../errors.js'
 import {engineCheck} from '../native/index.js'
 
 export interface EngineProbe {
@@ -22,6 +23,11 @@ export interface EngineReport {
 }
 
 export async function probeEngines(options: {dir?: string; mountPoint?: string; usrbioLibrary?: string; direct: boolean}): Promise<EngineReport> {
+  if (options.dir !== undefined) {
+    // The native checks only say "cannot create <file>": a --dir that is not a directory is named here.
+    const info = await stat(options.dir).catch(() => undefined)
+    if (!info?.isDirectory()) throw new UsageError(`--dir ${options.dir} is not an existing directory`, {next: 'Give a directory to test in (on the 3FS mount for usrbio).'})
+  }
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), '3fs-cli-engines-')))
   try {
     const engines: EngineProbe[] = []
@@ -34,7 +40,9 @@ export async function probeEngines(options: {dir?: string; mountPoint?: string; 
         engines.push({engine, works: false, reason: (error as Error).message})
       }
     }
-    const auto = await engineCheck({dir, engine: 'auto', mountPoint: options.mountPoint, usrbioLibrary: options.usrbioLibrary, direct: options.direct})
+    const auto = await engineCheck({dir, engine: 'auto', mountPoint: options.mountPoint, usrbioLibrary: options.usrbioLibrary, direct: options.direct}).catch((error: Error) => {
+      throw new UsageError(`no engine can write in ${dir}: ${error.message}`, {next: 'Give --dir a directory you can write to.'})
+    })
     return {dir, engines, auto: auto.engine, autoReason: auto.note}
   } finally {
     if (options.dir === undefined) await rm(dir, {recursive: true, force: true})

@@ -17,11 +17,24 @@ const UNITS: Record<string, number> = {
 /** One line for --help of every size flag. */
 export const SIZE_UNITS_HELP = 'Units as in fio: 4k, 1M, 1G (and KiB, MiB, GiB, TiB) are 1024-based; KB, MB, GB, TB are 1000-based.'
 
-export function parseSize(text: string, flag: string): number {
+/** The largest byte count a size flag takes: 2^53 - 1 (just under 8 PiB), the last whole number a JS number holds exactly. */
+export const MAX_SIZE_BYTES = Number.MAX_SAFE_INTEGER
+
+/**
+ * A size flag in bytes: a whole number (a fraction only with a unit, e.g. 1.5GiB), from `min` (default 0)
+ * up to MAX_SIZE_BYTES, so that no size reaches a worker as a rounded float or a count no machine can hold.
+ */
+export function parseSize(text: string, flag: string, limits: {min?: number} = {}): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text)
   const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined
   if (!match || unit === undefined) throw new UsageError(`${flag} ${text} is not a size`, {next: `Use a size such as 4k, 1M, 1GiB or 10GB. ${SIZE_UNITS_HELP}`})
-  return Math.round(Number(match[1]) * unit)
+  const value = Number(match[1]) * unit
+  if (unit === 1 && !Number.isInteger(value)) throw new UsageError(`${flag} ${text} is not a whole number of bytes`, {next: `Give whole bytes (e.g. 4096) or a unit (e.g. 1.5GiB). ${SIZE_UNITS_HELP}`})
+  const bytes = Math.round(value)
+  if (!Number.isSafeInteger(bytes) || bytes > MAX_SIZE_BYTES) throw new UsageError(`${flag} ${text} is too large: at most ${MAX_SIZE_BYTES} bytes (8 PiB) is accepted`, {next: `Give a smaller ${flag}.`})
+  const min = limits.min ?? 0
+  if (bytes < min) throw new UsageError(`${flag} ${text} is too small: at least ${min} byte${min === 1 ? '' : 's'}`, {next: `Give a ${flag} of at least ${formatBytes(min)}.`})
+  return bytes
 }
 
 export function formatBytes(bytes: number): string {

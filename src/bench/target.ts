@@ -7,13 +7,14 @@ import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {availableParallelism, freemem, tmpdir, totalmem} from 'node:os'
 import {join, posix, resolve} from 'node:path'
 
-import {UsageError} from '../errors.js'
+import {UsageError, UserError} from '../errors.js'
 
 import type {Cluster} from '../config/model.js'
 import {fanOut, valuesOrThrow} from '../remote/fanout.js'
 import type {Host} from '../remote/host.js'
 import {LocalHost} from '../remote/local-host.js'
 import {RemoteError} from '../remote/errors.js'
+import {shellQuote} from '../remote/shell.js'
 import {ensureWorker} from './worker.js'
 
 export interface BenchNode {
@@ -31,8 +32,13 @@ export interface BenchTarget {
   dir: string
   /** True when this run created `dir` and marked it: only then is it removed, by removeRunDir. */
   dirIsTemporary: boolean
-  /** Removes `dir` and everything in it, only when this run created it and its marker still names this run. */
+  /**
+   * Removes `dir` and everything in it, only when this run created it and its marker still names this run.
+   * When it could not (a node lost), `leftover` then holds the command that removes it later.
+   */
   removeRunDir(): Promise<void>
+  /** Set when removeRunDir could not remove the run directory: the `bench clean` command that will. */
+  leftover?: string
   local: boolean
   /** The 3FS mount point on the nodes (cluster runs): usrbio needs the mount point itself. */
   mountPoint?: string
@@ -76,14 +82,26 @@ async function makeLocalRunDir(parent: string, purpose: string): Promise<{dir: s
   }
 }
 
-async function removeLocalRunDir(dir: string, id: string): Promise<void> {
+async function removeLocalRunDir(dir: string, id: string): Promise<boolean> {
   const marker = await readFile(join(dir, RUN_MARKER), 'utf8').catch(() => '')
-  if (marker.trim() === id) await rm(dir, {recursive: true, force: true})
+  if (marker.trim() !== id) return true
+  try {
+    await rm(dir, {recursive: true, force: true})
+    return true
+  } catch {
+    return false
+  }
 }
 
-/** Shell: removes the run directory only when its marker names this run. */
+/** Shell: removes the run directory only when its marker names this run (then prints `removed`). */
 export function removeRunDirScript(dir: string, id: string): string {
-  return `if [ "$(cat -- ${JSON.stringify(posix.join(dir, RUN_MARKER))} 2>/dev/null)" = ${JSON.stringify(id)} ]; then rm -rf -- ${JSON.stringify(dir)}; fi`
+  // Single-quoted: a --dir holding $(...) or backquotes is a name here, never a command.
+  return `if [ "$(head -c 256 -- ${shellQuote(posix.join(dir, RUN_MARKER))} 2>/dev/null)" = ${shellQuote(id)} ]; then rm -rf -- ${shellQuote(dir)} && echo removed; elif [ ! -e ${shellQuote(dir)} ]; then echo removed; fi`
+}
+
+/** What a user runs to remove run directories a run could not remove itself. */
+export function cleanCommand(parent: string, clusterFile?: string): string {
+  return `3fs-cli bench clean${clusterFile ? ` -c ${shellQuote(clusterFile)}` : ''} --dir ${shellQuote(parent)} --remove`
 }
 
 export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
@@ -92,16 +110,17 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
   if (!options.cluster) {
     const host = new LocalHost({name: 'local', commandTimeoutMs: 24 * 3600 * 1000})
     const made = ownDir ? await makeLocalRunDir(options.dir ?? tmpdir(), options.purpose) : undefined
-    return {
+    const target: BenchTarget = {
       nodes: [{name: 'local', host, worker: await ensureWorker(host), cores: availableParallelism(), memoryBytes: Math.floor(Math.min(freemem(), totalmem()) * share)}],
       dir: made?.dir ?? options.dir ?? '/',
       dirIsTemporary: made !== undefined,
       removeRunDir: async () => {
-        if (made) await removeLocalRunDir(made.dir, made.id)
+        if (made && !(await removeLocalRunDir(made.dir, made.id))) target.leftover = cleanCommand(posix.dirname(made.dir))
       },
       local: true,
       close: () => host.close(),
     }
+    return target
   }
   const cluster = options.cluster
   // SSH and the schema are loaded only for cluster runs: a local run starts faster without them.
@@ -112,15 +131,18 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
   const id = newRunId()
   const dir = ownDir ? posix.join(posix.normalize(options.dir ?? `${mount}/${options.purpose}`), id) : options.dir ?? '/'
   // The name is new (time and random id): every node makes it if it is not there yet, and marks it once.
-  const marker = JSON.stringify(posix.join(dir, RUN_MARKER))
-  const makeDir = ownDir ? `mkdir -p -- ${JSON.stringify(dir)} && { [ -e ${marker} ] || echo ${id} > ${marker}; } && echo dir-ok` : 'echo dir-ok'
-  const removeRunDir = async (hosts: Host[]) => {
-    if (!ownDir) return
+  const marker = shellQuote(posix.join(dir, RUN_MARKER))
+  const makeDir = ownDir ? `mkdir -p -- ${shellQuote(dir)} && { [ -e ${marker} ] || echo ${id} > ${marker}; } && echo dir-ok` : 'echo dir-ok'
+  /** Tries each host in turn (the mount is shared, one is enough); false when none could. */
+  const removeRunDir = async (hosts: Host[]): Promise<boolean> => {
+    if (!ownDir) return true
     for (const host of hosts) {
       const removed = await host.run(removeRunDirScript(dir, id), {timeoutMs: 60_000}).catch(() => undefined)
-      if (removed?.exitCode === 0) return
+      if (removed?.exitCode === 0 && removed.stdout.includes('removed')) return true
     }
+    return false
   }
+  const leftover = cleanCommand(posix.dirname(dir), cluster.file)
   const outcomes = await fanOut(
     chosen,
     async (node, signal) => {
@@ -134,19 +156,26 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
   )
   try {
     const nodes = valuesOrThrow(outcomes)
-    return {
+    const target: BenchTarget = {
       nodes,
       dir,
       dirIsTemporary: ownDir,
-      removeRunDir: () => removeRunDir(nodes.map((node) => node.host)),
+      removeRunDir: async () => {
+        if (!(await removeRunDir(nodes.map((node) => node.host)))) target.leftover = leftover
+      },
       local: false,
       mountPoint: mount,
       close: () => pool.closeAll(),
     }
+    return target
   } catch (error) {
-    // A node could not be reached: the run directory the others made is removed again.
-    await removeRunDir(outcomes.flatMap((outcome, index) => (outcome.ok ? [pool.get(chosen[index]!)] : [])))
+    // A node could not be reached: the run directory the others made (or a node stopped mid-way made) is
+    // removed again, through any node that answers; the reachable ones first.
+    const order = [...chosen.filter((_, index) => outcomes[index]!.ok), ...chosen.filter((_, index) => !outcomes[index]!.ok)]
+    const removed = await removeRunDir(order.map((node) => pool.get(node)))
     await pool.closeAll()
+    // No node could remove it (all lost): the error says how to, once a node is back.
+    if (!removed && error instanceof UserError) error.next.push(`Files of this run may be left on the mount; remove them with: ${leftover}`)
     throw error
   }
 }

@@ -14,7 +14,7 @@ export default class Deploy extends BaseCommand {
     [
       'Checks every node first (the checks of `3fs-cli check`) and changes nothing when one fails. Then applies the plan in 3FS\'s order: hosts, images, FoundationDB, ClickHouse, monitor, mgmtd (init-cluster before start), meta, storage (disks, configs), the root user and token, targets, chains and the chain table (generated here, balanced, replicas on distinct nodes), a wait until every chain is SERVING, then the fuse client with a write/read smoke test on the mount.',
       'Every applied action is recorded on its node (<workDir>/.3fs-cli/applied) and beside cluster.yml, so a second deploy reports 0 changes and a deploy that stopped resumes where it stopped once the cause is fixed. A changed config file or image is applied again.',
-      '--plan prints the ordered actions per node (files with their content and sha256, commands, admin_cli calls, waits) without connecting to any node; with --json: {cluster, stages[], actions[{stage, node, service, kind, description, path, content, sha256, mode, command, stdin, until, fingerprint}]}. Secrets (ClickHouse password, token) are never shown.',
+      '--plan prints the ordered actions per node (files with their content and sha256, commands, admin_cli calls, waits) without connecting to any node; with --json: {cluster, stages[], actions[{stage, node, service, kind, description, path, content, sha256, mode, command, stdin, until, fingerprint}]}. Secrets (ClickHouse password, token) are never shown: a file holding one is shown with only the secret values replaced by <secret> and has no sha256 (its fingerprint is keyed with a random key kept in ~/.local/state/3fs-cli, so a plan cannot be used to test password guesses).',
     ].join('\n\n'),
   )
 

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {ExitCode} from '../exit-codes.js'
 import {UserError} from '../errors.js'
 import {DEFAULT_RUNTIME} from '../status/layout.js'
-import {StatusSession, statusFromCapture, type StatusResult} from '../status/service.js'
+import {prepareCaptureDir, StatusSession, statusFromCapture, type StatusResult} from '../status/service.js'
 import {BaseCommand, withExitCodes} from '../ui/base-command.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, sshFlags} from '../ui/config-flag.js'
 import {parseDuration} from '../ui/duration.js'
@@ -54,6 +54,8 @@ export default class Status extends BaseCommand {
       return
     }
     const cluster = await loadClusterWithSshFlags(flags)
+    // Made (or refused) before any node is probed.
+    if (flags.capture) await prepareCaptureDir(flags.capture)
     const session = new StatusSession({
       cluster,
       runtime: flags.runtime,

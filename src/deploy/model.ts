@@ -7,6 +7,8 @@
  */
 import {createHash} from 'node:crypto'
 
+import {secretDigest} from './secret-digest.js'
+
 import type {ServiceName} from '../config/schema.js'
 
 export type ActionKind = 'mkdir' | 'write-file' | 'pull-image' | 'load-image' | 'prepare-disk' | 'run' | 'start-container' | 'admin-cli' | 'wait' | 'smoke-test'
@@ -72,7 +74,8 @@ export function action(input: ActionInput): Action {
     id: input.id,
     kind: input.kind,
     path: input.path,
-    content: input.content,
+    // Content holding a secret enters only through a keyed digest: the fingerprint is shown in plans.
+    content: input.content !== undefined && holdsSecret(input) ? `keyed:${secretDigest(input.content)}` : input.content,
     mode: input.mode,
     contentFrom: input.contentFrom,
     uploadFrom: input.uploadFrom,
@@ -81,6 +84,11 @@ export function action(input: ActionInput): Action {
     until: input.until,
   }
   return {...input, fingerprint: createHash('sha256').update(JSON.stringify(defining)).digest('hex').slice(0, 20)}
+}
+
+/** An action whose content holds a secret value (the whole file, or values redacted where it is shown). */
+export function holdsSecret(action: Pick<Action, 'secret' | 'redact'>): boolean {
+  return action.secret === true || (action.redact?.length ?? 0) > 0
 }
 
 export function barrier(action: Action): Action {

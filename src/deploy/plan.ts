@@ -1,7 +1,7 @@
 /** deploy --plan: the ordered stages and actions for a cluster, computed without touching any node. */
 import type {Cluster} from '../config/model.js'
 import {deployContext} from './context.js'
-import {allActions, sha256, type Action, type Plan, type Stage} from './model.js'
+import {allActions, holdsSecret, sha256, type Action, type Plan, type Stage} from './model.js'
 import {chainActions} from './services/chains.js'
 import {clickhouseActions} from './services/clickhouse.js'
 import {clientActions} from './services/client.js'
@@ -60,7 +60,7 @@ export interface PlannedAction {
   fingerprint: string
 }
 
-/** A file's content as a plan shows it: secret values replaced, a wholly secret file not shown. */
+/** A file's content as a plan shows it: secret values replaced by <secret>, a wholly secret file not shown. */
 export function shownContent(action: Action): string | undefined {
   if (action.content === undefined) return undefined
   if (action.secret) return '<secret: not shown>'
@@ -81,7 +81,8 @@ export function planJson(plan: Plan): {cluster: string; stages: Array<{name: str
         kind: action.kind,
         description: action.description,
         ...(action.path ? {path: action.path} : {}),
-        ...(action.content !== undefined ? {content: shownContent(action), sha256: sha256(action.content)} : {}),
+        // No sha256 of a file holding a secret: with the rest of the file known, it would test password guesses.
+        ...(action.content !== undefined ? {content: shownContent(action), ...(holdsSecret(action) ? {} : {sha256: sha256(action.content)})} : {}),
         ...(action.contentFrom ? {content: `<from ${action.contentFrom.node}:${action.contentFrom.path} at apply time>`} : {}),
         ...(action.mode ? {mode: action.mode} : {}),
         ...(action.command ? {command: action.command} : {}),

@@ -1,8 +1,8 @@
 /** deploy, destroy and check as services: typed options in, data out, typed errors; no printing. */
-import {rm} from 'node:fs/promises'
+import {rm, stat} from 'node:fs/promises'
 
 import type {Cluster} from '../config/model.js'
-import {UserError} from '../errors.js'
+import {UsageError, UserError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {HostPool, type PoolOptions} from '../remote/pool.js'
 import {sha256File} from '../remote/upload.js'
@@ -65,6 +65,11 @@ export interface DeployOptions extends RemoteOptions {
 }
 
 export async function planDeploy(cluster: Cluster, options: {runtime: string; artifact?: string}): Promise<Plan> {
+  if (options.artifact !== undefined) {
+    // Hashed before anything else: only a regular file (not a FIFO or /dev/zero, which would never end).
+    const info = await stat(options.artifact).catch(() => undefined)
+    if (!info?.isFile()) throw new UsageError(`--artifact ${options.artifact} ${info ? 'is not a regular file' : 'does not exist'}`, {next: 'Give the image tarball made by `3fs-cli artifact export`.'})
+  }
   return buildPlan(cluster, {runtime: options.runtime, ...(options.artifact ? {artifact: options.artifact, artifactSha256: await sha256File(options.artifact)} : {})})
 }
 

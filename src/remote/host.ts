@@ -67,6 +67,8 @@ export interface UploadOptions {
   mode?: string
   signal?: AbortSignal
   timeoutMs?: number
+  /** A file whose target is an existing directory goes inside it under its own name, as `cp` puts it. */
+  intoDirectory?: boolean
 }
 
 export interface UploadResult {

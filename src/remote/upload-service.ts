@@ -1,5 +1,6 @@
 /** `upload`: copy a local file or directory to the same path on many nodes, skipping nodes that have it. */
 import {stat} from 'node:fs/promises'
+import {posix} from 'node:path'
 
 import type {Cluster} from '../config/model.js'
 import {selectNodes, type NodeSelection} from '../config/select.js'
@@ -22,6 +23,8 @@ export interface UploadToNodesOptions extends NodeSelection {
 export interface NodeUploadResult {
   node: string
   ok: boolean
+  /** Where the content is on the node: the target, or target/<name> when the target is a directory. */
+  path?: string
   skipped: boolean
   /** Content already identical, only the mode was set. */
   modeChanged?: boolean
@@ -38,23 +41,39 @@ export interface UploadReport {
   summary: {total: number; sent: number; skipped: number; failed: number; unreachable: number}
 }
 
+/**
+ * The target as the nodes will see it, checked before anything is sent: absolute, no control characters
+ * (a newline would split the remote script), `.`/`..`/`//` resolved, and never `/` itself.
+ */
+export function checkUploadTarget(target: string): string {
+  const next = 'Give the path on the nodes, starting with /, e.g. /opt/3fs/etc/app.conf or an existing directory.'
+  if (/[\x00-\x1f\x7f]/.test(target)) throw new UsageError(`target ${JSON.stringify(target)} contains a control character (newline, tab, NUL)`, {next})
+  if (!target.startsWith('/')) throw new UsageError(`target ${target} is not an absolute path`, {next})
+  const normalized = posix.normalize(target)
+  if (normalized === '/') throw new UsageError(`target ${target} is the root directory`, {next: 'Name a file or a directory below /, e.g. /opt/3fs/etc/.'})
+  return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized
+}
+
 export async function uploadToNodes(options: UploadToNodesOptions): Promise<UploadReport> {
+  let info
   try {
-    await stat(options.source)
+    info = await stat(options.source)
   } catch {
     throw new UsageError(`${options.source} does not exist on this machine`, {next: 'Give an existing local file or directory.'})
   }
-  if (!options.target.startsWith('/')) throw new UsageError(`target ${options.target} is not an absolute path`, {next: 'Give the path on the nodes, starting with /.'})
+  // A FIFO or device (/dev/zero) would be read forever: only what has an end is sent.
+  if (!info.isFile() && !info.isDirectory()) throw new UsageError(`${options.source} is not a regular file or directory (a FIFO, socket or device)`, {next: 'Upload a regular file or a directory.'})
+  const target = checkUploadTarget(options.target)
   const nodes = selectNodes(options.cluster, options)
   const pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
   try {
-    const outcomes = await fanOut(nodes, (node, signal) => pool.get(node).upload(options.source, options.target, {sudo: options.sudo, mode: options.mode, signal}), {
+    const outcomes = await fanOut(nodes, (node, signal) => pool.get(node).upload(options.source, target, {sudo: options.sudo, mode: options.mode, signal, intoDirectory: true}), {
       concurrency: options.concurrency ?? options.cluster.ssh.concurrency,
       signal: options.signal,
     })
     const results = outcomes.map((outcome): NodeUploadResult => {
       const durationMs = Math.round(outcome.durationMs)
-      if (outcome.ok) return {node: outcome.node, ok: true, skipped: outcome.value.skipped, ...(outcome.value.modeChanged ? {modeChanged: true} : {}), sha256: outcome.value.sha256, bytes: outcome.value.bytes, durationMs}
+      if (outcome.ok) return {node: outcome.node, ok: true, path: outcome.value.remotePath, skipped: outcome.value.skipped, ...(outcome.value.modeChanged ? {modeChanged: true} : {}), sha256: outcome.value.sha256, bytes: outcome.value.bytes, durationMs}
       const error = outcome.error
       return {
         node: outcome.node,
@@ -66,7 +85,7 @@ export async function uploadToNodes(options: UploadToNodesOptions): Promise<Uplo
     })
     return {
       source: options.source,
-      target: options.target,
+      target,
       nodes: results,
       summary: {
         total: results.length,

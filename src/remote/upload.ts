@@ -5,8 +5,8 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream} from 'node:fs'
 import {readdir, stat} from 'node:fs/promises'
-import {join, posix, relative} from 'node:path'
-import {PassThrough} from 'node:stream'
+import {basename, join, posix, relative} from 'node:path'
+import {PassThrough, Readable} from 'node:stream'
 
 import {execa} from 'execa'
 
@@ -20,12 +20,15 @@ export const TREE_MARKER = '.3fs-cli-tree'
 export async function uploadPath(host: Host, localPath: string, remotePath: string, options: UploadOptions): Promise<UploadResult> {
   if (!remotePath.startsWith('/')) throw new RemoteError(host.name, 'transfer', `upload target ${remotePath} is not an absolute path`, 'Give an absolute path.')
   const info = await stat(localPath)
+  if (!info.isFile() && !info.isDirectory()) throw new RemoteError(host.name, 'transfer', `${localPath} is not a regular file or directory (a FIFO, socket or device)`, 'Upload a regular file or a directory.')
   return info.isDirectory() ? uploadTree(host, localPath, remotePath, options) : uploadFile(host, localPath, remotePath, info.size, options)
 }
 
-export async function sha256File(path: string): Promise<string> {
+/** The SHA-256 of a file, or of its first `bytes` bytes (what an upload sends). */
+export async function sha256File(path: string, bytes?: number): Promise<string> {
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  if (bytes === 0) return hash.digest('hex')
+  for await (const chunk of createReadStream(path, bytes === undefined ? {} : {end: bytes - 1})) hash.update(chunk as Buffer)
   return hash.digest('hex')
 }
 
@@ -43,10 +46,18 @@ function tempName(remotePath: string): string {
 async function uploadFile(host: Host, localPath: string, remotePath: string, bytes: number, options: UploadOptions): Promise<UploadResult> {
   const mode = options.mode ?? '0644'
   if (!/^0?[0-7]{3,4}$/.test(mode)) throw new RemoteError(host.name, 'transfer', `invalid file mode ${mode}`, 'Use an octal mode such as 0644.')
-  const sha256 = await sha256File(localPath)
-  const base = {node: host.name, remotePath, sha256, bytes}
+  const sha256 = await sha256File(localPath, bytes)
   // Identical content is not sent again, but only a file that also has the asked mode is left as it is.
-  const existing = await host.run(`sha256sum -- ${q(remotePath)} 2>/dev/null && stat -c %a -- ${q(remotePath)}`, {sudo: options.sudo, signal: options.signal, timeoutMs: options.timeoutMs})
+  const probe = (path: string) => host.run(`if [ -d ${q(path)} ]; then echo directory; else sha256sum -- ${q(path)} 2>/dev/null && stat -c %a -- ${q(path)}; fi`, {sudo: options.sudo, signal: options.signal, timeoutMs: options.timeoutMs})
+  let existing = await probe(remotePath)
+  if (existing.stdout === 'directory\n') {
+    if (!options.intoDirectory) throw new RemoteError(host.name, 'transfer', `${remotePath} is a directory, not a file`, 'Give the full path of the file to write.')
+    // As `cp FILE DIR` does: the file goes inside the directory under its own name.
+    remotePath = posix.join(remotePath, basename(localPath))
+    existing = await probe(remotePath)
+    if (existing.stdout === 'directory\n') throw new RemoteError(host.name, 'transfer', `${remotePath} is a directory, not a file`, 'Move it away or give another target path.')
+  }
+  const base = {node: host.name, remotePath, sha256, bytes}
   const [sum, currentMode] = existing.stdout.split('\n')
   if (existing.exitCode === 0 && sum!.startsWith(`${sha256} `)) {
     if (Number.parseInt(currentMode!.trim(), 8) === Number.parseInt(mode, 8)) return {...base, skipped: true}
@@ -67,12 +78,15 @@ async function uploadFile(host: Host, localPath: string, remotePath: string, byt
     `chmod ${mode} ${q(temp)}`,
     `got=$(sha256sum -- ${q(temp)} | cut -d' ' -f1)`,
     `if [ "$got" != ${sha256} ]; then echo "checksum mismatch after transfer" >&2; exit 3; fi`,
+    // mv onto a directory would move the file into it under the temp name: never.
+    `if [ -d ${q(remotePath)} ]; then echo ${q(`${remotePath} is a directory`)} >&2; exit 4; fi`,
     `mv -f -- ${q(temp)} ${q(remotePath)}`,
     'trap - EXIT',
   ].join('\n')
   const result = await host.run(script, {
     sudo: options.sudo,
-    stdin: createReadStream(localPath),
+    // Only the bytes stat counted: a file that grows while it is sent cannot make the transfer endless.
+    stdin: bytes === 0 ? Readable.from([]) : createReadStream(localPath, {end: bytes - 1}),
     signal: options.signal,
     timeoutMs: options.timeoutMs,
     label: `upload ${localPath} -> ${remotePath}`,

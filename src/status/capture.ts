@@ -9,8 +9,8 @@
  *   nodes/<node>/error.txt        why a node could not be probed
  * Partial captures are fine: what is missing is reported, the rest is judged.
  */
-import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {mkdir, open, readdir, stat, writeFile} from 'node:fs/promises'
+import {dirname, join, resolve} from 'node:path'
 
 import {z} from 'zod'
 
@@ -25,6 +25,33 @@ export interface CaptureInfo {
   capturedAt: string
   tool: string
   adminNode?: string
+}
+
+/** A capture file larger than this is not one of ours (and reading it whole could exhaust memory). */
+export const MAX_CAPTURE_FILE_BYTES = 64 * 2 ** 20
+
+/**
+ * The --capture directory, made before any node is probed: a new directory (its parent must exist) or an
+ * empty one. Never a file, a non-empty directory (its files would mix with the capture) or a path whose
+ * parent is missing (`mkdir -p` under /proc spins), so a bad path fails in a moment, not after a probe.
+ */
+export async function prepareCaptureDir(dir: string): Promise<string> {
+  const path = resolve(dir)
+  const next = 'Give --capture a new directory (its parent must exist) or an empty one.'
+  const existing = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(new UserError(`--capture ${dir}: ${error.code ?? error.message}`, {next, exitCode: ExitCode.Usage}))))
+  if (existing) {
+    if (!existing.isDirectory()) throw new UserError(`--capture ${dir} exists and is not a directory`, {next, exitCode: ExitCode.Usage})
+    if ((await readdir(path)).length > 0) throw new UserError(`--capture ${dir} is not empty`, {next, exitCode: ExitCode.Usage})
+    return path
+  }
+  try {
+    await mkdir(path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const parentMissing = code === 'ENOENT' && !(await stat(dirname(path)).then((info) => info.isDirectory(), () => false))
+    throw new UserError(`--capture ${dir} cannot be made: ${parentMissing ? `${dirname(path)} does not exist` : `${dirname(path)} takes no new directory (${code ?? (error as Error).message})`}`, {next, exitCode: ExitCode.Usage})
+  }
+  return path
 }
 
 export async function writeCapture(dir: string, raw: RawStatus, info: CaptureInfo): Promise<string[]> {
@@ -126,14 +153,37 @@ const LAYOUT_SCHEMA = z
 
 const INFO_SCHEMA = z.object({capturedAt: z.string(), tool: z.string(), adminNode: z.string().optional()}).passthrough() as unknown as z.ZodType<CaptureInfo>
 
-/** The text of a capture file; undefined when absent; unreadable files become faults. */
+/**
+ * The text of a capture file; undefined when absent; unreadable files become faults. Only a regular file is
+ * opened (a FIFO would block), and at most MAX_CAPTURE_FILE_BYTES are read of it.
+ */
 async function readCaptureFile(dir: string, file: string, faults: CaptureFaults): Promise<string | undefined> {
   try {
-    return await readFile(join(dir, file), 'utf8')
+    const info = await stat(join(dir, file))
+    if (info.isDirectory()) {
+      faults.add(file, 'a directory where a file belongs')
+      return undefined
+    }
+    if (!info.isFile()) {
+      faults.add(file, 'not a regular file (a FIFO, socket or device)')
+      return undefined
+    }
+    const handle = await open(join(dir, file), 'r')
+    try {
+      const buffer = Buffer.alloc(Math.min(info.size, MAX_CAPTURE_FILE_BYTES) + 1)
+      const {bytesRead} = await handle.read(buffer, 0, buffer.length, 0)
+      if (bytesRead > MAX_CAPTURE_FILE_BYTES) {
+        faults.add(file, `larger than ${MAX_CAPTURE_FILE_BYTES} bytes: not a file 3fs-cli wrote`)
+        return undefined
+      }
+      return buffer.subarray(0, bytesRead).toString('utf8')
+    } finally {
+      await handle.close()
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
-    faults.add(file, code === 'EISDIR' ? 'a directory where a file belongs' : `cannot be read (${code ?? (error as Error).message})`)
+    faults.add(file, `cannot be read (${code ?? (error as Error).message})`)
     return undefined
   }
 }
@@ -188,6 +238,11 @@ export async function readCapture(dir: string): Promise<{raw: RawStatus; info?: 
   if (adminError !== undefined) admin.error = parseError(adminError)
 
   const infoText = await readCaptureFile(dir, 'capture.json', faults)
+  const hasLayout = entries.includes('layout.json')
+  // Every capture 3fs-cli writes has both; a directory with neither (e.g. /proc/self) is not a capture at all.
+  if (infoText === undefined && !hasLayout) {
+    throw new UserError(`${dir} is not a status capture (no capture.json or layout.json)`, {next: 'Give a directory made with `3fs-cli status -c cluster.yml --capture DIR`.', exitCode: ExitCode.Usage})
+  }
   const info = infoText === undefined ? undefined : parseCaptureJson(faults, 'capture.json', infoText, INFO_SCHEMA)
   if (info?.adminNode) admin.node = info.adminNode
   const layoutText = await readCaptureFile(dir, 'layout.json', faults)

@@ -1,6 +1,8 @@
 /** status: collect (live or from a capture), optionally save the capture, judge. */
 import type {Cluster} from '../config/model.js'
-import {readCapture, writeCapture, type CaptureInfo} from './capture.js'
+import {prepareCaptureDir, readCapture, writeCapture, type CaptureInfo} from './capture.js'
+
+export {prepareCaptureDir}
 import {StatusCollector} from './collect.js'
 import {judge, type StatusReport} from './judge.js'
 import {statusLayout} from './layout.js'

@@ -79,6 +79,11 @@ export abstract class BaseCommand extends Command {
     if (!this.jsonMode) process.stderr.write(`${text}\n`)
   }
 
+  /** A run directory a benchmark could not remove (a node lost): said on stderr, with --json too. */
+  protected leftoverNote(command: string | undefined): void {
+    if (command) process.stderr.write(`${color.yellow('Files of this run are left on the nodes.')} Remove them with: ${command}\n`)
+  }
+
   override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
     if (this.abortController.signal.aborted) {
       const interruption = this.interruption()

@@ -127,7 +127,7 @@ describe('deploy plans (command construction; real 3FS cannot run here)', () => 
     const plan = planJson(buildPlan(parseCluster(THREE_NODES, 'cluster.yml')))
     const json = JSON.stringify(plan)
     expect(json).not.toContain('ch-secret-4711')
-    expect(json).toContain('<secret: not shown>')
+    expect(json).toContain('CLICKHOUSE_PASSWORD=<secret>')
     const monitor = plan.actions.find((entry) => entry.path?.endsWith('/monitor_collector_main.toml'))!
     expect(monitor.mode).toBe('0600')
     expect(monitor.content).toContain('passwd = <secret>')

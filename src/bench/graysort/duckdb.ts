@@ -27,7 +27,7 @@ export async function runGraysortDuckdb(target: BenchTarget, options: RunOptions
   if (!target.local) throw new UsageError('--impl duckdb runs on this machine only so far', {next: 'Drop -c, or use --impl native on the cluster (duckdb-3fs on the nodes is not wired into graysort yet).'})
   const node = target.nodes[0]!
   const dir = (name: string) => posix.join(target.dir, name)
-  const input = await generateInput(target, {dir: dir('input'), start: 0, records: options.records, mode: 'ascii', signal: options.signal}, reporter)
+  const input = await generateInput(target, {dir: dir('input'), start: 0n, records: options.records, mode: 'ascii', signal: options.signal}, reporter)
   const plan = planGraysort({records: options.records, nodes: 1, cores: node.cores, memoryBytes: options.memoryBytes ?? node.memoryBytes, partitions: options.partitions, shuffle: 'files'})
   const partitions = plan.partitions
   const outputs = Array.from({length: partitions}, (_, partition) => posix.join(dir('output'), `part-${String(partition).padStart(5, '0')}.dat`))

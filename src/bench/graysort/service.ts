@@ -9,6 +9,7 @@ import {performance} from 'node:perf_hooks'
 
 import {UsageError} from '../../errors.js'
 import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
+import {shellQuote} from '../../remote/shell.js'
 import type {BenchNode, BenchTarget} from '../target.js'
 import {runWorker, WorkerFailedError, type WorkerProgress} from '../worker.js'
 import {planGraysort, RECORD_BYTES, type GraysortPlan, type ShuffleChoice} from './plan.js'
@@ -57,14 +58,34 @@ export interface GenerateResult {
   seconds: number
 }
 
+/** The per-node input files generateInput writes into `dir`. */
+export function inputFiles(dir: string, nodes: number): string[] {
+  return Array.from({length: nodes}, (_, index) => posix.join(dir, `input-${String(index).padStart(5, '0')}.dat`))
+}
+
+/**
+ * gen never replaces a file silently (gensort would): the files it is about to write must not exist,
+ * unless the user said --force. Checked on the node that writes the first file (the mount is shared).
+ */
+export async function refuseExisting(target: BenchTarget, files: string[], signal?: AbortSignal): Promise<void> {
+  const script = `for f in ${files.map((file) => shellQuote(file)).join(' ')}; do if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\\n' "$f"; fi; done`
+  const found = await target.nodes[0]!.host.run(script, {check: true, signal, label: 'check the output files do not exist'})
+  const existing = found.stdout.split('\n').filter((line) => line !== '')
+  if (existing.length > 0) {
+    throw new UsageError(`${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ` and ${existing.length - 3} more` : ''} already exist${existing.length === 1 ? 's' : ''}: gen does not replace files`, {next: 'Give a new --output, remove the file yourself, or add --force to replace it.'})
+  }
+}
+
 /** Generates records [start, start+records) split across the nodes, one file per node, in `dir`. */
-export async function generateInput(target: BenchTarget, options: {dir: string; start: number; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
+export async function generateInput(target: BenchTarget, options: {dir: string; start: bigint; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
   const n = target.nodes.length
   await target.nodes[0]!.host.run(['mkdir', '-p', options.dir], {check: true, signal: options.signal})
   const {values, seconds} = await onEveryNode(target, 'gen', reporter, options.signal, async (node, index, signal) => {
-    const first = options.start + Math.floor((options.records * index) / n)
-    const count = options.start + Math.floor((options.records * (index + 1)) / n) - first
-    const file = posix.join(options.dir, `input-${String(index).padStart(5, '0')}.dat`)
+    // BigInt: record numbers run to 2^64 - 1, far past the integers a JS number holds exactly.
+    const share = (i: number) => (BigInt(options.records) * BigInt(i)) / BigInt(n)
+    const first = options.start + share(index)
+    const count = share(index + 1) - share(index)
+    const file = inputFiles(options.dir, n)[index]!
     const {result} = await runWorker<{checksum: string}>({host: node.host, binary: node.worker, phase: 'gen', signal, onProgress: reporter.progress, args: ['gen', '--start', String(first), '--count', String(count), '--mode', options.mode, '--output', file, '--threads', String(node.cores)]})
     return {file, checksum: result.checksum}
   })
@@ -72,7 +93,7 @@ export async function generateInput(target: BenchTarget, options: {dir: string; 
 }
 
 /** Generates one file that is byte-identical to `gensort [-a] -bSTART RECORDS FILE`, on the first node. */
-export async function generateFile(target: BenchTarget, options: {file: string; start: number; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
+export async function generateFile(target: BenchTarget, options: {file: string; start: bigint; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
   const node = target.nodes[0]!
   reporter.phaseStarted?.('gen', 1)
   const started = performance.now()
@@ -234,7 +255,7 @@ export function validationFailures(validation: ValidationReport, inputRecords: n
 export async function runGraysort(target: BenchTarget, options: RunOptions, reporter: GraysortReporter = {}): Promise<RunReport> {
   try {
     // Generation is inside the try: a failed or interrupted generation leaves nothing behind either.
-    const input = await generateInput(target, {dir: shared(target, 'input'), start: 0, records: options.records, mode: options.mode, signal: options.signal}, reporter)
+    const input = await generateInput(target, {dir: shared(target, 'input'), start: 0n, records: options.records, mode: options.mode, signal: options.signal}, reporter)
     const sort = await sortFiles(target, {inputs: input.files, outputDir: shared(target, 'output'), workDir: shared(target, 'work'), partitions: options.partitions, shuffle: options.shuffle, memoryBytes: options.memoryBytes, keep: options.keep, engine: options.engine, usrbioLibrary: options.usrbioLibrary, mountPoint: options.mountPoint, signal: options.signal}, reporter)
     const validation = await validateFiles(target, sort.outputs, reporter, options.signal)
     const reasons = validationFailures(validation, options.records, input.checksum)

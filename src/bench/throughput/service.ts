@@ -78,7 +78,7 @@ const MiB = 2 ** 20
 
 export async function runThroughput(target: BenchTarget, options: ThroughputOptions, onProgress?: (progress: WorkerProgress) => void): Promise<ThroughputReport> {
   if (options.direct && options.blockSize % 4096 !== 0) throw new UsageError(`--bs ${options.blockSize} is not a multiple of 4096, which direct I/O needs`, {next: 'Use --bs 4KiB, 1MiB, ... or drop --direct.'})
-  if (options.size < options.blockSize) throw new UsageError('--size must be at least one block (--bs)')
+  if (options.size < options.blockSize) throw new UsageError(`--size (${options.size} bytes) is smaller than one block (--bs ${options.blockSize} bytes)`, {next: 'Give a --size of at least one --bs.'})
   const dirOf = (name: string) => (target.local ? target.dir : posix.join(target.dir, name))
   const argsFor = (dir: string) => {
     const args = [

@@ -43,8 +43,8 @@ export default class BenchThroughput extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(BenchThroughput)
     const cluster = await loadOptionalCluster(flags.config)
-    const blockSize = parseSize(flags.bs, '--bs')
-    const size = parseSize(flags.size, '--size')
+    const blockSize = parseSize(flags.bs, '--bs', {min: 1})
+    const size = parseSize(flags.size, '--size', {min: 1})
     const runtimeMs = flags.runtime === undefined ? 0 : parseDuration(flags.runtime, '--runtime')
     const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir, purpose: 'throughput', signal: this.signal})
     const progress = new PhaseProgress(['run'] as const, {run: `${flags.rw} ${flags.bs} x ${flags.iodepth} deep x ${flags.jobs} jobs on ${target.nodes.length} node${target.nodes.length === 1 ? '' : 's'}`}, !this.jsonMode)
@@ -77,6 +77,7 @@ export default class BenchThroughput extends BaseCommand {
     } finally {
       // Also after a failure or Ctrl-C: the run's own marked directory goes, nothing else.
       if (!flags.keep) await target.removeRunDir()
+      this.leftoverNote(target.leftover)
       await environment?.catch(() => undefined)
       await target.close()
     }

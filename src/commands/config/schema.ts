@@ -1,8 +1,7 @@
-import {writeFile} from 'node:fs/promises'
-
 import {Flags} from '@oclif/core'
 
 import {clusterJsonSchema} from '../../config/json-schema.js'
+import {writeSchemaFile} from '../../config/write-schema.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
 
 export default class ConfigSchema extends BaseCommand {
@@ -14,7 +13,8 @@ export default class ConfigSchema extends BaseCommand {
   static override examples = ['<%= config.bin %> config schema --output cluster.schema.json']
 
   static override flags = {
-    output: Flags.string({char: 'o', description: 'Write the schema to this file instead of stdout.'}),
+    output: Flags.string({char: 'o', description: 'Write the schema to this file instead of stdout (a new file, or an earlier schema it replaces).'}),
+    force: Flags.boolean({description: 'Replace --output even when it is not an earlier cluster.yml schema.', dependsOn: ['output']}),
   }
 
   async run(): Promise<void> {
@@ -22,7 +22,7 @@ export default class ConfigSchema extends BaseCommand {
     const schema = clusterJsonSchema()
     const text = `${JSON.stringify(schema, null, 2)}\n`
     if (flags.output) {
-      await writeFile(flags.output, text)
+      await writeSchemaFile(flags.output, text, flags.force)
       this.emit({file: flags.output}, () => `Wrote ${flags.output}`)
     } else {
       process.stdout.write(text)

@@ -19,7 +19,7 @@ export function clickhouseActions(context: DeployContext): Action[] {
       run(node.name, 'clickhouse', 'mkdir', `create ${dir} directories`, `mkdir -p ${['data', 'log', 'config.d', 'etc', 'sql'].map((sub) => shellQuote(`${dir}/${sub}`)).join(' ')}`, 'mkdir'),
       writeFile(node.name, 'clickhouse', `${dir}/config.d/3fs-ports.xml`, renderPlain('clickhouse/3fs-ports.xml', {tcp_port: settings.tcpPort})),
       // The password goes into a 0600 env file, never onto a docker command line (process lists show those).
-      writeFile(node.name, 'clickhouse', envFile, `CLICKHOUSE_USER=${settings.user}\nCLICKHOUSE_PASSWORD=${settings.password}\nCLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT=1\n`, {mode: '0600', secret: true}),
+      writeFile(node.name, 'clickhouse', envFile, `CLICKHOUSE_USER=${settings.user}\nCLICKHOUSE_PASSWORD=${settings.password}\nCLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT=1\n`, {mode: '0600', redact: [settings.password]}),
       writeFile(node.name, 'clickhouse', `${dir}/sql/3fs-monitor.sql`, renderPlain('clickhouse/3fs-monitor.sql', {db: settings.db})),
       run(
         node.name,

@@ -4,7 +4,8 @@ import {renderShipped, type ConfigOverride} from '../../cluster/threefs-config/r
 import type {ServiceName} from '../../config/schema.js'
 import {shellQuote} from '../../remote/shell.js'
 import type {DeployContext} from '../context.js'
-import {action, sha256, type Action} from '../model.js'
+import {action, holdsSecret, sha256, type Action} from '../model.js'
+import {secretDigest} from '../secret-digest.js'
 
 export interface ContainerSpec {
   service: ServiceName
@@ -43,7 +44,9 @@ export function adminCliBatchCommand(context: DeployContext): string {
   return [context.runtime, 'exec', '-i', context.containers.mgmtd, `${IMAGE_BIN_DIR}/admin_cli`, '-cfg', `${IMAGE_ETC_DIR}/admin_cli_root.toml`].map(shellQuote).join(' ')
 }
 
-export function writeFile(node: string, service: ServiceName | 'host', path: string, content: string, options: {mode?: string; secret?: boolean; description?: string} = {}): Action {
+export function writeFile(node: string, service: ServiceName | 'host', path: string, content: string, options: {mode?: string; secret?: boolean; redact?: string[]; description?: string} = {}): Action {
+  // An empty value would "redact" between every character.
+  const redact = (options.redact ?? []).filter((value) => value !== '')
   return action({
     id: `${node}:${service}:write:${path}`,
     node,
@@ -54,6 +57,7 @@ export function writeFile(node: string, service: ServiceName | 'host', path: str
     content,
     mode: options.mode ?? '0644',
     ...(options.secret ? {secret: true} : {}),
+    ...(redact.length > 0 ? {redact} : {}),
   })
 }
 
@@ -69,13 +73,14 @@ export function writeConfig(context: DeployContext, node: string, service: Servi
 /** The same rendering, for a copy kept somewhere else (the main configs set-config reads on the admin node). */
 export function writeConfigTo(context: DeployContext, node: string, service: ServiceName, dir: string, file: string, overrides: ConfigOverride[]): Action {
   const rendered = renderShipped(context.threefsCommit, file, overrides)
-  const written = writeFile(node, service, `${dir}/${file}`, rendered.text, {mode: rendered.secrets.length > 0 ? '0600' : '0644'})
-  return {...written, config: {file, commit: rendered.commit, changes: rendered.changes}, ...(rendered.secrets.length > 0 ? {redact: rendered.secrets} : {})}
+  const written = writeFile(node, service, `${dir}/${file}`, rendered.text, {mode: rendered.secrets.length > 0 ? '0600' : '0644', redact: rendered.secrets})
+  return {...written, config: {file, commit: rendered.commit, changes: rendered.changes}}
 }
 
 /** The content hash of a rendered config, so that an action using the file runs again when it changes. */
 export function contentTag(write: Action): string {
-  return sha256(write.content ?? '').slice(0, 16)
+  // Keyed for a file holding a secret: the tag is part of a command shown in plans.
+  return (holdsSecret(write) ? secretDigest(write.content ?? '') : sha256(write.content ?? '')).slice(0, 16)
 }
 
 export function run(node: string, service: ServiceName | 'host', id: string, description: string, command: string, kind: Action['kind'] = 'run'): Action {

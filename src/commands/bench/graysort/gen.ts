@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {rejectSkewMode} from '../../../bench/graysort/modes.js'
-import {generateFile, generateInput, type GenerateResult} from '../../../bench/graysort/service.js'
+import {checkRecords, parseStart} from '../../../bench/graysort/start.js'
+import {generateFile, generateInput, inputFiles, refuseExisting, type GenerateResult} from '../../../bench/graysort/service.js'
 import {formatBytes} from '../../../bench/size.js'
 import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
@@ -24,15 +25,19 @@ export default class GraysortGen extends BaseCommand {
 
   static override flags = {
     records: Flags.integer({description: 'Number of 100-byte records.', required: true, min: 1}),
-    start: Flags.integer({description: 'First record number (gensort -b).', default: 0, min: 0}),
+    start: Flags.string({description: 'First record number (gensort -b), 0 to 2^64 - 1; the last record generated must be below 2^64 too.', default: '0'}),
     mode: Flags.string({description: 'binary (gensort default) or ascii (gensort -a); skew (gensort -s) is not available, see --help.', options: ['binary', 'ascii', 'skew'], default: 'binary'}),
-    output: Flags.string({char: 'o', description: 'Output file, or directory (ending in /) for per-node files.', required: true}),
+    output: Flags.string({char: 'o', description: 'Output file, or directory (ending in /) for per-node files. Files that exist are not replaced (unless --force).', required: true}),
+    force: Flags.boolean({description: 'Replace output files that already exist.'}),
     ...targetFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(GraysortGen)
     rejectSkewMode(flags.mode)
+    checkRecords(flags.records)
+    const start = parseStart(flags.start, flags.records)
+    if (flags.output.trim() === '') throw new UsageError('--output is empty', {next: 'Give a file name (e.g. input.dat), or a directory ending in / for per-node files.'})
     const cluster = await loadOptionalCluster(flags.config)
     const toDirectory = flags.output.endsWith('/') || (existsSync(flags.output) && statSync(flags.output).isDirectory())
     if (!flags.output.startsWith('/') && cluster) throw new UsageError('--output must be an absolute path on the nodes', {next: 'For example /3fs/graysort/input/'})
@@ -42,10 +47,11 @@ export default class GraysortGen extends BaseCommand {
     try {
       const mode = flags.mode as 'binary' | 'ascii'
       const output = cluster ? flags.output : (await import('node:path')).resolve(flags.output)
+      if (!flags.force) await refuseExisting(target, toDirectory ? inputFiles(output, target.nodes.length) : [output], this.signal)
       result = await progress.around(() =>
         toDirectory
-          ? generateInput(target, {dir: output, start: flags.start, records: flags.records, mode, signal: this.signal}, progress)
-          : generateFile(target, {file: output, start: flags.start, records: flags.records, mode, signal: this.signal}, progress),
+          ? generateInput(target, {dir: output, start, records: flags.records, mode, signal: this.signal}, progress)
+          : generateFile(target, {file: output, start, records: flags.records, mode, signal: this.signal}, progress),
       )
     } finally {
       await target.close()

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {rejectSkewMode} from '../../../bench/graysort/modes.js'
+import {checkRecords} from '../../../bench/graysort/start.js'
 import {RECORD_BYTES, SHUFFLE_CHOICES, planGraysort, type GraysortPlan, type ShuffleChoice} from '../../../bench/graysort/plan.js'
 import {SMALLPOND_RUN} from '../../../bench/graysort/report.js'
 import {runGraysort, type Phase, type RunReport} from '../../../bench/graysort/service.js'
@@ -57,7 +58,7 @@ export default class GraysortRun extends BaseCommand {
     const {flags} = await this.parse(GraysortRun)
     rejectSkewMode(flags.mode)
     if (flags.size === undefined && flags.records === undefined) throw new UsageError('give the amount of data with --size or --records', {next: 'For example: 3fs-cli bench graysort run --size 1GiB'})
-    const records = flags.records ?? Math.floor(parseSize(flags.size!, '--size') / RECORD_BYTES)
+    const records = flags.records === undefined ? Math.floor(parseSize(flags.size!, '--size', {min: RECORD_BYTES}) / RECORD_BYTES) : checkRecords(flags.records)
     const memoryBytes = flags.memory === undefined ? undefined : parseSize(flags.memory, '--memory')
     const cluster = await loadOptionalCluster(flags.config)
 
@@ -81,6 +82,7 @@ export default class GraysortRun extends BaseCommand {
       const sorter = flags.impl === 'duckdb' ? (await import('../../../bench/graysort/duckdb.js')).runGraysortDuckdb : runGraysort
       report = await progress.around(() => sorter(target, {records, mode: flags.mode as 'binary' | 'ascii', partitions: flags.partitions, shuffle: flags.shuffle as ShuffleChoice, memoryBytes, keep: flags.keep, engine: flags.engine as EngineChoice, usrbioLibrary: flags['usrbio-lib'], mountPoint: flags.mount, signal: this.signal}, recorder))
     } finally {
+      this.leftoverNote(target.leftover)
       await environment?.catch(() => undefined)
       await target.close()
     }

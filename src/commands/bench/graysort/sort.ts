@@ -68,6 +68,7 @@ export default class GraysortSort extends BaseCommand {
     } finally {
       // Also after a failure or Ctrl-C: the run's own marked directory goes, nothing else.
       if (!flags.keep) await target.removeRunDir()
+      this.leftoverNote(target.leftover)
       await environment?.catch(() => undefined)
       await target.close()
     }

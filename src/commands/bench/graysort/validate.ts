@@ -36,6 +36,9 @@ export default class GraysortValidate extends BaseCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(GraysortValidate)
+    const expected = flags['expect-checksum']
+    // The checksum is a sum of 128-bit CRC words, printed in hex as gensort -c prints it.
+    if (expected !== undefined && !/^[0-9a-fA-F]{1,32}$/.test(expected)) throw new UsageError(`--expect-checksum ${expected} is not a checksum`, {next: 'Give the hex checksum that `gensort -c` or `bench graysort gen` printed, e.g. 7a1b3c4d5e6f.'})
     const cluster = await loadOptionalCluster(flags.config)
     const paths = argv as string[]
     const {files, missing} = cluster ? {files: paths, missing: []} : expandPaths(paths.map((path) => resolve(path)))
