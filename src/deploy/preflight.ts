@@ -2,6 +2,8 @@
  * Preflight: per node, at once, before anything is changed. One probe script per node gathers facts
  * (sections as status uses), and each check turns them into ok / warn / fail with the fix.
  */
+import {PROBE_FUNCTIONS, splitSections} from '../cluster/probe-protocol.js'
+import {portsOf} from '../cluster/ports.js'
 import {servicesOf} from '../cluster/services.js'
 import type {Cluster, ClusterNode} from '../config/model.js'
 import type {ServiceName} from '../config/schema.js'
@@ -9,7 +11,6 @@ import {RemoteError, remoteDetail} from '../remote/errors.js'
 import {fanOut} from '../remote/fanout.js'
 import type {HostPool} from '../remote/pool.js'
 import {shellQuote} from '../remote/shell.js'
-import {SECTION_FUNCTION, splitSections} from '../status/probe-scripts.js'
 import {deployContext, type DeployContext} from './context.js'
 import {AIO_MAX_NR} from './services/host.js'
 
@@ -48,7 +49,7 @@ export function preflightScript(context: DeployContext, node: ClusterNode): stri
   const rt = shellQuote(context.runtime)
   const services = servicesOf(context.cluster, node.name)
   const lines = [
-    SECTION_FUNCTION,
+    PROBE_FUNCTIONS,
     'S kernel; uname -r',
     `S runtime; if command -v ${rt} >/dev/null 2>&1; then echo "PATH=$(command -v ${rt})"; timeout 20 ${rt} version --format 'SERVER={{.Server.Version}}' 2>&1 | tail -n 2; else echo missing; fi`,
     `S containers; timeout 20 ${rt} ps --format '{{.Names}}' 2>/dev/null || true`,
@@ -71,27 +72,6 @@ export function preflightScript(context: DeployContext, node: ClusterNode): stri
     lines.push(`S mountpoint; echo "FSTYPE=$(findmnt -n -o FSTYPE --mountpoint ${mp} 2>/dev/null)"; if [ -d ${mp} ]; then echo "EXISTS=1"; echo "ENTRIES=$(ls -A ${mp} 2>/dev/null | head -n 3 | tr '\\n' ' ')"; else echo "EXISTS=0"; fi`)
   }
   return lines.join('\n')
-}
-
-/** Ports each service listens on, from cluster.yml. */
-export function portsOf(cluster: Cluster, service: ServiceName): number[] {
-  const s = cluster.config.services
-  switch (service) {
-    case 'fdb':
-      return [s.fdb?.port ?? 4500]
-    case 'clickhouse':
-      return [s.clickhouse?.tcpPort ?? 8999]
-    case 'monitor':
-      return [s.monitor?.port ?? 10_000]
-    case 'mgmtd':
-      return [s.mgmtd!.rdmaListenPort, s.mgmtd!.tcpListenPort]
-    case 'meta':
-      return [s.meta!.rdmaListenPort, s.meta!.tcpListenPort]
-    case 'storage':
-      return [s.storage!.rdmaListenPort, s.storage!.tcpListenPort]
-    default:
-      return []
-  }
 }
 
 export function judgeNode(context: DeployContext, node: ClusterNode, sections: Record<string, string>): CheckResult[] {
