@@ -11,7 +11,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {PROBE_FUNCTIONS, decodeRecord, decodeRecordBytes, encodeRecord, splitSections} from '../../src/cluster/probe-protocol.js'
 import {nodeState} from '../../src/status/node-state.js'
-import type {LayoutNode} from '../../src/status/layout.js'
+import type {LayoutNode, StatusLayout} from '../../src/status/layout.js'
 import {nodeProbeScript} from '../../src/status/probe-scripts.js'
 import {containerProblems} from '../../src/status/rules/containers.js'
 import {ruleContext} from '../../src/status/rules/types.js'
@@ -53,7 +53,7 @@ describe('probe protocol', () => {
     const state = nodeState(node, {sections: splitSections(out.toString('utf8'))})
     expect(state.runtime?.present).toBe(true)
     expect(state.runtime?.problem).toMatch(new RegExp(`Cannot connect to the Docker daemon at unix://${socket}`))
-    const layout = {cluster: 'c', mountpoint: '/3fs', diskType: 'nvme', replicationFactor: 1, runtime: 'docker', mgmtdContainer: '3fs-mgmtd', fdbContainer: '3fs-fdb', adminNodes: ['n1'], fdbNodes: [], nodes: [node]}
+    const layout: StatusLayout = {cluster: 'c', mountpoint: '/3fs', diskType: 'nvme', replicationFactor: 1, runtime: 'docker', mgmtdContainer: '3fs-mgmtd', fdbContainer: '3fs-fdb', adminNodes: ['n1'], fdbNodes: [], nodes: [node]}
     const [problem] = containerProblems(state, () => false, ruleContext(layout, '-c x.yml'))
     expect(problem!.cause).toContain(`docker does not answer: Cannot connect to the Docker daemon at unix://${socket}`)
     expect(problem!.cause).not.toContain('VERSION=')
