@@ -2,6 +2,7 @@
  * Where a benchmark runs: this machine alone (no cluster.yml), or the chosen nodes of a cluster, each
  * with its Host, worker binary, cores and memory, plus one directory that every node sees (the 3FS mount).
  */
+import {clusterMountpoint} from '../cluster/defaults.js'
 import {randomBytes} from 'node:crypto'
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {availableParallelism, freemem, tmpdir, totalmem} from 'node:os'
@@ -127,7 +128,7 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
   const [{selectNodes}, {HostPool}] = await Promise.all([import('../config/select.js'), import('../remote/pool.js')])
   const chosen = options.nodes !== undefined ? selectNodes(cluster, {nodes: options.nodes}) : selectNodes(cluster, {service: 'client'})
   const pool = new HostPool({ssh: cluster.ssh})
-  const mount = cluster.config.services.client?.hostMountpoint ?? '/3fs'
+  const mount = clusterMountpoint(cluster)
   const id = newRunId()
   const dir = ownDir ? posix.join(posix.normalize(options.dir ?? `${mount}/${options.purpose}`), id) : options.dir ?? '/'
   // The name is new (time and random id): every node makes it if it is not there yet, and marks it once.

@@ -1,16 +1,19 @@
 /**
  * Runs the native worker on a node and speaks its protocol: JSON lines on stdout ({type: progress},
- * one {type: result}, or {type: error}), logs on stderr. A worker that dies or fails is reported with
+ * one {type: result}, or {type: error}, each checked by worker-protocol.ts), logs on stderr. A worker that dies or fails is reported with
  * the node and the phase.
  */
 import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
+
+import type {z} from 'zod'
 
 import {UserError} from '../errors.js'
 import {log} from '../log.js'
 import {workerPath} from '../native/index.js'
 import type {Host} from '../remote/host.js'
 import {shellQuote} from '../remote/shell.js'
+import {decodeWorkerLine, WorkerProtocolError, type WorkerMessage} from './worker-protocol.js'
 
 export interface WorkerProgress {
   node: string
@@ -40,23 +43,27 @@ export async function ensureWorker(host: Host, signal?: AbortSignal): Promise<st
   return remote
 }
 
-export interface WorkerRun {
+export interface WorkerRun<R extends z.ZodType> {
   host: Host
   binary: string
   phase: string
+  /** Built by worker-protocol.ts. */
   args: string[]
+  /** The schema of this subcommand's result line (worker-protocol.ts). */
+  result: R
   signal?: AbortSignal
   onProgress?: (progress: WorkerProgress) => void
   /** Every other message (e.g. {type: 'phase'}), as it arrives. */
-  onMessage?: (message: Record<string, unknown>) => void
+  onMessage?: (message: WorkerMessage) => void
   timeoutMs?: number
 }
 
-export async function runWorker<T = Record<string, unknown>>(run: WorkerRun): Promise<{result: T; lines: Array<Record<string, unknown>>}> {
-  const lines: Array<Record<string, unknown>> = []
+export async function runWorker<R extends z.ZodType>(run: WorkerRun<R>): Promise<{result: z.infer<R>; lines: WorkerMessage[]}> {
+  const lines: WorkerMessage[] = []
   let pending = ''
-  let result: T | undefined
+  let result: z.infer<R> | undefined
   let error: string | undefined
+  let protocolError: WorkerProtocolError | undefined
   const onStdout = (chunk: string) => {
     pending += chunk
     let newline: number
@@ -64,27 +71,33 @@ export async function runWorker<T = Record<string, unknown>>(run: WorkerRun): Pr
       const line = pending.slice(0, newline)
       pending = pending.slice(newline + 1)
       if (line.trim() === '') continue
-      let message: Record<string, unknown>
+      let message: WorkerMessage | z.infer<R> | undefined
       try {
-        message = JSON.parse(line) as Record<string, unknown>
-      } catch {
+        message = decodeWorkerLine(line, run.result)
+      } catch (caught) {
+        // Thrown from a stream callback it would be lost: kept, and reported when the worker has ended.
+        if (!(caught instanceof WorkerProtocolError)) throw caught
+        protocolError ??= caught
         continue
       }
-      lines.push(message)
-      if (message.type === 'progress') {
+      if (message === undefined) continue
+      const typed = message as WorkerMessage
+      lines.push(typed)
+      if (typed.type === 'progress') {
+        const progress = typed as {phase: string; bytesDone: number; bytesTotal: number}
         try {
-          run.onProgress?.({node: run.host.name, phase: String(message.phase ?? run.phase), bytesDone: Number(message.bytesDone), bytesTotal: Number(message.bytesTotal)})
+          run.onProgress?.({node: run.host.name, phase: progress.phase || run.phase, bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal})
         } catch (error) {
           // A display problem must not take the run down from inside a stream callback.
           log.warn(`progress display failed: ${(error as Error).message}`)
         }
-      } else if (message.type === 'result') {
-        result = message as T
-      } else if (message.type === 'error') {
-        error = String(message.message)
+      } else if (typed.type === 'result') {
+        result = message as z.infer<R>
+      } else if (typed.type === 'error') {
+        error = (typed as {message: string}).message
       } else {
         try {
-          run.onMessage?.(message)
+          run.onMessage?.(typed)
         } catch (callbackError) {
           log.warn(`worker message handler failed: ${(callbackError as Error).message}`)
         }
@@ -96,6 +109,7 @@ export async function runWorker<T = Record<string, unknown>>(run: WorkerRun): Pr
   const stderrTail = outcome.stderr.trim().split('\n').slice(-3).join('\n')
   if (outcome.aborted) throw new WorkerFailedError(run.host.name, run.phase, 'cancelled', '')
   if (outcome.timedOut) throw new WorkerFailedError(run.host.name, run.phase, 'timed out', stderrTail)
+  if (protocolError) throw new WorkerFailedError(run.host.name, run.phase, protocolError.message, stderrTail)
   if (outcome.exitCode !== 0 || result === undefined) {
     const reason = error ?? (outcome.exitCode === null ? 'the worker was killed' : `the worker exited with ${outcome.exitCode}`)
     throw new WorkerFailedError(run.host.name, run.phase, reason, error ? '' : stderrTail)

@@ -1,7 +1,7 @@
 /**
  * Where each 3FS service lives on a node, as m3fs lays it out (so clusters it deployed are found by
  * status, and clusters we deploy look the same to its users): container names, the storage data
- * directories, admin_cli inside the mgmtd container.
+ * directories, the image's paths.
  */
 import type {Cluster} from '../config/model.js'
 import {SERVICE_NAMES, type ServiceName} from '../config/schema.js'
@@ -53,11 +53,6 @@ export const STORAGE_DATA_IN_CONTAINER = '/mnt/3fsdata'
 /** Paths inside the 3FS image. */
 export const IMAGE_BIN_DIR = '/opt/3fs/bin'
 export const IMAGE_ETC_DIR = '/opt/3fs/etc'
-
-/** argv that runs one admin_cli command inside the mgmtd container (admin_cli needs the cluster's RDMA network). */
-export function adminCliArgv(runtime: string, mgmtdContainer: string, command: string[]): string[] {
-  return [runtime, 'exec', mgmtdContainer, `${IMAGE_BIN_DIR}/admin_cli`, '-cfg', `${IMAGE_ETC_DIR}/admin_cli.toml`, '--', ...command]
-}
 
 /** The services of a node, in deploy order. */
 export function servicesOf(cluster: Cluster, node: string): ServiceName[] {

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {ExitCode} from '../exit-codes.js'
 import {UserError} from '../errors.js'
-import {DEFAULT_RUNTIME} from '../status/layout.js'
+import {DEFAULT_RUNTIME} from '../cluster/defaults.js'
 import {prepareCaptureDir, StatusSession, statusFromCapture, type StatusResult} from '../status/service.js'
 import {BaseCommand, withExitCodes} from '../ui/base-command.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, sshFlags} from '../ui/config-flag.js'

@@ -4,6 +4,7 @@
  * Objects are strict: an unknown key is an error (m3fs silently ignores typos; we do not).
  */
 import {z} from 'zod'
+import {DEFAULT_MOUNTPOINT} from '../cluster/defaults.js'
 
 /** Go's time.Duration text as m3fs's YAML decoder accepts it: "30s", "10m", "1h30m", "500ms". */
 export const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/
@@ -121,7 +122,7 @@ const storageSchema = z.strictObject({
 
 const clientSchema = z.strictObject({
   ...serviceBase,
-  hostMountpoint: absolutePath.default('/3fs'),
+  hostMountpoint: absolutePath.default(DEFAULT_MOUNTPOINT),
 })
 
 const servicesSchema = z.strictObject({

@@ -7,6 +7,7 @@ import {homedir} from 'node:os'
 import {existsSync} from 'node:fs'
 import {posix} from 'node:path'
 
+import {boundPorts} from '../cluster/ports.js'
 import {commitForImageTag} from '../cluster/threefs-config/shipped.js'
 import {expandRange, groupNodeName, ipv4ToNumber} from './ip-range.js'
 import type {ClusterNode} from './model.js'
@@ -202,27 +203,6 @@ export function resolveCluster(config: ClusterFile): Resolution {
 
 function describeSource(node: ClusterNode): string {
   return node.group ? `node group "${node.group}"` : `nodes[${node.source[1]}]`
-}
-
-/** Every (service, key) that binds a port on the nodes of that service. */
-function boundPorts(config: ClusterFile): Array<{service: ServiceName; key: string; port: number}> {
-  const s = config.services
-  const out: Array<{service: ServiceName; key: string; port: number}> = []
-  const add = (service: ServiceName, key: string, port: number | undefined) => {
-    if (port !== undefined) out.push({service, key, port})
-  }
-  add('fdb', 'port', s.fdb?.port)
-  add('clickhouse', 'tcpPort', s.clickhouse?.tcpPort)
-  add('monitor', 'port', s.monitor?.port)
-  add('mgmtd', 'rdmaListenPort', s.mgmtd?.rdmaListenPort)
-  add('mgmtd', 'tcpListenPort', s.mgmtd?.tcpListenPort)
-  add('meta', 'rdmaListenPort', s.meta?.rdmaListenPort)
-  add('meta', 'tcpListenPort', s.meta?.tcpListenPort)
-  add('storage', 'rdmaListenPort', s.storage?.rdmaListenPort)
-  add('storage', 'tcpListenPort', s.storage?.tcpListenPort)
-  add('postgresql', 'port', s.postgresql?.port)
-  add('grafana', 'port', s.grafana?.port)
-  return out
 }
 
 function checkPorts(config: ClusterFile, services: Record<ServiceName, string[]>, findings: Finding[]): void {

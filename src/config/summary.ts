@@ -1,4 +1,5 @@
 /** Counts that describe a cluster in one glance (validate's output). */
+import {clusterMountpoint} from '../cluster/defaults.js'
 import type {Cluster} from './model.js'
 import {SERVICE_NAMES, type ServiceName} from './schema.js'
 import {chainCount} from './semantic.js'
@@ -24,6 +25,6 @@ export function summarizeCluster(cluster: Cluster): ClusterSummary {
     chains: storage ? chainCount(cluster.services.storage.length, storage.diskNumPerNode, storage.targetNumPerDisk, storage.replicationFactor) : 0,
     replicationFactor: storage?.replicationFactor ?? 0,
     stripeSize: cluster.config.services.mgmtd?.stripeSize ?? 0,
-    mountpoint: cluster.config.services.client?.hostMountpoint ?? '/3fs',
+    mountpoint: clusterMountpoint(cluster),
   }
 }

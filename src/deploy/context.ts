@@ -1,4 +1,5 @@
 /** Everything the service planners derive from cluster.yml: ids, addresses, paths, images. */
+import {DEFAULT_MOUNTPOINT, DEFAULT_RUNTIME} from '../cluster/defaults.js'
 import {createHash} from 'node:crypto'
 
 import {containerName, serviceConfigDir, serviceLogDir, storageDataDirs} from '../cluster/services.js'
@@ -52,7 +53,7 @@ export function imageRef(registry: string, image: {repo: string; tag: string}): 
   return `${registry ? `${registry.replace(/\/$/, '')}/` : ''}${image.repo}:${image.tag}`
 }
 
-export function deployContext(cluster: Cluster, runtime = 'docker'): DeployContext {
+export function deployContext(cluster: Cluster, runtime = DEFAULT_RUNTIME): DeployContext {
   const {config} = cluster
   const workDir = config.workDir
   const host = (node: ClusterNode) => node.host
@@ -95,7 +96,7 @@ export function deployContext(cluster: Cluster, runtime = 'docker'): DeployConte
     runtime,
     containers,
     dataDirs: storageDataDirs(cluster),
-    mountpoint: config.services.client?.hostMountpoint ?? '/3fs',
+    mountpoint: config.services.client?.hostMountpoint ?? DEFAULT_MOUNTPOINT,
     paths: {
       etc: (service) => serviceConfigDir(workDir, service),
       log: (service) => serviceLogDir(workDir, service),

@@ -3,19 +3,19 @@
  * every applicable rule asks for (sections as status uses), and each rule (preflight/rules/*) turns its
  * facts into ok / warn / fail with the fix.
  */
+import {PROBE_FUNCTIONS, splitSections} from '../cluster/probe-protocol.js'
 import {servicesOf} from '../cluster/services.js'
 import type {Cluster, ClusterNode} from '../config/model.js'
 import {RemoteError, remoteDetail} from '../remote/errors.js'
 import {fanOut} from '../remote/fanout.js'
 import type {HostPool} from '../remote/pool.js'
-import {SECTION_FUNCTION, splitSections} from '../status/probe-scripts.js'
 import {deployContext, type DeployContext} from './context.js'
 import type {CheckResult, NodeChecks, PreflightReport} from './preflight/model.js'
 import {PREFLIGHT_RULES} from './preflight/rules.js'
 
 export type {CheckResult, CheckStatus, NodeChecks, PreflightReport} from './preflight/model.js'
 export {CHECK_NAMES} from './preflight/rules.js'
-export {portsOf} from './preflight/rules/ports.js'
+export {portsOf} from '../cluster/ports.js'
 export {usableNvmeDisks} from './preflight/rules/storage.js'
 
 function rulesFor(context: DeployContext, node: ClusterNode) {
@@ -25,7 +25,7 @@ function rulesFor(context: DeployContext, node: ClusterNode) {
 
 export function preflightScript(context: DeployContext, node: ClusterNode): string {
   const {input, rules} = rulesFor(context, node)
-  return [SECTION_FUNCTION, ...rules.flatMap((rule) => rule.probe(input))].join('\n')
+  return [PROBE_FUNCTIONS, ...rules.flatMap((rule) => rule.probe(input))].join('\n')
 }
 
 export function judgeNode(context: DeployContext, node: ClusterNode, sections: Record<string, string>): CheckResult[] {

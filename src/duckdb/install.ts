@@ -4,6 +4,7 @@
  * built, an init file that loads threefs with the cluster's mount root, and a `duckdb-3fs` command.
  * An extension whose DuckDB version differs from the CLI's is refused before anything is sent.
  */
+import {clusterMountpoint} from '../cluster/defaults.js'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -59,7 +60,7 @@ export function installPaths(cluster: Cluster, binDir = DEFAULT_BIN_DIR): {root:
 }
 
 export function defaultSettings(cluster: Cluster, settings: Partial<ExtensionSettings>): ExtensionSettings {
-  const mount = cluster.config.services.client?.hostMountpoint ?? '/3fs'
+  const mount = clusterMountpoint(cluster)
   // threefs_mount_root defaults to "/" in the extension, which is wrong on a real cluster.
   return {mountRoot: settings.mountRoot ?? `${mount.replace(/\/$/, '')}/`, iovSize: settings.iovSize ?? 1_048_576, iorEntries: settings.iorEntries ?? 1024, ioDepth: settings.ioDepth ?? 0}
 }

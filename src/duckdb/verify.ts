@@ -4,6 +4,7 @@
  * through the plain /3fs/... path, and compares row counts and a checksum with what was written. The
  * file is removed afterwards.
  */
+import {clusterMountpoint} from '../cluster/defaults.js'
 import {randomBytes} from 'node:crypto'
 
 import {nodesOf, type Cluster, type ClusterNode} from '../config/model.js'
@@ -99,7 +100,7 @@ export function parseVerifyOutput(output: string): Pick<NodeVerify, 'mountRoot' 
 export async function verifyDuckdb(options: VerifyOptions): Promise<VerifyResult> {
   const nodes: ClusterNode[] = options.nodes !== undefined ? selectNodes(options.cluster, {nodes: options.nodes}) : nodesOf(options.cluster, 'client')
   if (nodes.length === 0) throw new UserError(`${options.cluster.file} has no client nodes`, {next: 'List them under services.client.nodes, or pass --nodes.', exitCode: 2})
-  const mount = (options.cluster.config.services.client?.hostMountpoint ?? '/3fs').replace(/\/$/, '')
+  const mount = clusterMountpoint(options.cluster).replace(/\/$/, '')
   const paths = installPaths(options.cluster, options.binDir)
   const dirFor = (node: string) => `${mount}/.3fs-cli-duckdb-verify/${node.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(4).toString('hex')}`
   if (options.plan) {

@@ -9,6 +9,7 @@
  *   nodes/<node>/error.txt        why a node could not be probed
  * Partial captures are fine: what is missing is reported, the rest is judged.
  */
+import {DEFAULT_MOUNTPOINT, DEFAULT_RUNTIME} from '../cluster/defaults.js'
 import {mkdir, open, readdir, stat, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 
@@ -274,17 +275,17 @@ function inferLayout(nodes: RawStatus['nodes'], admin: RawStatus['admin']): Stat
       host: name,
       services: [...new Set(containers.map((entry) => entry.service))],
       containers,
-      ...(raw.sections.mount !== undefined ? {mountpoint: mount.TARGET ?? '/3fs'} : {}),
+      ...(raw.sections.mount !== undefined ? {mountpoint: mount.TARGET ?? DEFAULT_MOUNTPOINT} : {}),
       dataDirs,
     }
   })
   const hasAdmin = Object.keys(admin.sections).some((key) => key.startsWith('admin_cli/'))
   return {
     cluster: 'unknown',
-    mountpoint: layoutNodes.find((node) => node.mountpoint)?.mountpoint ?? '/3fs',
+    mountpoint: layoutNodes.find((node) => node.mountpoint)?.mountpoint ?? DEFAULT_MOUNTPOINT,
     diskType: 'nvme',
     replicationFactor: 2,
-    runtime: 'docker',
+    runtime: DEFAULT_RUNTIME,
     mgmtdContainer: '3fs-mgmtd',
     fdbContainer: '3fs-fdb',
     adminNodes: hasAdmin ? [admin.node ?? 'unknown'] : [],

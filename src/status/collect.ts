@@ -10,7 +10,8 @@ import {HostPool, type PoolOptions} from '../remote/pool.js'
 import type {RawStatus} from './judge.js'
 import type {StatusLayout} from './layout.js'
 import type {RawNode} from './node-state.js'
-import {adminProbeScript, fdbProbeScript, nodeProbeScript, splitSections} from './probe-scripts.js'
+import {splitSections} from '../cluster/probe-protocol.js'
+import {adminProbeScript, fdbProbeScript, nodeProbeScript} from './probe-scripts.js'
 
 export interface CollectorOptions {
   cluster: Cluster

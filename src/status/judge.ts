@@ -7,7 +7,7 @@
  * Each concern is a rule module under rules/ (containers, disks, mounts, admin, services, chains, fdb);
  * this file only joins what they see.
  */
-import type {ChainRow, ChainTableRow, ClientRow} from './admin-cli.js'
+import type {ChainRow, ChainTableRow, ClientRow} from '../cluster/admin-cli-output.js'
 import type {FdbState} from './fdb.js'
 import type {StatusLayout} from './layout.js'
 import {nodeState, type NodeState, type RawNode} from './node-state.js'

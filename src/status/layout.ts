@@ -3,6 +3,7 @@
  * nodes) and the data directories (storage nodes). Saved in every capture as layout.json, so that a
  * capture can be judged later without cluster.yml.
  */
+import {clusterMountpoint, DEFAULT_RUNTIME} from '../cluster/defaults.js'
 import type {Cluster} from '../config/model.js'
 import type {ServiceName} from '../config/schema.js'
 import {containerName, servicesOf, storageDataDirs} from '../cluster/services.js'
@@ -38,11 +39,9 @@ export interface StatusLayout {
   nodes: LayoutNode[]
 }
 
-export const DEFAULT_RUNTIME = 'docker'
-
 export function statusLayout(cluster: Cluster, runtime = DEFAULT_RUNTIME): StatusLayout {
   const storage = cluster.config.services.storage
-  const mountpoint = cluster.config.services.client?.hostMountpoint ?? '/3fs'
+  const mountpoint = clusterMountpoint(cluster)
   return {
     cluster: cluster.name,
     mountpoint,

@@ -1,4 +1,5 @@
 /** Turns a node's raw probe sections into its state: containers, the 3FS mount, data disks. */
+import {decodeRecord} from '../cluster/probe-protocol.js'
 import type {ServiceName} from '../config/schema.js'
 import type {LayoutNode} from './layout.js'
 
@@ -54,12 +55,8 @@ export interface NodeState {
   missing: string[]
 }
 
-/** KEY="value" pairs as findmnt -P prints them (and our probe lines mimic). */
-export function keyValues(line: string): Record<string, string> {
-  const result: Record<string, string> = {}
-  for (const match of line.matchAll(/([A-Z_]+)="((?:[^"\\]|\\.)*)"/g)) result[match[1]!] = match[2]!.replace(/\\x20/g, ' ')
-  return result
-}
+/** The fields of a probe record: base64 fields our probes print, KEY="v" ones findmnt prints (probe-protocol.ts). */
+export const keyValues = decodeRecord
 
 function numberOrUndefined(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d+$/.test(text.trim())) return undefined
@@ -71,8 +68,10 @@ export function parseRuntime(text: string): NodeState['runtime'] {
   if (trimmed === 'missing') return {present: false}
   const pairs = keyValues(trimmed)
   const version = pairs.VERSION
-  // `docker version` prints the client part and an error when the daemon is down or access is denied.
-  const problem = version ? undefined : trimmed.split('\n').find((line) => !line.startsWith('PATH=')) ?? 'no server version'
+  // When the daemon is down or access is denied, `docker version` fails with an error of several lines: ERROR
+  // holds all of it. A capture from an earlier version has the error as the first line that is no field.
+  const error = pairs.ERROR?.trim()
+  const problem = version ? undefined : error || trimmed.split('\n').find((line) => !/^[A-Z_]+=/.test(line)) || 'no server version'
   return {present: true, ...(pairs.PATH ? {path: pairs.PATH} : {}), ...(version ? {version} : {}), ...(problem ? {problem} : {})}
 }
 

@@ -5,7 +5,7 @@
  */
 import {describe, expect, it} from 'vitest'
 
-import {AdminCliError, findAdminCliError, findAdminCliErrors, isTargetAlreadyExists, listClientsBootstrapping, parseConfigVersion, parseListChainTables, parseListChains, parseListClients, parseListNodes, parseListTargets, parseTable} from '../../src/status/admin-cli.js'
+import {AdminCliError, findAdminCliError, findAdminCliErrors, isTargetAlreadyExists, listClientsBootstrapping, parseConfigVersion, parseListChainTables, parseListChains, parseListClients, parseListNodes, parseListTargets, parseTable} from '../../src/cluster/admin-cli-output.js'
 import {printError, printTable as table} from '../fixtures/status/admin-format.js'
 
 const NODES = table([

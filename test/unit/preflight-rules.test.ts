@@ -19,7 +19,7 @@ import {PREFLIGHT_RULES} from '../../src/deploy/preflight/rules.js'
 import {memlockRule, NOFILE, nofileRule} from '../../src/deploy/preflight/rules/limits.js'
 import {parseListener, parseNicAddresses, portsRule} from '../../src/deploy/preflight/rules/ports.js'
 import {propagationRule} from '../../src/deploy/preflight/rules/client.js'
-import {SECTION_FUNCTION, splitSections} from '../../src/status/probe-scripts.js'
+import {PROBE_FUNCTIONS, splitSections} from '../../src/cluster/probe-protocol.js'
 
 const isRoot = process.getuid?.() === 0
 
@@ -46,7 +46,7 @@ function runRule(rule: PreflightRule, cluster: ReturnType<typeof clusterWith>, w
   const context = deployContext(cluster)
   const node = cluster.nodes[0]!
   const input = {context, node, services: ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage', 'client'] as const}
-  const script = [SECTION_FUNCTION, ...rule.probe({...input, services: [...input.services]})].join('\n')
+  const script = [PROBE_FUNCTIONS, ...rule.probe({...input, services: [...input.services]})].join('\n')
   const [command, ...args] = wrap(script)
   const output = execFileSync(command!, args, {encoding: 'utf8'})
   const sections = splitSections(output)

@@ -8,7 +8,8 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {adminCliArgv, storageTargetPaths} from '../../src/cluster/services.js'
+import {adminCliArgv} from '../../src/cluster/admin-cli.js'
+import {storageTargetPaths} from '../../src/cluster/services.js'
 import {parseCluster} from '../../src/config/loader.js'
 import {statusLayout} from '../../src/status/layout.js'
 import {statusFromCapture} from '../../src/status/service.js'

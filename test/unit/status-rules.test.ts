@@ -1,7 +1,7 @@
 /** Each status rule module alone, on hand-made inputs (admin_cli text in 3FS's exact format). */
 import {describe, expect, it} from 'vitest'
 
-import {parseListChains, parseListNodes, parseListTargets} from '../../src/status/admin-cli.js'
+import {parseListChains, parseListNodes, parseListTargets} from '../../src/cluster/admin-cli-output.js'
 import type {StatusLayout} from '../../src/status/layout.js'
 import type {NodeState} from '../../src/status/node-state.js'
 import {readAdmin} from '../../src/status/rules/admin.js'

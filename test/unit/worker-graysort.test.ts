@@ -66,11 +66,11 @@ describe('sort and validate', () => {
   function sortInto(name: string, partitions: number, memory: number): string[] {
     const work = join(dir, name)
     mkdirSync(join(work, 'out'), {recursive: true})
-    run(['sample', '--inputs', input, '--output', join(work, 'sample.keys'), '--per-file', '5000'])
-    run(['splitters', '--samples', join(work, 'sample.keys'), '--partitions', String(partitions), '--output', join(work, 'splitters.keys')])
-    const map = result(run(['map', '--inputs', input, '--splitters', join(work, 'splitters.keys'), '--output', join(work, 'map-0'), '--memory', String(memory)]))
+    run(['test:sample', '--inputs', input, '--output', join(work, 'sample.keys'), '--per-file', '5000'])
+    run(['test:splitters', '--samples', join(work, 'sample.keys'), '--partitions', String(partitions), '--output', join(work, 'splitters.keys')])
+    const map = result(run(['test:map', '--inputs', input, '--splitters', join(work, 'splitters.keys'), '--output', join(work, 'map-0'), '--memory', String(memory)]))
     expect(map.records).toBe(300000)
-    const reduce = result(run(['reduce', '--maps', join(work, 'map-0'), '--first', '0', '--end', String(partitions), '--output-dir', join(work, 'out')]))
+    const reduce = result(run(['test:reduce', '--maps', join(work, 'map-0'), '--first', '0', '--end', String(partitions), '--output-dir', join(work, 'out')]))
     expect(reduce).toMatchObject({records: 300000, partitions})
     return readdirSync(join(work, 'out')).sort().map((file) => join(work, 'out', file))
   }

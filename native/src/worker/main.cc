@@ -62,6 +62,7 @@ std::string keyHex(const Key& key) {
 }
 
 // --engine auto|usrbio|io_uring|psync, --mount (3FS mount point, default: the data path) and --usrbio-lib.
+// --engine, --mount and --usrbio-lib mean the same for every subcommand that reads or writes data: parsed here only.
 EngineOptions engineOptions(const Args& args, const std::string& dataPath) {
   EngineOptions engine;
   engine.kind = parseEngineKind(args.text("engine", "auto"));
@@ -302,10 +303,7 @@ int commandThroughput(const Args& args) {
   options.runtimeSeconds = static_cast<double>(args.number("runtime-ms", 0)) / 1000;
   options.direct = args.number("direct", 1) != 0;
   options.dir = args.text("dir");
-  options.engine.kind = parseEngineKind(args.text("engine", "auto"));
-  options.engine.dataDir = options.dir;
-  options.engine.mountPoint = args.text("mount", "");
-  options.engine.usrbioLibrary = args.text("usrbio-lib", "");
+  options.engine = engineOptions(args, options.dir);
   options.keepFiles = args.number("keep", 0) != 0;
   options.startAtEpochMs = static_cast<int64_t>(args.number("start-at", 0));
   options.layoutOnly = args.number("layout-only", 0) != 0;
@@ -338,11 +336,7 @@ int commandThroughput(const Args& args) {
 }
 
 int commandEngineCheck(const Args& args) {
-  EngineOptions engine;
-  engine.kind = parseEngineKind(args.text("engine", "auto"));
-  engine.dataDir = args.text("dir");
-  engine.mountPoint = args.text("mount", "");
-  engine.usrbioLibrary = args.text("usrbio-lib", "");
+  const EngineOptions engine = engineOptions(args, args.text("dir"));
   const auto blocks = static_cast<uint32_t>(args.number("blocks", 256));
   std::string note;
   const std::string name = verifyEngine(engine, args.text("dir"), static_cast<uint32_t>(args.number("bs", 65536)), blocks, static_cast<int>(args.number("iodepth", 16)), args.number("direct", 1) != 0, &note);
@@ -355,12 +349,16 @@ const char* kUsage =
     "  version\n"
     "  gen       --count N [--start S] [--mode binary|ascii] --output FILE [--threads T]\n"
     "  validate  --inputs F1,F2,... [--threads T]\n"
-    "  sample    --inputs F1,... --output KEYS [--per-file K]\n"
-    "  splitters --samples K1,... --partitions P --output KEYS\n"
-    "  map       --inputs F1,... --splitters KEYS --output PREFIX [--memory BYTES] [--threads T]\n"
-    "  reduce    --maps P1,... --first A --end B --output-dir DIR [--threads T]\n"
     "  sort-node --index I --nodes N --inputs F1,... --work DIR --partitions P --output-dir DIR [--shuffle files|memory]\n"
-    "            [--memory BYTES] [--threads T] [--sample-per-file K] [--barrier-timeout S]\n";
+    "            [--memory BYTES] [--threads T] [--sample-per-file K] [--barrier-timeout S]\n"
+    "  throughput --dir DIR [--rw R] [--bs B] [--iodepth D] [--jobs J] [--size BYTES] [--runtime-ms MS] [--engine E]\n"
+    "test only (each step of sort-node alone, and the I/O engine self-check; the CLI never runs them):\n"
+    "  test:sample    --inputs F1,... --output KEYS [--per-file K]\n"
+    "  test:splitters --samples K1,... --partitions P --output KEYS\n"
+    "  test:map       --inputs F1,... --splitters KEYS --output PREFIX [--memory BYTES] [--threads T]\n"
+    "  test:reduce    --maps P1,... --first A --end B --output-dir DIR [--threads T]\n"
+    "  test:engine-check --dir DIR [--engine E] [--blocks N] [--bs B] [--iodepth D]\n"
+    "(the test: prefix may be left out, for the tests written before it)\n";
 
 }  // namespace
 
@@ -376,15 +374,18 @@ int main(int argc, char** argv) {
       emit(JsonLine().add("type", "version").add("core", threefs::coreVersion()));
       return 0;
     }
+    // What the CLI runs (argv built by src/bench/worker-protocol.ts).
     if (command == "gen") return commandGen(args);
     if (command == "validate") return commandValidate(args);
-    if (command == "sample") return commandSample(args);
-    if (command == "splitters") return commandSplitters(args);
-    if (command == "map") return commandMap(args);
-    if (command == "reduce") return commandReduce(args);
     if (command == "sort-node") return commandSortNode(args);
     if (command == "throughput") return commandThroughput(args);
-    if (command == "engine-check") return commandEngineCheck(args);
+    // Test only: sort-node's steps one at a time and the engine self-check, for the tests to pin each alone.
+    const std::string testCommand = command.rfind("test:", 0) == 0 ? command.substr(5) : command;
+    if (testCommand == "sample") return commandSample(args);
+    if (testCommand == "splitters") return commandSplitters(args);
+    if (testCommand == "map") return commandMap(args);
+    if (testCommand == "reduce") return commandReduce(args);
+    if (testCommand == "engine-check") return commandEngineCheck(args);
     throw UsageError("unknown command " + command);
   } catch (const UsageError& error) {
     emit(JsonLine().add("type", "error").add("message", error.what()));

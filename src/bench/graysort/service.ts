@@ -12,6 +12,7 @@ import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
 import {shellQuote} from '../../remote/shell.js'
 import type {BenchNode, BenchTarget} from '../target.js'
 import {runWorker, WorkerFailedError, type WorkerProgress} from '../worker.js'
+import {fileSummaries, genArgv, genResult, sortNodeArgv, sortNodeResult, validateArgv, validateResult, type WorkerMessage} from '../worker-protocol.js'
 import {planGraysort, RECORD_BYTES, type GraysortPlan, type ShuffleChoice} from './plan.js'
 import {addChecksums, mergeFileSummaries, type FileSummary, type ValidationReport} from './summary.js'
 
@@ -86,7 +87,7 @@ export async function generateInput(target: BenchTarget, options: {dir: string; 
     const first = options.start + share(index)
     const count = share(index + 1) - share(index)
     const file = inputFiles(options.dir, n)[index]!
-    const {result} = await runWorker<{checksum: string}>({host: node.host, binary: node.worker, phase: 'gen', signal, onProgress: reporter.progress, args: ['gen', '--start', String(first), '--count', String(count), '--mode', options.mode, '--output', file, '--threads', String(node.cores)]})
+    const {result} = await runWorker({host: node.host, binary: node.worker, phase: 'gen', signal, onProgress: reporter.progress, result: genResult, args: genArgv({start: first, count, mode: options.mode, output: file, threads: node.cores})})
     return {file, checksum: result.checksum}
   })
   return {files: values.map((value) => value.file), records: options.records, checksum: values.reduce((sum, value) => addChecksums(sum, value.checksum), '0'), seconds}
@@ -97,7 +98,7 @@ export async function generateFile(target: BenchTarget, options: {file: string; 
   const node = target.nodes[0]!
   reporter.phaseStarted?.('gen', 1)
   const started = performance.now()
-  const {result} = await runWorker<{checksum: string}>({host: node.host, binary: node.worker, phase: 'gen', signal: options.signal, onProgress: reporter.progress, args: ['gen', '--start', String(options.start), '--count', String(options.records), '--mode', options.mode, '--output', options.file, '--threads', String(node.cores)]})
+  const {result} = await runWorker({host: node.host, binary: node.worker, phase: 'gen', signal: options.signal, onProgress: reporter.progress, result: genResult, args: genArgv({start: options.start, count: options.records, mode: options.mode, output: options.file, threads: node.cores})})
   const seconds = (performance.now() - started) / 1000
   reporter.phaseFinished?.('gen', seconds)
   return {files: [options.file], records: options.records, checksum: result.checksum, seconds}
@@ -155,9 +156,9 @@ export async function sortFiles(target: BenchTarget, options: SortOptions, repor
   const started = performance.now()
   const finishedBy = new Map<string, number>()
   let previousEnd = 0
-  const onMessage = (message: Record<string, unknown>) => {
+  const onMessage = (message: WorkerMessage) => {
     if (message.type !== 'phase') return
-    const phase = String(message.phase) as Phase
+    const phase = (message as {phase: string}).phase as Phase
     const count = (finishedBy.get(phase) ?? 0) + 1
     finishedBy.set(phase, count)
     if (count === n) {
@@ -173,17 +174,17 @@ export async function sortFiles(target: BenchTarget, options: SortOptions, repor
   let engines: string[] = []
   try {
     const sorted = await onEveryNode(target, 'sample', reporter, options.signal, async (node, index, signal) => {
-      const args = ['sort-node', '--index', String(index), '--nodes', String(n), '--inputs', inputsOf(index).join(','), '--work', options.workDir, '--partitions', String(plan.partitions), '--output-dir', options.outputDir, '--memory', String(plan.memoryPerNodeBytes), '--threads', String(node.cores), '--sample-per-file', String(perFile), '--engine', options.engine ?? 'auto', '--shuffle', plan.shuffle]
-      const mountPoint = options.mountPoint ?? target.mountPoint
-      if (mountPoint) args.push('--mount', mountPoint)
-      if (options.usrbioLibrary) args.push('--usrbio-lib', options.usrbioLibrary)
+      const args = sortNodeArgv({
+        index, nodes: n, inputs: inputsOf(index), work: options.workDir, partitions: plan.partitions, outputDir: options.outputDir, memoryBytes: plan.memoryPerNodeBytes,
+        threads: node.cores, samplePerFile: perFile, engine: options.engine ?? 'auto', shuffle: plan.shuffle, mountPoint: options.mountPoint ?? target.mountPoint, usrbioLibrary: options.usrbioLibrary,
+      })
       // Each node's own sample/map/reduce spans, for the saved result's timeline.
       let phaseStart = Date.now()
-      const onNodeMessage = (message: Record<string, unknown>) => {
+      const onNodeMessage = (message: WorkerMessage) => {
         onMessage(message)
-        if (message.type === 'phase') reporter.nodePhase?.(String(message.phase) as Phase, node.name, phaseStart, (phaseStart = Date.now()))
+        if (message.type === 'phase') reporter.nodePhase?.((message as {phase: string}).phase as Phase, node.name, phaseStart, (phaseStart = Date.now()))
       }
-      return (await runWorker<{engine: string}>({host: node.host, binary: node.worker, phase: 'sort', signal, onProgress: reporter.progress, onMessage: onNodeMessage, args})).result
+      return (await runWorker({host: node.host, binary: node.worker, phase: 'sort', signal, onProgress: reporter.progress, onMessage: onNodeMessage, result: sortNodeResult, args})).result
     }, {finishedByWorker: true})
     engines = [...new Set(sorted.values.map((result) => result.engine))]
   } catch (error) {
@@ -205,8 +206,8 @@ export async function validateFiles(target: BenchTarget, files: string[], report
   const {values, seconds} = await onEveryNode(target, 'validate', reporter, signal, async (node, index, nodeSignal) => {
     const mine = files.slice(Math.floor((files.length * index) / n), Math.floor((files.length * (index + 1)) / n))
     if (mine.length === 0) return [] as FileSummary[]
-    const {lines} = await runWorker({host: node.host, binary: node.worker, phase: 'validate', signal: nodeSignal, args: ['validate', '--inputs', mine.join(','), '--threads', String(node.cores)]})
-    return lines.filter((line) => line.type === 'file') as unknown as FileSummary[]
+    const {lines} = await runWorker({host: node.host, binary: node.worker, phase: 'validate', signal: nodeSignal, result: validateResult, args: validateArgv({inputs: mine, threads: node.cores})})
+    return fileSummaries(lines)
   })
   return {...mergeFileSummaries(values.flat()), seconds}
 }

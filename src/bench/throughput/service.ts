@@ -5,10 +5,13 @@
  */
 import {posix} from 'node:path'
 
+import type {z} from 'zod'
+
 import {UsageError} from '../../errors.js'
 import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
 import type {BenchTarget} from '../target.js'
 import {runWorker, type WorkerProgress} from '../worker.js'
+import {anyResult, throughputArgv, throughputResult} from '../worker-protocol.js'
 import {mergeHistograms, percentileUs, type SparseHistogram} from './latency.js'
 
 export const PATTERNS = ['read', 'write', 'randread', 'randwrite'] as const
@@ -80,16 +83,11 @@ export async function runThroughput(target: BenchTarget, options: ThroughputOpti
   if (options.direct && options.blockSize % 4096 !== 0) throw new UsageError(`--bs ${options.blockSize} is not a multiple of 4096, which direct I/O needs`, {next: 'Use --bs 4KiB, 1MiB, ... or drop --direct.'})
   if (options.size < options.blockSize) throw new UsageError(`--size (${options.size} bytes) is smaller than one block (--bs ${options.blockSize} bytes)`, {next: 'Give a --size of at least one --bs.'})
   const dirOf = (name: string) => (target.local ? target.dir : posix.join(target.dir, name))
-  const argsFor = (dir: string) => {
-    const args = [
-      'throughput', '--dir', dir, '--rw', options.rw, '--bs', String(options.blockSize), '--iodepth', String(options.iodepth), '--jobs', String(options.jobs),
-      '--size', String(options.size), '--runtime-ms', String(options.runtimeMs), '--direct', options.direct ? '1' : '0', '--engine', options.engine,
-      '--keep', options.keep ? '1' : '0',
-    ]
-    if (options.mountPoint) args.push('--mount', options.mountPoint)
-    if (options.usrbioLibrary) args.push('--usrbio-lib', options.usrbioLibrary)
-    return args
-  }
+  const argsFor = (dir: string, step: {layoutOnly: true} | {startAt: number}) =>
+    throughputArgv({
+      dir, rw: options.rw, blockSize: options.blockSize, iodepth: options.iodepth, jobs: options.jobs, size: options.size, runtimeMs: options.runtimeMs,
+      direct: options.direct, engine: options.engine, keep: options.keep, mountPoint: options.mountPoint, usrbioLibrary: options.usrbioLibrary, ...step,
+    })
   // First every node lays its files out, so that the timed run starts on all nodes at one instant
   // instead of whenever each node's layout ends.
   valuesOrThrow(
@@ -97,7 +95,7 @@ export async function runThroughput(target: BenchTarget, options: ThroughputOpti
       target.nodes,
       async (node, signal) => {
         await node.host.run(['mkdir', '-p', dirOf(node.name)], {check: true, signal})
-        await runWorker({host: node.host, binary: node.worker, phase: 'layout', signal, args: [...argsFor(dirOf(node.name)), '--layout-only', '1']})
+        await runWorker({host: node.host, binary: node.worker, phase: 'layout', signal, result: anyResult, args: argsFor(dirOf(node.name), {layoutOnly: true})})
       },
       {concurrency: target.nodes.length, failFast: true, signal: options.signal},
     ),
@@ -108,7 +106,7 @@ export async function runThroughput(target: BenchTarget, options: ThroughputOpti
     target.nodes,
     async (node, signal) => {
       const dir = dirOf(node.name)
-      const {result} = await runWorker<Record<string, unknown>>({host: node.host, binary: node.worker, phase: 'throughput', signal, onProgress, args: [...argsFor(dir), '--start-at', String(startAt)]})
+      const {result} = await runWorker({host: node.host, binary: node.worker, phase: 'throughput', signal, onProgress, result: throughputResult, args: argsFor(dir, {startAt})})
       if (!options.keep && !target.local) await node.host.run(['rmdir', '--', dir]).catch(() => undefined)
       return toNode(node.name, result)
     },
@@ -124,24 +122,22 @@ export async function runThroughput(target: BenchTarget, options: ThroughputOpti
   }
 }
 
-function toNode(name: string, result: Record<string, unknown>): NodeThroughput {
-  const bytes = Number(result.bytes)
-  const seconds = Number(result.seconds)
-  const ios = Number(result.ios)
+function toNode(name: string, result: z.infer<typeof throughputResult>): NodeThroughput {
+  const {bytes, seconds, ios} = result
   return {
     node: name,
-    engine: String(result.engine),
-    engineNote: result.engineNote ? String(result.engineNote) : undefined,
+    engine: result.engine,
+    engineNote: result.engineNote || undefined,
     bytes,
     ios,
     seconds,
     bandwidthMiBps: seconds > 0 ? bytes / MiB / seconds : 0,
     iops: seconds > 0 ? ios / seconds : 0,
-    latencyUs: {p50: Number(result.latencyP50Us), p99: Number(result.latencyP99Us), p999: Number(result.latencyP999Us), mean: Number(result.latencyMeanUs)},
-    startEpochMs: Number(result.startEpochMs),
-    endEpochMs: Number(result.endEpochMs),
-    bytesPerSecond: (result.bytesPerSecond as number[]) ?? [],
-    latencyHistogram: (result.latencyHistogram as SparseHistogram) ?? [],
+    latencyUs: {p50: result.latencyP50Us, p99: result.latencyP99Us, p999: result.latencyP999Us, mean: result.latencyMeanUs},
+    startEpochMs: result.startEpochMs,
+    endEpochMs: result.endEpochMs,
+    bytesPerSecond: result.bytesPerSecond,
+    latencyHistogram: result.latencyHistogram,
   }
 }
 

@@ -1,8 +1,9 @@
 /** Helpers the service planners share: container commands, admin_cli calls, file writes. */
+import {adminCliExecArgv} from '../../cluster/admin-cli.js'
 import {IMAGE_BIN_DIR, IMAGE_ETC_DIR} from '../../cluster/services.js'
 import {renderShipped, type ConfigOverride} from '../../cluster/threefs-config/render.js'
 import type {ServiceName} from '../../config/schema.js'
-import {shellQuote} from '../../remote/shell.js'
+import {shellQuote, toShell} from '../../remote/shell.js'
 import type {DeployContext} from '../context.js'
 import {action, holdsSecret, sha256, type Action} from '../model.js'
 import {secretDigest} from '../secret-digest.js'
@@ -35,13 +36,12 @@ export function startContainerCommand(context: DeployContext, spec: ContainerSpe
 
 /** One admin_cli command inside the mgmtd container (with the root token config when asked). */
 export function adminCliCommand(context: DeployContext, command: string, root = false): string {
-  const config = `${IMAGE_ETC_DIR}/${root ? 'admin_cli_root.toml' : 'admin_cli.toml'}`
-  return [context.runtime, 'exec', context.containers.mgmtd, `${IMAGE_BIN_DIR}/admin_cli`, '-cfg', config, command].map(shellQuote).join(' ')
+  return toShell([...adminCliExecArgv(context.runtime, context.containers.mgmtd, {root}), command])
 }
 
 /** admin_cli reading commands from stdin (one per line): the output of each is checked, not the exit code. */
 export function adminCliBatchCommand(context: DeployContext): string {
-  return [context.runtime, 'exec', '-i', context.containers.mgmtd, `${IMAGE_BIN_DIR}/admin_cli`, '-cfg', `${IMAGE_ETC_DIR}/admin_cli_root.toml`].map(shellQuote).join(' ')
+  return toShell(adminCliExecArgv(context.runtime, context.containers.mgmtd, {root: true, stdin: true}))
 }
 
 export function writeFile(node: string, service: ServiceName | 'host', path: string, content: string, options: {mode?: string; secret?: boolean; redact?: string[]; description?: string} = {}): Action {

@@ -5,7 +5,8 @@
  * admin node (first mgmtd node) also keeps the main configs of meta, storage and fuse, because
  * set-config reads them inside its mgmtd container.
  */
-import {IMAGE_BIN_DIR, IMAGE_ETC_DIR} from '../../cluster/services.js'
+import {adminCliInvocation} from '../../cluster/admin-cli.js'
+import {IMAGE_ETC_DIR} from '../../cluster/services.js'
 import type {ConfigOverride} from '../../cluster/threefs-config/render.js'
 import {nodesOf} from '../../config/model.js'
 import {shellQuote} from '../../remote/shell.js'
@@ -74,7 +75,7 @@ export function mgmtdActions(context: DeployContext): Action[] {
     context.runtime, 'run', '--rm', '--network', 'host', ...threefsContainerOptions(false),
     ...threefsVolumes(context, 'mgmtd').flatMap(([host, container]) => ['-v', `${host}:${container}`]),
     context.images.threefs,
-    `${IMAGE_BIN_DIR}/admin_cli`, '-cfg', `${IMAGE_ETC_DIR}/admin_cli.toml`,
+    ...adminCliInvocation(),
     `init-cluster --mgmtd ${IMAGE_ETC_DIR}/mgmtd_main.toml 1 ${settings.chunkSize} ${settings.stripeSize}`,
   ].map(shellQuote).join(' ')
   // A cluster whose FoundationDB data outlived a destroy (data is kept without --purge-data) is initialized

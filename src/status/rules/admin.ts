@@ -18,7 +18,7 @@ import {
   type ClientRow,
   type NodeRow,
   type TargetRow,
-} from '../admin-cli.js'
+} from '../../cluster/admin-cli-output.js'
 import type {NodeState} from '../node-state.js'
 import type {AdminCommand} from '../probe-scripts.js'
 import {chainsFromTargets} from './chains.js'

@@ -11,7 +11,7 @@
  *   (mgmtd/service/updateChain.cc:80-101).
  * - list-chain-tables prints ChainCount and ReplicaCount per table version (ListChainTables.cc:25-44).
  */
-import type {ChainRow, ChainTableRow, TargetRow} from '../admin-cli.js'
+import type {ChainRow, ChainTableRow, TargetRow} from '../../cluster/admin-cli-output.js'
 import {onNode, sample, type Problem, type RuleContext} from './types.js'
 
 export interface TargetView extends TargetRow {

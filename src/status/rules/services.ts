@@ -3,7 +3,7 @@
  * expects that never registered.
  */
 import type {ServiceName} from '../../config/schema.js'
-import type {NodeRow} from '../admin-cli.js'
+import type {NodeRow} from '../../cluster/admin-cli-output.js'
 import {onNode, type Problem, type RuleContext} from './types.js'
 
 export interface ClusterServiceRow extends NodeRow {

@@ -7,33 +7,12 @@
  * ClickHouse on :: and 0.0.0.0 (templates/clickhouse/3fs-ports.xml): any listener on their port clashes.
  * A port held by this cluster's own running container is the re-run case, not a clash.
  */
-import type {Cluster} from '../../../config/model.js'
+import {portsOf} from '../../../cluster/ports.js'
 import type {ServiceName} from '../../../config/schema.js'
 import {shellQuote} from '../../../remote/shell.js'
 import type {PreflightRule} from '../model.js'
 import {THREEFS_SERVICES} from '../model.js'
 import {THREEFS_NIC} from './hardware.js'
-
-/** Ports each service listens on, from cluster.yml. */
-export function portsOf(cluster: Cluster, service: ServiceName): number[] {
-  const s = cluster.config.services
-  switch (service) {
-    case 'fdb':
-      return [s.fdb?.port ?? 4500]
-    case 'clickhouse':
-      return [s.clickhouse?.tcpPort ?? 8999]
-    case 'monitor':
-      return [s.monitor?.port ?? 10_000]
-    case 'mgmtd':
-      return [s.mgmtd!.rdmaListenPort, s.mgmtd!.tcpListenPort]
-    case 'meta':
-      return [s.meta!.rdmaListenPort, s.meta!.tcpListenPort]
-    case 'storage':
-      return [s.storage!.rdmaListenPort, s.storage!.tcpListenPort]
-    default:
-      return []
-  }
-}
 
 export interface Listener {
   /** '*' for a wildcard (0.0.0.0, ::, *), else the address without brackets, zone or v4-mapped prefix. */
