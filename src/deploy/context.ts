@@ -5,6 +5,7 @@ import {containerName, serviceConfigDir, serviceLogDir, storageDataDirs} from '.
 import {commitForImageTag} from '../cluster/threefs-config/shipped.js'
 import {nodesOf, type Cluster, type ClusterNode} from '../config/model.js'
 import type {ServiceName} from '../config/schema.js'
+import {resolveLayout, type ClusterLayout} from './layout.js'
 
 export interface DeployContext {
   cluster: Cluster
@@ -23,8 +24,10 @@ export interface DeployContext {
   mgmtdAddresses: string[]
   monitorAddress: string
   fdbClusterFile: string
-  /** 3FS node ids per service and node name (m3fs's numbering: mgmtd 1.., meta 100.., storage 10001..). */
+  /** 3FS node ids per service and node name (m3fs's numbering: mgmtd 1.., meta 100.., storage 10001..), from the layout. */
   nodeIds: Record<'mgmtd' | 'meta' | 'storage', Map<string, number>>
+  /** Ids as recorded (or first assigned) and the chain-table generations. */
+  layout: ClusterLayout
   images: {threefs: string; fdb: string; clickhouse: string}
   adminNode: ClusterNode
   runtime: string
@@ -46,13 +49,12 @@ export interface DeployContext {
   }
 }
 
-const ID_BASE = {mgmtd: 1, meta: 100, storage: 10001} as const
-
 export function imageRef(registry: string, image: {repo: string; tag: string}): string {
   return `${registry ? `${registry.replace(/\/$/, '')}/` : ''}${image.repo}:${image.tag}`
 }
 
-export function deployContext(cluster: Cluster, runtime = 'docker'): DeployContext {
+/** `layout`: the recorded one resolved against cluster.yml (resolveLayout); without it, ids follow cluster.yml's order. */
+export function deployContext(cluster: Cluster, runtime = 'docker', layout: ClusterLayout = resolveLayout(cluster)): DeployContext {
   const {config} = cluster
   const workDir = config.workDir
   const host = (node: ClusterNode) => node.host
@@ -62,11 +64,8 @@ export function deployContext(cluster: Cluster, runtime = 'docker'): DeployConte
   const networkType = config.networkType.toUpperCase() as DeployContext['networkType']
   const mgmtdProtocol = networkType === 'IB' ? 'IPoIB' : 'RDMA'
   const image = commitForImageTag(config.images['3fs'].tag)
-  const nodeIds = {
-    mgmtd: new Map(cluster.services.mgmtd.map((name, index) => [name, ID_BASE.mgmtd + index])),
-    meta: new Map(cluster.services.meta.map((name, index) => [name, ID_BASE.meta + index])),
-    storage: new Map(cluster.services.storage.map((name, index) => [name, ID_BASE.storage + index])),
-  }
+  const idsOf = (service: 'mgmtd' | 'meta' | 'storage') => new Map(cluster.services[service].map((name) => [name, layout.nodeIds[service][name]!]))
+  const nodeIds = {mgmtd: idsOf('mgmtd'), meta: idsOf('meta'), storage: idsOf('storage')}
   // The cluster file's description and id must be stable across runs (a re-run must not change it):
   // both derive from the cluster name and the fdb hosts.
   const digest = createHash('sha256').update(`${cluster.name}\n${fdbNodes.map(host).join(',')}`).digest('hex')
@@ -86,6 +85,7 @@ export function deployContext(cluster: Cluster, runtime = 'docker'): DeployConte
     monitorAddress: monitorNode ? `${monitorNode.host}:${config.services.monitor?.port ?? 10_000}` : '',
     fdbClusterFile,
     nodeIds,
+    layout,
     images: {
       threefs: imageRef(config.images.registry, config.images['3fs']),
       fdb: imageRef(config.images.registry, config.images.fdb),

@@ -61,6 +61,10 @@ export interface Plan {
   cluster: string
   stateDir: string
   stages: Stage[]
+  /** The node ids and chain generations this plan was built with (recorded when it is applied). */
+  layout?: import('./layout.js').ClusterLayout
+  /** Fingerprints already applied per node according to the record beside cluster.yml (--plan hides them). */
+  recorded?: Record<string, string[]>
 }
 
 type ActionInput = Omit<Action, 'fingerprint'>

@@ -11,6 +11,7 @@ import {buildDestroyPlan} from './destroy.js'
 import type {Plan} from './model.js'
 import {buildPlan, planJson} from './plan.js'
 import {runPreflight, type PreflightReport} from './preflight.js'
+import {layoutForCluster, recordLayout} from './layout-record.js'
 import {localStatePath} from './state.js'
 
 export interface RemoteOptions {
@@ -64,8 +65,11 @@ export interface DeployOptions extends RemoteOptions {
   waitIntervalMs?: number
 }
 
+/** The plan for cluster.yml as it is now, with the node ids and chains recorded by earlier deploys (layout.ts). */
 export async function planDeploy(cluster: Cluster, options: {runtime: string; artifact?: string}): Promise<Plan> {
-  return buildPlan(cluster, {runtime: options.runtime, ...(options.artifact ? {artifact: options.artifact, artifactSha256: await sha256File(options.artifact)} : {})})
+  const {layout, recorded} = await layoutForCluster(cluster)
+  const plan = buildPlan(cluster, {runtime: options.runtime, layout, ...(options.artifact ? {artifact: options.artifact, artifactSha256: await sha256File(options.artifact)} : {})})
+  return {...plan, recorded}
 }
 
 export async function deploy(options: DeployOptions): Promise<{plan: ReturnType<typeof planJson>; preflight?: PreflightReport; apply: ApplyReport}> {
@@ -78,6 +82,7 @@ export async function deploy(options: DeployOptions): Promise<{plan: ReturnType<
       preflight = await runPreflight({cluster: options.cluster, pool, runtime: options.runtime, concurrency, signal: options.signal, ignore: options.ignoreChecks})
       if (!preflight.ok) throw new PreflightFailedError(preflight)
     }
+    await recordLayout(options.cluster, plan.layout!)
     const apply = await applyPlan({cluster: options.cluster, plan, pool, concurrency, signal: options.signal, events: options.events?.(plan), waitIntervalMs: options.waitIntervalMs})
     if (!apply.complete) throw new ApplyFailedError(apply, 'deploy', options.cluster.file)
     return {plan: planJson(plan), ...(preflight ? {preflight} : {}), apply}

@@ -52,6 +52,8 @@ export interface NodeState {
   disks: DiskState[]
   /** Probe sections this node's data lacks (partial capture). */
   missing: string[]
+  /** The node's ids per service as deploy recorded them beside cluster.yml (live status only). */
+  ids?: Partial<Record<'mgmtd' | 'meta' | 'storage' | 'client', number>>
 }
 
 /** KEY="value" pairs as findmnt -P prints them (and our probe lines mimic). */

@@ -106,9 +106,10 @@ function renderProblem(problem: Problem): string {
 
 function renderNodes(nodes: NodeState[]): string {
   return renderTable(
-    ['node', 'host', 'ssh', 'services', 'mount', 'disks'],
+    ['node', 'ids', 'host', 'ssh', 'services', 'mount', 'disks'],
     nodes.map((node) => [
       node.name,
+      Object.entries(node.ids ?? {}).map(([service, id]) => `${service}=${id}`).join(' ') || '-',
       node.host,
       node.reachable ? color.green('ok') : color.red(node.error?.kind ?? 'not captured'),
       // Running services by name, others with their state: short enough for a wide cluster.
