@@ -28,6 +28,8 @@ export interface DeployContext {
   nodeIds: Record<'mgmtd' | 'meta' | 'storage', Map<string, number>>
   /** Ids as recorded (or first assigned) and the chain-table generations. */
   layout: ClusterLayout
+  /** An earlier deploy recorded chains: storage restarts roll one node at a time (services/rolling.ts). */
+  live: boolean
   images: {threefs: string; fdb: string; clickhouse: string}
   adminNode: ClusterNode
   runtime: string
@@ -54,7 +56,7 @@ export function imageRef(registry: string, image: {repo: string; tag: string}): 
 }
 
 /** `layout`: the recorded one resolved against cluster.yml (resolveLayout); without it, ids follow cluster.yml's order. */
-export function deployContext(cluster: Cluster, runtime = 'docker', layout: ClusterLayout = resolveLayout(cluster)): DeployContext {
+export function deployContext(cluster: Cluster, runtime = 'docker', layout: ClusterLayout = resolveLayout(cluster), live = false): DeployContext {
   const {config} = cluster
   const workDir = config.workDir
   const host = (node: ClusterNode) => node.host
@@ -86,6 +88,7 @@ export function deployContext(cluster: Cluster, runtime = 'docker', layout: Clus
     fdbClusterFile,
     nodeIds,
     layout,
+    live,
     images: {
       threefs: imageRef(config.images.registry, config.images['3fs']),
       fdb: imageRef(config.images.registry, config.images.fdb),

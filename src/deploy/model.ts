@@ -48,6 +48,8 @@ export interface Action {
   always?: boolean
   /** Starts a new step of its stage: it runs only after every node finished the actions before it. */
   barrier?: boolean
+  /** Runs only in a deploy where that action (on its node) was not already applied when the deploy began. */
+  runsWith?: {node: string; fingerprint: string}
   fingerprint: string
 }
 

@@ -19,10 +19,12 @@ export interface PlanOptions extends ImageOptions {
   runtime?: string
   /** The recorded layout resolved against cluster.yml; without it ids follow cluster.yml's order. */
   layout?: ClusterLayout
+  /** Chains exist already (recorded): storage restarts roll (services/rolling.ts). */
+  live?: boolean
 }
 
 export function buildPlan(cluster: Cluster, options: PlanOptions = {}): Plan {
-  const context = deployContext(cluster, options.runtime, options.layout)
+  const context = deployContext(cluster, options.runtime, options.layout, options.live)
   const stages: Stage[] = [
     {name: 'Prepare hosts', service: 'host', actions: hostActions(context)},
     {name: options.artifact ? 'Load images' : 'Pull images', service: 'host', actions: imageActions(context, options)},
@@ -74,7 +76,8 @@ export function shownContent(action: Action): string | undefined {
 
 /** Whether the record beside cluster.yml says the action already ran (actions that always run are never hidden). */
 function recordedApplied(plan: Plan, action: Action): boolean {
-  return !action.always && (plan.recorded?.[action.node]?.includes(action.fingerprint) ?? false)
+  const recorded = (node: string, fingerprint: string) => plan.recorded?.[node]?.includes(fingerprint) ?? false
+  return (!action.always && recorded(action.node, action.fingerprint)) || (action.runsWith !== undefined && recorded(action.runsWith.node, action.runsWith.fingerprint))
 }
 
 export interface PlanJson {

@@ -8,7 +8,7 @@ import {HostPool, type PoolOptions} from '../remote/pool.js'
 import {sha256File} from '../remote/upload.js'
 import {applyPlan, type ApplyEvents, type ApplyReport} from './apply.js'
 import {buildDestroyPlan} from './destroy.js'
-import type {Plan} from './model.js'
+import {allActions, type Plan} from './model.js'
 import {buildPlan, planJson} from './plan.js'
 import {runPreflight, type PreflightReport} from './preflight.js'
 import {layoutForCluster, recordLayout} from './layout-record.js'
@@ -68,8 +68,12 @@ export interface DeployOptions extends RemoteOptions {
 /** The plan for cluster.yml as it is now, with the node ids and chains recorded by earlier deploys (layout.ts). */
 export async function planDeploy(cluster: Cluster, options: {runtime: string; artifact?: string}): Promise<Plan> {
   const {layout, recorded} = await layoutForCluster(cluster)
-  const plan = buildPlan(cluster, {runtime: options.runtime, layout, ...(options.artifact ? {artifact: options.artifact, artifactSha256: await sha256File(options.artifact)} : {})})
-  return {...plan, recorded}
+  const planOptions = {runtime: options.runtime, layout, ...(options.artifact ? {artifact: options.artifact, artifactSha256: await sha256File(options.artifact)} : {})}
+  const plan = buildPlan(cluster, planOptions)
+  // Live: the record says chain table version 1 was uploaded, so storage restarts must roll (services/rolling.ts).
+  const firstUpload = allActions(plan).find((action) => action.id.endsWith(':mgmtd:upload-chain-table'))
+  const live = firstUpload !== undefined && (recorded[firstUpload.node]?.includes(firstUpload.fingerprint) ?? false)
+  return {...(live ? buildPlan(cluster, {...planOptions, live}) : plan), recorded}
 }
 
 export async function deploy(options: DeployOptions): Promise<{plan: ReturnType<typeof planJson>; preflight?: PreflightReport; apply: ApplyReport}> {

@@ -14,7 +14,7 @@ import {parseCluster} from '../../src/config/loader.js'
 import {extendChainTable} from '../../src/deploy/chain-table-extend.js'
 import {generateChainTable} from '../../src/deploy/chain-table.js'
 import {recordLayout} from '../../src/deploy/layout-record.js'
-import {allActions, type Plan} from '../../src/deploy/model.js'
+import {allActions, stageSteps, type Plan} from '../../src/deploy/model.js'
 import {planJson} from '../../src/deploy/plan.js'
 import {planDeploy} from '../../src/deploy/service.js'
 import {localStatePath, readLocalState, writeLocalState} from '../../src/deploy/state.js'
@@ -113,6 +113,9 @@ describe('adding storage nodes', () => {
     // On the admin node s1 only mgmtd's admin_cli work for the new chains and the waits.
     const admin = json.actions.filter((action) => action.node === 's1')
     expect(admin.map((action) => action.description)).toEqual([
+      // The cluster is live, so even the new node's storage start is rolled between chain checks.
+      'before (re)starting storage on s26: wait until every chain is SERVING with every replica',
+      'after (re)starting storage on s26: wait until every chain is SERVING with every replica',
       'wait until 26 STORAGE service(s) send heartbeats',
       'write chains-v2.csv (12 chains x 3 replicas)',
       'write chain-table-v2.csv (112 chains)',
@@ -216,5 +219,30 @@ describe('extending a chain table', () => {
       expect(perOld.reduce((sum, count) => sum + count, 0)).toBe(8)
       expect(Math.max(...perOld) - Math.min(...perOld)).toBeLessThanOrEqual(1)
     }
+  })
+})
+
+describe('an image tag change on a live cluster (upgrade) rolls storage', () => {
+  it('each storage start is its own step between two waits for every chain SERVING; a first deploy starts them together', async () => {
+    const yml = clusterYml({storage: storageNames(3)})
+    const first = await load(yml)
+    const firstPlan = await planDeploy(first, {runtime: 'docker'})
+    const storageStage = (plan: Plan) => plan.stages.find((stage) => stage.name === 'storage')!
+    expect(stageSteps(storageStage(firstPlan)).filter((step) => step.some((action) => action.kind === 'start-container'))).toHaveLength(1)
+    await recordDeployed(firstPlan, first)
+
+    const upgraded = await planDeploy(await load(`${yml}images:\n  3fs: {repo: open3fs/3fs, tag: '20250501'}\n`), {runtime: 'docker'})
+    const steps = stageSteps(storageStage(upgraded)).map((step) => step.map((action) => `${action.kind}@${action.node}`))
+    const rolled = steps.filter((step) => step.some((entry) => entry.startsWith('start-container')) || step.some((entry) => entry.startsWith('wait@s1')))
+    expect(rolled.slice(0, 9)).toEqual([
+      ['wait@s1'], ['start-container@s1'], ['wait@s1'],
+      ['wait@s1'], ['start-container@s2'], ['wait@s1'],
+      ['wait@s1'], ['start-container@s3'], ['wait@s1'],
+    ])
+    const waits = allActions(upgraded).filter((action) => action.id.includes(':storage:wait:before:') || action.id.includes(':storage:wait:after:'))
+    expect(waits.every((action) => action.until!.includes('OFFLINE|LASTSRV'))).toBe(true)
+    // Pending in the plan: the new image's starts with their waits, nothing on an unchanged config.
+    const pending = planJson(upgraded).actions.filter((action) => action.stage === 'storage').map((action) => action.kind)
+    expect(pending.filter((kind) => kind === 'start-container')).toHaveLength(3)
   })
 })
