@@ -30,7 +30,7 @@ export interface DeployContext {
   layout: ClusterLayout
   /** An earlier deploy recorded chains: storage restarts roll one node at a time (services/rolling.ts). */
   live: boolean
-  images: {threefs: string; fdb: string; clickhouse: string}
+  images: {threefs: string; fdb: string; clickhouse: string; grafana: string}
   adminNode: ClusterNode
   runtime: string
   containers: Record<ServiceName, string>
@@ -93,6 +93,8 @@ export function deployContext(cluster: Cluster, runtime = 'docker', layout: Clus
       threefs: imageRef(config.images.registry, config.images['3fs']),
       fdb: imageRef(config.images.registry, config.images.fdb),
       clickhouse: imageRef(config.images.registry, config.images.clickhouse),
+      // m3fs's default (pkg/config/config.go): grafana/grafana 12.0.0 with the ClickHouse plugin installed.
+      grafana: imageRef(config.images.registry, config.images.grafana ?? {repo: 'open3fs/grafana', tag: '12.0.0'}),
     },
     adminNode: nodesOf(cluster, 'mgmtd')[0]!,
     runtime,
@@ -119,6 +121,7 @@ export function imagesFor(context: DeployContext, services: ServiceName[]): stri
   for (const service of services) {
     if (service === 'fdb') images.add(context.images.fdb)
     else if (service === 'clickhouse') images.add(context.images.clickhouse)
+    else if (service === 'grafana') images.add(context.images.grafana)
     else if (['monitor', 'mgmtd', 'meta', 'storage', 'client'].includes(service)) images.add(context.images.threefs)
   }
   return [...images]

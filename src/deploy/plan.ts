@@ -6,6 +6,7 @@ import {chainActions} from './services/chains.js'
 import {clickhouseActions} from './services/clickhouse.js'
 import {clientActions} from './services/client.js'
 import {fdbActions} from './services/fdb.js'
+import {grafanaActions} from './services/grafana.js'
 import {hostActions} from './services/host.js'
 import {imageActions, type ImageOptions} from './services/images.js'
 import {metaActions} from './services/meta.js'
@@ -36,6 +37,7 @@ export function buildPlan(cluster: Cluster, options: PlanOptions = {}): Plan {
     {name: 'storage', service: 'storage', actions: storageActions(context)},
     {name: 'Chains', service: 'mgmtd', actions: chainActions(context)},
     {name: 'fuse client', service: 'client', actions: clientActions(context)},
+    {name: 'Grafana', service: 'grafana', actions: grafanaActions(context)},
   ].filter((stage) => stage.actions.length > 0) as Stage[]
   const plan: Plan = {cluster: cluster.name, stateDir: context.paths.state, stages, layout: context.layout}
   const ids = new Set<string>()

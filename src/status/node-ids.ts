@@ -2,6 +2,7 @@
 import type {Cluster} from '../config/model.js'
 import {idsOfNode, resolveLayout, type ClusterLayout} from '../deploy/layout.js'
 import {localStatePath, readLocalState} from '../deploy/state.js'
+import {grafanaUrl} from '../deploy/services/grafana.js'
 import type {StatusReport} from './judge.js'
 
 /** The recorded layout, or ids in cluster.yml's order when nothing is recorded (a cluster deployed by an earlier 3fs-cli). */
@@ -18,4 +19,10 @@ export async function recordedLayout(cluster: Cluster): Promise<ClusterLayout | 
 export function withNodeIds(report: StatusReport, layout: ClusterLayout | undefined): StatusReport {
   if (!layout) return report
   return {...report, nodes: report.nodes.map((node) => ({...node, ids: idsOfNode(layout, node.name)}))}
+}
+
+/** The Grafana URL when services.grafana is deployed (status names it). */
+export function withGrafana(report: StatusReport, cluster: Cluster): StatusReport & {grafana?: {url: string}} {
+  const url = grafanaUrl(cluster)
+  return url ? {...report, grafana: {url}} : report
 }

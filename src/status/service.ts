@@ -4,7 +4,7 @@ import {readCapture, writeCapture, type CaptureInfo} from './capture.js'
 import {StatusCollector} from './collect.js'
 import {judge, type StatusReport} from './judge.js'
 import {statusLayout} from './layout.js'
-import {recordedLayout, withNodeIds} from './node-ids.js'
+import {recordedLayout, withGrafana, withNodeIds} from './node-ids.js'
 import type {PoolOptions} from '../remote/pool.js'
 
 export interface LiveStatusOptions {
@@ -47,7 +47,7 @@ export class StatusSession {
       const info: CaptureInfo = {capturedAt: new Date().toISOString(), tool: `3fs-cli ${this.options.toolVersion}`}
       await writeCapture(this.options.captureDir, raw, info)
     }
-    const report = withNodeIds(judge(raw, {configArg: `-c ${this.options.cluster.file}`}), await recordedLayout(this.options.cluster))
+    const report = withGrafana(withNodeIds(judge(raw, {configArg: `-c ${this.options.cluster.file}`}), await recordedLayout(this.options.cluster)), this.options.cluster)
     return {report, source: {kind: 'live', ...(this.options.captureDir ? {capturedTo: this.options.captureDir} : {})}, durationMs: Math.round(performance.now() - started)}
   }
 

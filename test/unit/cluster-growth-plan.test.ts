@@ -246,3 +246,34 @@ describe('an image tag change on a live cluster (upgrade) rolls storage', () => 
     expect(pending.filter((kind) => kind === 'start-container')).toHaveLength(3)
   })
 })
+
+describe('Grafana (services.grafana, as m3fs has it)', () => {
+  it('plans the container with the ClickHouse data source (password redacted, file 0600) and every dashboard under templates/grafana, provisioned from files', async () => {
+    const yml = clusterYml({storage: storageNames(3)}).replace('services:\n', 'services:\n  grafana: {nodes: [s2], port: 3300}\n')
+    const cluster = await load(yml)
+    const plan = await planDeploy(cluster, {runtime: 'docker'})
+    const json = planJson(plan)
+    const grafana = json.actions.filter((action) => action.stage === 'Grafana')
+    expect(new Set(grafana.map((action) => action.node))).toEqual(new Set(['s2']))
+    const datasource = grafana.find((action) => action.path?.endsWith('/datasources/clickhouse.yaml'))!
+    expect(datasource.mode).toBe('0600')
+    expect(datasource.content).toContain('uid: 3fs_clickhouse')
+    expect(datasource.content).toContain('host: "10.9.0.1"')
+    expect(JSON.stringify(json)).not.toContain('ch-secret-4711')
+    const dashboards = grafana.filter((action) => /\/dashboards\/[^/]+\.json$/.test(action.path ?? ''))
+    expect(dashboards.map((action) => action.path!.split('/').pop())).toEqual(['3fs-overview.json'])
+    const dashboard = JSON.parse(allActions(plan).find((action) => action.path?.endsWith('/3fs-overview.json'))!.content!)
+    // Every panel reads the monitor tables this project creates, through the provisioned data source.
+    for (const panel of dashboard.panels) {
+      expect(panel.datasource.uid).toBe('3fs_clickhouse')
+      expect(panel.targets[0].rawSql).toMatch(/FROM \$\{db\}\.(counters|distributions) /)
+    }
+    expect(dashboard.templating.list[0].query).toBe('3fs')
+    const start = grafana.find((action) => action.kind === 'start-container')!
+    expect(start.command).toMatch(/ open3fs\/grafana:12\.0\.0$/)
+    expect(start.command).toContain('GF_SERVER_HTTP_PORT=3300')
+    expect(json.actions.some((action) => action.node === 's2' && action.kind === 'pull-image' && action.description.includes('open3fs/grafana:12.0.0'))).toBe(true)
+    const {grafanaUrl} = await import('../../src/deploy/services/grafana.js')
+    expect(grafanaUrl(cluster)).toBe('http://10.9.0.2:3300')
+  })
+})
