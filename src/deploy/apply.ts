@@ -82,6 +82,8 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
   }
   if (report.failures.length > 0) return finish(report, started)
 
+  // What was applied before this run: an action that runs with another one is skipped when that one was.
+  const appliedAtStart = new Map([...applied].map(([node, set]) => [node, new Set(set)]))
   const localPath = localStatePath(cluster.file, plan.cluster)
   const local = (await readLocalState(localPath)) ?? {cluster: plan.cluster, updatedAt: '', applied: {}}
 
@@ -100,7 +102,7 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
           const host = pool.get(node)
           const done = applied.get(node.name)!
           for (const action of byNode.get(node.name)!) {
-            if (!action.always && done.has(action.fingerprint)) {
+            if ((!action.always && done.has(action.fingerprint)) || (action.runsWith && appliedAtStart.get(action.runsWith.node)?.has(action.runsWith.fingerprint))) {
               counts.skipped++
               options.events?.actionFinished?.(stage.name, action, 'skipped')
               continue

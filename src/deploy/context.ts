@@ -6,6 +6,7 @@ import {containerName, serviceConfigDir, serviceLogDir, storageDataDirs} from '.
 import {commitForImageTag} from '../cluster/threefs-config/shipped.js'
 import {nodesOf, type Cluster, type ClusterNode} from '../config/model.js'
 import type {ServiceName} from '../config/schema.js'
+import {resolveLayout, type ClusterLayout} from './layout.js'
 
 export interface DeployContext {
   cluster: Cluster
@@ -24,9 +25,13 @@ export interface DeployContext {
   mgmtdAddresses: string[]
   monitorAddress: string
   fdbClusterFile: string
-  /** 3FS node ids per service and node name (m3fs's numbering: mgmtd 1.., meta 100.., storage 10001..). */
+  /** 3FS node ids per service and node name (m3fs's numbering: mgmtd 1.., meta 100.., storage 10001..), from the layout. */
   nodeIds: Record<'mgmtd' | 'meta' | 'storage', Map<string, number>>
-  images: {threefs: string; fdb: string; clickhouse: string}
+  /** Ids as recorded (or first assigned) and the chain-table generations. */
+  layout: ClusterLayout
+  /** An earlier deploy recorded chains: storage restarts roll one node at a time (services/rolling.ts). */
+  live: boolean
+  images: {threefs: string; fdb: string; clickhouse: string; grafana: string}
   adminNode: ClusterNode
   runtime: string
   containers: Record<ServiceName, string>
@@ -47,13 +52,12 @@ export interface DeployContext {
   }
 }
 
-const ID_BASE = {mgmtd: 1, meta: 100, storage: 10001} as const
-
 export function imageRef(registry: string, image: {repo: string; tag: string}): string {
   return `${registry ? `${registry.replace(/\/$/, '')}/` : ''}${image.repo}:${image.tag}`
 }
 
-export function deployContext(cluster: Cluster, runtime = DEFAULT_RUNTIME): DeployContext {
+/** `layout`: the recorded one resolved against cluster.yml (resolveLayout); without it, ids follow cluster.yml's order. */
+export function deployContext(cluster: Cluster, runtime = DEFAULT_RUNTIME, layout: ClusterLayout = resolveLayout(cluster), live = false): DeployContext {
   const {config} = cluster
   const workDir = config.workDir
   const host = (node: ClusterNode) => node.host
@@ -63,11 +67,8 @@ export function deployContext(cluster: Cluster, runtime = DEFAULT_RUNTIME): Depl
   const networkType = config.networkType.toUpperCase() as DeployContext['networkType']
   const mgmtdProtocol = networkType === 'IB' ? 'IPoIB' : 'RDMA'
   const image = commitForImageTag(config.images['3fs'].tag)
-  const nodeIds = {
-    mgmtd: new Map(cluster.services.mgmtd.map((name, index) => [name, ID_BASE.mgmtd + index])),
-    meta: new Map(cluster.services.meta.map((name, index) => [name, ID_BASE.meta + index])),
-    storage: new Map(cluster.services.storage.map((name, index) => [name, ID_BASE.storage + index])),
-  }
+  const idsOf = (service: 'mgmtd' | 'meta' | 'storage') => new Map(cluster.services[service].map((name) => [name, layout.nodeIds[service][name]!]))
+  const nodeIds = {mgmtd: idsOf('mgmtd'), meta: idsOf('meta'), storage: idsOf('storage')}
   // The cluster file's description and id must be stable across runs (a re-run must not change it):
   // both derive from the cluster name and the fdb hosts.
   const digest = createHash('sha256').update(`${cluster.name}\n${fdbNodes.map(host).join(',')}`).digest('hex')
@@ -87,10 +88,14 @@ export function deployContext(cluster: Cluster, runtime = DEFAULT_RUNTIME): Depl
     monitorAddress: monitorNode ? `${monitorNode.host}:${config.services.monitor?.port ?? 10_000}` : '',
     fdbClusterFile,
     nodeIds,
+    layout,
+    live,
     images: {
       threefs: imageRef(config.images.registry, config.images['3fs']),
       fdb: imageRef(config.images.registry, config.images.fdb),
       clickhouse: imageRef(config.images.registry, config.images.clickhouse),
+      // m3fs's default (pkg/config/config.go): grafana/grafana 12.0.0 with the ClickHouse plugin installed.
+      grafana: imageRef(config.images.registry, config.images.grafana ?? {repo: 'open3fs/grafana', tag: '12.0.0'}),
     },
     adminNode: nodesOf(cluster, 'mgmtd')[0]!,
     runtime,
@@ -117,6 +122,7 @@ export function imagesFor(context: DeployContext, services: ServiceName[]): stri
   for (const service of services) {
     if (service === 'fdb') images.add(context.images.fdb)
     else if (service === 'clickhouse') images.add(context.images.clickhouse)
+    else if (service === 'grafana') images.add(context.images.grafana)
     else if (['monitor', 'mgmtd', 'meta', 'storage', 'client'].includes(service)) images.add(context.images.threefs)
   }
   return [...images]

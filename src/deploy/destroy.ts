@@ -16,7 +16,7 @@ export interface DestroyOptions {
   wipeDisks: boolean
 }
 
-const REVERSE: ServiceName[] = ['client', 'storage', 'meta', 'mgmtd', 'monitor', 'clickhouse', 'fdb']
+const REVERSE: ServiceName[] = ['grafana', 'client', 'storage', 'meta', 'mgmtd', 'monitor', 'clickhouse', 'fdb']
 
 function always(input: Omit<Action, 'fingerprint'>): Action {
   return {...action(input), always: true}

@@ -52,6 +52,8 @@ export interface Action {
   verifies?: boolean
   /** Starts a new step of its stage: it runs only after every node finished the actions before it. */
   barrier?: boolean
+  /** Runs only in a deploy where that action (on its node) was not already applied when the deploy began. */
+  runsWith?: {node: string; fingerprint: string}
   fingerprint: string
 }
 
@@ -65,6 +67,10 @@ export interface Plan {
   cluster: string
   stateDir: string
   stages: Stage[]
+  /** The node ids and chain generations this plan was built with (recorded when it is applied). */
+  layout?: import('./layout.js').ClusterLayout
+  /** Fingerprints already applied per node according to the record beside cluster.yml (--plan hides them). */
+  recorded?: Record<string, string[]>
 }
 
 type ActionInput = Omit<Action, 'fingerprint'>

@@ -8,9 +8,10 @@ import {HostPool, type PoolOptions} from '../remote/pool.js'
 import {sha256File} from '../remote/upload.js'
 import {applyPlan, type ApplyEvents, type ApplyReport} from './apply.js'
 import {buildDestroyPlan} from './destroy.js'
-import type {Plan} from './model.js'
+import {allActions, type Plan} from './model.js'
 import {buildPlan, planJson} from './plan.js'
 import {runPreflight, type PreflightReport} from './preflight.js'
+import {layoutForCluster, recordLayout} from './layout-record.js'
 import {localStatePath} from './state.js'
 
 export interface RemoteOptions {
@@ -64,13 +65,20 @@ export interface DeployOptions extends RemoteOptions {
   waitIntervalMs?: number
 }
 
+/** The plan for cluster.yml as it is now, with the node ids and chains recorded by earlier deploys (layout.ts). */
 export async function planDeploy(cluster: Cluster, options: {runtime: string; artifact?: string}): Promise<Plan> {
   if (options.artifact !== undefined) {
     // Hashed before anything else: only a regular file (not a FIFO or /dev/zero, which would never end).
     const info = await stat(options.artifact).catch(() => undefined)
     if (!info?.isFile()) throw new UsageError(`--artifact ${options.artifact} ${info ? 'is not a regular file' : 'does not exist'}`, {next: 'Give the image tarball made by `3fs-cli artifact export`.'})
   }
-  return buildPlan(cluster, {runtime: options.runtime, ...(options.artifact ? {artifact: options.artifact, artifactSha256: await sha256File(options.artifact)} : {})})
+  const {layout, recorded} = await layoutForCluster(cluster)
+  const planOptions = {runtime: options.runtime, layout, ...(options.artifact ? {artifact: options.artifact, artifactSha256: await sha256File(options.artifact)} : {})}
+  const plan = buildPlan(cluster, planOptions)
+  // Live: the record says chain table version 1 was uploaded, so storage restarts must roll (services/rolling.ts).
+  const firstUpload = allActions(plan).find((action) => action.id.endsWith(':mgmtd:upload-chain-table'))
+  const live = firstUpload !== undefined && (recorded[firstUpload.node]?.includes(firstUpload.fingerprint) ?? false)
+  return {...(live ? buildPlan(cluster, {...planOptions, live}) : plan), recorded}
 }
 
 export async function deploy(options: DeployOptions): Promise<{plan: ReturnType<typeof planJson>; preflight?: PreflightReport; apply: ApplyReport}> {
@@ -83,6 +91,7 @@ export async function deploy(options: DeployOptions): Promise<{plan: ReturnType<
       preflight = await runPreflight({cluster: options.cluster, pool, runtime: options.runtime, concurrency, signal: options.signal, ignore: options.ignoreChecks})
       if (!preflight.ok) throw new PreflightFailedError(preflight)
     }
+    await recordLayout(options.cluster, plan.layout!)
     const apply = await applyPlan({cluster: options.cluster, plan, pool, concurrency, signal: options.signal, events: options.events?.(plan), waitIntervalMs: options.waitIntervalMs})
     if (!apply.complete) throw new ApplyFailedError(apply, 'deploy', options.cluster.file)
     return {plan: planJson(plan), ...(preflight ? {preflight} : {}), apply}

@@ -8,6 +8,7 @@ import {dirname, join} from 'node:path'
 
 import {shellQuote} from '../remote/shell.js'
 import type {Host} from '../remote/host.js'
+import type {ClusterLayout} from './layout.js'
 import type {Action} from './model.js'
 
 export async function readNodeState(host: Host, stateDir: string, signal?: AbortSignal): Promise<Set<string>> {
@@ -29,6 +30,8 @@ export interface LocalState {
   updatedAt: string
   /** Fingerprints of applied actions per node. */
   applied: Record<string, string[]>
+  /** Node ids and chain-table generations, recorded before the first action of a deploy runs (layout.ts). */
+  layout?: ClusterLayout
 }
 
 export function localStatePath(clusterFile: string, cluster: string): string {

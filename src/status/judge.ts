@@ -45,6 +45,8 @@ export interface StatusReport {
   /** What the verdict rests on: the mgmtd node asked, which admin_cli views answered, the replica count used. */
   basis: AdminBasis & {replicaCount?: ReplicaCount}
   nodes: NodeState[]
+  /** services.grafana's URL, when the cluster has one (live status only). */
+  grafana?: {url: string}
   services: ClusterServiceRow[]
   chains: ChainRow[]
   targets: TargetView[]

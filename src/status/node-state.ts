@@ -53,6 +53,8 @@ export interface NodeState {
   disks: DiskState[]
   /** Probe sections this node's data lacks (partial capture). */
   missing: string[]
+  /** The node's ids per service as deploy recorded them beside cluster.yml (live status only). */
+  ids?: Partial<Record<'mgmtd' | 'meta' | 'storage' | 'client', number>>
 }
 
 /** The fields of a probe record: base64 fields our probes print, KEY="v" ones findmnt prints (probe-protocol.ts). */

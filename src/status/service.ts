@@ -6,6 +6,7 @@ export {prepareCaptureDir}
 import {StatusCollector} from './collect.js'
 import {judge, type StatusReport} from './judge.js'
 import {statusLayout} from './layout.js'
+import {recordedLayout, withGrafana, withNodeIds} from './node-ids.js'
 import type {PoolOptions} from '../remote/pool.js'
 
 export interface LiveStatusOptions {
@@ -48,7 +49,7 @@ export class StatusSession {
       const info: CaptureInfo = {capturedAt: new Date().toISOString(), tool: `3fs-cli ${this.options.toolVersion}`}
       await writeCapture(this.options.captureDir, raw, info)
     }
-    const report = judge(raw, {configArg: `-c ${this.options.cluster.file}`})
+    const report = withGrafana(withNodeIds(judge(raw, {configArg: `-c ${this.options.cluster.file}`}), await recordedLayout(this.options.cluster)), this.options.cluster)
     return {report, source: {kind: 'live', ...(this.options.captureDir ? {capturedTo: this.options.captureDir} : {})}, durationMs: Math.round(performance.now() - started)}
   }
 

@@ -357,3 +357,26 @@ describe('apply: every kind of action, events, state and reports', () => {
     expect(host.commands.at(-1)!.command).toContain('docker load -i /var/tmp/images.tar')
   })
 })
+
+describe('apply: an action that runs with another one (rolling waits around a storage start)', () => {
+  it('runs when its partner runs in this deploy, and is skipped when the partner was applied before the deploy began', async () => {
+    const start = action({id: 'node1:storage:start', node: 'node1', service: 'storage', kind: 'start-container', description: 'start', command: 'start-storage image:v1'})
+    const after = (partner: Action) => ({...action({id: 'node1:storage:wait:after:node1', node: 'node1', service: 'storage', kind: 'run', description: 'after', command: `check-chains # ${partner.fingerprint}`}), runsWith: {node: 'node1', fingerprint: partner.fingerprint}})
+    const host = new ScriptedHost('node1', () => ({stdout: 'ok'}))
+    const first = await apply(host, [start, after(start)])
+    expect(first.changes).toBe(2)
+    // Applied before: the wait is skipped with its start (0 changes), although the wait itself was recorded too.
+    host.recorded.delete(after(start).fingerprint)
+    const second = await apply(host, [start, after(start)])
+    expect(second.changes).toBe(0)
+    expect(host.commands.filter((entry) => entry.command.includes('check-chains'))).toHaveLength(1)
+    // A new image: the start runs again, and so does its wait, after it.
+    const upgraded = action({...start, command: 'start-storage image:v2'})
+    const before = host.commands.length
+    const third = await apply(host, [upgraded, after(upgraded)])
+    expect(third.changes).toBe(2)
+    const order = host.commands.slice(before).map((entry) => entry.command).filter((command) => /start-storage image:v2|check-chains/.test(command))
+    expect(order[0]).toMatch(/start-storage image:v2/)
+    expect(order[1]).toMatch(/check-chains/)
+  })
+})

@@ -4,7 +4,8 @@
  * from a command line.
  */
 import {shellQuote} from '../../remote/shell.js'
-import {chainsCsv, chainTableCsv, createTargetCommands, generateChainTable} from '../chain-table.js'
+import {chainsCsv, chainTableCsv, createTargetCommands, type ChainTable} from '../chain-table.js'
+import type {ChainGeneration} from '../layout.js'
 import type {DeployContext} from '../context.js'
 import {action, type Action} from '../model.js'
 import {adminCliBatchCommand, adminCliCommand, waitFor, writeFile} from './common.js'
@@ -13,16 +14,9 @@ export function chainActions(context: DeployContext): Action[] {
   const storage = context.cluster.config.services.storage!
   const admin = context.adminNode.name
   const etc = context.paths.etc('mgmtd')
-  const table = generateChainTable({
-    nodeIds: [...context.nodeIds.storage.values()],
-    disksPerNode: storage.diskNumPerNode,
-    targetsPerDisk: storage.targetNumPerDisk,
-    replicationFactor: storage.replicationFactor,
-    targetIdPrefix: storage.targetIDPrefix,
-    chainIdPrefix: storage.chainIDPrefix,
-  })
-  const createTargets = `${createTargetCommands(table).join('\n')}\n`
-  return [
+  const generations = context.layout.chainGenerations
+  const total = generations.reduce((sum, entry) => sum + entry.table.chains.length, 0)
+  const actions: Action[] = [
     action({
       id: `${admin}:mgmtd:user-add-root`,
       node: admin,
@@ -36,29 +30,51 @@ export function chainActions(context: DeployContext): Action[] {
       adminCli: true,
       captureToken: {tokenFile: context.paths.token, adminConfig: context.paths.adminRootConfig, adminConfigBase: context.paths.adminConfig},
     }),
-    writeFile(admin, 'mgmtd', `${etc}/chains.csv`, chainsCsv(table), {description: `write chains.csv (${table.chains.length} chains x ${storage.replicationFactor} replicas)`}),
-    writeFile(admin, 'mgmtd', `${etc}/chain-table.csv`, chainTableCsv(table), {description: 'write chain-table.csv'}),
+  ]
+  let upTo: ChainTable = {targets: [], chains: []}
+  for (const generation of generations) {
+    upTo = {targets: [...upTo.targets, ...generation.table.targets], chains: [...upTo.chains, ...generation.table.chains]}
+    actions.push(...generationActions(context, generation, upTo, storage.replicationFactor, admin, etc))
+  }
+  // Every chain listed and none of them anything but SERVING (m3fs #123: UNAVAILABLE while storage starts).
+  actions.push(waitFor(admin, 'mgmtd', 'chains-serving', `wait until all ${total} chains are SERVING`, adminCliCommand(context, 'list-chains'), `^(?![\\s\\S]*(UNAVAILABLE|SYNCING|SERVING\\(|Encounter error))(?=[\\s\\S]*^ChainId)(?:[\\s\\S]*?^\\s*\\d+\\s.*SERVING){${total}}`, 600_000))
+  return actions
+}
+
+/**
+ * One generation: its targets, its chains (upload-chains takes only the new ones) and a version of chain
+ * table 1 listing every chain so far. upload-chain-table of a different list makes the next version
+ * (SetChainTableOperation.cc:53-60 at ee9a5ce), so the first deploy makes version 1 and each added set of
+ * storage nodes one more. The first generation keeps the action ids and files of a first deploy, so
+ * clusters deployed before generations existed see those actions as applied.
+ */
+function generationActions(context: DeployContext, generation: ChainGeneration, upTo: ChainTable, rf: number, admin: string, etc: string): Action[] {
+  const first = generation.version === 1
+  const suffix = first ? '' : `-v${generation.version}`
+  const table = generation.table
+  const added = first ? '' : ` (${table.chains.length} new on storage node${generation.nodeIds.length === 1 ? '' : 's'} ${generation.nodeIds.join(', ')})`
+  return [
+    writeFile(admin, 'mgmtd', `${etc}/chains${suffix}.csv`, chainsCsv(table), {description: `write chains${suffix}.csv (${table.chains.length} chains x ${rf} replicas)`}),
+    writeFile(admin, 'mgmtd', `${etc}/chain-table${suffix}.csv`, chainTableCsv(upTo), {description: first ? 'write chain-table.csv' : `write chain-table${suffix}.csv (${upTo.chains.length} chains)`}),
     action({
-      id: `${admin}:mgmtd:create-targets`,
+      id: `${admin}:mgmtd:create-targets${suffix}`,
       node: admin,
       service: 'mgmtd',
       kind: 'admin-cli',
-      description: `create ${table.targets.length} targets`,
+      description: `create ${table.targets.length} targets${added}`,
       command: adminCliBatchCommand(context),
-      stdin: createTargets,
+      stdin: `${createTargetCommands(table).join('\n')}\n`,
       adminCli: true,
     }),
-    action({id: `${admin}:mgmtd:upload-chains`, node: admin, service: 'mgmtd', kind: 'admin-cli', description: `upload-chains (${table.chains.length} chains)`, command: adminCliCommand(context, 'upload-chains /opt/3fs/etc/chains.csv', true), adminCli: true}),
+    action({id: `${admin}:mgmtd:upload-chains${suffix}`, node: admin, service: 'mgmtd', kind: 'admin-cli', description: `upload-chains (${table.chains.length}${first ? '' : ' new'} chains)`, command: adminCliCommand(context, `upload-chains /opt/3fs/etc/chains${suffix}.csv`, true), adminCli: true}),
     action({
-      id: `${admin}:mgmtd:upload-chain-table`,
+      id: `${admin}:mgmtd:upload-chain-table${suffix}`,
       node: admin,
       service: 'mgmtd',
       kind: 'admin-cli',
-      description: 'upload-chain-table 1',
-      command: adminCliCommand(context, `upload-chain-table --desc ${shellQuote(`replication-${storage.replicationFactor}`)} 1 /opt/3fs/etc/chain-table.csv`, true),
+      description: first ? 'upload-chain-table 1' : `upload-chain-table 1, version ${generation.version}: the ${upTo.chains.length - table.chains.length} chains of version ${generation.version - 1} unchanged plus ${table.chains.length} new`,
+      command: adminCliCommand(context, `upload-chain-table --desc ${shellQuote(`replication-${rf}`)} 1 /opt/3fs/etc/chain-table${suffix}.csv`, true),
       adminCli: true,
     }),
-    // Every chain listed and none of them anything but SERVING (m3fs #123: UNAVAILABLE while storage starts).
-    waitFor(admin, 'mgmtd', 'chains-serving', `wait until all ${table.chains.length} chains are SERVING`, adminCliCommand(context, 'list-chains'), `^(?![\\s\\S]*(UNAVAILABLE|SYNCING|SERVING\\(|Encounter error))(?=[\\s\\S]*^ChainId)(?:[\\s\\S]*?^\\s*\\d+\\s.*SERVING){${table.chains.length}}`, 600_000),
   ]
 }

@@ -25,9 +25,36 @@ export function smokeTestCommand(mountpoint: string, node: string): string {
   ].join('\n')
 }
 
+/**
+ * A node taken out of services.client: its container stopped, 3FS unmounted, and its client actions
+ * forgotten on the node, so that listing it again later mounts it again. Only nodes still under
+ * `nodes:` can be reached; the id in the action makes each retirement a new action.
+ */
+function retireActions(context: DeployContext): Action[] {
+  const known = new Set(context.cluster.nodes.map((node) => node.name))
+  const rt = shellQuote(context.runtime)
+  const mp = shellQuote(context.mountpoint)
+  return Object.entries(context.layout.retiredClients ?? {})
+    .filter(([name]) => known.has(name))
+    .map(([name, id]) =>
+      run(
+        name,
+        'client',
+        `retire:${id}`,
+        `unmount ${context.mountpoint} and remove ${context.containers.client} (taken out of services.client)`,
+        [
+          `${rt} rm -f ${shellQuote(context.containers.client)} >/dev/null 2>&1 || true`,
+          `if [ "$(findmnt -n -o FSTYPE --mountpoint ${mp} 2>/dev/null)" = fuse.hf3fs ]; then umount ${mp} 2>/dev/null || umount -l ${mp}; fi`,
+          // Markers hold the action id (state.ts markerCommand): forget this node's client actions.
+          `grep -l -F ':client:' ${shellQuote(context.paths.state)}/* 2>/dev/null | xargs -r rm -f`,
+        ].join('\n'),
+      ),
+    )
+}
+
 export function clientActions(context: DeployContext): Action[] {
   const nodes = nodesOf(context.cluster, 'client')
-  if (nodes.length === 0) return []
+  if (nodes.length === 0) return retireActions(context)
   const admin = context.adminNode.name
   const main = [logLevelOverride(context), monitorOverride(context), {key: 'mgmtd.mgmtd_server_addresses', value: context.mgmtdAddresses}]
   const adminCopy = writeConfigTo(context, admin, 'client', context.paths.etc('mgmtd'), 'hf3fs_fuse_main.toml', main)
@@ -72,5 +99,5 @@ export function clientActions(context: DeployContext): Action[] {
       {...run(node.name, 'client', 'smoke-test', `write and read back 4 MiB on ${mp}`, smokeTestCommand(mp, node.name), 'smoke-test'), always: true, verifies: true},
     )
   }
-  return actions
+  return [...actions, ...retireActions(context)]
 }

@@ -11,6 +11,7 @@ import type {DeployContext} from '../context.js'
 import {barrier, type Action} from '../model.js'
 import {listenerOverrides, logLevelOverride, monitorOverride, run, serviceArgs, setConfigAction, startContainerCommand, threefsContainerOptions, threefsVolumes, writeConfig, writeConfigTo} from './common.js'
 import {waitForHeartbeats} from './meta.js'
+import {rollStorageStarts} from './rolling.js'
 
 /**
  * Disk preparation script. It never formats a disk that holds anything, and never one it could not
@@ -118,5 +119,5 @@ export function storageActions(context: DeployContext): Action[] {
     )
   }
   actions.push(barrier(waitForHeartbeats(context, 'STORAGE', [...context.nodeIds.storage.values()], 'storage')))
-  return actions
+  return rollStorageStarts(context, actions)
 }

@@ -41,7 +41,12 @@ export function renderPlan(plan: ReturnType<typeof planJson>): string {
       lines.push(...configChanges(entries))
     }
   }
-  lines.push('', `${plan.actions.length} actions in ${plan.stages.length} stages. --json prints every action with its command and file contents.`)
+  const ids = plan.nodeIds.map((entry) => `${entry.node} ${Object.entries(entry.ids).map(([service, id]) => `${service}=${id}`).join(' ')}`)
+  if (ids.length > 0) lines.push('', color.bold('== Node ids') + color.dim(' (assigned once, recorded beside cluster.yml)'), `  ${ids.length <= 12 ? ids.join(', ') : `${ids.slice(0, 10).join(', ')} and ${ids.length - 10} more (--json lists all)`}`)
+  const table = plan.chainTable.at(-1)
+  if (table) lines.push(`  chain table 1: version ${table.version} with ${table.chains} chains${plan.chainTable.length > 1 ? ` (${table.newChains} new on storage node ids ${table.storageNodeIds.join(', ')})` : ''}`)
+  const applied = plan.alreadyApplied > 0 ? ` ${plan.alreadyApplied} more are recorded as applied and not shown (deploy re-checks each node).` : ''
+  lines.push('', `${plan.actions.length} actions in ${plan.stages.length} stages.${applied} --json prints every action with its command and file contents.`)
   return lines.join('\n')
 }
 

@@ -23,6 +23,7 @@ export function renderStatus(result: StatusResult, options: {all: boolean; progr
   if (basis) blocks.push(color.dim(basis))
   if (report.problems.length > 0) blocks.push('', color.bold('Problems'), ...report.problems.map(renderProblem))
   if (options.progress && options.progress.length > 0) blocks.push('', color.bold('Sync progress since the last round'), ...options.progress.map(renderSyncProgress))
+  if (report.grafana) blocks.push(`Grafana: ${report.grafana.url} (dashboard "3FS overview (3fs-cli)")`)
   blocks.push('', color.bold('Nodes'), renderNodes(report.nodes))
   if (report.services.length > 0) {
     blocks.push(
@@ -106,9 +107,10 @@ function renderProblem(problem: Problem): string {
 
 function renderNodes(nodes: NodeState[]): string {
   return renderTable(
-    ['node', 'host', 'ssh', 'services', 'mount', 'disks'],
+    ['node', 'ids', 'host', 'ssh', 'services', 'mount', 'disks'],
     nodes.map((node) => [
       node.name,
+      Object.entries(node.ids ?? {}).map(([service, id]) => `${service}=${id}`).join(' ') || '-',
       node.host,
       node.reachable ? color.green('ok') : color.red(node.error?.kind ?? 'not captured'),
       // Running services by name, others with their state: short enough for a wide cluster.
