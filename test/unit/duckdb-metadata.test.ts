@@ -21,6 +21,13 @@ describe('duckdb extension metadata', () => {
     expect(versionDirectory('v1.2.2-dev123 5f5512b827')).toBe('5f5512b827')
     expect(versionDirectory('v1.2.1 8e52ec4395')).toBe('v1.2.1')
   })
+
+  it('takes the commit as the last token: DuckDB >= 1.4 prints "vX (Codename) hash"', () => {
+    expect(versionsMatch('b390a7c376', 'v1.4.2-dev7 (Andium) b390a7c376')).toBe(true)
+    expect(versionsMatch('(Andium)', 'v1.4.2-dev7 (Andium) b390a7c376')).toBe(false)
+    expect(versionDirectory('v1.4.2-dev7 (Andium) b390a7c376')).toBe('b390a7c376')
+    expect(versionDirectory('v1.4.1 (Andium) b390a7c376')).toBe('v1.4.1')
+  })
 })
 
 describe('duckdb verify and init', () => {
