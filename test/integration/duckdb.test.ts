@@ -113,7 +113,7 @@ describe.skipIf(!available)('duckdb build, install and verify on real SSH test h
     const result = await runCli(['duckdb', 'verify', '-c', config, '--json', '--rows', '50000', '--bin-dir', '/opt/3fs/bin'], {env: env()})
     expect(result.exitCode, JSON.stringify(result.json ?? result.stderr)).toBe(0)
     for (const node of result.json.nodes) {
-      expect(node).toMatchObject({ok: true, usrbio: true, mountRoot: '/3fs/'})
+      expect(node).toMatchObject({ok: true, usrbio: true, mountRoot: '/3fs/', plainLoadedThreefs: false})
       expect(node.read3fs.rows).toBe(50000)
       expect(node.read3fs.checksum).toBe(node.expected.checksum)
       expect(node.readPath.checksum).toBe(node.expected.checksum)
