@@ -122,3 +122,11 @@ describe.skipIf(!available)('duckdb build, install and verify on real SSH test h
     expect(readdirSync(join(hosts.dir, 'shared3fs', '.3fs-cli-duckdb-verify'))).toEqual([])
   })
 })
+
+describe('duckdb install flags', () => {
+  it('refuses a negative --io-depth before reading the config (the extension reads it as a size_t)', async () => {
+    const result = await runCli(['duckdb', 'install', '-c', join(ROOT, 'test', 'fixtures', 'm3fs-full.yml'), '--io-depth', '-1', '--plan', '--json'])
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr + JSON.stringify(result.json ?? '')).toMatch(/io-depth.*greater than or equal to 0|Expected an integer greater than or equal to 0/)
+  })
+})
