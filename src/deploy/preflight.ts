@@ -9,6 +9,7 @@ import {RemoteError, remoteDetail} from '../remote/errors.js'
 import {fanOut} from '../remote/fanout.js'
 import type {HostPool} from '../remote/pool.js'
 import {shellQuote} from '../remote/shell.js'
+import {aptInstallHint, describeMissing, lddScript, parseLddScript, usrbioLibraryCandidates} from '../remote/library-deps.js'
 import {SECTION_FUNCTION, splitSections} from '../status/probe-scripts.js'
 import {deployContext, type DeployContext} from './context.js'
 import {AIO_MAX_NR} from './services/host.js'
@@ -38,7 +39,7 @@ export interface PreflightReport {
   unreachable: number
 }
 
-export const CHECK_NAMES = ['ssh', 'sudo', 'runtime', 'kernel', 'fuse', 'cpu', 'rdma', 'nic', 'ports', 'disks', 'aio-max-nr', 'memlock', 'shm', 'mountpoint'] as const
+export const CHECK_NAMES = ['ssh', 'sudo', 'runtime', 'kernel', 'fuse', 'cpu', 'rdma', 'nic', 'ports', 'disks', 'aio-max-nr', 'memlock', 'shm', 'mountpoint', 'libraries'] as const
 
 const MIN_SHM_BYTES = 1024 ** 3
 const MIN_DIR_FREE_BYTES = 10 * 1024 ** 3
@@ -68,6 +69,9 @@ export function preflightScript(context: DeployContext, node: ClusterNode): stri
     const mp = shellQuote(context.mountpoint)
     lines.push('S fuse; if [ -e /dev/fuse ]; then echo dev; fi; grep -qw fuse /proc/filesystems && echo fs || true')
     lines.push("S shm; df -P -B1 /dev/shm | awk 'NR==2{print $2}'")
+    // The usrbio library where 3fs-cli and 3FS put it, and the duckdb-3fs extension of the login user.
+    const home = `"$(getent passwd ${shellQuote(node.username)} | cut -d: -f6)"`
+    lines.push(`S libraries; ${lddScript(usrbioLibraryCandidates(context.workDir), `${context.workDir}/duckdb/lib`, [`${home}/.duckdb/extensions/*/*/threefs.duckdb_extension`])}`)
     lines.push(`S mountpoint; echo "FSTYPE=$(findmnt -n -o FSTYPE --mountpoint ${mp} 2>/dev/null)"; if [ -d ${mp} ]; then echo "EXISTS=1"; echo "ENTRIES=$(ls -A ${mp} 2>/dev/null | head -n 3 | tr '\\n' ' ')"; else echo "EXISTS=0"; fi`)
   }
   return lines.join('\n')
@@ -159,6 +163,11 @@ export function judgeNode(context: DeployContext, node: ClusterNode, sections: R
     checks.push(fuse.includes('dev') ? {check: 'fuse', status: 'ok', detail: '/dev/fuse present'} : {check: 'fuse', status: 'fail', detail: 'no /dev/fuse', fix: 'Load FUSE: modprobe fuse (and add it to /etc/modules-load.d).'})
     const shm = Number(text('shm'))
     checks.push(shm >= MIN_SHM_BYTES ? {check: 'shm', status: 'ok', detail: `/dev/shm ${(shm / 1024 ** 3).toFixed(1)} GiB (usrbio rings and buffers live there)`} : {check: 'shm', status: 'fail', detail: `/dev/shm is only ${(shm / 1024 ** 2).toFixed(0)} MiB; usrbio needs room for its rings and I/O buffers`, fix: 'Enlarge it: mount -o remount,size=16G /dev/shm (and in /etc/fstab).'})
+    const libraries = parseLddScript(text('libraries'))
+    const broken = libraries.filter((entry) => entry.missing.length > 0)
+    if (libraries.length === 0) checks.push({check: 'libraries', status: 'ok', detail: 'no libhf3fs_api_shared.so or duckdb-3fs extension installed yet'})
+    else if (broken.length === 0) checks.push({check: 'libraries', status: 'ok', detail: `every library found for ${libraries.map((entry) => entry.file).join(', ')}`})
+    else checks.push({check: 'libraries', status: 'warn', detail: `missing ${describeMissing(broken)}: usrbio and duckdb-3fs fail to load there`, fix: `Install them: ${aptInstallHint(broken) || 'find the packages with apt-file search'}.`})
     const mp = Object.fromEntries(text('mountpoint').split('\n').map((line) => [line.split('=')[0], line.slice(line.indexOf('=') + 1).trim()]))
     if (mp.FSTYPE === 'fuse.hf3fs') checks.push({check: 'mountpoint', status: 'ok', detail: `${context.mountpoint} is already 3FS`})
     else if (mp.FSTYPE) checks.push({check: 'mountpoint', status: 'fail', detail: `${context.mountpoint} is a ${mp.FSTYPE} mount`, fix: `Unmount it or choose another services.client.hostMountpoint.`})
