@@ -29,6 +29,11 @@ describe.skipIf(!available)('library dependency check on real SSH test hosts (re
     const lib = join(hosts.dir, 'nodes', 'node1', 'opt3fs', 'duckdb', 'lib')
     mkdirSync(lib, {recursive: true})
     buildElfNeeding(join(lib, 'libhf3fs_api_shared.so'), needed)
+    // Where the bench's worker looks by default (/opt/3fs/lib), on both nodes.
+    for (const node of ['node1', 'node2']) {
+      mkdirSync(join(hosts.dir, 'nodes', node, 'opt3fs', 'lib'), {recursive: true})
+      buildElfNeeding(join(hosts.dir, 'nodes', node, 'opt3fs', 'lib', 'libhf3fs_api_shared.so'), needed)
+    }
   })
 
   afterAll(() => {
@@ -46,6 +51,21 @@ describe.skipIf(!available)('library dependency check on real SSH test hosts (re
       expect(node1.detail).toContain('libibverbs.so.1 (libibverbs1)')
       expect(node1.fix).toBe('Install them: apt-get install libibverbs1.')
     }
-    expect(libraries('node2')).toMatchObject({status: 'ok', detail: 'no libhf3fs_api_shared.so or duckdb-3fs extension installed yet'})
+    expect(libraries('node2').detail).not.toContain('/opt/3fs/duckdb/lib')
+  })
+
+  it('bench throughput with --engine usrbio stops before the workers run, naming each node and what it lacks', async () => {
+    const result = await runCli(['bench', 'throughput', '-c', config, '--engine', 'usrbio', '--size', '1MiB', '--runtime', '1s', '--json'])
+    expect(result.exitCode).toBe(1)
+    const message: string = result.json.error.message
+    expect(message).toContain(`usrbio cannot load on node1 (missing ${ABSENT} (unknown: apt-file search ${ABSENT})`)
+    expect(message).toContain('for /opt/3fs/lib/libhf3fs_api_shared.so); node2 (missing')
+  })
+
+  it('bench graysort run with the default engine (auto) stops too, and offers io_uring instead', async () => {
+    const result = await runCli(['bench', 'graysort', 'run', '-c', config, '--size', '1M', '--json'])
+    expect(result.exitCode).toBe(1)
+    expect(result.json.error.message).toMatch(/^usrbio cannot load on node1 \(missing lib3fscli-absent-dependency\.so\.7/)
+    expect(result.json.error.next).toContain('Or bench without usrbio: --engine io_uring.')
   })
 })

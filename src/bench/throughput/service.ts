@@ -7,6 +7,7 @@ import {posix} from 'node:path'
 
 import {UsageError} from '../../errors.js'
 import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
+import {checkUsrbioLibraries} from '../library-check.js'
 import type {BenchTarget} from '../target.js'
 import {runWorker, type WorkerProgress} from '../worker.js'
 import {mergeHistograms, percentileUs, type SparseHistogram} from './latency.js'
@@ -90,6 +91,7 @@ export async function runThroughput(target: BenchTarget, options: ThroughputOpti
     if (options.usrbioLibrary) args.push('--usrbio-lib', options.usrbioLibrary)
     return args
   }
+  await checkUsrbioLibraries(target, {engine: options.engine, usrbioLibrary: options.usrbioLibrary, signal: options.signal})
   // First every node lays its files out, so that the timed run starts on all nodes at one instant
   // instead of whenever each node's layout ends.
   valuesOrThrow(
