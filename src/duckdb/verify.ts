@@ -4,7 +4,7 @@
  * through the plain /3fs/... path with the plain DuckDB CLI (no init file, so no extension), and
  * compares row counts and a checksum with what was written. The file is removed afterwards.
  * The plain read must run without the extension: once loaded it claims every path under the mount
- * root too (duckdb-3fs threefs.cpp:1353-1356, ThreeFSFileSystem::CanHandleFile), so a read of the
+ * root too (duckdb-3fs threefs.cpp:1353-1356, as cited in issue 12; not re-read here), so a read of the
  * plain path from duckdb-3fs would go through usrbio again and prove nothing about the kernel path.
  */
 import {randomBytes} from 'node:crypto'
