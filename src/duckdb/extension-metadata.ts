@@ -30,11 +30,20 @@ export function makeExtensionFooter(metadata: ExtensionMetadata): Buffer {
 }
 
 /**
+ * The tag (first token) and commit (LAST token) of what `duckdb --version` prints: "v1.2.2-dev123
+ * 5f5512b827" before 1.4, "v1.4.1 (Andium) b390a7c376" from 1.4 on (a codename sits in between).
+ */
+function cliVersion(cli: string): {tag?: string; commit?: string} {
+  const tokens = cli.trim().split(/\s+/).filter(Boolean)
+  return {tag: tokens[0], commit: tokens.length > 1 ? tokens.at(-1) : undefined}
+}
+
+/**
  * Does an extension built for `extensionVersion` load into a DuckDB whose `--version` prints `cli`
  * (e.g. "v1.2.2-dev123 5f5512b827")? Releases match by tag, dev builds by short commit.
  */
 export function versionsMatch(extensionVersion: string, cli: string): boolean {
-  const [tag, commit] = cli.trim().split(/\s+/)
+  const {tag, commit} = cliVersion(cli)
   if (!tag) return false
   if (extensionVersion === tag) return true
   return commit !== undefined && commit.length >= 7 && (extensionVersion.startsWith(commit) || commit.startsWith(extensionVersion))
@@ -42,6 +51,6 @@ export function versionsMatch(extensionVersion: string, cli: string): boolean {
 
 /** The directory name DuckDB looks in for extensions of this build. */
 export function versionDirectory(cli: string): string {
-  const [tag, commit] = cli.trim().split(/\s+/)
+  const {tag, commit} = cliVersion(cli)
   return tag && !tag.includes('-dev') ? tag : (commit ?? tag ?? 'unknown')
 }

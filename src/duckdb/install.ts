@@ -14,6 +14,7 @@ import {UserError} from '../errors.js'
 import {fanOut} from '../remote/fanout.js'
 import type {Host} from '../remote/host.js'
 import {HostPool, type PoolOptions} from '../remote/pool.js'
+import {aptInstallHint, describeMissing, libraryDependencies} from '../remote/library-deps.js'
 import {shellQuote} from '../remote/shell.js'
 import {ARTIFACT_FILES, resolveArtifacts, type ArtifactManifest} from './artifacts.js'
 import {parseExtensionFooter, versionsMatch} from './extension-metadata.js'
@@ -114,6 +115,7 @@ export async function installDuckdb(options: InstallOptions): Promise<InstallRes
     {description: `init file: LOAD threefs; threefs_mount_root = '${settings.mountRoot}', iov ${settings.iovSize}, ior entries ${settings.iorEntries}, io depth ${settings.ioDepth}`, path: paths.init},
     {description: 'duckdb-3fs command (DuckDB with the init file)', path: paths.wrapper},
     ...(manifest.wheel ? [{description: `Python package ${manifest.wheel} (pip install)`, path: `${paths.wheels}/${manifest.wheel}`}] : []),
+    {description: 'ldd of the library and the extension: every library they need is on the node'},
   ]
   if (options.plan) {
     return {plan: true, duckdbVersion: manifest.duckdbVersion, artifacts: dir, nodes: nodes.map((node) => ({node: node.name, ok: true, steps: steps(node.username === 'root' ? '/root' : `~${node.username}`)}))}
@@ -147,6 +149,13 @@ export async function installDuckdb(options: InstallOptions): Promise<InstallRes
         if (manifest.wheel) {
           await send(manifest.wheel, `${paths.wheels}/${manifest.wheel}`, '0644', true)
           await host.run(`python3 -m pip install --quiet --force-reinstall --no-deps ${shellQuote(`${paths.wheels}/${manifest.wheel}`)}`, {check: true, signal})
+        }
+        // What the library and the extension NEED, resolved as duckdb-3fs resolves it (LD_LIBRARY_PATH
+        // first): a missing one would otherwise surface only as a LOAD failure in DuckDB.
+        const deps = await libraryDependencies(host, [`${paths.lib}/${ARTIFACT_FILES.library}`, `${home}/${extensionRelative}`], {libraryPath: paths.lib, signal})
+        const broken = deps.filter((entry) => entry.missing.length > 0)
+        if (broken.length > 0) {
+          throw new UserError(`${node.name} lacks ${describeMissing(broken)}: DuckDB would fail to LOAD threefs there`, {next: `Install them on ${node.name}: ${aptInstallHint(broken) || 'find the packages with apt-file search'}, then run duckdb install again.`})
         }
         return {home, skipped}
       },

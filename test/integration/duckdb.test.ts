@@ -14,6 +14,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {hostsAvailable, TestHosts} from '../hosts/harness.js'
 import {ROOT, runCli} from '../helpers/cli.js'
 import {STANDIN_CLI_VERSION, writeStandinSource} from '../fixtures/duckdb-standin.js'
+import {buildElfNeeding} from '../helpers/elf-with-missing-deps.js'
 
 const available = hostsAvailable()
 
@@ -113,12 +114,34 @@ describe.skipIf(!available)('duckdb build, install and verify on real SSH test h
     const result = await runCli(['duckdb', 'verify', '-c', config, '--json', '--rows', '50000', '--bin-dir', '/opt/3fs/bin'], {env: env()})
     expect(result.exitCode, JSON.stringify(result.json ?? result.stderr)).toBe(0)
     for (const node of result.json.nodes) {
-      expect(node).toMatchObject({ok: true, usrbio: true, mountRoot: '/3fs/'})
+      expect(node).toMatchObject({ok: true, usrbio: true, mountRoot: '/3fs/', plainLoadedThreefs: false})
       expect(node.read3fs.rows).toBe(50000)
       expect(node.read3fs.checksum).toBe(node.expected.checksum)
       expect(node.readPath.checksum).toBe(node.expected.checksum)
       expect(node.write.ms).toBeGreaterThan(0)
     }
     expect(readdirSync(join(hosts.dir, 'shared3fs', '.3fs-cli-duckdb-verify'))).toEqual([])
+  })
+
+  it('install fails on every node where the 3FS library NEEDs a library the node lacks, naming it (ldd, a real ELF)', async () => {
+    const elf = join(mkdtempSync(join(tmpdir(), 'elf-')), 'libhf3fs_api_shared.so')
+    buildElfNeeding(elf, ['lib3fscli-absent-dependency.so.7'])
+    const needy = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-needy-')), {root: ROOT, library: elf})
+    const built = await runCli(['duckdb', 'build', '-c', config, '--source', needy, '--json'], {env: env()})
+    expect(built.exitCode, built.stderr).toBe(0)
+    const result = await runCli(['duckdb', 'install', '-c', config, '--json', '--artifacts', built.json.dir, ...installFlags], {env: env()})
+    expect(result.exitCode).toBe(1)
+    for (const node of result.json.nodes) {
+      expect(node.ok).toBe(false)
+      expect(node.error).toBe(`${node.node} lacks lib3fscli-absent-dependency.so.7 (unknown: apt-file search lib3fscli-absent-dependency.so.7) for /opt/3fs/duckdb/lib/libhf3fs_api_shared.so: DuckDB would fail to LOAD threefs there`)
+    }
+  })
+})
+
+describe('duckdb install flags', () => {
+  it('refuses a negative --io-depth before reading the config (the extension reads it as a size_t)', async () => {
+    const result = await runCli(['duckdb', 'install', '-c', join(ROOT, 'test', 'fixtures', 'm3fs-full.yml'), '--io-depth', '-1', '--plan', '--json'])
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr + JSON.stringify(result.json ?? '')).toMatch(/io-depth.*greater than or equal to 0|Expected an integer greater than or equal to 0/)
   })
 })

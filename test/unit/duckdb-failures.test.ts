@@ -2,7 +2,7 @@
  * duckdb verify's verdicts against a stand-in duckdb-3fs wrapper on this machine (a shell script with
  * canned answers), and the artifact store's refusal of tampered or incomplete builds.
  */
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 import {createHash} from 'node:crypto'
@@ -29,19 +29,30 @@ services:
   meta: {nodes: [a]}
   storage: {nodes: [a], diskType: dir, replicationFactor: 1}
   client: {nodes: [a], hostMountpoint: ${mount}}
+workDir: ${join(work, 'opt')}
 `, join(work, 'cluster.yml'))
 
-/** A duckdb-3fs wrapper in its own bin directory that prints `stdout` and exits with `code`. */
-function wrapper(name: string, stdout: string, code = 0, stderr = ''): string {
+// The plain DuckDB CLI the install puts at <workDir>/duckdb/bin/duckdb: verify's independent read.
+const plainCli = join(work, 'opt', 'duckdb', 'bin', 'duckdb')
+mkdirSync(join(work, 'opt', 'duckdb', 'bin'), {recursive: true})
+
+/**
+ * A duckdb-3fs wrapper in its own bin directory that prints `stdout` and exits with `code`, and the
+ * plain CLI that prints `plain` (and keeps its arguments and script in plain-args / plain-stdin).
+ */
+function wrapper(name: string, stdout: string, code = 0, stderr = '', plain = goodPlain(1000)): string {
   const bin = join(work, name)
   mkdirSync(bin)
   writeFileSync(join(bin, 'duckdb-3fs'), `#!/bin/sh\ncat > /dev/null\nprintf '%s' '${stdout}'\nprintf '%s' '${stderr}' >&2\nexit ${code}\n`)
   chmodSync(join(bin, 'duckdb-3fs'), 0o755)
+  writeFileSync(plainCli, `#!/bin/sh\necho "$@" > ${join(work, 'plain-args')}\ncat > ${join(work, 'plain-stdin')}\nprintf '%s' '${plain}'\n`)
+  chmodSync(plainCli, 0o755)
   return bin
 }
 
-const good = (rows: number, read3fs = `${rows},42`, readPath = `${rows},42`) =>
-  `mount_root,${mount}/\nRun Time (s): real 0.001\nRun Time (s): real 0.100\nread3fs,${read3fs}\nRun Time (s): real 0.010\nreadPath,${readPath}\nRun Time (s): real 0.010\nexpected,${rows},42\nRun Time (s): real 0.001\n`
+const good = (rows: number, read3fs = `${rows},42`) =>
+  `mount_root,${mount}/\nRun Time (s): real 0.001\nRun Time (s): real 0.100\nread3fs,${read3fs}\nRun Time (s): real 0.010\nexpected,${rows},42\nRun Time (s): real 0.001\n`
+const goodPlain = (rows: number, readPath = `${rows},42`, threefsLoaded = 0) => `threefs,${threefsLoaded}\nRun Time (s): real 0.001\nreadPath,${readPath}\nRun Time (s): real 0.010\n`
 
 async function verify(binDir: string) {
   const result = await verifyDuckdb({cluster, rows: 1000, plan: false, binDir})
@@ -73,9 +84,32 @@ describe('duckdb verify failures', () => {
     const short = await verify(wrapper('short', good(1000, '999,42')))
     expect(short.nodes[0]).toMatchObject({ok: false, usrbio: false})
     expect(short.nodes[0]!.error).toBe('read back 999/1000 rows with checksums 42/42, expected 1000 rows 42')
-    const corrupt = await verify(wrapper('corrupt', good(1000, '1000,42', '1000,41')))
+    const corrupt = await verify(wrapper('corrupt', good(1000, '1000,42'), 0, '', goodPlain(1000, '1000,41')))
     expect(corrupt.nodes[0]).toMatchObject({ok: false, usrbio: true})
     expect(corrupt.nodes[0]!.error).toBe('read back 1000/1000 rows with checksums 42/41, expected 1000 rows 42')
+  })
+
+  it('reads the plain path once more with the plain DuckDB CLI, without the init file that loads the extension', async () => {
+    const result = await verify(wrapper('plain', good(1000)))
+    expect(result.nodes[0]).toMatchObject({ok: true, readPath: {rows: 1000, checksum: '42', ms: 10}, plainLoadedThreefs: false})
+    expect(readFileSync(join(work, 'plain-args'), 'utf8').trim()).toBe('-batch -init /dev/null')
+    const script = readFileSync(join(work, 'plain-stdin'), 'utf8')
+    expect(script).toMatch(/read_parquet\('[^']*\/t\.parquet'\)/)
+    expect(script).not.toMatch(/3fs:\/\/|LOAD threefs/)
+  })
+
+  it('fails when the plain read had the threefs extension loaded (it would claim the path: not independent)', async () => {
+    const result = await verify(wrapper('plainloaded', good(1000), 0, '', goodPlain(1000, '1000,42', 1)))
+    expect(result.nodes[0]).toMatchObject({ok: false, usrbio: true, plainLoadedThreefs: true})
+    expect(result.nodes[0]!.error).toMatch(/had the threefs extension loaded, so it was not independent/)
+  })
+
+  it('fails when the plain CLI fails to read the file, with its last lines', async () => {
+    const bin = wrapper('plainfails', good(1000))
+    writeFileSync(plainCli, `#!/bin/sh\ncat > /dev/null\necho 'IO Error: No files found' >&2\nexit 1\n`)
+    const result = await verify(bin)
+    expect(result.nodes[0]).toMatchObject({ok: false})
+    expect(result.nodes[0]!.error).toBe('duckdb-3fs exited with 1: IO Error: No files found')
   })
 
   it('fails when the expected query counted other rows than asked (a wrapper that ignored the script)', async () => {

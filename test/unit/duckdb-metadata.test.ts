@@ -21,6 +21,13 @@ describe('duckdb extension metadata', () => {
     expect(versionDirectory('v1.2.2-dev123 5f5512b827')).toBe('5f5512b827')
     expect(versionDirectory('v1.2.1 8e52ec4395')).toBe('v1.2.1')
   })
+
+  it('takes the commit as the last token: DuckDB >= 1.4 prints "vX (Codename) hash"', () => {
+    expect(versionsMatch('b390a7c376', 'v1.4.2-dev7 (Andium) b390a7c376')).toBe(true)
+    expect(versionsMatch('(Andium)', 'v1.4.2-dev7 (Andium) b390a7c376')).toBe(false)
+    expect(versionDirectory('v1.4.2-dev7 (Andium) b390a7c376')).toBe('b390a7c376')
+    expect(versionDirectory('v1.4.1 (Andium) b390a7c376')).toBe('v1.4.1')
+  })
 })
 
 describe('duckdb verify and init', () => {
@@ -30,8 +37,8 @@ describe('duckdb verify and init', () => {
   })
 
   it('parses rows and timer lines in statement order', () => {
-    const output = ['mount_root,/3fs/', 'Run Time (s): real 0.001 user 0 sys 0', 'Run Time (s): real 0.250 user 0 sys 0', 'read3fs,100,42', 'Run Time (s): real 0.020 user 0 sys 0', 'readPath,100,42', 'Run Time (s): real 0.030 user 0 sys 0', 'expected,100,42', 'Run Time (s): real 0.004 user 0 sys 0'].join('\n')
-    expect(parseVerifyOutput(output)).toEqual({mountRoot: '/3fs/', write: {ms: 250}, read3fs: {rows: 100, checksum: '42', ms: 20}, readPath: {rows: 100, checksum: '42', ms: 30}, expected: {rows: 100, checksum: '42', ms: 4}})
+    const output = ['mount_root,/3fs/', 'Run Time (s): real 0.001 user 0 sys 0', 'Run Time (s): real 0.250 user 0 sys 0', 'read3fs,100,42', 'Run Time (s): real 0.020 user 0 sys 0', 'expected,100,42', 'Run Time (s): real 0.004 user 0 sys 0', 'threefs,0', 'Run Time (s): real 0.001 user 0 sys 0', 'readPath,100,42', 'Run Time (s): real 0.030 user 0 sys 0'].join('\n')
+    expect(parseVerifyOutput(output)).toEqual({mountRoot: '/3fs/', write: {ms: 250}, read3fs: {rows: 100, checksum: '42', ms: 20}, readPath: {rows: 100, checksum: '42', ms: 30}, expected: {rows: 100, checksum: '42', ms: 4}, plainLoadedThreefs: false})
   })
 
   it('writes an init file that never leaves threefs_mount_root at the extension\'s "/" default', () => {

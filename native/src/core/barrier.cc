@@ -1,8 +1,10 @@
 #include "core/barrier.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -12,6 +14,20 @@
 
 namespace threefs {
 namespace {
+
+// The listing saw `path`, but this kernel may still hold the cached "missing" entry for it, and then
+// stat()/open() fail with ENOENT until it expires. 3FS answers readdirplus (src/fuse/FuseOps.cc:2173),
+// whose entries replace a negative dentry; a FUSE daemon without it does not. An exclusive create makes
+// the kernel look the name up again whatever it cached (Linux fs/fuse/dir.c, fuse_dentry_revalidate
+// with LOOKUP_EXCL): EEXIST then leaves a positive entry. Should the create succeed, the file was gone
+// after all: remove what was just made and report it missing.
+bool replaceNegativeEntry(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return errno == EEXIST;
+  ::close(fd);
+  ::unlink(path.c_str());
+  return false;
+}
 
 // Whether `path` exists, seen by listing its directory rather than by stat(): on 3FS a lookup of a
 // missing name is cached as a negative dentry for negative_timeout (5 s by default: 3FS
@@ -31,7 +47,7 @@ bool exists(const std::string& path) {
     }
   }
   ::closedir(handle);
-  return found;
+  return found && replaceNegativeEntry(path);
 }
 
 // The first failed-* file in `dir`, if any: "<node>: <reason>".

@@ -10,6 +10,7 @@ import {performance} from 'node:perf_hooks'
 import {UsageError} from '../../errors.js'
 import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
 import {shellQuote} from '../../remote/shell.js'
+import {checkUsrbioLibraries} from '../library-check.js'
 import type {BenchNode, BenchTarget} from '../target.js'
 import {runWorker, WorkerFailedError, type WorkerProgress} from '../worker.js'
 import {fileSummaries, genArgv, genResult, sortNodeArgv, sortNodeResult, validateArgv, validateResult, type WorkerMessage} from '../worker-protocol.js'
@@ -133,6 +134,7 @@ export interface SortResult {
 
 export async function sortFiles(target: BenchTarget, options: SortOptions, reporter: GraysortReporter = {}): Promise<SortResult> {
   if (options.inputs.length === 0) throw new UsageError('there are no input files to sort', {next: 'Point --input at a file or a directory of .dat files.'})
+  await checkUsrbioLibraries(target, {engine: options.engine, usrbioLibrary: options.usrbioLibrary, signal: options.signal})
   const first = target.nodes[0]!
   const sizes = await first.host.run(['stat', '-c', '%s', '--', ...options.inputs], {signal: options.signal})
   if (sizes.exitCode !== 0) throw new UsageError(`cannot read the input files: ${sizes.stderr.trim()}`, {next: 'Check the --input path.'})

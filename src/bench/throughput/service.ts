@@ -9,6 +9,7 @@ import type {z} from 'zod'
 
 import {UsageError} from '../../errors.js'
 import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
+import {checkUsrbioLibraries} from '../library-check.js'
 import type {BenchTarget} from '../target.js'
 import {runWorker, type WorkerProgress} from '../worker.js'
 import {anyResult, throughputArgv, throughputResult} from '../worker-protocol.js'
@@ -88,6 +89,7 @@ export async function runThroughput(target: BenchTarget, options: ThroughputOpti
       dir, rw: options.rw, blockSize: options.blockSize, iodepth: options.iodepth, jobs: options.jobs, size: options.size, runtimeMs: options.runtimeMs,
       direct: options.direct, engine: options.engine, keep: options.keep, mountPoint: options.mountPoint, usrbioLibrary: options.usrbioLibrary, ...step,
     })
+  await checkUsrbioLibraries(target, {engine: options.engine, usrbioLibrary: options.usrbioLibrary, signal: options.signal})
   // First every node lays its files out, so that the timed run starts on all nodes at one instant
   // instead of whenever each node's layout ends.
   valuesOrThrow(

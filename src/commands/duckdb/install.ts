@@ -23,7 +23,8 @@ export default class DuckdbInstall extends BaseCommand {
     'mount-root': Flags.string({description: 'threefs_mount_root (default: the cluster\'s hostMountpoint with a trailing slash).'}),
     'iov-size': Flags.string({description: `threefs_iov_size (smallpond uses 16KiB). ${SIZE_UNITS_HELP}`, default: '1MiB'}),
     'ior-entries': Flags.integer({description: 'threefs_ior_entries.', default: 1024, min: 1}),
-    'io-depth': Flags.integer({description: 'threefs_io_depth (0: as soon as possible).', default: 0}),
+    // The extension reads threefs_io_depth as a size_t: a negative value would wrap to a huge depth.
+    'io-depth': Flags.integer({description: 'threefs_io_depth (0: as soon as possible).', default: 0, min: 0}),
     'bin-dir': Flags.string({description: 'Directory for the duckdb-3fs command.', default: DEFAULT_BIN_DIR}),
     ldconfig: Flags.boolean({description: 'Register the 3FS library with the dynamic loader (ld.so.conf.d), so Python finds it too.', default: true, allowNo: true}),
     plan: Flags.boolean({description: 'Print the steps per node and change nothing.'}),

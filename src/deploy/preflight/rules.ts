@@ -3,6 +3,7 @@ import type {PreflightRule} from './model.js'
 import {fuseRule, mountpointRule, propagationRule, shmRule} from './rules/client.js'
 import {kernelRule, runtimeRule} from './rules/engine.js'
 import {cpuRule, nicRule, rdmaRule} from './rules/hardware.js'
+import {librariesRule} from './rules/libraries.js'
 import {memlockRule, nofileRule} from './rules/limits.js'
 import {portsRule} from './rules/ports.js'
 import {aioRule, disksRule} from './rules/storage.js'
@@ -22,6 +23,7 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   shmRule,
   mountpointRule,
   propagationRule,
+  librariesRule,
 ]
 
 /** ssh and sudo are judged from whether the probe ran; the rest by their rules. */
