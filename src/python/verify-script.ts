@@ -2,6 +2,8 @@
  * The Python program python verify runs on each node inside the venv (sent on stdin, never written to
  * the node). It does the seed's two checks on data it generates itself, prints one JSON line, and
  * removes its directory whatever happens. argv: <dir under the mount> <threefs_mount_root> <rows> <partitions>.
+ * The smallpond calls are those of open3fs/smallpond-3fs README.md (init(data_root=...), read_parquet,
+ * repartition(n, hash_by=...), partial_sql("... {0} ...", df), write_parquet(dir)).
  */
 export const VERIFY_PY = String.raw`
 import json, os, shutil, sys, time
