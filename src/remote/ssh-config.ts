@@ -161,9 +161,13 @@ function readInto(file: string, home: string, blocks: Block[], depth: number, re
     } else if (keyword === 'include') {
       if (args.length === 0) throw syntaxError(source, 'Include needs a file')
       // Included files' lines join the enclosing block; their own Host/Match lines start new blocks.
+      const enclosing = blocks.at(-1)!
       for (const pattern of args) {
         for (const path of includeFiles(pattern, home, source)) readInto(path, home, blocks, depth + 1, false)
       }
+      // OpenSSH restores the enclosing block's state after an Include (readconf.c keeps `oactive`), so the
+      // lines after it belong to that block again, not to the last Host the included file opened.
+      if (blocks.at(-1) !== enclosing) blocks.push({...enclosing, lines: []})
     } else {
       blocks.at(-1)!.lines.push({keyword, name: words[0] ?? keyword, args, source})
     }

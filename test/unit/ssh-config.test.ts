@@ -92,6 +92,13 @@ describe('resolving a host from ssh config', () => {
     expect(r.sources.user).toMatch(/a\.conf:3$/)
   })
 
+  it('lines after an Include belong to the enclosing block again, not to a Host the included file opened', () => {
+    const r = resolve('Host web1\n  Include extra.conf\n  User afterinclude\n', 'db1', {'extra.conf': 'Host db*\n  Port 2022\n'})
+    expect(r.port).toBe(2022)
+    expect(r.user).toBeUndefined()
+    expect(resolve('Host web1\n  Include extra.conf\n  User afterinclude\n', 'web1', {'extra.conf': 'Host db*\n  Port 2022\n'}).user).toBe('afterinclude')
+  })
+
   it('ProxyJump chains, none, and the first value wins over a later wildcard', () => {
     expect(parseJumps('ops@b1:2201,b2', 'x')).toEqual([{user: 'ops', host: 'b1', port: 2201}, {user: undefined, host: 'b2', port: undefined}])
     expect(resolve('Host bastion\n  ProxyJump none\nHost *\n  ProxyJump bastion\n', 'bastion').proxyJump).toEqual([])
