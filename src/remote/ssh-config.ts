@@ -162,12 +162,15 @@ function readInto(file: string, home: string, blocks: Block[], depth: number, re
       if (args.length === 0) throw syntaxError(source, 'Include needs a file')
       // Included files' lines join the enclosing block; their own Host/Match lines start new blocks.
       const enclosing = blocks.at(-1)!
+      // OpenSSH restores the enclosing block's state after each included file (readconf.c, `*activep =
+      // oactive` in the glob loop), so the next file and the lines after the Include belong to that block
+      // again, not to the last Host an included file opened.
       for (const pattern of args) {
-        for (const path of includeFiles(pattern, home, source)) readInto(path, home, blocks, depth + 1, false)
+        for (const path of includeFiles(pattern, home, source)) {
+          readInto(path, home, blocks, depth + 1, false)
+          if (blocks.at(-1) !== enclosing) blocks.push({...enclosing, lines: []})
+        }
       }
-      // OpenSSH restores the enclosing block's state after an Include (readconf.c keeps `oactive`), so the
-      // lines after it belong to that block again, not to the last Host the included file opened.
-      if (blocks.at(-1) !== enclosing) blocks.push({...enclosing, lines: []})
     } else {
       blocks.at(-1)!.lines.push({keyword, name: words[0] ?? keyword, args, source})
     }

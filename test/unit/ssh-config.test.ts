@@ -99,6 +99,11 @@ describe('resolving a host from ssh config', () => {
     expect(resolve('Host web1\n  Include extra.conf\n  User afterinclude\n', 'web1', {'extra.conf': 'Host db*\n  Port 2022\n'}).user).toBe('afterinclude')
   })
 
+  it('each included file starts in the enclosing block, not in a Host the previous included file opened', () => {
+    const r = resolve('Include conf.d/*.conf\n', 'db1', {'conf.d/a.conf': 'Host web*\n  Port 1\n', 'conf.d/b.conf': 'User top\n'})
+    expect([r.user, r.port]).toEqual(['top', undefined])
+  })
+
   it('ProxyJump chains, none, and the first value wins over a later wildcard', () => {
     expect(parseJumps('ops@b1:2201,b2', 'x')).toEqual([{user: 'ops', host: 'b1', port: 2201}, {user: undefined, host: 'b2', port: undefined}])
     expect(resolve('Host bastion\n  ProxyJump none\nHost *\n  ProxyJump bastion\n', 'bastion').proxyJump).toEqual([])
