@@ -4,9 +4,9 @@ import {stat} from 'node:fs/promises'
 import type {Cluster} from '../config/model.js'
 import {selectNodes, type NodeSelection} from '../config/select.js'
 import {errorMessage, UsageError} from '../errors.js'
-import {RemoteError} from './errors.js'
-import {fanOut} from './fanout.js'
-import {HostPool, type PoolOptions} from './pool.js'
+import {RemoteError} from '../remote/errors.js'
+import {fanOut} from '../remote/fanout.js'
+import {HostPool, type PoolOptions} from '../remote/pool.js'
 
 export interface UploadToNodesOptions extends NodeSelection {
   cluster: Cluster
