@@ -69,6 +69,7 @@ function parseRuns(stdout: string): LeftoverRun[] {
 
 function checkParents(dirs: string[]): string[] {
   return dirs.map((dir) => {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
     if (/[\x00-\x1f\x7f]/.test(dir)) throw new UsageError(`--dir ${JSON.stringify(dir)} contains a control character`, {next: 'Give the directory the benchmark ran in.'})
     return posix.normalize(dir)
   })

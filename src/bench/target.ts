@@ -16,6 +16,7 @@ import type {Host} from '../remote/host.js'
 import {LocalHost} from '../remote/local-host.js'
 import {RemoteError} from '../remote/errors.js'
 import {shellQuote} from '../remote/shell.js'
+import {DEFAULT_MEMORY_SHARE, parseResources, RESOURCES_PROBE} from './resources.js'
 import {ensureWorker} from './worker.js'
 
 export interface BenchNode {
@@ -106,7 +107,7 @@ export function cleanCommand(parent: string, clusterFile?: string): string {
 }
 
 export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
-  const share = options.memoryShare ?? 0.6
+  const share = options.memoryShare ?? DEFAULT_MEMORY_SHARE
   const ownDir = options.runDir !== false
   if (!options.cluster) {
     const host = new LocalHost({name: 'local', commandTimeoutMs: 24 * 3600 * 1000})
@@ -148,10 +149,11 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
     chosen,
     async (node, signal) => {
       const host = pool.get(node)
-      const probe = await host.run(`nproc; awk '/MemAvailable/ {print $2 * 1024}' /proc/meminfo; ${makeDir}`, {signal, check: true})
-      const [cores, memory, dirOk] = probe.stdout.trim().split('\n')
-      if (dirOk !== 'dir-ok') throw new RemoteError(node.name, 'command', `cannot create ${dir}`, 'Check that the 3FS mount is there and writable.')
-      return {name: node.name, host, worker: await ensureWorker(host, signal), cores: Math.max(1, Number(cores)), memoryBytes: Math.floor(Number(memory) * share)}
+      const probe = await host.run(`${RESOURCES_PROBE}; ${makeDir}`, {signal, check: true})
+      const lines = probe.stdout.trim().split('\n')
+      if (lines[2] !== 'dir-ok') throw new RemoteError(node.name, 'command', `cannot create ${dir}`, 'Check that the 3FS mount is there and writable.')
+      const {cores, memoryBytes} = parseResources(node.name, lines, share)
+      return {name: node.name, host, worker: await ensureWorker(host, signal), cores, memoryBytes}
     },
     {concurrency: cluster.ssh.concurrency, failFast: true, signal: options.signal},
   )

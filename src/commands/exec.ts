@@ -1,11 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ExitCode} from '../exit-codes.js'
-import {execOnNodes, type ExecReport} from '../remote/exec.js'
+import {execOnNodes} from '../nodes/exec.js'
 import {BaseCommand, withExitCodes} from '../ui/base-command.js'
-import {color} from '../ui/colors.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../ui/config-flag.js'
-import {renderTable} from '../ui/table.js'
+import {renderExec} from '../ui/exec/render.js'
 import {parseDuration} from '../ui/duration.js'
 
 export default class Exec extends BaseCommand {
@@ -48,34 +47,8 @@ export default class Exec extends BaseCommand {
       signal: this.signal,
       pool: interactivePoolOptions(),
     })
-    this.emit(report, () => renderReport(report))
+    this.emit(report, () => renderExec(report))
     if (report.summary.unreachable > 0) this.exit(ExitCode.Unreachable)
     if (report.summary.failed > 0) this.exit(ExitCode.Failure)
   }
-}
-
-function renderReport(report: ExecReport): string {
-  const blocks: string[] = []
-  for (const result of report.nodes) {
-    const status = result.ok
-      ? color.green('ok')
-      : result.error
-        ? color.red(result.error.kind)
-        : result.timedOut
-          ? color.red('timeout')
-          : color.red(`exit ${result.exitCode}`)
-    blocks.push(`${color.bold(`== ${result.node}`)} (${result.host}) ${status} ${color.dim(`${result.durationMs} ms`)}`)
-    if (result.stdout) blocks.push(result.stdout.replace(/\n$/, ''))
-    if (result.stderr) blocks.push(color.yellow(result.stderr.replace(/\n$/, '')))
-    if (result.error) blocks.push(color.red(result.error.message), ...result.error.next.map((step) => color.dim(`  -> ${step}`)))
-  }
-  const {summary} = report
-  blocks.push(
-    renderTable(
-      ['node', 'result', 'exit', 'ms'],
-      report.nodes.map((result) => [result.node, result.ok ? 'ok' : result.error?.kind ?? (result.timedOut ? 'timeout' : 'failed'), result.exitCode ?? '-', result.durationMs]),
-    ),
-    `${summary.succeeded}/${summary.total} nodes succeeded${summary.failed ? `, ${summary.failed} failed` : ''}${summary.unreachable ? ` (${summary.unreachable} unreachable)` : ''}${summary.timedOut ? `, ${summary.timedOut} timed out` : ''}`,
-  )
-  return blocks.join('\n')
 }

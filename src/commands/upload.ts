@@ -1,11 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ExitCode} from '../exit-codes.js'
-import {uploadToNodes, type UploadReport} from '../remote/upload-service.js'
+import {uploadToNodes} from '../nodes/upload.js'
 import {BaseCommand, withExitCodes} from '../ui/base-command.js'
-import {color} from '../ui/colors.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../ui/config-flag.js'
-import {renderTable} from '../ui/table.js'
+import {renderUpload} from '../ui/upload/render.js'
 
 export default class Upload extends BaseCommand {
   static override summary = 'Copy a local file or directory to the same path on cluster nodes.'
@@ -48,16 +47,4 @@ export default class Upload extends BaseCommand {
     if (report.summary.unreachable > 0) this.exit(ExitCode.Unreachable)
     if (report.summary.failed > 0) this.exit(ExitCode.Failure)
   }
-}
-
-function renderUpload(report: UploadReport): string {
-  const rows = report.nodes.map((result) => [
-    result.node,
-    result.ok ? (result.skipped ? 'unchanged' : result.modeChanged ? color.green('mode set') : color.green('sent')) : color.red(result.error?.kind ?? 'failed'),
-    result.bytes ?? '-',
-    result.durationMs,
-  ])
-  const errors = report.nodes.filter((result) => result.error).flatMap((result) => [color.red(result.error!.message), ...result.error!.next.map((step) => `  -> ${step}`)])
-  const {summary} = report
-  return [renderTable(['node', 'result', 'bytes', 'ms'], rows), ...errors, `${report.source} -> ${report.target}: ${summary.sent} sent, ${summary.skipped} unchanged, ${summary.failed} failed`].join('\n')
 }

@@ -26,6 +26,7 @@ const identifier = z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9_]+$
 /** A host name, IPv4 or IPv6 address. */
 const hostName = z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9:[][A-Za-z0-9.:[\]%_-]*$/, 'expected an IP address or DNS name (letters, digits, . - :)')
 /** A password that is written into env files: one line. */
+// eslint-disable-next-line no-control-regex -- matches control characters on purpose
 const secretLine = z.string().regex(/^[^\x00\n\r]*$/, 'must be one line (no newline or NUL)')
 
 const serviceBase = {

@@ -81,7 +81,7 @@ export function initSql(settings: ExtensionSettings): string {
 
 export function wrapperScript(paths: ReturnType<typeof installPaths>): string {
   // LD_LIBRARY_PATH too, so the extension finds libhf3fs_api_shared.so even without ldconfig.
-  return `#!/bin/sh\n# Written by 3fs-cli duckdb install: DuckDB with the threefs extension loaded.\nLD_LIBRARY_PATH=${shellQuote(paths.lib)}\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}\nexport LD_LIBRARY_PATH\nexec ${shellQuote(paths.bin)} -unsigned -init ${shellQuote(paths.init)} "$@"\n`
+  return `#!/bin/sh\n# Written by 3fs-cli duckdb install: DuckDB with the threefs extension loaded.\nLD_LIBRARY_PATH=${shellQuote(paths.lib)}\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\nexport LD_LIBRARY_PATH\nexec ${shellQuote(paths.bin)} -unsigned -init ${shellQuote(paths.init)} "$@"\n`
 }
 
 /** Refuses a build whose extension would not load into its CLI. */

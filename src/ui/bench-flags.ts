@@ -16,10 +16,4 @@ export async function loadOptionalCluster(file: string | undefined): Promise<Clu
   return loadClusterFile(file)
 }
 
-/** The 3FS image a cluster runs (repo:tag), recorded in saved results as the 3FS version. */
-export function threeFsImage(cluster: Cluster | undefined): string | undefined {
-  const image = cluster?.config.images['3fs']
-  return image ? `${image.repo}:${image.tag}` : undefined
-}
-
 export {splitList} from './list.js'

@@ -3,7 +3,7 @@
 // ASCII form, and cksum over the same output files. With root, also the same sort on 3 SSH test hosts.
 // Prints ratios; exits 1 when a target ratio is missed. RECORDS=... overrides the size.
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'

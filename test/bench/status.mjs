@@ -3,7 +3,7 @@
 // ssh client running the same probe script on the 8 nodes in parallel (connect + run, no judging).
 // The container engine on the nodes is the TEST DOUBLE test/hosts/doubles/docker-engine-double.sh (no
 // Docker engine runs here), so container and admin_cli answers come from files. Needs root.
-import {execFileSync, spawn} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {copyFileSync, mkdirSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'

@@ -2,7 +2,7 @@
 // same file with the same parameters, measured in this run, alternating tools; prints ratios and exits 1
 // when a target is missed. With root, also checks on 3 SSH test hosts that the windowed aggregate
 // equals the sum of the per-node results within 5%.
-import {execFileSync, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'

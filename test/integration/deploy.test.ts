@@ -8,8 +8,7 @@
  * admin_cli line with success and derives SERVING chains from the CSVs deploy wrote, so these tests do
  * NOT verify the waits (the real-engine test does).
  */
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {createServer} from 'node:net'

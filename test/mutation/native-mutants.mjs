@@ -53,6 +53,7 @@ function buildWorker(copy) {
 
 function runTests(copy, filter) {
   const result = sh(process.execPath, [join(copy, 'node_modules', 'vitest', 'vitest.mjs'), 'run', TEST, '-t', filter], {cwd: copy, env: {...process.env, TMPDIR: join(copy, 'tmp')}})
+  // eslint-disable-next-line no-control-regex -- matches control characters on purpose
   const summary = (result.stdout.match(/Tests\s+.*$/m)?.[0] ?? '').replace(/\x1b\[[0-9;]*m/g, '')
   return {failed: result.status !== 0, summary}
 }

@@ -32,7 +32,7 @@ case "$tool" in
   blkid)
     if [ "$1" = -p ]; then
       dev=$(basename "$2"); [ -f "$DISKS/dev/$dev/fs" ] || exit 2
-      echo "$2: TYPE=\"$(cat "$DISKS/dev/$dev/fs")\""; exit 0
+      echo "$2: TYPE="$(cat "$DISKS/dev/$dev/fs")""; exit 0
     fi
     for d in "$DISKS"/dev/*; do [ "$(cat "$d/label" 2>/dev/null)" = "$2" ] && { echo "/dev/$(basename "$d")"; exit 0; }; done; exit 2 ;;
   mkfs.xfs)

@@ -25,6 +25,7 @@ async function judgeRf3(scenario: Rf3Scenario, options: ScenarioOptions & {round
   return statusFromCapture(writeRf3Scenario(dirFor(scenario), scenario, options))
 }
 
+// eslint-disable-next-line no-control-regex -- matches control characters on purpose
 const plain = (text: string) => text.replace(/\u001B\[[0-9;]*m/g, '')
 
 describe('status on a 3-node RF3 cluster', () => {

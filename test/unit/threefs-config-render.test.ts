@@ -49,7 +49,7 @@ describe('rendering a 3FS config file whole', () => {
     const shipped = shippedConfigs(COMMIT).files['meta_main.toml']!
     const back = extractSections(rendered.text, 'meta_main.toml')
     expect(back.map((section) => [section.table, section.array, section.entries.map(([key]) => key)])).toEqual(shipped.map((section) => [section.table, section.array, section.entries.map(([key]) => key)]))
-    const differing = back.flatMap((section, index) => section.entries.filter(([key, literal], at) => shipped[index]!.entries[at]![1] !== literal).map(([key, literal]) => `${section.table}.${key} = ${literal}`))
+    const differing = back.flatMap((section, index) => section.entries.filter(([, literal], at) => shipped[index]!.entries[at]![1] !== literal).map(([key, literal]) => `${section.table}.${key} = ${literal}`))
     expect(differing).toEqual(['common.log.categories.level = \'DEBUG\'', "common.monitor.reporters.monitor_collector.remote_ip = '10.0.0.1:10000'", 'server.base.groups.listener.listen_port = 8101'])
     expect(rendered.changes.map((change) => `${change.key}: ${change.shipped} -> ${change.value}`)).toEqual([
       'server.base.groups[network_type=RDMA].listener.listen_port: 8001 -> 8101',

@@ -3,7 +3,7 @@
  * gensort's published reference outputs, the sort, and the validator's detection of every kind of
  * damaged output.
  */
-import {execFileSync, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, truncateSync} from 'node:fs'
 import {tmpdir} from 'node:os'

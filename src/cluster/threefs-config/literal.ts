@@ -103,10 +103,12 @@ export function typeOfValue(value: TomlValue): LiteralType {
 
 function formatString(value: string): string {
   // Literal strings need no escaping; a basic string for quotes and control characters.
+  // eslint-disable-next-line no-control-regex -- matches control characters on purpose
   if (!/['\\\u0000-\u001f\u007f]/.test(value)) return `'${value}'`
   const escaped = value
     .replace(/\\/g, '\\\\')
     .replace(/"/g, '\\"')
+    // eslint-disable-next-line no-control-regex -- matches control characters on purpose
     .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
   return `"${escaped}"`
 }

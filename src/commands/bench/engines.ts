@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {probeEngines} from '../../bench/engines.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
-import {color} from '../../ui/colors.js'
-import {renderTable} from '../../ui/table.js'
+import {renderEngines} from '../../ui/bench/engines.js'
 
 export default class BenchEngines extends BaseCommand {
   static override summary = 'Check which I/O engines (usrbio, io_uring, psync) work here, and which one auto picks.'
@@ -23,12 +22,6 @@ export default class BenchEngines extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(BenchEngines)
     const report = await probeEngines({dir: flags.dir, mountPoint: flags.mount, usrbioLibrary: flags['usrbio-lib'], direct: flags.direct})
-    this.emit(report, () =>
-      [
-        renderTable(['engine', 'works', 'reason'], report.engines.map((probe) => [probe.engine, probe.works ? color.green('yes') : color.red('no'), probe.reason ?? '']), [10, 7, 72]),
-        `auto uses ${color.bold(report.auto)} in ${report.dir}`,
-        color.dim(report.autoReason),
-      ].join('\n'),
-    )
+    this.emit(report, () => renderEngines(report))
   }
 }

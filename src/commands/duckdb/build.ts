@@ -1,13 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {imageRef} from '../../deploy/context.js'
-import {buildDuckdb, buildNode, buildPaths, buildSteps, isGitSource, prerequisites, type BuildMode} from '../../duckdb/build.js'
+import {buildDuckdb, type BuildMode} from '../../duckdb/build.js'
+import {DEFAULT_SOURCE, defaultBuildImage, planBuild} from '../../duckdb/build-plan.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
-import {color} from '../../ui/colors.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, sshFlags} from '../../ui/config-flag.js'
-import {renderTable} from '../../ui/table.js'
-
-export const DEFAULT_SOURCE = 'https://github.com/open3fs/duckdb-3fs.git'
+import {buildProgressLine, renderBuild, renderBuildPlan} from '../../ui/duckdb/render.js'
 
 export default class DuckdbBuild extends BaseCommand {
   static override summary = 'Build the duckdb-3fs extension, the DuckDB CLI it belongs to and 3FS\'s client library, once, on a build node.'
@@ -38,39 +35,15 @@ export default class DuckdbBuild extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(DuckdbBuild)
     const cluster = await loadClusterWithSshFlags(flags)
-    const mode = flags.mode as BuildMode
-    const buildImage = flags['build-image'] ?? imageRef(cluster.config.images.registry, cluster.config.images['3fs'])
-    const options = {cluster, node: flags.node, source: flags.source, ref: flags.ref, python: flags.python, mode, buildImage, runtime: flags.runtime, jobs: flags.jobs}
+    const options = {cluster, node: flags.node, source: flags.source, ref: flags.ref, python: flags.python, mode: flags.mode as BuildMode, buildImage: defaultBuildImage(cluster, flags['build-image']), runtime: flags.runtime, jobs: flags.jobs}
     if (flags.plan) {
-      const node = buildNode(cluster, flags.node)
-      const paths = buildPaths(cluster)
-      const fetch = isGitSource(flags.source) ? `clone ${flags.source} at ${flags.ref} with submodules into ${paths.src}` : `upload ${flags.source} to ${paths.src}`
-      const steps = [{name: 'check', description: `prerequisites present: ${prerequisites(options).join(', ')}`, command: ''}, {name: 'fetch', description: fetch, command: ''}, ...buildSteps(options, paths)]
-      const plan = {node: node.name, mode, source: flags.source, ref: flags.ref, steps}
-      this.emit(plan, () => [`Build on ${node.name} (${mode}):`, ...steps.map((step, index) => `  ${index + 1}. ${color.bold(step.name)}: ${step.description}${step.command ? `\n     ${color.dim(step.command.split('\n').join('\n     '))}` : ''}`)].join('\n'))
+      const plan = planBuild(options)
+      this.emit(plan, () => renderBuildPlan(plan))
       return
     }
-    let last = ''
-    const result = await buildDuckdb({
-      ...options,
-      pool: interactivePoolOptions(),
-      signal: this.signal,
-      onProgress: (progress) => {
-        if (this.jsonMode || !process.stderr.isTTY) return
-        const line = `${progress.step} ${(progress.elapsedMs / 1000).toFixed(0)} s: ${progress.line}`.slice(0, (process.stderr.columns || 100) - 1)
-        if (line !== last) process.stderr.write(`\r\u001B[2K${line}`)
-        last = line
-      },
-    })
-    if (last) process.stderr.write('\r\u001B[2K')
-    this.emit(result, () =>
-      [
-        result.reused ? color.green(`Reused the build ${result.manifest.key} (same inputs, checksums verified).`) : color.green(`Built on ${result.node} in ${(result.steps.reduce((sum, step) => sum + step.durationMs, 0) / 1000).toFixed(1)} s.`),
-        `DuckDB ${result.manifest.duckdbVersion} (${result.manifest.platform}); artifacts in ${result.dir}`,
-        renderTable(['file', 'bytes', 'sha256'], Object.entries(result.manifest.files).map(([name, file]) => [name, file.bytes, file.sha256.slice(0, 16)])),
-        ...(result.logFile ? [`Build log: ${result.logFile}`] : []),
-        'Next: 3fs-cli duckdb install -c <cluster.yml>',
-      ].join('\n'),
-    )
+    const progress = buildProgressLine(!this.jsonMode)
+    const result = await buildDuckdb({...options, pool: interactivePoolOptions(), signal: this.signal, onProgress: progress.onProgress})
+    progress.clear()
+    this.emit(result, () => renderBuild(result))
   }
 }

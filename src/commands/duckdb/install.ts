@@ -4,9 +4,8 @@ import {DEFAULT_BIN_DIR, installDuckdb} from '../../duckdb/install.js'
 import {ExitCode} from '../../exit-codes.js'
 import {parseSize, SIZE_UNITS_HELP} from '../../bench/size.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
-import {color} from '../../ui/colors.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../../ui/config-flag.js'
-import {renderTable} from '../../ui/table.js'
+import {renderInstall} from '../../ui/duckdb/render.js'
 
 export default class DuckdbInstall extends BaseCommand {
   static override summary = 'Ship a duckdb-3fs build to the client nodes: CLI, extension, 3FS library, Python package, an init file, a duckdb-3fs command.'
@@ -46,10 +45,7 @@ export default class DuckdbInstall extends BaseCommand {
       concurrency: flags.concurrency,
       signal: this.signal,
     })
-    this.emit(result, () => {
-      if (result.plan) return result.nodes.map((node) => [`${color.bold(node.node)}:`, ...node.steps.map((step) => `  ${step.description}${step.path ? ` -> ${step.path}` : ''}`)].join('\n')).join('\n')
-      return [renderTable(['node', 'result', 'extension'], result.nodes.map((node) => [node.node, node.ok ? color.green(node.skipped ? `ok (${node.skipped} file(s) unchanged)` : 'ok') : color.red(node.error ?? 'failed'), node.extensionPath ?? ''])), `DuckDB ${result.duckdbVersion}; next: 3fs-cli duckdb verify -c <cluster.yml>`].join('\n')
-    })
+    this.emit(result, () => renderInstall(result))
     if (result.nodes.some((node) => !node.ok)) this.exit(ExitCode.Failure)
   }
 }

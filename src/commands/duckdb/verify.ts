@@ -4,9 +4,8 @@ import {DEFAULT_BIN_DIR} from '../../duckdb/install.js'
 import {verifyDuckdb} from '../../duckdb/verify.js'
 import {ExitCode} from '../../exit-codes.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
-import {color} from '../../ui/colors.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../../ui/config-flag.js'
-import {renderTable} from '../../ui/table.js'
+import {renderVerify} from '../../ui/duckdb/render.js'
 
 export default class DuckdbVerify extends BaseCommand {
   static override summary = 'Prove on every client node that the installed DuckDB reads and writes the 3FS mount through the extension.'
@@ -29,14 +28,7 @@ export default class DuckdbVerify extends BaseCommand {
     const {flags} = await this.parse(DuckdbVerify)
     const cluster = await loadClusterWithSshFlags(flags)
     const result = await verifyDuckdb({cluster, nodes: splitList(flags.nodes), rows: flags.rows, plan: flags.plan, binDir: flags['bin-dir'], pool: interactivePoolOptions(), concurrency: flags.concurrency, signal: this.signal})
-    const ms = (value?: number) => (value === undefined ? '-' : value.toFixed(1))
-    this.emit(result, () => {
-      if (result.plan) return result.nodes.map((node) => [`${color.bold(node.node)}:`, ...(node.steps ?? []).map((step) => `  ${step}`)].join('\n')).join('\n')
-      return renderTable(
-        ['node', 'result', 'usrbio', 'mount root', 'write ms', '3fs:// ms', 'path ms', 'rows', 'total ms'],
-        result.nodes.map((node) => [node.node, node.ok ? color.green('ok') : color.red(node.error ?? 'failed'), node.usrbio ? 'yes' : 'no', node.mountRoot ?? '-', ms(node.write?.ms), ms(node.read3fs?.ms), ms(node.readPath?.ms), node.read3fs?.rows ?? '-', node.totalMs ?? '-']),
-      )
-    })
+    this.emit(result, () => renderVerify(result))
     if (!result.ok) this.exit(ExitCode.Failure)
   }
 }

@@ -66,7 +66,7 @@ function configProblem(row: ClusterServiceRow, rows: ClusterServiceRow[], subjec
 }
 
 export function serviceProblems(services: ClusterServiceRow[], context: RuleContext): Problem[] {
-  const {layout, cli} = context
+  const {layout} = context
   const problems: Problem[] = []
   for (const row of services) {
     const where = row.node ?? row.hostname

@@ -28,7 +28,7 @@ const hardLimit = (type) => {
 
 // Integers past 2^53 (an unlimited rlimit is 2^64-1) would lose digits in a JSON round trip through
 // numbers: they travel as marked strings and are written back verbatim.
-const BIG = /(?<=[:\[,]\s*)(\d{16,})(?=\s*[,\]}])/g
+const BIG = /(?<=[:[,]\s*)(\d{16,})(?=\s*[,\]}])/g
 const spec = JSON.parse(readFileSync(file, 'utf8').replace(BIG, '"bigint:$1"'))
 const unbig = (text) => text.replace(/"bigint:(\d+)"/g, '$1')
 // config.json holds the process under .process; runc exec's process.json is the process itself.

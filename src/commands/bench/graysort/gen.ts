@@ -1,15 +1,13 @@
 import {Flags} from '@oclif/core'
 
+import {generateJob} from '../../../bench/graysort/jobs.js'
 import {rejectSkewMode} from '../../../bench/graysort/modes.js'
 import {checkRecords, parseStart} from '../../../bench/graysort/start.js'
-import {generateFile, generateInput, inputFiles, refuseExisting, type GenerateResult} from '../../../bench/graysort/service.js'
-import {formatBytes} from '../../../bench/size.js'
-import {openTarget} from '../../../bench/target.js'
 import {UsageError} from '../../../errors.js'
 import {BaseCommand, withExitCodes} from '../../../ui/base-command.js'
 import {loadOptionalCluster, splitList, targetFlags} from '../../../ui/bench-flags.js'
+import {renderGenerate} from '../../../ui/bench/graysort.js'
 import {PhaseProgress} from '../../../ui/phase-progress.js'
-import {existsSync, statSync} from 'node:fs'
 
 export default class GraysortGen extends BaseCommand {
   static override summary = 'Generate gensort records: one file identical to gensort\'s, or a directory of per-node files.'
@@ -39,23 +37,7 @@ export default class GraysortGen extends BaseCommand {
     const start = parseStart(flags.start, flags.records)
     if (flags.output.trim() === '') throw new UsageError('--output is empty', {next: 'Give a file name (e.g. input.dat), or a directory ending in / for per-node files.'})
     const cluster = await loadOptionalCluster(flags.config)
-    const toDirectory = flags.output.endsWith('/') || (existsSync(flags.output) && statSync(flags.output).isDirectory())
-    if (!flags.output.startsWith('/') && cluster) throw new UsageError('--output must be an absolute path on the nodes', {next: 'For example /3fs/graysort/input/'})
-    const target = await openTarget({cluster, nodes: splitList(flags.nodes), dir: flags.dir ?? '/', runDir: false, purpose: 'graysort', signal: this.signal})
-    const progress = new PhaseProgress(['gen'] as const, {gen: 'Generate records'}, !this.jsonMode)
-    let result: GenerateResult
-    try {
-      const mode = flags.mode as 'binary' | 'ascii'
-      const output = cluster ? flags.output : (await import('node:path')).resolve(flags.output)
-      if (!flags.force) await refuseExisting(target, toDirectory ? inputFiles(output, target.nodes.length) : [output], this.signal)
-      result = await progress.around(() =>
-        toDirectory
-          ? generateInput(target, {dir: output, start, records: flags.records, mode, signal: this.signal}, progress)
-          : generateFile(target, {file: output, start, records: flags.records, mode, signal: this.signal}, progress),
-      )
-    } finally {
-      await target.close()
-    }
-    this.emit(result, () => `${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${flags.records.toLocaleString('en-US')} records (${formatBytes(flags.records * 100)}), checksum ${result.checksum}, ${result.seconds.toFixed(2)} s`)
+    const result = await generateJob({cluster, nodes: splitList(flags.nodes), dir: flags.dir, output: flags.output, start, records: flags.records, mode: flags.mode as 'binary' | 'ascii', force: flags.force, signal: this.signal}, () => new PhaseProgress(['gen'] as const, {gen: 'Generate records'}, !this.jsonMode))
+    this.emit(result, () => renderGenerate(result, flags.records))
   }
 }

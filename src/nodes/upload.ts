@@ -5,9 +5,9 @@ import {posix} from 'node:path'
 import type {Cluster} from '../config/model.js'
 import {selectNodes, type NodeSelection} from '../config/select.js'
 import {errorMessage, UsageError} from '../errors.js'
-import {RemoteError} from './errors.js'
-import {fanOut} from './fanout.js'
-import {HostPool, type PoolOptions} from './pool.js'
+import {RemoteError} from '../remote/errors.js'
+import {fanOut} from '../remote/fanout.js'
+import {HostPool, type PoolOptions} from '../remote/pool.js'
 
 export interface UploadToNodesOptions extends NodeSelection {
   cluster: Cluster
@@ -47,6 +47,7 @@ export interface UploadReport {
  */
 export function checkUploadTarget(target: string): string {
   const next = 'Give the path on the nodes, starting with /, e.g. /opt/3fs/etc/app.conf or an existing directory.'
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
   if (/[\x00-\x1f\x7f]/.test(target)) throw new UsageError(`target ${JSON.stringify(target)} contains a control character (newline, tab, NUL)`, {next})
   if (!target.startsWith('/')) throw new UsageError(`target ${target} is not an absolute path`, {next})
   const normalized = posix.normalize(target)

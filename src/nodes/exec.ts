@@ -2,10 +2,10 @@
 import type {Cluster} from '../config/model.js'
 import {selectNodes, type NodeSelection} from '../config/select.js'
 import {errorMessage} from '../errors.js'
-import {RemoteError} from './errors.js'
-import {fanOut} from './fanout.js'
-import type {RunResult} from './host.js'
-import {HostPool, type PoolOptions} from './pool.js'
+import {RemoteError} from '../remote/errors.js'
+import {fanOut} from '../remote/fanout.js'
+import type {RunResult} from '../remote/host.js'
+import {HostPool, type PoolOptions} from '../remote/pool.js'
 
 export interface ExecOptions extends NodeSelection {
   cluster: Cluster
