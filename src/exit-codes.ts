@@ -26,5 +26,5 @@ export const EXIT_CODE_HELP = [
   '3    status: degraded',
   '4    status: down',
   '5    a node could not be reached (SSH connection, authentication or host key)',
-  '130  interrupted (Ctrl-C); 143 on SIGTERM, 129 on SIGHUP. Remote work is stopped and the run\'s files removed first',
+  "130  interrupted (Ctrl-C); 143 on SIGTERM, 129 on SIGHUP. Remote work is stopped and the run's files removed first",
 ].join('\n')

@@ -70,7 +70,10 @@ function parseRuns(stdout: string): LeftoverRun[] {
 function checkParents(dirs: string[]): string[] {
   return dirs.map((dir) => {
     // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
-    if (/[\x00-\x1f\x7f]/.test(dir)) throw new UsageError(`--dir ${JSON.stringify(dir)} contains a control character`, {next: 'Give the directory the benchmark ran in.'})
+    if (/[\x00-\x1f\x7f]/.test(dir))
+      throw new UsageError(`--dir ${JSON.stringify(dir)} contains a control character`, {
+        next: 'Give the directory the benchmark ran in.',
+      })
     return posix.normalize(dir)
   })
 }
@@ -87,7 +90,9 @@ export async function cleanRuns(options: CleanOptions): Promise<CleanReport> {
   const cluster = options.cluster
   const [{selectNodes}, {HostPool}] = await Promise.all([import('../config/select.js'), import('../remote/pool.js')])
   const mount = cluster.config.services.client?.hostMountpoint ?? '/3fs'
-  for (const dir of options.dirs ?? []) if (!dir.startsWith('/')) throw new UsageError(`--dir ${dir} is not an absolute path on the nodes`, {next: `For example ${mount}/graysort`})
+  for (const dir of options.dirs ?? [])
+    if (!dir.startsWith('/'))
+      throw new UsageError(`--dir ${dir} is not an absolute path on the nodes`, {next: `For example ${mount}/graysort`})
   const parents = checkParents(options.dirs ?? RUN_PURPOSES.map((purpose) => `${mount}/${purpose}`))
   const pool = new HostPool({ssh: cluster.ssh})
   const failures: string[] = []
@@ -104,17 +109,31 @@ export async function cleanRuns(options: CleanOptions): Promise<CleanReport> {
   } finally {
     await pool.closeAll()
   }
-  throw new RemoteError('cluster', 'unreachable', `no client node could be reached to look for run directories:\n${failures.join('\n')}`, 'Check the nodes (3fs-cli check -c cluster.yml) and run bench clean again.')
+  throw new RemoteError(
+    'cluster',
+    'unreachable',
+    `no client node could be reached to look for run directories:\n${failures.join('\n')}`,
+    'Check the nodes (3fs-cli check -c cluster.yml) and run bench clean again.',
+  )
 }
 
 async function cleanOn(host: Host, parents: string[], options: CleanOptions): Promise<CleanReport> {
-  const listed = await host.run(listRunsScript(parents), {signal: options.signal, timeoutMs: 120_000, check: true, label: 'list run directories'})
+  const listed = await host.run(listRunsScript(parents), {
+    signal: options.signal,
+    timeoutMs: 120_000,
+    check: true,
+    label: 'list run directories',
+  })
   const runs = parseRuns(listed.stdout)
   let removed = 0
   if (options.remove) {
     for (const run of runs) {
       // The marker is checked again right before removal: only a run directory is ever removed.
-      const result = await host.run(removeRunDirScript(run.dir, posix.basename(run.dir)), {signal: options.signal, timeoutMs: 600_000, label: `remove ${run.dir}`})
+      const result = await host.run(removeRunDirScript(run.dir, posix.basename(run.dir)), {
+        signal: options.signal,
+        timeoutMs: 600_000,
+        label: `remove ${run.dir}`,
+      })
       run.removed = result.exitCode === 0 && result.stdout.includes('removed')
       if (run.removed) removed++
     }

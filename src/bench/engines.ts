@@ -22,11 +22,19 @@ export interface EngineReport {
   autoReason: string
 }
 
-export async function probeEngines(options: {dir?: string; mountPoint?: string; usrbioLibrary?: string; direct: boolean}): Promise<EngineReport> {
+export async function probeEngines(options: {
+  dir?: string
+  mountPoint?: string
+  usrbioLibrary?: string
+  direct: boolean
+}): Promise<EngineReport> {
   if (options.dir !== undefined) {
     // The native checks only say "cannot create <file>": a --dir that is not a directory is named here.
     const info = await stat(options.dir).catch(() => undefined)
-    if (!info?.isDirectory()) throw new UsageError(`--dir ${options.dir} is not an existing directory`, {next: 'Give a directory to test in (on the 3FS mount for usrbio).'})
+    if (!info?.isDirectory())
+      throw new UsageError(`--dir ${options.dir} is not an existing directory`, {
+        next: 'Give a directory to test in (on the 3FS mount for usrbio).',
+      })
   }
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), '3fs-cli-engines-')))
   try {
@@ -34,14 +42,28 @@ export async function probeEngines(options: {dir?: string; mountPoint?: string; 
     // One at a time: each writes and reads back a small file in the same directory.
     for (const engine of ['usrbio', 'io_uring', 'psync'] as const) {
       try {
-        await engineCheck({dir, engine, mountPoint: options.mountPoint, usrbioLibrary: options.usrbioLibrary, direct: options.direct})
+        await engineCheck({
+          dir,
+          engine,
+          mountPoint: options.mountPoint,
+          usrbioLibrary: options.usrbioLibrary,
+          direct: options.direct,
+        })
         engines.push({engine, works: true})
       } catch (error) {
         engines.push({engine, works: false, reason: (error as Error).message})
       }
     }
-    const auto = await engineCheck({dir, engine: 'auto', mountPoint: options.mountPoint, usrbioLibrary: options.usrbioLibrary, direct: options.direct}).catch((error: Error) => {
-      throw new UsageError(`no engine can write in ${dir}: ${error.message}`, {next: 'Give --dir a directory you can write to.'})
+    const auto = await engineCheck({
+      dir,
+      engine: 'auto',
+      mountPoint: options.mountPoint,
+      usrbioLibrary: options.usrbioLibrary,
+      direct: options.direct,
+    }).catch((error: Error) => {
+      throw new UsageError(`no engine can write in ${dir}: ${error.message}`, {
+        next: 'Give --dir a directory you can write to.',
+      })
     })
     return {dir, engines, auto: auto.engine, autoReason: auto.note}
   } finally {

@@ -39,11 +39,19 @@ export interface PlanResources {
  * The figures a plan uses: this machine's without a cluster (60% of its total memory), else the probed
  * nodes' smallest. Probing runs one read-only command per node and changes nothing.
  */
-export async function planResources(options: {cluster?: Cluster; nodes?: string[]; signal?: AbortSignal}): Promise<PlanResources> {
-  if (!options.cluster) return {cores: availableParallelism(), memoryBytes: Math.floor(totalmem() * DEFAULT_MEMORY_SHARE), from: ['local']}
+export async function planResources(options: {
+  cluster?: Cluster
+  nodes?: string[]
+  signal?: AbortSignal
+}): Promise<PlanResources> {
+  if (!options.cluster)
+    return {cores: availableParallelism(), memoryBytes: Math.floor(totalmem() * DEFAULT_MEMORY_SHARE), from: ['local']}
   const cluster = options.cluster
   const [{selectNodes}, {HostPool}] = await Promise.all([import('../config/select.js'), import('../remote/pool.js')])
-  const chosen = options.nodes !== undefined ? selectNodes(cluster, {nodes: options.nodes}) : selectNodes(cluster, {service: 'client'})
+  const chosen =
+    options.nodes !== undefined
+      ? selectNodes(cluster, {nodes: options.nodes})
+      : selectNodes(cluster, {service: 'client'})
   const pool = new HostPool({ssh: cluster.ssh})
   try {
     const outcomes = await fanOut(
@@ -55,7 +63,11 @@ export async function planResources(options: {cluster?: Cluster; nodes?: string[
       {concurrency: cluster.ssh.concurrency, failFast: true, signal: options.signal},
     )
     const nodes = valuesOrThrow(outcomes)
-    return {cores: Math.min(...nodes.map((node) => node.cores)), memoryBytes: Math.min(...nodes.map((node) => node.memoryBytes)), from: nodes.map((node) => node.name)}
+    return {
+      cores: Math.min(...nodes.map((node) => node.cores)),
+      memoryBytes: Math.min(...nodes.map((node) => node.memoryBytes)),
+      from: nodes.map((node) => node.name),
+    }
   } finally {
     await pool.closeAll()
   }

@@ -37,13 +37,20 @@ export function threeFsImage(cluster: Cluster | undefined): string | undefined {
   return image ? `${image.repo}:${image.tag}` : undefined
 }
 
-export async function inBenchSession<T>(options: SessionOptions, work: (target: BenchTarget) => Promise<T>): Promise<SessionOutcome<T>> {
+export async function inBenchSession<T>(
+  options: SessionOptions,
+  work: (target: BenchTarget) => Promise<T>,
+): Promise<SessionOutcome<T>> {
   const target = await openTarget(options)
   let environment: Promise<Environment> | undefined
   try {
     const {collectEnvironment} = await import('./results/environment.js')
     // Probed while the bench runs: it costs the run's wall time nothing.
-    environment = collectEnvironment(target, {cliVersion: options.cliVersion, threeFsVersion: threeFsImage(options.cluster), signal: options.signal})
+    environment = collectEnvironment(target, {
+      cliVersion: options.cliVersion,
+      threeFsVersion: threeFsImage(options.cluster),
+      signal: options.signal,
+    })
     const value = await work(target)
     return {value, environment: await environment, nodes: target.nodes.map((node) => node.name)}
   } finally {

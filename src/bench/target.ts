@@ -80,7 +80,9 @@ async function makeLocalRunDir(parent: string, purpose: string): Promise<{dir: s
     await writeFile(join(dir, RUN_MARKER), `${id}\n`, {flag: 'wx'})
     return {dir, id}
   } catch (error) {
-    throw new UsageError(`cannot make a run directory in ${parent}: ${(error as Error).message}`, {next: 'Give --dir a directory you can write to (the run makes its own subdirectory there).'})
+    throw new UsageError(`cannot make a run directory in ${parent}: ${(error as Error).message}`, {
+      next: 'Give --dir a directory you can write to (the run makes its own subdirectory there).',
+    })
   }
 }
 
@@ -113,11 +115,20 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
     const host = new LocalHost({name: 'local', commandTimeoutMs: 24 * 3600 * 1000})
     const made = ownDir ? await makeLocalRunDir(options.dir ?? tmpdir(), options.purpose) : undefined
     const target: BenchTarget = {
-      nodes: [{name: 'local', host, worker: await ensureWorker(host), cores: availableParallelism(), memoryBytes: Math.floor(Math.min(freemem(), totalmem()) * share)}],
+      nodes: [
+        {
+          name: 'local',
+          host,
+          worker: await ensureWorker(host),
+          cores: availableParallelism(),
+          memoryBytes: Math.floor(Math.min(freemem(), totalmem()) * share),
+        },
+      ],
       dir: made?.dir ?? options.dir ?? '/',
       dirIsTemporary: made !== undefined,
       removeRunDir: async () => {
-        if (made && !(await removeLocalRunDir(made.dir, made.id))) target.leftover = cleanCommand(posix.dirname(made.dir))
+        if (made && !(await removeLocalRunDir(made.dir, made.id)))
+          target.leftover = cleanCommand(posix.dirname(made.dir))
       },
       local: true,
       close: () => host.close(),
@@ -127,14 +138,21 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
   const cluster = options.cluster
   // SSH and the schema are loaded only for cluster runs: a local run starts faster without them.
   const [{selectNodes}, {HostPool}] = await Promise.all([import('../config/select.js'), import('../remote/pool.js')])
-  const chosen = options.nodes !== undefined ? selectNodes(cluster, {nodes: options.nodes}) : selectNodes(cluster, {service: 'client'})
+  const chosen =
+    options.nodes !== undefined
+      ? selectNodes(cluster, {nodes: options.nodes})
+      : selectNodes(cluster, {service: 'client'})
   const pool = new HostPool({ssh: cluster.ssh})
   const mount = clusterMountpoint(cluster)
   const id = newRunId()
-  const dir = ownDir ? posix.join(posix.normalize(options.dir ?? `${mount}/${options.purpose}`), id) : options.dir ?? '/'
+  const dir = ownDir
+    ? posix.join(posix.normalize(options.dir ?? `${mount}/${options.purpose}`), id)
+    : (options.dir ?? '/')
   // The name is new (time and random id): every node makes it if it is not there yet, and marks it once.
   const marker = shellQuote(posix.join(dir, RUN_MARKER))
-  const makeDir = ownDir ? `mkdir -p -- ${shellQuote(dir)} && { [ -e ${marker} ] || echo ${id} > ${marker}; } && echo dir-ok` : 'echo dir-ok'
+  const makeDir = ownDir
+    ? `mkdir -p -- ${shellQuote(dir)} && { [ -e ${marker} ] || echo ${id} > ${marker}; } && echo dir-ok`
+    : 'echo dir-ok'
   /** Tries each host in turn (the mount is shared, one is enough); false when none could. */
   const removeRunDir = async (hosts: Host[]): Promise<boolean> => {
     if (!ownDir) return true
@@ -151,7 +169,13 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
       const host = pool.get(node)
       const probe = await host.run(`${RESOURCES_PROBE}; ${makeDir}`, {signal, check: true})
       const lines = probe.stdout.trim().split('\n')
-      if (lines[2] !== 'dir-ok') throw new RemoteError(node.name, 'command', `cannot create ${dir}`, 'Check that the 3FS mount is there and writable.')
+      if (lines[2] !== 'dir-ok')
+        throw new RemoteError(
+          node.name,
+          'command',
+          `cannot create ${dir}`,
+          'Check that the 3FS mount is there and writable.',
+        )
       const {cores, memoryBytes} = parseResources(node.name, lines, share)
       return {name: node.name, host, worker: await ensureWorker(host, signal), cores, memoryBytes}
     },
@@ -174,11 +198,15 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
   } catch (error) {
     // A node could not be reached: the run directory the others made (or a node stopped mid-way made) is
     // removed again, through any node that answers; the reachable ones first.
-    const order = [...chosen.filter((_, index) => outcomes[index]!.ok), ...chosen.filter((_, index) => !outcomes[index]!.ok)]
+    const order = [
+      ...chosen.filter((_, index) => outcomes[index]!.ok),
+      ...chosen.filter((_, index) => !outcomes[index]!.ok),
+    ]
     const removed = await removeRunDir(order.map((node) => pool.get(node)))
     await pool.closeAll()
     // No node could remove it (all lost): the error says how to, once a node is back.
-    if (!removed && error instanceof UserError) error.next.push(`Files of this run may be left on the mount; remove them with: ${leftover}`)
+    if (!removed && error instanceof UserError)
+      error.next.push(`Files of this run may be left on the mount; remove them with: ${leftover}`)
     throw error
   }
 }

@@ -20,7 +20,19 @@ export interface GenArgs {
 }
 
 export function genArgv(args: GenArgs): string[] {
-  return ['gen', '--start', String(args.start), '--count', String(args.count), '--mode', args.mode, '--output', args.output, '--threads', String(args.threads)]
+  return [
+    'gen',
+    '--start',
+    String(args.start),
+    '--count',
+    String(args.count),
+    '--mode',
+    args.mode,
+    '--output',
+    args.output,
+    '--threads',
+    String(args.threads),
+  ]
 }
 
 export function validateArgv(args: {inputs: string[]; threads: number}): string[] {
@@ -36,7 +48,10 @@ export interface EngineArgs {
 
 /** --mount and --usrbio-lib, when given (the worker's defaults are "none"). */
 function mountArgv(args: EngineArgs): string[] {
-  return [...(args.mountPoint ? ['--mount', args.mountPoint] : []), ...(args.usrbioLibrary ? ['--usrbio-lib', args.usrbioLibrary] : [])]
+  return [
+    ...(args.mountPoint ? ['--mount', args.mountPoint] : []),
+    ...(args.usrbioLibrary ? ['--usrbio-lib', args.usrbioLibrary] : []),
+  ]
 }
 
 export interface SortNodeArgs extends EngineArgs {
@@ -54,9 +69,30 @@ export interface SortNodeArgs extends EngineArgs {
 
 export function sortNodeArgv(args: SortNodeArgs): string[] {
   return [
-    'sort-node', '--index', String(args.index), '--nodes', String(args.nodes), '--inputs', args.inputs.join(','), '--work', args.work,
-    '--partitions', String(args.partitions), '--output-dir', args.outputDir, '--memory', String(args.memoryBytes), '--threads', String(args.threads),
-    '--sample-per-file', String(args.samplePerFile), '--engine', args.engine, '--shuffle', args.shuffle, ...mountArgv(args),
+    'sort-node',
+    '--index',
+    String(args.index),
+    '--nodes',
+    String(args.nodes),
+    '--inputs',
+    args.inputs.join(','),
+    '--work',
+    args.work,
+    '--partitions',
+    String(args.partitions),
+    '--output-dir',
+    args.outputDir,
+    '--memory',
+    String(args.memoryBytes),
+    '--threads',
+    String(args.threads),
+    '--sample-per-file',
+    String(args.samplePerFile),
+    '--engine',
+    args.engine,
+    '--shuffle',
+    args.shuffle,
+    ...mountArgv(args),
   ]
 }
 
@@ -78,9 +114,27 @@ export interface ThroughputArgs extends EngineArgs {
 
 export function throughputArgv(args: ThroughputArgs): string[] {
   return [
-    'throughput', '--dir', args.dir, '--rw', args.rw, '--bs', String(args.blockSize), '--iodepth', String(args.iodepth), '--jobs', String(args.jobs),
-    '--size', String(args.size), '--runtime-ms', String(args.runtimeMs), '--direct', args.direct ? '1' : '0', '--engine', args.engine,
-    '--keep', args.keep ? '1' : '0',
+    'throughput',
+    '--dir',
+    args.dir,
+    '--rw',
+    args.rw,
+    '--bs',
+    String(args.blockSize),
+    '--iodepth',
+    String(args.iodepth),
+    '--jobs',
+    String(args.jobs),
+    '--size',
+    String(args.size),
+    '--runtime-ms',
+    String(args.runtimeMs),
+    '--direct',
+    args.direct ? '1' : '0',
+    '--engine',
+    args.engine,
+    '--keep',
+    args.keep ? '1' : '0',
     ...mountArgv(args),
     ...(args.layoutOnly ? ['--layout-only', '1'] : []),
     ...(args.startAt !== undefined ? ['--start-at', String(args.startAt)] : []),
@@ -94,28 +148,54 @@ const seconds = z.number().nonnegative()
 const hex = z.string().regex(/^[0-9a-f]+$/)
 
 /** Lines every subcommand may print besides its result (main.cc emit calls). */
-export const progressMessage = z.looseObject({type: z.literal('progress'), phase: z.string(), bytesDone: count, bytesTotal: count})
+export const progressMessage = z.looseObject({
+  type: z.literal('progress'),
+  phase: z.string(),
+  bytesDone: count,
+  bytesTotal: count,
+})
 export const phaseMessage = z.looseObject({type: z.literal('phase'), phase: z.string(), seconds})
 export const errorMessage = z.looseObject({type: z.literal('error'), message: z.string()})
 /** validate: one line per input file, with its summary or why it could not be read. */
 export const fileMessage = z.union([
   z.looseObject({type: z.literal('file'), path: z.string(), index: count, error: z.string()}),
   z.looseObject({
-    type: z.literal('file'), path: z.string(), index: count, records: count, duplicates: count, unordered: count,
-    firstUnordered: z.number().int().min(-1), checksum: hex, firstKey: hex.optional(), lastKey: hex.optional(),
+    type: z.literal('file'),
+    path: z.string(),
+    index: count,
+    records: count,
+    duplicates: count,
+    unordered: count,
+    firstUnordered: z.number().int().min(-1),
+    checksum: hex,
+    firstKey: hex.optional(),
+    lastKey: hex.optional(),
   }),
 ])
 const resultBase = z.looseObject({type: z.literal('result')})
-export const otherMessage = z.looseObject({type: z.string().refine((type) => !['progress', 'phase', 'error', 'file', 'result'].includes(type))})
+export const otherMessage = z.looseObject({
+  type: z.string().refine((type) => !['progress', 'phase', 'error', 'file', 'result'].includes(type)),
+})
 
 /** The result line of each subcommand, with the fields this side reads. */
 export const genResult = resultBase.extend({records: count, bytes: count, checksum: hex, seconds})
 export const validateResult = resultBase.extend({files: count, records: count, checksum: hex, seconds})
 export const sortNodeResult = resultBase.extend({engine: z.string(), records: count, bytes: count, seconds})
 export const throughputResult = resultBase.extend({
-  engine: z.string(), engineNote: z.string().optional(), bytes: count, ios: count, seconds, startEpochMs: z.number(), endEpochMs: z.number(),
-  latencyP50Us: z.number(), latencyP99Us: z.number(), latencyP999Us: z.number(), latencyMeanUs: z.number(), layoutSeconds: z.number().optional(),
-  bytesPerSecond: z.array(z.number()), latencyHistogram: z.array(z.tuple([z.number(), z.number()])),
+  engine: z.string(),
+  engineNote: z.string().optional(),
+  bytes: count,
+  ios: count,
+  seconds,
+  startEpochMs: z.number(),
+  endEpochMs: z.number(),
+  latencyP50Us: z.number(),
+  latencyP99Us: z.number(),
+  latencyP999Us: z.number(),
+  latencyMeanUs: z.number(),
+  layoutSeconds: z.number().optional(),
+  bytesPerSecond: z.array(z.number()),
+  latencyHistogram: z.array(z.tuple([z.number(), z.number()])),
 })
 /** For a run whose result is not read (throughput's layout step). */
 export const anyResult = resultBase
@@ -128,11 +208,19 @@ export type WorkerMessage =
   | z.infer<typeof otherMessage>
   | z.infer<typeof resultBase>
 
-const MESSAGE_SCHEMAS: Record<string, z.ZodType> = {progress: progressMessage, phase: phaseMessage, error: errorMessage, file: fileMessage}
+const MESSAGE_SCHEMAS: Record<string, z.ZodType> = {
+  progress: progressMessage,
+  phase: phaseMessage,
+  error: errorMessage,
+  file: fileMessage,
+}
 
 /** A line that does not match its schema: what it was and what was wrong. */
 export class WorkerProtocolError extends Error {
-  constructor(readonly line: string, readonly problem: string) {
+  constructor(
+    readonly line: string,
+    readonly problem: string,
+  ) {
     super(`the worker printed a line this version does not understand (${problem}): ${line.slice(0, 200)}`)
     this.name = 'WorkerProtocolError'
   }
@@ -164,8 +252,30 @@ export function fileSummaries(messages: WorkerMessage[]): FileSummary[] {
   return messages.flatMap((message): FileSummary[] => {
     if (message.type !== 'file') return []
     const file = fileMessage.parse(message)
-    if ('error' in file && typeof file.error === 'string') return [{path: file.path, records: 0, duplicates: 0, unordered: 0, firstUnordered: -1, checksum: '0', error: file.error}]
+    if ('error' in file && typeof file.error === 'string')
+      return [
+        {
+          path: file.path,
+          records: 0,
+          duplicates: 0,
+          unordered: 0,
+          firstUnordered: -1,
+          checksum: '0',
+          error: file.error,
+        },
+      ]
     const ok = file as Exclude<typeof file, {error: string}>
-    return [{path: ok.path, records: ok.records, duplicates: ok.duplicates, unordered: ok.unordered, firstUnordered: ok.firstUnordered, checksum: ok.checksum, ...(ok.firstKey !== undefined ? {firstKey: ok.firstKey} : {}), ...(ok.lastKey !== undefined ? {lastKey: ok.lastKey} : {})}]
+    return [
+      {
+        path: ok.path,
+        records: ok.records,
+        duplicates: ok.duplicates,
+        unordered: ok.unordered,
+        firstUnordered: ok.firstUnordered,
+        checksum: ok.checksum,
+        ...(ok.firstKey !== undefined ? {firstKey: ok.firstKey} : {}),
+        ...(ok.lastKey !== undefined ? {lastKey: ok.lastKey} : {}),
+      },
+    ]
   })
 }

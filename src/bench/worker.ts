@@ -23,9 +23,16 @@ export interface WorkerProgress {
 }
 
 export class WorkerFailedError extends UserError {
-  constructor(readonly node: string, readonly phase: string, readonly reason: string, readonly stderrTail: string) {
+  constructor(
+    readonly node: string,
+    readonly phase: string,
+    readonly reason: string,
+    readonly stderrTail: string,
+  ) {
     super(`${node}: the worker failed in the ${phase} phase: ${reason}${stderrTail ? `\n${stderrTail}` : ''}`, {
-      next: [`Check the node (3fs-cli exec --nodes ${node} -- dmesg | tail) and run again; a new run starts from a clean directory.`],
+      next: [
+        `Check the node (3fs-cli exec --nodes ${node} -- dmesg | tail) and run again; a new run starts from a clean directory.`,
+      ],
     })
     this.name = 'WorkerFailedError'
   }
@@ -35,7 +42,10 @@ export class WorkerFailedError extends UserError {
 export async function ensureWorker(host: Host, signal?: AbortSignal): Promise<string> {
   const local = workerPath()
   if (host.isLocal) return local
-  const hash = createHash('sha256').update(await readFile(local)).digest('hex').slice(0, 16)
+  const hash = createHash('sha256')
+    .update(await readFile(local))
+    .digest('hex')
+    .slice(0, 16)
   // In the login user's home: no root needed, and one copy per worker version.
   const home = (await host.run('printf %s "$HOME"', {check: true, signal})).stdout.trim() || '/tmp'
   const remote = `${home}/.cache/3fs-cli/3fs-worker-${hash}`
@@ -58,7 +68,9 @@ export interface WorkerRun<R extends z.ZodType> {
   timeoutMs?: number
 }
 
-export async function runWorker<R extends z.ZodType>(run: WorkerRun<R>): Promise<{result: z.infer<R>; lines: WorkerMessage[]}> {
+export async function runWorker<R extends z.ZodType>(
+  run: WorkerRun<R>,
+): Promise<{result: z.infer<R>; lines: WorkerMessage[]}> {
   const lines: WorkerMessage[] = []
   let pending = ''
   let result: z.infer<R> | undefined
@@ -86,7 +98,12 @@ export async function runWorker<R extends z.ZodType>(run: WorkerRun<R>): Promise
       if (typed.type === 'progress') {
         const progress = typed as {phase: string; bytesDone: number; bytesTotal: number}
         try {
-          run.onProgress?.({node: run.host.name, phase: progress.phase || run.phase, bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal})
+          run.onProgress?.({
+            node: run.host.name,
+            phase: progress.phase || run.phase,
+            bytesDone: progress.bytesDone,
+            bytesTotal: progress.bytesTotal,
+          })
         } catch (error) {
           // A display problem must not take the run down from inside a stream callback.
           log.warn(`progress display failed: ${(error as Error).message}`)
@@ -105,13 +122,19 @@ export async function runWorker<R extends z.ZodType>(run: WorkerRun<R>): Promise
     }
   }
   const command = [run.binary, ...run.args].map(shellQuote).join(' ')
-  const outcome = await run.host.run(command, {onStdout, signal: run.signal, timeoutMs: run.timeoutMs ?? 24 * 3600 * 1000, label: `3fs-worker ${run.args.join(' ')}`})
+  const outcome = await run.host.run(command, {
+    onStdout,
+    signal: run.signal,
+    timeoutMs: run.timeoutMs ?? 24 * 3600 * 1000,
+    label: `3fs-worker ${run.args.join(' ')}`,
+  })
   const stderrTail = outcome.stderr.trim().split('\n').slice(-3).join('\n')
   if (outcome.aborted) throw new WorkerFailedError(run.host.name, run.phase, 'cancelled', '')
   if (outcome.timedOut) throw new WorkerFailedError(run.host.name, run.phase, 'timed out', stderrTail)
   if (protocolError) throw new WorkerFailedError(run.host.name, run.phase, protocolError.message, stderrTail)
   if (outcome.exitCode !== 0 || result === undefined) {
-    const reason = error ?? (outcome.exitCode === null ? 'the worker was killed' : `the worker exited with ${outcome.exitCode}`)
+    const reason =
+      error ?? (outcome.exitCode === null ? 'the worker was killed' : `the worker exited with ${outcome.exitCode}`)
     throw new WorkerFailedError(run.host.name, run.phase, reason, error ? '' : stderrTail)
   }
   return {result, lines}

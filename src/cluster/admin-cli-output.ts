@@ -6,7 +6,11 @@
  */
 
 export class AdminCliError extends Error {
-  constructor(readonly code: number, readonly errorName: string, readonly detail: string | undefined) {
+  constructor(
+    readonly code: number,
+    readonly errorName: string,
+    readonly detail: string | undefined,
+  ) {
     super(`admin_cli: ${code}(${errorName})${detail ? `: ${detail}` : ''}`)
     this.name = 'AdminCliError'
   }
@@ -48,7 +52,11 @@ export function findAdminCliErrors(text: string): AdminCliError[] {
  */
 export function isTargetAlreadyExists(error: AdminCliError): boolean {
   if (error.code === 5018 && /^(Mgmtd::)?TargetExisted$/.test(error.errorName)) return true
-  return error.code === 4018 && /^(Storage::)?StorageInitFailed$/.test(error.errorName) && /^target \d+ is already existing$/.test(error.detail?.trim() ?? '')
+  return (
+    error.code === 4018 &&
+    /^(Storage::)?StorageInitFailed$/.test(error.errorName) &&
+    /^target \d+ is already existing$/.test(error.detail?.trim() ?? '')
+  )
 }
 
 export interface Table {
@@ -60,11 +68,15 @@ export interface Table {
 export function parseTable(text: string): Table {
   const error = findAdminCliError(text)
   if (error) throw error
-  const lines = text.split('\n').map((line) => line.replace(/\s+$/, '')).filter((line) => line.trim() !== '')
+  const lines = text
+    .split('\n')
+    .map((line) => line.replace(/\s+$/, ''))
+    .filter((line) => line.trim() !== '')
   if (lines.length === 0) return {header: [], rows: []}
   const headerLine = lines[0]!
   const starts: number[] = []
-  for (let at = 0; at < headerLine.length; at++) if (headerLine[at] !== ' ' && (at === 0 || headerLine[at - 1] === ' ')) starts.push(at)
+  for (let at = 0; at < headerLine.length; at++)
+    if (headerLine[at] !== ' ' && (at === 0 || headerLine[at - 1] === ' ')) starts.push(at)
   const header = starts.map((start, index) => headerLine.slice(start, starts[index + 1] ?? undefined).trim())
   const rows = lines.slice(1).map((line) => {
     // A row lines up when no cell runs into the next column's start.
@@ -126,7 +138,10 @@ export interface NodeRow {
 
 function configFields(text: string): {configVersionNumber?: number; configState?: string} {
   const parsed = parseConfigVersion(text)
-  return {...(parsed.version !== undefined ? {configVersionNumber: parsed.version} : {}), ...(parsed.state ? {configState: parsed.state} : {})}
+  return {
+    ...(parsed.version !== undefined ? {configVersionNumber: parsed.version} : {}),
+    ...(parsed.state ? {configState: parsed.state} : {}),
+  }
 }
 
 export function parseListNodes(text: string): NodeRow[] {
@@ -181,7 +196,9 @@ export function parseListChains(text: string): ChainRow[] {
       .filter((text) => text !== '')
       .map((text) => {
         const match = TARGET_CELL.exec(text)
-        return match ? {id: Number(match[1]), publicState: match[2]!, localState: match[3]!} : {id: integer(text) ?? -1, publicState: 'UNKNOWN', localState: 'UNKNOWN'}
+        return match
+          ? {id: Number(match[1]), publicState: match[2]!, localState: match[3]!}
+          : {id: integer(text) ?? -1, publicState: 'UNKNOWN', localState: 'UNKNOWN'}
       })
     return {
       chainId: integer(cell(table, row, 'ChainId')) ?? -1,
@@ -236,7 +253,10 @@ export interface ChainTableRow {
 export function parseListChainTables(text: string): ChainTableRow[] {
   const table = parseTable(text)
   return table.rows.map((row) => {
-    const replicaCounts = cell(table, row, 'ReplicaCount').split('/').map(integer).filter((count): count is number => count !== undefined)
+    const replicaCounts = cell(table, row, 'ReplicaCount')
+      .split('/')
+      .map(integer)
+      .filter((count): count is number => count !== undefined)
     return {
       tableId: integer(cell(table, row, 'ChainTableId')) ?? -1,
       version: integer(cell(table, row, 'ChainTableVersion')),
@@ -272,7 +292,12 @@ export function listClientsBootstrapping(text: string): boolean {
 }
 
 export function parseListClients(text: string): ClientRow[] {
-  const table = parseTable(text.split('\n').filter((line) => !BOOTSTRAPPING_ROW.test(line)).join('\n'))
+  const table = parseTable(
+    text
+      .split('\n')
+      .filter((line) => !BOOTSTRAPPING_ROW.test(line))
+      .join('\n'),
+  )
   return table.rows.map((row) => {
     const configVersion = cell(table, row, 'ConfigVersion')
     return {

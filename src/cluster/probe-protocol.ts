@@ -67,7 +67,9 @@ const FIELD = /([A-Z_][A-Z0-9_]*)=(?:"((?:[^"\\]|\\.)*)"|([A-Za-z0-9+/]*={0,2})(
 
 /** The fields of one record line, values decoded to text (UTF-8). */
 export function decodeRecord(line: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(decodeRecordBytes(line)).map(([key, value]) => [key, value.toString('utf8')]))
+  return Object.fromEntries(
+    Object.entries(decodeRecordBytes(line)).map(([key, value]) => [key, value.toString('utf8')]),
+  )
 }
 
 /** The fields of one record line, values as the bytes the probe read. */
@@ -75,7 +77,8 @@ export function decodeRecordBytes(line: string): Record<string, Buffer> {
   const result: Record<string, Buffer> = {}
   for (const match of line.matchAll(FIELD)) {
     const [, key, quoted, encoded] = match
-    result[key!] = quoted === undefined ? Buffer.from(encoded ?? '', 'base64') : Buffer.from(unescapeQuoted(quoted), 'utf8')
+    result[key!] =
+      quoted === undefined ? Buffer.from(encoded ?? '', 'base64') : Buffer.from(unescapeQuoted(quoted), 'utf8')
   }
   return result
 }

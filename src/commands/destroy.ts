@@ -10,17 +10,24 @@ import {canPrompt, promptLine} from '../ui/prompt.js'
 import {stageProgressFor} from '../ui/stage-progress.js'
 
 export default class Destroy extends BaseCommand {
-  static override summary = 'Take a 3FS cluster down: containers removed in reverse order, the client unmounted; data kept unless asked.'
+  static override summary =
+    'Take a 3FS cluster down: containers removed in reverse order, the client unmounted; data kept unless asked.'
   static override description = withExitCodes(
     'Stops and removes the containers (fuse client first, FoundationDB last), unmounts the client mount point and forgets the recorded deploy state. Data is never deleted by default: --purge-data removes the service directories under workDir (FoundationDB, ClickHouse and storage data), --wipe-disks also erases the NVMe disks labelled 3fs-data-*; both ask for confirmation unless --yes.',
   )
 
-  static override examples = ['<%= config.bin %> destroy -c cluster.yml', '<%= config.bin %> destroy -c cluster.yml --plan', '<%= config.bin %> destroy -c cluster.yml --purge-data --wipe-disks --yes']
+  static override examples = [
+    '<%= config.bin %> destroy -c cluster.yml',
+    '<%= config.bin %> destroy -c cluster.yml --plan',
+    '<%= config.bin %> destroy -c cluster.yml --purge-data --wipe-disks --yes',
+  ]
 
   static override flags = {
     config: configFlag,
     plan: Flags.boolean({description: 'Print what would be done and change nothing.'}),
-    'purge-data': Flags.boolean({description: 'Also delete the service data directories under workDir (irreversible).'}),
+    'purge-data': Flags.boolean({
+      description: 'Also delete the service data directories under workDir (irreversible).',
+    }),
     'wipe-disks': Flags.boolean({description: 'Also wipe the NVMe data disks labelled 3fs-data-* (irreversible).'}),
     yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation.'}),
     runtime: Flags.string({description: 'Container engine command on the nodes.', default: 'docker'}),
@@ -37,17 +44,40 @@ export default class Destroy extends BaseCommand {
       return
     }
     if ((options.purgeData || options.wipeDisks) && !flags.yes) {
-      const what = [options.purgeData ? `the data under ${cluster.config.workDir} on every node` : '', options.wipeDisks ? 'every NVMe disk labelled 3fs-data-*' : ''].filter(Boolean).join(' and ')
-      if (!canPrompt()) throw new UsageError(`refusing to delete ${what} without confirmation`, {next: 'Run it at a terminal to confirm, or add --yes.'})
-      const answer = await promptLine(`This deletes ${what} of cluster ${cluster.name}. Type the cluster name to confirm: `)
-      if (answer.trim() !== cluster.name) throw new UsageError('not confirmed; nothing was changed', {next: `Type ${cluster.name} exactly, or add --yes.`})
+      const what = [
+        options.purgeData ? `the data under ${cluster.config.workDir} on every node` : '',
+        options.wipeDisks ? 'every NVMe disk labelled 3fs-data-*' : '',
+      ]
+        .filter(Boolean)
+        .join(' and ')
+      if (!canPrompt())
+        throw new UsageError(`refusing to delete ${what} without confirmation`, {
+          next: 'Run it at a terminal to confirm, or add --yes.',
+        })
+      const answer = await promptLine(
+        `This deletes ${what} of cluster ${cluster.name}. Type the cluster name to confirm: `,
+      )
+      if (answer.trim() !== cluster.name)
+        throw new UsageError('not confirmed; nothing was changed', {
+          next: `Type ${cluster.name} exactly, or add --yes.`,
+        })
     }
     const progress = stageProgressFor(!this.jsonMode)
     try {
-      const result = await progress.around(() => destroy({cluster, ...options, concurrency: flags.concurrency, pool: interactivePoolOptions(), signal: this.signal, events: progress.events}))
+      const result = await progress.around(() =>
+        destroy({
+          cluster,
+          ...options,
+          concurrency: flags.concurrency,
+          pool: interactivePoolOptions(),
+          signal: this.signal,
+          events: progress.events,
+        }),
+      )
       this.emit(result.apply, () => renderApply(result.apply, 'destroy'))
     } catch (error) {
-      if (error instanceof ApplyFailedError && !this.jsonMode) process.stderr.write(`${renderApply(error.report, 'destroy')}\n\n`)
+      if (error instanceof ApplyFailedError && !this.jsonMode)
+        process.stderr.write(`${renderApply(error.report, 'destroy')}\n\n`)
       throw error
     }
   }

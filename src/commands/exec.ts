@@ -8,9 +8,9 @@ import {renderExec} from '../ui/exec/render.js'
 import {parseDuration} from '../ui/duration.js'
 
 export default class Exec extends BaseCommand {
-  static override summary = 'Run a shell command on cluster nodes and show each node\'s output and exit code.'
+  static override summary = "Run a shell command on cluster nodes and show each node's output and exit code."
   static override description = withExitCodes(
-    'Runs the command on every selected node at once (bounded by --concurrency) over one reused SSH connection per node. Words after -- are joined with spaces and run by the node\'s shell, as ssh does. A node that fails, times out or cannot be reached is reported by name while the others finish (or are cancelled with --fail-fast). Exit code 1 when any node failed, 5 when any node could not be reached.',
+    "Runs the command on every selected node at once (bounded by --concurrency) over one reused SSH connection per node. Words after -- are joined with spaces and run by the node's shell, as ssh does. A node that fails, times out or cannot be reached is reported by name while the others finish (or are cancelled with --fail-fast). Exit code 1 when any node failed, 5 when any node could not be reached.",
   )
 
   static override examples = [

@@ -7,7 +7,8 @@ import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, 
 import {renderRestartPlan, renderRestartReport} from '../ui/restart/render.js'
 
 export default class Restart extends BaseCommand {
-  static override summary = 'Restart 3FS services one node at a time without taking a chain offline: storage, then meta, mgmtd and the fuse clients.'
+  static override summary =
+    'Restart 3FS services one node at a time without taking a chain offline: storage, then meta, mgmtd and the fuse clients.'
   static override description = withExitCodes(
     [
       'Storage nodes go one at a time: before each, every chain with a replica on it must have another SERVING replica (otherwise the roll stops there, naming the chain, and nothing is done on that node); after each, every chain must be SERVING again before the next. Then meta, mgmtd and client nodes, one at a time, each waited for (heartbeat in list-nodes, or the fuse.hf3fs mount).',
@@ -15,14 +16,21 @@ export default class Restart extends BaseCommand {
     ].join('\n\n'),
   )
 
-  static override examples = ['<%= config.bin %> restart -c cluster.yml --plan', '<%= config.bin %> restart -c cluster.yml --service storage', '<%= config.bin %> restart -c cluster.yml --nodes node3,node4']
+  static override examples = [
+    '<%= config.bin %> restart -c cluster.yml --plan',
+    '<%= config.bin %> restart -c cluster.yml --service storage',
+    '<%= config.bin %> restart -c cluster.yml --nodes node3,node4',
+  ]
 
   static override flags = {
     config: configFlag,
     plan: Flags.boolean({description: 'Print the order and change nothing.'}),
     service: Flags.string({description: `Only these services (comma-separated: ${RESTART_ORDER.join(', ')}).`}),
     nodes: Flags.string({description: 'Only these nodes (comma-separated names from cluster.yml).'}),
-    'wait-timeout': Flags.integer({description: 'Seconds one node may take to be back before the roll stops.', default: 600}),
+    'wait-timeout': Flags.integer({
+      description: 'Seconds one node may take to be back before the roll stops.',
+      default: 600,
+    }),
     runtime: Flags.string({description: 'Container engine command on the nodes.', default: 'docker'}),
     ...sshFlags,
   }
@@ -31,18 +39,34 @@ export default class Restart extends BaseCommand {
     const {flags} = await this.parse(Restart)
     const cluster = await loadClusterWithSshFlags(flags)
     const services = splitList(flags.service)
-    for (const service of services ?? []) if (!(RESTART_ORDER as readonly string[]).includes(service)) throw new UsageError(`--service ${service} is not a service restart knows`, {next: `Use one or more of ${RESTART_ORDER.join(', ')}.`})
-    const options = {cluster, runtime: flags.runtime, services: services as RestartService[] | undefined, nodes: splitList(flags.nodes)}
+    for (const service of services ?? [])
+      if (!(RESTART_ORDER as readonly string[]).includes(service))
+        throw new UsageError(`--service ${service} is not a service restart knows`, {
+          next: `Use one or more of ${RESTART_ORDER.join(', ')}.`,
+        })
+    const options = {
+      cluster,
+      runtime: flags.runtime,
+      services: services as RestartService[] | undefined,
+      nodes: splitList(flags.nodes),
+    }
     if (flags.plan) {
       const plan = await planRestart(options)
       this.emit(plan, () => renderRestartPlan(plan))
       return
     }
-    const report = await runRestart({...options, pool: interactivePoolOptions(), signal: this.signal, waitTimeoutMs: flags['wait-timeout'] * 1000})
+    const report = await runRestart({
+      ...options,
+      pool: interactivePoolOptions(),
+      signal: this.signal,
+      waitTimeoutMs: flags['wait-timeout'] * 1000,
+    })
     if (report.stoppedAt) {
       const error = new RestartStoppedError(report)
       if (this.jsonMode) {
-        process.stdout.write(`${JSON.stringify({error: {message: error.message, next: error.next, exitCode: error.exitCode}, report}, null, 2)}\n`)
+        process.stdout.write(
+          `${JSON.stringify({error: {message: error.message, next: error.next, exitCode: error.exitCode}, report}, null, 2)}\n`,
+        )
         this.exit(error.exitCode)
       }
       process.stderr.write(`${renderRestartReport(report)}\n\n`)

@@ -13,10 +13,11 @@ import {renderStatus, statusJson} from '../ui/status/render.js'
 const DEFAULT_WATCH_SECONDS = 5
 
 export default class Status extends BaseCommand {
-  static override summary = 'Show the health of every node, service, chain, target and mount, with the cause and the fix of each problem.'
+  static override summary =
+    'Show the health of every node, service, chain, target and mount, with the cause and the fix of each problem.'
   static override description = withExitCodes(
     [
-      'Probes every node at once over SSH (containers of its services with restarts and uptime, the 3FS mount on client nodes with fstype, usage and a timed stat/read, data disks on storage nodes), and on the first mgmtd node that answers runs admin_cli list-nodes, list-chains, list-targets, list-chain-tables and list-clients and FoundationDB\'s status. The verdict is HEALTHY (exit 0), DEGRADED (exit 3: it serves, with less than it should, or something could not be seen) or DOWN (exit 4: a core service, FoundationDB or a chain cannot serve).',
+      "Probes every node at once over SSH (containers of its services with restarts and uptime, the 3FS mount on client nodes with fstype, usage and a timed stat/read, data disks on storage nodes), and on the first mgmtd node that answers runs admin_cli list-nodes, list-chains, list-targets, list-chain-tables and list-clients and FoundationDB's status. The verdict is HEALTHY (exit 0), DEGRADED (exit 3: it serves, with less than it should, or something could not be seen) or DOWN (exit 4: a core service, FoundationDB or a chain cannot serve).",
       '--capture DIR saves every raw output (admin_cli/<command>.txt, fdb/status.json, nodes/<node>/<section>.txt, layout.json) for a bug report; --from DIR judges such a capture without any cluster, partial ones included.',
       'JSON (--json): {cluster, verdict, problems[{severity: critical|error|warning, subject, cause, next}], nodes[], services[], chains[], targets[], chainTables[], clients[], fdb, missing[], basis{asked, answered, failed, chainsFrom, replicaCount} (what the verdict rests on), recovery[] (per node: targets syncing/waiting and bytes copied), summary, source, durationMs}. With --watch each round prints one JSON object per line, with progress[] since the round before.',
     ].join('\n\n'),
@@ -31,12 +32,22 @@ export default class Status extends BaseCommand {
 
   static override flags = {
     config: configFlag,
-    from: Flags.string({description: 'Judge a capture directory made with --capture instead of probing a cluster.', exclusive: ['capture', 'watch']}),
+    from: Flags.string({
+      description: 'Judge a capture directory made with --capture instead of probing a cluster.',
+      exclusive: ['capture', 'watch'],
+    }),
     capture: Flags.string({description: 'Save every raw output collected into this directory.'}),
-    watch: Flags.integer({description: `Refresh every N seconds (default ${DEFAULT_WATCH_SECONDS} when given without a value) until Ctrl-C.`, min: 1}),
+    watch: Flags.integer({
+      description: `Refresh every N seconds (default ${DEFAULT_WATCH_SECONDS} when given without a value) until Ctrl-C.`,
+      min: 1,
+    }),
     all: Flags.boolean({description: 'List every chain and target, not only those with problems.'}),
     runtime: Flags.string({description: 'Container engine command on the nodes.', default: DEFAULT_RUNTIME}),
-    sudo: Flags.boolean({description: 'Probe as root through sudo (the container engine usually needs it).', default: true, allowNo: true}),
+    sudo: Flags.boolean({
+      description: 'Probe as root through sudo (the container engine usually needs it).',
+      default: true,
+      allowNo: true,
+    }),
     timeout: Flags.string({description: 'Per-node probe timeout.', default: '20s'}),
     ...sshFlags,
   }
@@ -44,7 +55,8 @@ export default class Status extends BaseCommand {
   async run(): Promise<void> {
     // `--watch` may be given without a value: oclif needs one, so supply the default.
     const at = this.argv.indexOf('--watch')
-    if (at >= 0 && (at === this.argv.length - 1 || this.argv[at + 1]!.startsWith('-'))) this.argv.splice(at + 1, 0, String(DEFAULT_WATCH_SECONDS))
+    if (at >= 0 && (at === this.argv.length - 1 || this.argv[at + 1]!.startsWith('-')))
+      this.argv.splice(at + 1, 0, String(DEFAULT_WATCH_SECONDS))
     const {flags} = await this.parse(Status)
 
     if (flags.from) {
@@ -70,7 +82,10 @@ export default class Status extends BaseCommand {
       if (flags.watch === undefined) {
         const result = await session.round(this.signal)
         this.show(result, flags.all)
-        if (flags.capture) this.note(`Raw outputs saved in ${flags.capture}; judge them again with: 3fs-cli status --from ${flags.capture}`)
+        if (flags.capture)
+          this.note(
+            `Raw outputs saved in ${flags.capture}; judge them again with: 3fs-cli status --from ${flags.capture}`,
+          )
         this.exitFor(result)
         return
       }
@@ -87,7 +102,10 @@ export default class Status extends BaseCommand {
       const result = await session.round(this.signal)
       if (this.signal.aborted) break
       // Per storage node: what still syncs or waits, and what came back, since the round before.
-      const progress = previous || result.report.recovery.length > 0 ? syncProgress(previous?.report.recovery, result.report.recovery) : undefined
+      const progress =
+        previous || result.report.recovery.length > 0
+          ? syncProgress(previous?.report.recovery, result.report.recovery)
+          : undefined
       previous = result
       if (this.jsonMode) process.stdout.write(`${JSON.stringify(statusJson(result, progress))}\n`)
       else {

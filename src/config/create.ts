@@ -33,14 +33,21 @@ export function parseNodeSpecs(specs: string[]): Array<{name: string; host: stri
     const [first, second] = spec.split('=', 2)
     const name = second === undefined ? `node${index + 1}` : first!.trim()
     const host = (second ?? first!).trim()
-    if (!NAME.test(name)) throw new UsageError(`--nodes: "${name}" is not a valid node name`, {next: 'Use letters, digits, dot, dash and underscore.'})
-    if (host === '' || /\s/.test(host)) throw new UsageError(`--nodes: "${spec}" has no valid host`, {next: 'Give hosts as host or name=host, separated by commas.'})
+    if (!NAME.test(name))
+      throw new UsageError(`--nodes: "${name}" is not a valid node name`, {
+        next: 'Use letters, digits, dot, dash and underscore.',
+      })
+    if (host === '' || /\s/.test(host))
+      throw new UsageError(`--nodes: "${spec}" has no valid host`, {
+        next: 'Give hosts as host or name=host, separated by commas.',
+      })
     return {name, host}
   })
   const seen = new Set<string>()
   for (const node of nodes) {
     for (const key of [`name:${node.name}`, `host:${node.host}`]) {
-      if (seen.has(key)) throw new UsageError(`--nodes: ${key.replace(':', ' ')} is given twice`, {next: 'List every machine once.'})
+      if (seen.has(key))
+        throw new UsageError(`--nodes: ${key.replace(':', ' ')} is given twice`, {next: 'List every machine once.'})
       seen.add(key)
     }
   }
@@ -48,16 +55,28 @@ export function parseNodeSpecs(specs: string[]): Array<{name: string; host: stri
 }
 
 export async function createConfig(options: CreateConfigOptions): Promise<CreateConfigResult> {
-  if (!NAME.test(options.name)) throw new UsageError(`--name "${options.name}" is not a valid cluster name`, {next: 'Use letters, digits, dot, dash and underscore.'})
+  if (!NAME.test(options.name))
+    throw new UsageError(`--name "${options.name}" is not a valid cluster name`, {
+      next: 'Use letters, digits, dot, dash and underscore.',
+    })
   if (existsSync(options.file) && !options.force) {
-    throw new UsageError(`${options.file} already exists`, {next: 'Pass --force to overwrite it, or --file to write elsewhere.'})
+    throw new UsageError(`${options.file} already exists`, {
+      next: 'Pass --force to overwrite it, or --file to write elsewhere.',
+    })
   }
   const nodes = parseNodeSpecs(options.nodes.length > 0 ? options.nodes : ['127.0.0.1'])
   const replicationFactor = Math.min(2, nodes.length)
   const stripeSize = Math.min(16, chainCount(nodes.length, 1, 32, replicationFactor))
   const names = nodes.map((node) => node.name)
   const nodeLines = nodes
-    .map((node) => [`  - name: ${node.name}`, `    host: ${yamlString(node.host)}`, '    port: 22', `    username: ${yamlString(options.username)}`].join('\n'))
+    .map((node) =>
+      [
+        `  - name: ${node.name}`,
+        `    host: ${yamlString(node.host)}`,
+        '    port: 22',
+        `    username: ${yamlString(options.username)}`,
+      ].join('\n'),
+    )
     .join('\n')
   const values: Record<string, string> = {
     name: yamlString(options.name),
@@ -82,7 +101,13 @@ export async function createConfig(options: CreateConfigOptions): Promise<Create
   await writeFile(options.file, text, {mode: 0o600})
   const warnings: string[] = []
   if (nodes.length === 1) warnings.push('One storage node: replicationFactor is 1, so data has no second copy.')
-  return {file: options.file, nodes, replicationFactor, stripeSize, warnings: [...warnings, ...cluster.warnings.map((w) => w.message)]}
+  return {
+    file: options.file,
+    nodes,
+    replicationFactor,
+    stripeSize,
+    warnings: [...warnings, ...cluster.warnings.map((w) => w.message)],
+  }
 }
 
 function yamlString(value: string): string {

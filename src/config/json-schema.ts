@@ -8,6 +8,6 @@ export function clusterJsonSchema(): Record<string, unknown> {
   return {
     ...schema,
     title: '3fs-cli cluster.yml',
-    description: 'A 3FS cluster for 3fs-cli (a superset of m3fs\'s cluster.yml).',
+    description: "A 3FS cluster for 3fs-cli (a superset of m3fs's cluster.yml).",
   }
 }

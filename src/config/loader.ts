@@ -27,15 +27,28 @@ export async function loadClusterFile(file: string): Promise<Cluster> {
   try {
     // A FIFO or device would block or never end: only a regular file of sane size is read.
     const info = await stat(file)
-    if (!info.isFile()) throw new UsageError(`${file} is not a regular file (${info.isDirectory() ? 'a directory' : 'a FIFO, socket or device'})`, {next: 'Pass the path of a cluster.yml file with -c.'})
-    if (info.size > MAX_CONFIG_BYTES) throw new UsageError(`${file} is ${info.size} bytes, too large for a cluster.yml (limit ${MAX_CONFIG_BYTES})`, {next: 'Pass the path of a cluster.yml file with -c.'})
+    if (!info.isFile())
+      throw new UsageError(
+        `${file} is not a regular file (${info.isDirectory() ? 'a directory' : 'a FIFO, socket or device'})`,
+        {next: 'Pass the path of a cluster.yml file with -c.'},
+      )
+    if (info.size > MAX_CONFIG_BYTES)
+      throw new UsageError(`${file} is ${info.size} bytes, too large for a cluster.yml (limit ${MAX_CONFIG_BYTES})`, {
+        next: 'Pass the path of a cluster.yml file with -c.',
+      })
     text = await readFile(file, 'utf8')
   } catch (error) {
     if (error instanceof UsageError) throw error
     const code = (error as NodeJS.ErrnoException).code
-    throw new UsageError(code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(error as Error).message}`, {
-      next: code === 'ENOENT' ? 'Create one with `3fs-cli config create`, or pass the right path with -c.' : 'Check the path and its permissions.',
-    })
+    throw new UsageError(
+      code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(error as Error).message}`,
+      {
+        next:
+          code === 'ENOENT'
+            ? 'Create one with `3fs-cli config create`, or pass the right path with -c.'
+            : 'Check the path and its permissions.',
+      },
+    )
   }
   return parseCluster(text, file)
 }
@@ -122,9 +135,26 @@ function toJS(document: Document, lineCounter: LineCounter, file: string): unkno
       },
     })
     const position = lineCounter.linePos(offset)
-    const problem: ConfigProblem = unresolved === undefined
-      ? {severity: 'error', file, line: position.line, column: position.col, path: '(yaml)', message: 'aliases expand to too much data (more than 100 alias uses per node)', hint: 'Write the values out instead of nesting aliases.'}
-      : {severity: 'error', file, line: position.line, column: position.col, path: '(yaml)', message: `alias *${unresolved} refers to no anchor &${unresolved} defined before it`, hint: `Define &${unresolved} earlier in the file, or fix the name.`}
+    const problem: ConfigProblem =
+      unresolved === undefined
+        ? {
+            severity: 'error',
+            file,
+            line: position.line,
+            column: position.col,
+            path: '(yaml)',
+            message: 'aliases expand to too much data (more than 100 alias uses per node)',
+            hint: 'Write the values out instead of nesting aliases.',
+          }
+        : {
+            severity: 'error',
+            file,
+            line: position.line,
+            column: position.col,
+            path: '(yaml)',
+            message: `alias *${unresolved} refers to no anchor &${unresolved} defined before it`,
+            hint: `Define &${unresolved} earlier in the file, or fix the name.`,
+          }
     throw new ConfigError(file, [problem])
   }
 }
@@ -142,7 +172,12 @@ function displayName(file: string): string {
 /** Keys that hold secrets: their values never appear in a message. */
 const SECRET_KEYS = new Set(['password', 'sudoPassword', 'readOnlyPassword'])
 
-function schemaProblems(issue: z.core.$ZodIssue, document: Document, lineCounter: LineCounter, file: string): ConfigProblem[] {
+function schemaProblems(
+  issue: z.core.$ZodIssue,
+  document: Document,
+  lineCounter: LineCounter,
+  file: string,
+): ConfigProblem[] {
   const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol')
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(path)
@@ -164,15 +199,21 @@ function schemaProblems(issue: z.core.$ZodIssue, document: Document, lineCounter
   const last = path.at(-1)
   let message = issue.message
   if (!exists) message = 'is required'
-  else if (typeof last === 'string' && SECRET_KEYS.has(last)) message = issue.message.replace(/received .*/, 'received another type')
-  return [{
-    severity: 'error',
-    file,
-    ...position,
-    path: formatPath(path),
-    message,
-    hint: issue.code === 'invalid_value' && 'values' in issue ? `Use one of: ${issue.values.map(String).join(', ')}.` : undefined,
-  }]
+  else if (typeof last === 'string' && SECRET_KEYS.has(last))
+    message = issue.message.replace(/received .*/, 'received another type')
+  return [
+    {
+      severity: 'error',
+      file,
+      ...position,
+      path: formatPath(path),
+      message,
+      hint:
+        issue.code === 'invalid_value' && 'values' in issue
+          ? `Use one of: ${issue.values.map(String).join(', ')}.`
+          : undefined,
+    },
+  ]
 }
 
 function valueExists(document: Document, path: PathSegment[]): boolean {

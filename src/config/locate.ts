@@ -23,7 +23,9 @@ export function locate(
   for (const [index, segment] of path.entries()) {
     const isLast = index === path.length - 1
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment))
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      )
       if (!pair) return position
       const keyStart = rangeStart(pair.key)
       if (isLast && at === 'key' && keyStart !== undefined) return offsetToPosition(lineCounter, keyStart)

@@ -11,20 +11,41 @@ export const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/
 /** Node.js timers fire at once for a delay of 2^31 ms or more: every duration must stay below (about 24.8 days). */
 export const MAX_DURATION_MS = 2 ** 31 - 1
 const duration = z
-  .union([z.string().regex(GO_DURATION, 'expected a duration such as "30s", "10m" or "1h30m"'), z.number().int().nonnegative()])
-  .refine((value) => durationMs(value) <= MAX_DURATION_MS, 'must be at most 596h (24.8 days), the longest timer 3fs-cli can wait')
+  .union([
+    z.string().regex(GO_DURATION, 'expected a duration such as "30s", "10m" or "1h30m"'),
+    z.number().int().nonnegative(),
+  ])
+  .refine(
+    (value) => durationMs(value) <= MAX_DURATION_MS,
+    'must be at most 596h (24.8 days), the longest timer 3fs-cli can wait',
+  )
   .describe('A Go duration string ("30s", "10m", "1h30m") or an integer number of nanoseconds, at most 596h')
 
 const port = z.number().int().min(1).max(65_535)
 const absolutePath = z.string().regex(/^\//, 'expected an absolute path (starting with /)')
-// eslint-disable-next-line no-control-regex
-const name = z.string().min(1, 'must not be empty').regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters (newline, tab, NUL)')
+const name = z
+  .string()
+  .min(1, 'must not be empty')
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+  .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters (newline, tab, NUL)')
 /** Names that reach a shell, a path or SQL (node names, user names, databases): one plain word. */
-const word = z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/, 'must be one plain word: letters, digits, _ . @ - (no spaces, quotes, ; or $)')
+const word = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(
+    /^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/,
+    'must be one plain word: letters, digits, _ . @ - (no spaces, quotes, ; or $)',
+  )
 /** SQL identifiers (ClickHouse and PostgreSQL databases and users). */
-const identifier = z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9_]+$/, 'must be a plain identifier: letters, digits and _ only')
+const identifier = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(/^[A-Za-z0-9_]+$/, 'must be a plain identifier: letters, digits and _ only')
 /** A host name, IPv4 or IPv6 address. */
-const hostName = z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9:[][A-Za-z0-9.:[\]%_-]*$/, 'expected an IP address or DNS name (letters, digits, . - :)')
+const hostName = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(/^[A-Za-z0-9:[][A-Za-z0-9.:[\]%_-]*$/, 'expected an IP address or DNS name (letters, digits, . - :)')
 /** A password that is written into env files: one line. */
 // eslint-disable-next-line no-control-regex -- matches control characters on purpose
 const secretLine = z.string().regex(/^[^\x00\n\r]*$/, 'must be one line (no newline or NUL)')
@@ -47,7 +68,10 @@ export const nodeSchema = z.strictObject({
   password: z.string().optional().describe('SSH password; prefer keys or ssh-agent'),
   rdmaAddresses: z.array(z.string()).optional(),
   identityFile: z.string().optional().describe('3fs-cli extension: private key file for this node'),
-  sudoPassword: z.string().optional().describe('3fs-cli extension: sudo password when it differs from the SSH password'),
+  sudoPassword: z
+    .string()
+    .optional()
+    .describe('3fs-cli extension: sudo password when it differs from the SSH password'),
 })
 
 export const nodeGroupSchema = z.strictObject({
@@ -98,13 +122,19 @@ const mgmtdSchema = z.strictObject({
     .int()
     .positive()
     .optional()
-    .describe('Misspelling of stripeSize found in m3fs\'s sample cluster.yml; m3fs ignores it, 3fs-cli warns and ignores it'),
+    .describe(
+      "Misspelling of stripeSize found in m3fs's sample cluster.yml; m3fs ignores it, 3fs-cli warns and ignores it",
+    ),
   rdmaListenPort: port.default(8000),
   tcpListenPort: port.default(9000),
   waitTargetOnlineTimeout: duration.optional(),
 })
 
-const metaSchema = z.strictObject({...serviceBase, rdmaListenPort: port.default(8001), tcpListenPort: port.default(9001)})
+const metaSchema = z.strictObject({
+  ...serviceBase,
+  rdmaListenPort: port.default(8001),
+  tcpListenPort: port.default(9001),
+})
 
 const storageSchema = z.strictObject({
   ...serviceBase,
@@ -152,11 +182,16 @@ const imagesSchema = z.strictObject({
 
 /** 3fs-cli extension: how nodes are reached. */
 const sshSchema = z.strictObject({
-  knownHostsFile: z.string().optional().describe('known_hosts file to verify host keys against (default ~/.ssh/known_hosts)'),
+  knownHostsFile: z
+    .string()
+    .optional()
+    .describe('known_hosts file to verify host keys against (default ~/.ssh/known_hosts)'),
   hostKeyPolicy: z
     .enum(HOST_KEY_POLICIES)
     .default('strict')
-    .describe('strict: unknown or changed host keys are refused; accept-new: unknown keys are recorded, changed keys refused'),
+    .describe(
+      'strict: unknown or changed host keys are refused; accept-new: unknown keys are recorded, changed keys refused',
+    ),
   identityFile: z.string().optional().describe('default private key for every node'),
   useAgent: z.boolean().default(true).describe('try ssh-agent (SSH_AUTH_SOCK) first'),
   connectTimeout: duration.default('10s'),
@@ -201,7 +236,17 @@ export type NodeGroupEntry = z.output<typeof nodeGroupSchema>
 export type SshSettingsEntry = z.output<typeof sshSchema>
 
 /** Services in 3FS's deploy order. */
-export const SERVICE_NAMES = ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage', 'client', 'postgresql', 'grafana'] as const
+export const SERVICE_NAMES = [
+  'fdb',
+  'clickhouse',
+  'monitor',
+  'mgmtd',
+  'meta',
+  'storage',
+  'client',
+  'postgresql',
+  'grafana',
+] as const
 export type ServiceName = (typeof SERVICE_NAMES)[number]
 /** Services a 3FS cluster cannot run without. */
 export const REQUIRED_SERVICES: readonly ServiceName[] = ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage']

@@ -14,14 +14,22 @@ export function selectNodes(cluster: Cluster, selection: NodeSelection): Cluster
   if (selection.service !== undefined) {
     if (!SERVICE_NAMES.includes(selection.service as ServiceName)) {
       const suggestion = closest(selection.service, SERVICE_NAMES)
-      throw new UsageError(`--service ${selection.service} is not a 3FS service`, {next: suggestion ? `Did you mean --service ${suggestion}?` : `Use one of: ${SERVICE_NAMES.join(', ')}.`})
+      throw new UsageError(`--service ${selection.service} is not a 3FS service`, {
+        next: suggestion ? `Did you mean --service ${suggestion}?` : `Use one of: ${SERVICE_NAMES.join(', ')}.`,
+      })
     }
     const members = new Set(cluster.services[selection.service as ServiceName])
     chosen = chosen.filter((node) => members.has(node.name))
-    if (chosen.length === 0) throw new UsageError(`no node in ${cluster.file} runs ${selection.service}`, {next: `List nodes under services.${selection.service}.nodes.`})
+    if (chosen.length === 0)
+      throw new UsageError(`no node in ${cluster.file} runs ${selection.service}`, {
+        next: `List nodes under services.${selection.service}.nodes.`,
+      })
   }
   // `--nodes ''` or `--nodes ,,,` names no node: that is a mistake, not "every node".
-  if (selection.nodes !== undefined && selection.nodes.length === 0) throw new UsageError('--nodes names no node', {next: `Give node names or hosts separated by commas, e.g. --nodes ${cluster.nodes[0]?.name ?? 'node1'}, or leave --nodes out for every node.`})
+  if (selection.nodes !== undefined && selection.nodes.length === 0)
+    throw new UsageError('--nodes names no node', {
+      next: `Give node names or hosts separated by commas, e.g. --nodes ${cluster.nodes[0]?.name ?? 'node1'}, or leave --nodes out for every node.`,
+    })
   if (selection.nodes !== undefined) {
     const byName = new Map(cluster.nodes.map((node) => [node.name, node]))
     const byHost = new Map(cluster.nodes.map((node) => [node.host, node]))
@@ -30,9 +38,16 @@ export function selectNodes(cluster: Cluster, selection: NodeSelection): Cluster
       const node = byName.get(name) ?? byHost.get(name)
       if (!node) {
         const suggestion = closest(name, byName.keys())
-        throw new UsageError(`--nodes: "${name}" is not a node of ${cluster.file}`, {next: suggestion ? `Did you mean "${suggestion}"?` : `Known nodes: ${[...byName.keys()].slice(0, 20).join(', ')}.`})
+        throw new UsageError(`--nodes: "${name}" is not a node of ${cluster.file}`, {
+          next: suggestion
+            ? `Did you mean "${suggestion}"?`
+            : `Known nodes: ${[...byName.keys()].slice(0, 20).join(', ')}.`,
+        })
       }
-      if (!chosen.includes(node)) throw new UsageError(`--nodes: "${name}" does not run ${selection.service}`, {next: 'Drop --service or pick a node of that service.'})
+      if (!chosen.includes(node))
+        throw new UsageError(`--nodes: "${name}" does not run ${selection.service}`, {
+          next: 'Drop --service or pick a node of that service.',
+        })
       if (!wanted.includes(node)) wanted.push(node)
     }
     chosen = wanted

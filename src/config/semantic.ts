@@ -37,8 +37,32 @@ export const MAX_CHAIN_ID = 2 ** 32 - 1
 
 /** Directories that must never be used as the 3FS mount point or work dir. */
 const SYSTEM_DIRS = new Set([
-  '/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/proc', '/root', '/run', '/sbin', '/sys',
-  '/tmp', '/usr', '/usr/bin', '/usr/lib', '/usr/local', '/var', '/var/lib', '/var/log', '/mnt', '/media', '/srv', '/opt',
+  '/',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/sys',
+  '/tmp',
+  '/usr',
+  '/usr/bin',
+  '/usr/lib',
+  '/usr/local',
+  '/var',
+  '/var/lib',
+  '/var/log',
+  '/mnt',
+  '/media',
+  '/srv',
+  '/opt',
 ])
 
 export function expandHome(path: string): string {
@@ -53,7 +77,11 @@ export function resolveCluster(config: ClusterFile): Resolution {
   // The fuse client aborts when the cluster id, its FUSE mount name, has 32 characters or more
   // (3FS src/fuse/FuseClients.cc:56-60, XLOGF_IF(FATAL, ...)).
   if (config.name.length >= 32) {
-    error(['name'], `the cluster name "${config.name}" has ${config.name.length} characters; 3FS's fuse client aborts at 32 or more (it is the FUSE mount name)`, 'Choose a name of at most 31 characters.')
+    error(
+      ['name'],
+      `the cluster name "${config.name}" has ${config.name.length} characters; 3FS's fuse client aborts at 32 or more (it is the FUSE mount name)`,
+      'Choose a name of at most 31 characters.',
+    )
   }
 
   const image = commitForImageTag(config.images['3fs'].tag)
@@ -87,12 +115,20 @@ export function resolveCluster(config: ClusterFile): Resolution {
     }
     const sameName = byName.get(node.name)
     if (sameName) {
-      error(['nodes', index, 'name'], `node name "${node.name}" is already used by ${describeSource(sameName)}`, 'Give every node a unique name.')
+      error(
+        ['nodes', index, 'name'],
+        `node name "${node.name}" is already used by ${describeSource(sameName)}`,
+        'Give every node a unique name.',
+      )
       continue
     }
     const sameHost = byHost.get(node.host)
     if (sameHost) {
-      error(['nodes', index, 'host'], `host ${node.host} is already node "${sameHost.name}"`, 'Each machine may appear once; list it once and add it to several services instead.')
+      error(
+        ['nodes', index, 'host'],
+        `host ${node.host} is already node "${sameHost.name}"`,
+        'Each machine may appear once; list it once and add it to several services instead.',
+      )
       continue
     }
     byName.set(node.name, node)
@@ -105,22 +141,38 @@ export function resolveCluster(config: ClusterFile): Resolution {
   const ranges: Array<{name: string; first: number; last: number}> = []
   for (const [index, group] of config.nodeGroups.entries()) {
     if (groupMembers.has(group.name)) {
-      error(['nodeGroups', index, 'name'], `node group name "${group.name}" is used twice`, 'Give every node group a unique name.')
+      error(
+        ['nodeGroups', index, 'name'],
+        `node group name "${group.name}" is used twice`,
+        'Give every node group a unique name.',
+      )
       continue
     }
     const first = ipv4ToNumber(group.ipBegin)
     const last = ipv4ToNumber(group.ipEnd)
     if (last < first) {
-      error(['nodeGroups', index, 'ipEnd'], `ipEnd ${group.ipEnd} comes before ipBegin ${group.ipBegin}`, 'Swap the two addresses.')
+      error(
+        ['nodeGroups', index, 'ipEnd'],
+        `ipEnd ${group.ipEnd} comes before ipBegin ${group.ipBegin}`,
+        'Swap the two addresses.',
+      )
       continue
     }
     if (last - first + 1 > MAX_GROUP_SIZE) {
-      error(['nodeGroups', index, 'ipEnd'], `the range holds ${last - first + 1} addresses, more than ${MAX_GROUP_SIZE}`, 'Check ipBegin and ipEnd.')
+      error(
+        ['nodeGroups', index, 'ipEnd'],
+        `the range holds ${last - first + 1} addresses, more than ${MAX_GROUP_SIZE}`,
+        'Check ipBegin and ipEnd.',
+      )
       continue
     }
     const overlap = ranges.find((range) => first <= range.last && range.first <= last)
     if (overlap) {
-      error(['nodeGroups', index, 'ipBegin'], `range ${group.ipBegin}-${group.ipEnd} overlaps node group "${overlap.name}"`, 'Node group ranges must not overlap.')
+      error(
+        ['nodeGroups', index, 'ipBegin'],
+        `range ${group.ipBegin}-${group.ipEnd} overlaps node group "${overlap.name}"`,
+        'Node group ranges must not overlap.',
+      )
       continue
     }
     ranges.push({name: group.name, first, last})
@@ -128,7 +180,11 @@ export function resolveCluster(config: ClusterFile): Resolution {
     for (const ip of expandRange(group.ipBegin, group.ipEnd)) {
       const existing = byHost.get(ip)
       if (existing) {
-        error(['nodeGroups', index, 'ipBegin'], `address ${ip} of this range is already node "${existing.name}"`, 'Remove the node or shrink the range.')
+        error(
+          ['nodeGroups', index, 'ipBegin'],
+          `address ${ip} of this range is already node "${existing.name}"`,
+          'Remove the node or shrink the range.',
+        )
         continue
       }
       const node: ClusterNode = {
@@ -152,17 +208,29 @@ export function resolveCluster(config: ClusterFile): Resolution {
 
   for (const node of nodes) {
     if (node.identityFile && !existsSync(expandHome(node.identityFile))) {
-      error([...node.source, 'identityFile'], `identity file ${node.identityFile} does not exist on this machine`, 'Point identityFile at a private key file.')
+      error(
+        [...node.source, 'identityFile'],
+        `identity file ${node.identityFile} does not exist on this machine`,
+        'Point identityFile at a private key file.',
+      )
     }
   }
 
   // Services: required ones present, references resolve, no duplicates.
-  const services = Object.fromEntries(SERVICE_NAMES.map((name) => [name, [] as string[]])) as Record<ServiceName, string[]>
+  const services = Object.fromEntries(SERVICE_NAMES.map((name) => [name, [] as string[]])) as Record<
+    ServiceName,
+    string[]
+  >
   for (const service of SERVICE_NAMES) {
     const entry = config.services[service]
     if (!entry) {
       if (REQUIRED_SERVICES.includes(service)) {
-        error(['services'], `service "${service}" is missing`, `Add services.${service} with the nodes that run it.`, 'key')
+        error(
+          ['services'],
+          `service "${service}" is missing`,
+          `Add services.${service} with the nodes that run it.`,
+          'key',
+        )
       }
       continue
     }
@@ -170,7 +238,11 @@ export function resolveCluster(config: ClusterFile): Resolution {
     for (const [index, nodeName] of entry.nodes.entries()) {
       if (!byName.has(nodeName)) {
         const suggestion = closest(nodeName, byName.keys())
-        error(['services', service, 'nodes', index], `node "${nodeName}" is not defined under nodes:`, suggestion ? `Did you mean "${suggestion}"?` : 'Define it under nodes: or fix the name.')
+        error(
+          ['services', service, 'nodes', index],
+          `node "${nodeName}" is not defined under nodes:`,
+          suggestion ? `Did you mean "${suggestion}"?` : 'Define it under nodes: or fix the name.',
+        )
       } else if (members.has(nodeName)) {
         error(['services', service, 'nodes', index], `node "${nodeName}" is listed twice`, 'Remove the duplicate.')
       } else {
@@ -181,16 +253,30 @@ export function resolveCluster(config: ClusterFile): Resolution {
       const groupNodes = groupMembers.get(groupName)
       if (!groupNodes) {
         const suggestion = closest(groupName, groupMembers.keys())
-        error(['services', service, 'nodeGroups', index], `node group "${groupName}" is not defined under nodeGroups:`, suggestion ? `Did you mean "${suggestion}"?` : 'Define it under nodeGroups: or fix the name.')
+        error(
+          ['services', service, 'nodeGroups', index],
+          `node group "${groupName}" is not defined under nodeGroups:`,
+          suggestion ? `Did you mean "${suggestion}"?` : 'Define it under nodeGroups: or fix the name.',
+        )
         continue
       }
       for (const nodeName of groupNodes) {
-        if (members.has(nodeName)) error(['services', service, 'nodeGroups', index], `node "${nodeName}" of group "${groupName}" is already in this service`, 'List each node once.')
+        if (members.has(nodeName))
+          error(
+            ['services', service, 'nodeGroups', index],
+            `node "${nodeName}" of group "${groupName}" is already in this service`,
+            'List each node once.',
+          )
         members.add(nodeName)
       }
     }
     if (entry.nodes.length === 0 && entry.nodeGroups.length === 0 && REQUIRED_SERVICES.includes(service)) {
-      error(['services', service], `service "${service}" has no nodes`, 'List the nodes (or nodeGroups) that run it.', 'key')
+      error(
+        ['services', service],
+        `service "${service}" has no nodes`,
+        'List the nodes (or nodeGroups) that run it.',
+        'key',
+      )
     }
     services[service] = [...members]
   }
@@ -231,7 +317,12 @@ function checkPorts(config: ClusterFile, services: Record<ServiceName, string[]>
 }
 
 /** Replicated chains from the storage layout: targets = nodes x disks x targetNumPerDisk, chains = targets / RF. */
-export function chainCount(storageNodes: number, diskNumPerNode: number, targetNumPerDisk: number, replicationFactor: number): number {
+export function chainCount(
+  storageNodes: number,
+  diskNumPerNode: number,
+  targetNumPerDisk: number,
+  replicationFactor: number,
+): number {
   return Math.floor((storageNodes * diskNumPerNode * targetNumPerDisk) / replicationFactor)
 }
 

@@ -60,7 +60,11 @@ export interface ApplyReport {
 }
 
 export class ActionFailedError extends Error {
-  constructor(readonly action: Action, message: string, readonly output?: string) {
+  constructor(
+    readonly action: Action,
+    message: string,
+    readonly output?: string,
+  ) {
     super(message)
     this.name = 'ActionFailedError'
   }
@@ -71,10 +75,23 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
   const {plan, cluster, pool} = options
   const nodeByName = new Map(cluster.nodes.map((node) => [node.name, node]))
   const involved = [...new Set(allActions(plan).map((action) => action.node))].map((name) => nodeByName.get(name)!)
-  const report: ApplyReport = {cluster: plan.cluster, complete: false, changes: 0, skipped: 0, verified: 0, total: allActions(plan).length, stages: [], failures: [], durationMs: 0}
+  const report: ApplyReport = {
+    cluster: plan.cluster,
+    complete: false,
+    changes: 0,
+    skipped: 0,
+    verified: 0,
+    total: allActions(plan).length,
+    stages: [],
+    failures: [],
+    durationMs: 0,
+  }
 
   // One round trip per node: what is already applied there.
-  const stateOutcomes = await fanOut(involved, (node, signal) => readNodeState(pool.get(node), plan.stateDir, signal), {concurrency: options.concurrency, signal: options.signal})
+  const stateOutcomes = await fanOut(involved, (node, signal) => readNodeState(pool.get(node), plan.stateDir, signal), {
+    concurrency: options.concurrency,
+    signal: options.signal,
+  })
   const applied = new Map<string, Set<string>>()
   for (const outcome of stateOutcomes) {
     if (outcome.ok) applied.set(outcome.node, outcome.value)
@@ -102,7 +119,10 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
           const host = pool.get(node)
           const done = applied.get(node.name)!
           for (const action of byNode.get(node.name)!) {
-            if ((!action.always && done.has(action.fingerprint)) || (action.runsWith && appliedAtStart.get(action.runsWith.node)?.has(action.runsWith.fingerprint))) {
+            if (
+              (!action.always && done.has(action.fingerprint)) ||
+              (action.runsWith && appliedAtStart.get(action.runsWith.node)?.has(action.runsWith.fingerprint))
+            ) {
               counts.skipped++
               options.events?.actionFinished?.(stage.name, action, 'skipped')
               continue
@@ -110,7 +130,13 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
             options.events?.actionStarted?.(stage.name, action)
             let recorded: boolean
             try {
-              recorded = await execute(host, action, {pool, nodeByName, signal, waitIntervalMs: options.waitIntervalMs ?? 2000, stateDir: plan.stateDir})
+              recorded = await execute(host, action, {
+                pool,
+                nodeByName,
+                signal,
+                waitIntervalMs: options.waitIntervalMs ?? 2000,
+                stateDir: plan.stateDir,
+              })
             } catch (error) {
               throw Object.assign(error instanceof Error ? error : new Error(String(error)), {failedAction: action})
             }
@@ -126,7 +152,10 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyReport> {
         {concurrency: options.concurrency, signal: options.signal},
       )
       for (const outcome of outcomes) {
-        if (!outcome.ok) report.failures.push(failureOf(stage.name, outcome.node, (outcome.error as {failedAction?: Action}).failedAction, outcome.error))
+        if (!outcome.ok)
+          report.failures.push(
+            failureOf(stage.name, outcome.node, (outcome.error as {failedAction?: Action}).failedAction, outcome.error),
+          )
       }
       if (report.failures.length > 0) {
         failed = true
@@ -184,7 +213,8 @@ function tail(text: string, lines = 15): string {
 async function execute(host: Host, action: Action, context: ExecuteContext): Promise<boolean> {
   const record = action.always ? '' : ` && ${markerCommand(context.stateDir, action)}`
   if (action.kind === 'write-file') return writeAction(host, action, context, record)
-  if (action.uploadFrom) await host.upload(action.uploadFrom, action.path!, {sudo: true, mode: '0600', signal: context.signal})
+  if (action.uploadFrom)
+    await host.upload(action.uploadFrom, action.path!, {sudo: true, mode: '0600', signal: context.signal})
   if (action.kind === 'wait') {
     await waitAction(host, action, context)
     return false
@@ -192,7 +222,12 @@ async function execute(host: Host, action: Action, context: ExecuteContext): Pro
   // Commands whose exit code is the whole verdict record themselves; admin_cli output is judged here first.
   const recordsItself = !action.adminCli && !action.captureToken && record !== ''
   const command = recordsItself ? `( ${action.command!}\n)${record}` : action.command!
-  const result = await host.run(command, {sudo: true, stdin: action.stdin, signal: context.signal, label: action.description})
+  const result = await host.run(command, {
+    sudo: true,
+    stdin: action.stdin,
+    signal: context.signal,
+    label: action.description,
+  })
   const output = `${result.stdout}${result.stderr}`
   if (result.timedOut) throw new ActionFailedError(action, `${action.description}: timed out`, tail(output))
   if (action.adminCli) {
@@ -201,17 +236,26 @@ async function execute(host: Host, action: Action, context: ExecuteContext): Pro
     // half-done batch gets "target already exists" for what the first run made, and only that is progress.
     const errors = findAdminCliErrors(output)
     const done = action.alreadyDone ? new RegExp(action.alreadyDone) : undefined
-    const alreadyDone = (error: (typeof errors)[number]) => done !== undefined && done.test(`${error.code}(${error.errorName}) ${error.detail ?? ''}`.trim())
+    const alreadyDone = (error: (typeof errors)[number]) =>
+      done !== undefined && done.test(`${error.code}(${error.errorName}) ${error.detail ?? ''}`.trim())
     const real = errors.filter((error) => !(action.stdin && isTargetAlreadyExists(error)) && !alreadyDone(error))
     if (real.length > 0) {
-      throw new ActionFailedError(action, `${action.description}: admin_cli reported ${real.length} error(s), first ${real[0]!.message}`, tail(output))
+      throw new ActionFailedError(
+        action,
+        `${action.description}: admin_cli reported ${real.length} error(s), first ${real[0]!.message}`,
+        tail(output),
+      )
     }
     // admin_cli exits 1 for the error it printed; an answer that says the work is already done is success.
     if (errors.length > 0 && errors.every(alreadyDone)) return false
   }
   // A non-zero exit is never progress: for a batch it is the runtime failing (e.g. "No such container").
   if (result.exitCode !== 0) {
-    throw new ActionFailedError(action, `${action.description}: exited with ${result.exitCode ?? 'a signal'}`, tail(output))
+    throw new ActionFailedError(
+      action,
+      `${action.description}: exited with ${result.exitCode ?? 'a signal'}`,
+      tail(output),
+    )
   }
   if (action.captureToken) await captureToken(host, action, output, context)
   return recordsItself
@@ -231,11 +275,24 @@ async function writeAction(host: Host, action: Action, context: ExecuteContext, 
 }
 
 /** Content on stdin into a temp file beside the target, mode set, renamed into place; then `record`, if any. */
-async function writeText(host: Host, action: Action, path: string, content: string, mode: string, signal: AbortSignal, record = ''): Promise<void> {
+async function writeText(
+  host: Host,
+  action: Action,
+  path: string,
+  content: string,
+  mode: string,
+  signal: AbortSignal,
+  record = '',
+): Promise<void> {
   const target = shellQuote(path)
   const script = `t=${target}.3fs-cli-tmp-$$ && mkdir -p "$(dirname ${target})" && cat > "$t" && chmod ${mode} "$t" && mv -f "$t" ${target}${record}`
   const result = await host.run(script, {sudo: true, stdin: content, signal, label: action.description})
-  if (result.exitCode !== 0) throw new ActionFailedError(action, `${action.description}: exited with ${result.exitCode ?? 'a signal'}`, tail(`${result.stdout}${result.stderr}`))
+  if (result.exitCode !== 0)
+    throw new ActionFailedError(
+      action,
+      `${action.description}: exited with ${result.exitCode ?? 'a signal'}`,
+      tail(`${result.stdout}${result.stderr}`),
+    )
 }
 
 /** user-add prints `Token  <token>(Expired at N/A)`: keep it in 0600 files, never in a log. */
@@ -247,7 +304,14 @@ async function captureToken(host: Host, action: Action, output: string, context:
   const {tokenFile, adminConfig, adminConfigBase} = action.captureToken!
   await writeText(host, action, tokenFile, `${token}\n`, '0600', context.signal)
   const base = (await host.readFile(adminConfigBase, {sudo: true, signal: context.signal})).toString('utf8')
-  await writeText(host, action, adminConfig, setRenderedValue(base, 'user_info', 'token', token), '0600', context.signal)
+  await writeText(
+    host,
+    action,
+    adminConfig,
+    setRenderedValue(base, 'user_info', 'token', token),
+    '0600',
+    context.signal,
+  )
 }
 
 async function waitAction(host: Host, action: Action, context: ExecuteContext): Promise<void> {
@@ -255,10 +319,20 @@ async function waitAction(host: Host, action: Action, context: ExecuteContext): 
   const deadline = Date.now() + (action.timeoutMs ?? 60_000)
   let last = ''
   for (;;) {
-    const result = await host.run(action.command!, {sudo: true, signal: context.signal, timeoutMs: 30_000, label: action.description})
+    const result = await host.run(action.command!, {
+      sudo: true,
+      signal: context.signal,
+      timeoutMs: 30_000,
+      label: action.description,
+    })
     last = `${result.stdout}${result.stderr}`
     if (pattern.test(result.stdout)) return
-    if (Date.now() >= deadline) throw new ActionFailedError(action, `${action.description}: not reached within ${Math.round((action.timeoutMs ?? 60_000) / 1000)} s`, tail(last))
+    if (Date.now() >= deadline)
+      throw new ActionFailedError(
+        action,
+        `${action.description}: not reached within ${Math.round((action.timeoutMs ?? 60_000) / 1000)} s`,
+        tail(last),
+      )
     await new Promise((resolve) => setTimeout(resolve, context.waitIntervalMs))
     if (context.signal.aborted) throw new ActionFailedError(action, `${action.description}: cancelled`)
   }

@@ -36,7 +36,9 @@ export function exportScript(runtime: string, images: string[], output: string):
     // A failed or stopped save leaves no partial tarball behind (after the rename there is none to remove).
     `trap ${shellQuote(`rm -f -- ${partial}`)} EXIT`,
     "trap 'exit 143' TERM INT HUP",
-    ...images.map((image) => `${rt} image inspect ${shellQuote(image)} >/dev/null 2>&1 || ${rt} pull -q ${shellQuote(image)}`),
+    ...images.map(
+      (image) => `${rt} image inspect ${shellQuote(image)} >/dev/null 2>&1 || ${rt} pull -q ${shellQuote(image)}`,
+    ),
     `${rt} save -o ${partial} ${images.map(shellQuote).join(' ')}`,
     `mv ${partial} ${shellQuote(output)}`,
     `wc -c < ${shellQuote(output)}`,
@@ -51,16 +53,28 @@ export async function exportArtifact(options: ExportOptions): Promise<ExportResu
   let pool: HostPool | undefined
   if (options.node) {
     const node = options.cluster.nodes.find((entry) => entry.name === options.node)
-    if (!node) throw new UserError(`--node ${options.node} is not a node of ${options.cluster.file}`, {next: 'Use a node name from cluster.yml.', exitCode: 2})
+    if (!node)
+      throw new UserError(`--node ${options.node} is not a node of ${options.cluster.file}`, {
+        next: 'Use a node name from cluster.yml.',
+        exitCode: 2,
+      })
     pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
     host = pool.get(node)
   } else {
     host = new LocalHost({name: 'local', username: '', commandTimeoutMs: 3_600_000})
   }
   try {
-    const result = await host.run(exportScript(options.runtime, images, options.output), {sudo: Boolean(options.node), signal: options.signal, timeoutMs: 3_600_000, label: `export ${images.length} images`})
+    const result = await host.run(exportScript(options.runtime, images, options.output), {
+      sudo: Boolean(options.node),
+      signal: options.signal,
+      timeoutMs: 3_600_000,
+      label: `export ${images.length} images`,
+    })
     if (result.exitCode !== 0) {
-      throw new UserError(`exporting the images failed on ${host.name}: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`, {next: [`Check that ${options.runtime} runs there and can reach the registry (images: ${images.join(', ')}).`]})
+      throw new UserError(
+        `exporting the images failed on ${host.name}: ${result.stderr.trim().split('\n').slice(-3).join(' ')}`,
+        {next: [`Check that ${options.runtime} runs there and can reach the registry (images: ${images.join(', ')}).`]},
+      )
     }
     const [bytes, sha256] = result.stdout.trim().split('\n').slice(-2)
     return {images, output: options.output, where: host.name, bytes: Number(bytes), sha256: sha256!.trim()}

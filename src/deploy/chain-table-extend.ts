@@ -10,7 +10,16 @@
  * the fewest targets on that disk so far, so existing nodes each get a few more targets (created with
  * new ids; none of their existing targets changes).
  */
-import {chainId, ChainTableError, generateChainTable, targetId, type Chain, type ChainTable, type ChainTableInput, type PlacedTarget} from './chain-table.js'
+import {
+  chainId,
+  ChainTableError,
+  generateChainTable,
+  targetId,
+  type Chain,
+  type ChainTable,
+  type ChainTableInput,
+  type PlacedTarget,
+} from './chain-table.js'
 
 export interface ExtendInput extends Omit<ChainTableInput, 'nodeIds'> {
   /** Every target and chain uploaded so far (all earlier generations). */
@@ -37,14 +46,15 @@ export function extendChainTable(input: ExtendInput): ChainTable {
   if (new Set(all).size !== all.length) throw new ChainTableError('storage node ids must be unique')
   if (rf > all.length) throw new ChainTableError(`replicationFactor ${rf} needs ${rf} storage nodes`)
   const lastIndex = new Array<number>(disksPerNode).fill(0)
-  for (const target of existing.targets) lastIndex[target.diskIndex] = Math.max(lastIndex[target.diskIndex] ?? 0, chainIndex(target.chainId))
+  for (const target of existing.targets)
+    lastIndex[target.diskIndex] = Math.max(lastIndex[target.diskIndex] ?? 0, chainIndex(target.chainId))
 
   if (newNodeIds.length >= rf && (newNodeIds.length * targetsPerDisk) % rf === 0) {
     // Renumber the generator's chains after the last chain index of each disk.
     const fresh = generateChainTable({...input, nodeIds: newNodeIds})
     const renumber = new Map<number, number>()
     for (const chain of fresh.chains) {
-      const disk = Math.floor(chain.chainId / 100_000) % 1_000 - 1
+      const disk = (Math.floor(chain.chainId / 100_000) % 1_000) - 1
       renumber.set(chain.chainId, chainId(input.chainIdPrefix, disk, lastIndex[disk]! + chainIndex(chain.chainId)))
     }
     return {
@@ -80,7 +90,9 @@ export function extendChainTable(input: ExtendInput): ChainTable {
         const chain: Chain = {chainId: id, targets: [place(lead, id)]}
         while (members.length < rf) {
           // The least-loaded node not yet in this chain (lowest id on a tie, so the result is deterministic).
-          const pick = all.filter((node) => !members.includes(node)).sort((a, b) => load.get(a)! - load.get(b)! || a - b)[0]!
+          const pick = all
+            .filter((node) => !members.includes(node))
+            .sort((a, b) => load.get(a)! - load.get(b)! || a - b)[0]!
           members.push(pick)
           chain.targets.push(place(pick, id))
         }

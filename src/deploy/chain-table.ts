@@ -59,8 +59,10 @@ export function generateChainTable(input: ChainTableInput): ChainTable {
   const n = nodeIds.length
   if (n === 0) throw new ChainTableError('no storage nodes')
   if (rf < 1 || rf > n) throw new ChainTableError(`replicationFactor ${rf} needs 1 to ${n} storage nodes`)
-  if ((n * targetsPerDisk) % rf !== 0) throw new ChainTableError(`${n} nodes x ${targetsPerDisk} targets per disk do not divide into chains of ${rf}`)
-  if (targetsPerDisk > 99 || disksPerNode > 998) throw new ChainTableError('at most 99 targets per disk and 998 disks per node')
+  if ((n * targetsPerDisk) % rf !== 0)
+    throw new ChainTableError(`${n} nodes x ${targetsPerDisk} targets per disk do not divide into chains of ${rf}`)
+  if (targetsPerDisk > 99 || disksPerNode > 998)
+    throw new ChainTableError('at most 99 targets per disk and 998 disks per node')
   if (new Set(nodeIds).size !== n) throw new ChainTableError('storage node ids must be unique')
   const multipliers = Array.from({length: n}, (_, index) => index + 1).filter((m) => gcd(m, n) === 1)
   const targets: PlacedTarget[] = []
@@ -121,7 +123,12 @@ function repairChain(sequence: number[], start: number, rf: number): void {
 /** `upload-chains` input: header ChainId,TargetId,... then one line per chain. */
 export function chainsCsv(table: ChainTable): string {
   const width = table.chains.reduce((widest, chain) => Math.max(widest, chain.targets.length), 0)
-  return [`ChainId,${Array<string>(width).fill('TargetId').join(',')}`, ...table.chains.map((chain) => `${chain.chainId},${chain.targets.join(',')}`)].join('\n') + '\n'
+  return (
+    [
+      `ChainId,${Array<string>(width).fill('TargetId').join(',')}`,
+      ...table.chains.map((chain) => `${chain.chainId},${chain.targets.join(',')}`),
+    ].join('\n') + '\n'
+  )
 }
 
 /** `upload-chain-table` input: header ChainId then one chain per line. */
@@ -131,5 +138,8 @@ export function chainTableCsv(table: ChainTable): string {
 
 /** admin_cli commands creating every target, one per line (fed to admin_cli on stdin, outputs checked). */
 export function createTargetCommands(table: ChainTable): string[] {
-  return table.targets.map((target) => `create-target --node-id ${target.nodeId} --disk-index ${target.diskIndex} --target-id ${target.targetId} --chain-id ${target.chainId} --use-new-chunk-engine`)
+  return table.targets.map(
+    (target) =>
+      `create-target --node-id ${target.nodeId} --disk-index ${target.diskIndex} --target-id ${target.targetId} --chain-id ${target.chainId} --use-new-chunk-engine`,
+  )
 }

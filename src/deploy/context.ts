@@ -57,7 +57,12 @@ export function imageRef(registry: string, image: {repo: string; tag: string}): 
 }
 
 /** `layout`: the recorded one resolved against cluster.yml (resolveLayout); without it, ids follow cluster.yml's order. */
-export function deployContext(cluster: Cluster, runtime = DEFAULT_RUNTIME, layout: ClusterLayout = resolveLayout(cluster), live = false): DeployContext {
+export function deployContext(
+  cluster: Cluster,
+  runtime = DEFAULT_RUNTIME,
+  layout: ClusterLayout = resolveLayout(cluster),
+  live = false,
+): DeployContext {
   const {config} = cluster
   const workDir = config.workDir
   const host = (node: ClusterNode) => node.host
@@ -67,15 +72,20 @@ export function deployContext(cluster: Cluster, runtime = DEFAULT_RUNTIME, layou
   const networkType = config.networkType.toUpperCase() as DeployContext['networkType']
   const mgmtdProtocol = networkType === 'IB' ? 'IPoIB' : 'RDMA'
   const image = commitForImageTag(config.images['3fs'].tag)
-  const idsOf = (service: 'mgmtd' | 'meta' | 'storage') => new Map(cluster.services[service].map((name) => [name, layout.nodeIds[service][name]!]))
+  const idsOf = (service: 'mgmtd' | 'meta' | 'storage') =>
+    new Map(cluster.services[service].map((name) => [name, layout.nodeIds[service][name]!]))
   const nodeIds = {mgmtd: idsOf('mgmtd'), meta: idsOf('meta'), storage: idsOf('storage')}
   // The cluster file's description and id must be stable across runs (a re-run must not change it):
   // both derive from the cluster name and the fdb hosts.
-  const digest = createHash('sha256').update(`${cluster.name}\n${fdbNodes.map(host).join(',')}`).digest('hex')
+  const digest = createHash('sha256')
+    .update(`${cluster.name}\n${fdbNodes.map(host).join(',')}`)
+    .digest('hex')
   const fdbPort = config.services.fdb?.port ?? 4500
   const fdbClusterFile = `${cluster.name.replace(/[^A-Za-z0-9_]/g, '_')}:${digest.slice(0, 16)}@${fdbNodes.map((node) => `${node.host}:${fdbPort}`).join(',')}`
   const containers = Object.fromEntries(
-    (['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage', 'client', 'postgresql', 'grafana'] as ServiceName[]).map((service) => [service, containerName(cluster, service)]),
+    (
+      ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage', 'client', 'postgresql', 'grafana'] as ServiceName[]
+    ).map((service) => [service, containerName(cluster, service)]),
   ) as Record<ServiceName, string>
   return {
     cluster,

@@ -30,17 +30,53 @@ export function buildDestroyPlan(cluster: Cluster, options: DestroyOptions): Pla
     const actions: Action[] = []
     for (const node of cluster.nodes.filter((entry) => servicesOf(cluster, entry.name).includes(service))) {
       const container = shellQuote(context.containers[service])
-      actions.push(always({id: `${node.name}:${service}:remove`, node: node.name, service, kind: 'run', description: `stop and remove ${context.containers[service]}`, command: `if command -v ${rt} >/dev/null 2>&1; then ${rt} rm -f ${container} >/dev/null 2>&1 || true; fi`}))
+      actions.push(
+        always({
+          id: `${node.name}:${service}:remove`,
+          node: node.name,
+          service,
+          kind: 'run',
+          description: `stop and remove ${context.containers[service]}`,
+          command: `if command -v ${rt} >/dev/null 2>&1; then ${rt} rm -f ${container} >/dev/null 2>&1 || true; fi`,
+        }),
+      )
       if (service === 'client') {
         const mp = shellQuote(context.mountpoint)
-        actions.push(always({id: `${node.name}:client:unmount`, node: node.name, service, kind: 'run', description: `unmount ${context.mountpoint} if 3FS is still mounted`, command: `if [ "$(findmnt -n -o FSTYPE --mountpoint ${mp} 2>/dev/null)" = fuse.hf3fs ]; then umount ${mp} 2>/dev/null || umount -l ${mp}; fi`}))
+        actions.push(
+          always({
+            id: `${node.name}:client:unmount`,
+            node: node.name,
+            service,
+            kind: 'run',
+            description: `unmount ${context.mountpoint} if 3FS is still mounted`,
+            command: `if [ "$(findmnt -n -o FSTYPE --mountpoint ${mp} 2>/dev/null)" = fuse.hf3fs ]; then umount ${mp} 2>/dev/null || umount -l ${mp}; fi`,
+          }),
+        )
       }
       if (service === 'storage' && options.wipeDisks && cluster.config.services.storage?.diskType === 'nvme') {
-        actions.push(always({id: `${node.name}:storage:wipe-disks`, node: node.name, service, kind: 'prepare-disk', description: 'unmount and wipe the NVMe disks labelled 3fs-data-* (--wipe-disks)', command: wipeDisksScript(context.dataDirs)}))
+        actions.push(
+          always({
+            id: `${node.name}:storage:wipe-disks`,
+            node: node.name,
+            service,
+            kind: 'prepare-disk',
+            description: 'unmount and wipe the NVMe disks labelled 3fs-data-* (--wipe-disks)',
+            command: wipeDisksScript(context.dataDirs),
+          }),
+        )
       }
       if (options.purgeData) {
         const dirs = service === 'storage' ? [`${context.workDir}/storage`] : [`${context.workDir}/${service}`]
-        actions.push(always({id: `${node.name}:${service}:purge`, node: node.name, service, kind: 'run', description: `remove ${dirs.join(', ')} (--purge-data)`, command: `for d in ${dirs.map(shellQuote).join(' ')}; do if findmnt -rn -o TARGET | grep -q "^$d/"; then echo "$d still has mounts below it; not removed" >&2; exit 1; fi; rm -rf "$d"; done`}))
+        actions.push(
+          always({
+            id: `${node.name}:${service}:purge`,
+            node: node.name,
+            service,
+            kind: 'run',
+            description: `remove ${dirs.join(', ')} (--purge-data)`,
+            command: `for d in ${dirs.map(shellQuote).join(' ')}; do if findmnt -rn -o TARGET | grep -q "^$d/"; then echo "$d still has mounts below it; not removed" >&2; exit 1; fi; rm -rf "$d"; done`,
+          }),
+        )
       }
     }
     if (actions.length > 0) stages.push({name: `Remove ${service}`, service, actions})
@@ -48,7 +84,16 @@ export function buildDestroyPlan(cluster: Cluster, options: DestroyOptions): Pla
   stages.push({
     name: 'Forget deploy state',
     service: 'host',
-    actions: cluster.nodes.map((node) => always({id: `${node.name}:host:forget`, node: node.name, service: 'host', kind: 'run', description: 'remove the record of applied actions', command: `rm -rf ${shellQuote(context.paths.state)}`})),
+    actions: cluster.nodes.map((node) =>
+      always({
+        id: `${node.name}:host:forget`,
+        node: node.name,
+        service: 'host',
+        kind: 'run',
+        description: 'remove the record of applied actions',
+        command: `rm -rf ${shellQuote(context.paths.state)}`,
+      }),
+    ),
   })
   return {cluster: cluster.name, stateDir: context.paths.state, stages}
 }
@@ -56,6 +101,9 @@ export function buildDestroyPlan(cluster: Cluster, options: DestroyOptions): Pla
 function wipeDisksScript(dataDirs: string[]): string {
   return [
     'set -e',
-    ...dataDirs.map((dir, index) => `dev=$(blkid -L 3fs-data-${index} 2>/dev/null || true); if [ -n "$dev" ]; then umount ${shellQuote(dir)} 2>/dev/null || true; wipefs -a "$dev" >/dev/null; fi; sed -i '/^LABEL=3fs-data-${index} /d' /etc/fstab`),
+    ...dataDirs.map(
+      (dir, index) =>
+        `dev=$(blkid -L 3fs-data-${index} 2>/dev/null || true); if [ -n "$dev" ]; then umount ${shellQuote(dir)} 2>/dev/null || true; wipefs -a "$dev" >/dev/null; fi; sed -i '/^LABEL=3fs-data-${index} /d' /etc/fstab`,
+    ),
   ].join('\n')
 }

@@ -4,7 +4,9 @@ import {resolveLayout, type ClusterLayout} from './layout.js'
 import {localStatePath, readLocalState, writeLocalState, type LocalState} from './state.js'
 
 /** The layout for cluster.yml now, and what the record says is applied (for --plan). */
-export async function layoutForCluster(cluster: Cluster): Promise<{layout: ClusterLayout; recorded: LocalState['applied']}> {
+export async function layoutForCluster(
+  cluster: Cluster,
+): Promise<{layout: ClusterLayout; recorded: LocalState['applied']}> {
   const local = await readLocalState(localStatePath(cluster.file, cluster.name))
   return {layout: resolveLayout(cluster, local?.layout), recorded: local?.applied ?? {}}
 }

@@ -57,7 +57,10 @@ function shapeOf(cluster: Cluster): StorageShape | undefined {
 
 /** Every target and chain of the generations so far, as one table. */
 export function allChains(layout: ClusterLayout): ChainTable {
-  return {targets: layout.chainGenerations.flatMap((entry) => entry.table.targets), chains: layout.chainGenerations.flatMap((entry) => entry.table.chains)}
+  return {
+    targets: layout.chainGenerations.flatMap((entry) => entry.table.targets),
+    chains: layout.chainGenerations.flatMap((entry) => entry.table.chains),
+  }
 }
 
 /**
@@ -78,14 +81,17 @@ export function resolveLayout(cluster: Cluster, recorded?: ClusterLayout): Clust
         service === 'storage'
           ? `their targets hold replicas of live chains, and 3fs-cli does not migrate them`
           : `3fs-cli does not retire a running ${service} service`
-      throw new UsageError(`${cluster.file}: services.${service} no longer lists ${gone.join(', ')}, which ${gone.length === 1 ? 'runs' : 'run'} ${service} with node id ${gone.map((name) => before[name]).join(', ')}; ${what}. Nothing was changed.`, {
-        next: [
-          `Put ${gone.join(', ')} back under services.${service} in ${cluster.file}.`,
-          service === 'storage'
-            ? 'To replace a failed storage node, give the new machine the same node name (its id and targets are kept); to shrink the cluster, copy the data out, `3fs-cli destroy`, and deploy the smaller cluster.'
-            : `To take the whole cluster down instead: \`3fs-cli destroy -c ${cluster.file}\` (it also forgets the recorded ids in ${statePath}).`,
-        ],
-      })
+      throw new UsageError(
+        `${cluster.file}: services.${service} no longer lists ${gone.join(', ')}, which ${gone.length === 1 ? 'runs' : 'run'} ${service} with node id ${gone.map((name) => before[name]).join(', ')}; ${what}. Nothing was changed.`,
+        {
+          next: [
+            `Put ${gone.join(', ')} back under services.${service} in ${cluster.file}.`,
+            service === 'storage'
+              ? 'To replace a failed storage node, give the new machine the same node name (its id and targets are kept); to shrink the cluster, copy the data out, `3fs-cli destroy`, and deploy the smaller cluster.'
+              : `To take the whole cluster down instead: \`3fs-cli destroy -c ${cluster.file}\` (it also forgets the recorded ids in ${statePath}).`,
+          ],
+        },
+      )
     }
     const ids: Record<string, number> = {}
     // A client that left and came back gets a new id, so that leaving again is a new (unapplied) retire action.
@@ -100,14 +106,17 @@ export function resolveLayout(cluster: Cluster, recorded?: ClusterLayout): Clust
   if (recorded?.storage && shape && generations.length > 0) {
     for (const key of Object.keys(shape) as Array<keyof StorageShape>) {
       if (recorded.storage[key] === shape[key]) continue
-      throw new UsageError(`${cluster.file}: services.storage.${key} is ${shape[key]}, but the live cluster's targets and chains were made with ${recorded.storage[key]}; changing it would break existing chains. Nothing was changed.`, {
-        next: [
-          `Set services.storage.${key} back to ${recorded.storage[key]} in ${cluster.file}.`,
-          key === 'diskNumPerNode'
-            ? 'Every storage node must keep the disk count its targets were created on; more capacity comes from adding storage nodes.'
-            : `A different layout needs a new cluster: \`3fs-cli destroy\` (data kept unless --purge-data) and deploy again (which forgets ${statePath}).`,
-        ],
-      })
+      throw new UsageError(
+        `${cluster.file}: services.storage.${key} is ${shape[key]}, but the live cluster's targets and chains were made with ${recorded.storage[key]}; changing it would break existing chains. Nothing was changed.`,
+        {
+          next: [
+            `Set services.storage.${key} back to ${recorded.storage[key]} in ${cluster.file}.`,
+            key === 'diskNumPerNode'
+              ? 'Every storage node must keep the disk count its targets were created on; more capacity comes from adding storage nodes.'
+              : `A different layout needs a new cluster: \`3fs-cli destroy\` (data kept unless --purge-data) and deploy again (which forgets ${statePath}).`,
+          ],
+        },
+      )
     }
   }
   if (shape) {
@@ -115,23 +124,43 @@ export function resolveLayout(cluster: Cluster, recorded?: ClusterLayout): Clust
     const storageIds = cluster.services.storage.map((name) => nodeIds.storage[name]!)
     const fresh = storageIds.filter((id) => !placed.has(id))
     if (fresh.length > 0) {
-      const settings = {disksPerNode: shape.diskNumPerNode, targetsPerDisk: shape.targetNumPerDisk, replicationFactor: shape.replicationFactor, targetIdPrefix: shape.targetIDPrefix, chainIdPrefix: shape.chainIDPrefix}
+      const settings = {
+        disksPerNode: shape.diskNumPerNode,
+        targetsPerDisk: shape.targetNumPerDisk,
+        replicationFactor: shape.replicationFactor,
+        targetIdPrefix: shape.targetIDPrefix,
+        chainIdPrefix: shape.chainIDPrefix,
+      }
       try {
         const table =
           generations.length === 0
             ? generateChainTable({...settings, nodeIds: fresh})
-            : extendChainTable({...settings, existing: allChains({nodeIds, chainGenerations: generations}), oldNodeIds: storageIds.filter((id) => placed.has(id)), newNodeIds: fresh})
+            : extendChainTable({
+                ...settings,
+                existing: allChains({nodeIds, chainGenerations: generations}),
+                oldNodeIds: storageIds.filter((id) => placed.has(id)),
+                newNodeIds: fresh,
+              })
         generations.push({version: generations.length + 1, nodeIds: fresh, table})
       } catch (error) {
-        if (error instanceof ChainTableError) throw new UsageError(`${cluster.file}: services.storage: ${error.message}`, {next: 'Change the storage node count, replicationFactor or targetNumPerDisk so the chains can be laid out.'})
+        if (error instanceof ChainTableError)
+          throw new UsageError(`${cluster.file}: services.storage: ${error.message}`, {
+            next: 'Change the storage node count, replicationFactor or targetNumPerDisk so the chains can be laid out.',
+          })
         throw error
       }
     }
   }
   const retiredClients = {...recorded?.retiredClients}
-  for (const [name, id] of Object.entries(recorded?.nodeIds.client ?? {})) if (nodeIds.client[name] === undefined) retiredClients[name] = id
+  for (const [name, id] of Object.entries(recorded?.nodeIds.client ?? {}))
+    if (nodeIds.client[name] === undefined) retiredClients[name] = id
   for (const name of Object.keys(retiredClients)) if (nodeIds.client[name] !== undefined) delete retiredClients[name]
-  return {nodeIds, ...(Object.keys(retiredClients).length > 0 ? {retiredClients} : {}), ...(recorded?.storage && generations.length > 0 ? {storage: recorded.storage} : shape ? {storage: shape} : {}), chainGenerations: generations}
+  return {
+    nodeIds,
+    ...(Object.keys(retiredClients).length > 0 ? {retiredClients} : {}),
+    ...(recorded?.storage && generations.length > 0 ? {storage: recorded.storage} : shape ? {storage: shape} : {}),
+    chainGenerations: generations,
+  }
 }
 
 /** A node's ids per service, for plans and status. */

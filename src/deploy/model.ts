@@ -11,7 +11,17 @@ import {secretDigest} from './secret-digest.js'
 
 import type {ServiceName} from '../config/schema.js'
 
-export type ActionKind = 'mkdir' | 'write-file' | 'pull-image' | 'load-image' | 'prepare-disk' | 'run' | 'start-container' | 'admin-cli' | 'wait' | 'smoke-test'
+export type ActionKind =
+  | 'mkdir'
+  | 'write-file'
+  | 'pull-image'
+  | 'load-image'
+  | 'prepare-disk'
+  | 'run'
+  | 'start-container'
+  | 'admin-cli'
+  | 'wait'
+  | 'smoke-test'
 
 export interface Action {
   /** Unique in the plan; stable across runs. */
@@ -26,7 +36,11 @@ export interface Action {
   mode?: string
   secret?: boolean
   /** write-file of a 3FS config: the file and 3FS commit it was rendered from, and the keys that differ. */
-  config?: {file: string; commit: string; changes: Array<{key: string; shipped: string; value: string; secret?: boolean}>}
+  config?: {
+    file: string
+    commit: string
+    changes: Array<{key: string; shipped: string; value: string; secret?: boolean}>
+  }
   /** Values in `content` that are secret: shown as <secret> wherever the content is shown. */
   redact?: string[]
   /** write-file whose content only exists at apply time (the admin token). */

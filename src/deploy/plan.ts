@@ -79,7 +79,10 @@ export function shownContent(action: Action): string | undefined {
 /** Whether the record beside cluster.yml says the action already ran (actions that always run are never hidden). */
 function recordedApplied(plan: Plan, action: Action): boolean {
   const recorded = (node: string, fingerprint: string) => plan.recorded?.[node]?.includes(fingerprint) ?? false
-  return (!action.always && recorded(action.node, action.fingerprint)) || (action.runsWith !== undefined && recorded(action.runsWith.node, action.runsWith.fingerprint))
+  return (
+    (!action.always && recorded(action.node, action.fingerprint)) ||
+    (action.runsWith !== undefined && recorded(action.runsWith.node, action.runsWith.fingerprint))
+  )
 }
 
 export interface PlanJson {
@@ -95,14 +98,30 @@ export interface PlanJson {
 }
 
 export function planJson(plan: Plan): PlanJson {
-  const pending = plan.stages.map((stage) => ({...stage, actions: stage.actions.filter((action) => !recordedApplied(plan, action))})).filter((stage) => stage.actions.length > 0)
+  const pending = plan.stages
+    .map((stage) => ({...stage, actions: stage.actions.filter((action) => !recordedApplied(plan, action))}))
+    .filter((stage) => stage.actions.length > 0)
   let chains = 0
   return {
     cluster: plan.cluster,
-    nodeIds: plan.layout ? [...new Set(Object.values(plan.layout.nodeIds).flatMap((ids) => Object.keys(ids)))].map((node) => ({node, ids: idsOfNode(plan.layout!, node)})) : [],
-    chainTable: (plan.layout?.chainGenerations ?? []).map((entry) => ({version: entry.version, chains: (chains += entry.table.chains.length), newChains: entry.table.chains.length, storageNodeIds: entry.nodeIds})),
+    nodeIds: plan.layout
+      ? [...new Set(Object.values(plan.layout.nodeIds).flatMap((ids) => Object.keys(ids)))].map((node) => ({
+          node,
+          ids: idsOfNode(plan.layout!, node),
+        }))
+      : [],
+    chainTable: (plan.layout?.chainGenerations ?? []).map((entry) => ({
+      version: entry.version,
+      chains: (chains += entry.table.chains.length),
+      newChains: entry.table.chains.length,
+      storageNodeIds: entry.nodeIds,
+    })),
     alreadyApplied: allActions(plan).length - pending.reduce((sum, stage) => sum + stage.actions.length, 0),
-    stages: pending.map((stage) => ({name: stage.name, actions: stage.actions.length, nodes: new Set(stage.actions.map((action) => action.node)).size})),
+    stages: pending.map((stage) => ({
+      name: stage.name,
+      actions: stage.actions.length,
+      nodes: new Set(stage.actions.map((action) => action.node)).size,
+    })),
     actions: pending.flatMap((stage) =>
       stage.actions.map((action) => ({
         stage: stage.name,
@@ -112,11 +131,22 @@ export function planJson(plan: Plan): PlanJson {
         description: action.description,
         ...(action.path ? {path: action.path} : {}),
         // No sha256 of a file holding a secret: with the rest of the file known, it would test password guesses.
-        ...(action.content !== undefined ? {content: shownContent(action), ...(holdsSecret(action) ? {} : {sha256: sha256(action.content)})} : {}),
-        ...(action.contentFrom ? {content: `<from ${action.contentFrom.node}:${action.contentFrom.path} at apply time>`} : {}),
+        ...(action.content !== undefined
+          ? {content: shownContent(action), ...(holdsSecret(action) ? {} : {sha256: sha256(action.content)})}
+          : {}),
+        ...(action.contentFrom
+          ? {content: `<from ${action.contentFrom.node}:${action.contentFrom.path} at apply time>`}
+          : {}),
         ...(action.mode ? {mode: action.mode} : {}),
         ...(action.command ? {command: action.command} : {}),
-        ...(action.stdin ? {stdin: action.stdin.length > 2000 ? `${action.stdin.slice(0, 2000)}... (${action.stdin.split('\n').length - 1} lines)` : action.stdin} : {}),
+        ...(action.stdin
+          ? {
+              stdin:
+                action.stdin.length > 2000
+                  ? `${action.stdin.slice(0, 2000)}... (${action.stdin.split('\n').length - 1} lines)`
+                  : action.stdin,
+            }
+          : {}),
         ...(action.until ? {until: action.until} : {}),
         ...(action.config ? {config: action.config} : {}),
         fingerprint: action.fingerprint,

@@ -54,7 +54,9 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
   const outcomes = await fanOut(
     options.cluster.nodes,
     async (node, signal) => {
-      const result = await options.pool.get(node).run(preflightScript(context, node), {sudo: true, signal, timeoutMs: 60_000, label: 'preflight probe'})
+      const result = await options.pool
+        .get(node)
+        .run(preflightScript(context, node), {sudo: true, signal, timeoutMs: 60_000, label: 'preflight probe'})
       return splitSections(result.stdout)
     },
     {concurrency: options.concurrency, signal: options.signal},
@@ -68,11 +70,31 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
       const error = outcome.error
       const kind = error instanceof RemoteError ? error.kind : 'unknown'
       const message = remoteDetail(error)
-      checks = kind === 'sudo'
-        ? [{check: 'ssh', status: 'ok', detail: `${node.username}@${node.host}:${node.port}`}, {check: 'sudo', status: 'fail', detail: message, fix: error instanceof RemoteError ? error.next.join(' ') : undefined}]
-        : [{check: 'ssh', status: 'fail', detail: message, fix: error instanceof RemoteError ? error.next.join(' ') : 'Check the node.'}]
+      checks =
+        kind === 'sudo'
+          ? [
+              {check: 'ssh', status: 'ok', detail: `${node.username}@${node.host}:${node.port}`},
+              {
+                check: 'sudo',
+                status: 'fail',
+                detail: message,
+                fix: error instanceof RemoteError ? error.next.join(' ') : undefined,
+              },
+            ]
+          : [
+              {
+                check: 'ssh',
+                status: 'fail',
+                detail: message,
+                fix: error instanceof RemoteError ? error.next.join(' ') : 'Check the node.',
+              },
+            ]
     }
-    checks = checks.map((check) => (check.status === 'fail' && ignore.has(check.check) ? {...check, status: 'warn', detail: `${check.detail} (ignored by --ignore-check)`} : check))
+    checks = checks.map((check) =>
+      check.status === 'fail' && ignore.has(check.check)
+        ? {...check, status: 'warn', detail: `${check.detail} (ignored by --ignore-check)`}
+        : check,
+    )
     return {node: node.name, host: node.host, services, checks, ok: checks.every((check) => check.status !== 'fail')}
   })
   return {
@@ -80,6 +102,7 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     ok: nodes.every((node) => node.ok),
     failed: nodes.filter((node) => !node.ok).length,
     warnings: nodes.reduce((sum, node) => sum + node.checks.filter((check) => check.status === 'warn').length, 0),
-    unreachable: nodes.filter((node) => node.checks.some((check) => check.check === 'ssh' && check.status === 'fail')).length,
+    unreachable: nodes.filter((node) => node.checks.some((check) => check.check === 'ssh' && check.status === 'fail'))
+      .length,
   }
 }

@@ -46,7 +46,13 @@ export async function planRestart(options: RestartOptions): Promise<RestartPlan>
   const {layout} = await layoutForCluster(cluster)
   const context = deployContext(cluster, options.runtime, layout)
   for (const node of options.nodes ?? []) {
-    if (!cluster.nodes.some((entry) => entry.name === node)) throw new UsageError(`--nodes names ${node}, which is not a node of ${cluster.file}.`, {next: `Use node names from ${cluster.file}: ${cluster.nodes.map((entry) => entry.name).slice(0, 10).join(', ')}.`})
+    if (!cluster.nodes.some((entry) => entry.name === node))
+      throw new UsageError(`--nodes names ${node}, which is not a node of ${cluster.file}.`, {
+        next: `Use node names from ${cluster.file}: ${cluster.nodes
+          .map((entry) => entry.name)
+          .slice(0, 10)
+          .join(', ')}.`,
+      })
   }
   const steps: RestartStep[] = []
   for (const service of RESTART_ORDER) {
@@ -55,11 +61,24 @@ export async function planRestart(options: RestartOptions): Promise<RestartPlan>
       if (options.nodes && !options.nodes.includes(node)) continue
       const nodeId = service === 'client' ? undefined : layout.nodeIds[service][node]
       const waitFor =
-        service === 'storage' ? 'every chain back to the SERVING replicas it had before (all of them on a healthy cluster)' : service === 'client' ? `${context.mountpoint} mounted as fuse.hf3fs` : `node ${nodeId} HEARTBEAT_CONNECTED in list-nodes`
-      steps.push({service, node, container: context.containers[service as ServiceName], ...(nodeId !== undefined ? {nodeId} : {}), waitFor})
+        service === 'storage'
+          ? 'every chain back to the SERVING replicas it had before (all of them on a healthy cluster)'
+          : service === 'client'
+            ? `${context.mountpoint} mounted as fuse.hf3fs`
+            : `node ${nodeId} HEARTBEAT_CONNECTED in list-nodes`
+      steps.push({
+        service,
+        node,
+        container: context.containers[service as ServiceName],
+        ...(nodeId !== undefined ? {nodeId} : {}),
+        waitFor,
+      })
     }
   }
-  if (steps.length === 0) throw new UsageError('nothing to restart: no node runs the chosen service(s).', {next: 'Check --service and --nodes against cluster.yml.'})
+  if (steps.length === 0)
+    throw new UsageError('nothing to restart: no node runs the chosen service(s).', {
+      next: 'Check --service and --nodes against cluster.yml.',
+    })
   return {cluster: cluster.name, steps}
 }
 
@@ -101,7 +120,12 @@ export async function runRestart(options: RunRestartOptions): Promise<RestartRep
   const report: RestartReport = {cluster: cluster.name, complete: false, restarted: []}
   const admin = () => pool.get(nodeByName.get(cluster.services.mgmtd[0]!)!)
   const adminCli = async (command: string): Promise<string> => {
-    const result = await admin().run(adminCliArgv(options.runtime, deployContext(cluster, options.runtime).containers.mgmtd, [command]).map(shellQuote).join(' '), {sudo: true, signal: options.signal, timeoutMs: 60_000, label: `admin_cli ${command}`})
+    const result = await admin().run(
+      adminCliArgv(options.runtime, deployContext(cluster, options.runtime).containers.mgmtd, [command])
+        .map(shellQuote)
+        .join(' '),
+      {sudo: true, signal: options.signal, timeoutMs: 60_000, label: `admin_cli ${command}`},
+    )
     return `${result.stdout}${result.stderr}`
   }
   const pollMs = options.pollMs ?? 2000
@@ -121,7 +145,9 @@ export async function runRestart(options: RunRestartOptions): Promise<RestartRep
       options.onStep?.(step, 'started')
       const started = performance.now()
       await restartContainer(host, step, options, deployContext(cluster, options.runtime).mountpoint)
-      await waitUntil(`${step.service} on ${step.node}: ${step.waitFor}`, timeoutMs, pollMs, options.signal, () => isBack(step, host, adminCli, deployContext(cluster, options.runtime).mountpoint, before))
+      await waitUntil(`${step.service} on ${step.node}: ${step.waitFor}`, timeoutMs, pollMs, options.signal, () =>
+        isBack(step, host, adminCli, deployContext(cluster, options.runtime).mountpoint, before),
+      )
       report.restarted.push({...step, durationMs: Math.round(performance.now() - started)})
       options.onStep?.(step, 'finished')
     }
@@ -136,10 +162,14 @@ export async function runRestart(options: RunRestartOptions): Promise<RestartRep
  * A chain goes down when its only SERVING replica is restarted. The node's targets come from
  * list-targets (NodeId column); each of their chains needs a SERVING replica on another target.
  */
-async function chainWouldGoDown(step: RestartStep, adminCli: (command: string) => Promise<string>): Promise<string | undefined> {
+async function chainWouldGoDown(
+  step: RestartStep,
+  adminCli: (command: string) => Promise<string>,
+): Promise<string | undefined> {
   const targets = parseListTargets(await adminCli('list-targets'))
   const onNode = new Set(targets.filter((target) => target.nodeId === step.nodeId).map((target) => target.targetId))
-  if (onNode.size === 0) return `mgmtd lists no targets on storage node ${step.nodeId} (list-targets answered ${targets.length} rows): cannot tell which chains it serves`
+  if (onNode.size === 0)
+    return `mgmtd lists no targets on storage node ${step.nodeId} (list-targets answered ${targets.length} rows): cannot tell which chains it serves`
   for (const chain of parseListChains(await adminCli('list-chains'))) {
     const mine = chain.targets.filter((target) => onNode.has(target.id))
     if (mine.length === 0) continue
@@ -152,17 +182,38 @@ async function chainWouldGoDown(step: RestartStep, adminCli: (command: string) =
   return undefined
 }
 
-async function restartContainer(host: Host, step: RestartStep, options: RunRestartOptions, mountpoint: string): Promise<void> {
+async function restartContainer(
+  host: Host,
+  step: RestartStep,
+  options: RunRestartOptions,
+  mountpoint: string,
+): Promise<void> {
   const rt = shellQuote(options.runtime)
   // A fuse client's mount dies with its daemon: unmounted first so the restarted daemon can mount again.
-  const unmount = step.service === 'client' ? `if [ "$(findmnt -n -o FSTYPE --mountpoint ${shellQuote(mountpoint)} 2>/dev/null)" = fuse.hf3fs ]; then umount ${shellQuote(mountpoint)} 2>/dev/null || umount -l ${shellQuote(mountpoint)}; fi; ` : ''
-  const result = await host.run(`${unmount}${rt} restart ${shellQuote(step.container)}`, {sudo: true, signal: options.signal, timeoutMs: 120_000, label: `restart ${step.container}`})
-  if (result.exitCode !== 0) throw new UserError(`restart of ${step.container} on ${step.node} failed (exit ${result.exitCode ?? 'signal'}): ${`${result.stdout}${result.stderr}`.trim().split('\n').slice(-5).join(' | ')}`, {next: `Look at \`3fs-cli exec -c <cluster.yml> --nodes ${step.node} -- ${options.runtime} logs --tail 50 ${step.container}\`; the nodes before it were restarted and are back.`})
+  const unmount =
+    step.service === 'client'
+      ? `if [ "$(findmnt -n -o FSTYPE --mountpoint ${shellQuote(mountpoint)} 2>/dev/null)" = fuse.hf3fs ]; then umount ${shellQuote(mountpoint)} 2>/dev/null || umount -l ${shellQuote(mountpoint)}; fi; `
+      : ''
+  const result = await host.run(`${unmount}${rt} restart ${shellQuote(step.container)}`, {
+    sudo: true,
+    signal: options.signal,
+    timeoutMs: 120_000,
+    label: `restart ${step.container}`,
+  })
+  if (result.exitCode !== 0)
+    throw new UserError(
+      `restart of ${step.container} on ${step.node} failed (exit ${result.exitCode ?? 'signal'}): ${`${result.stdout}${result.stderr}`.trim().split('\n').slice(-5).join(' | ')}`,
+      {
+        next: `Look at \`3fs-cli exec -c <cluster.yml> --nodes ${step.node} -- ${options.runtime} logs --tail 50 ${step.container}\`; the nodes before it were restarted and are back.`,
+      },
+    )
 }
 
 /** SERVING replicas per chain. */
 function servingCounts(chains: ChainRow[]): Map<number, number> {
-  return new Map(chains.map((chain) => [chain.chainId, chain.targets.filter((target) => target.publicState === 'SERVING').length]))
+  return new Map(
+    chains.map((chain) => [chain.chainId, chain.targets.filter((target) => target.publicState === 'SERVING').length]),
+  )
 }
 
 /**
@@ -175,9 +226,19 @@ function servingAgain(chains: ChainRow[], before: Map<number, number>): boolean 
   return chains.length > 0 && [...before].every(([chain, count]) => (now.get(chain) ?? 0) >= count)
 }
 
-async function isBack(step: RestartStep, host: Host, adminCli: (command: string) => Promise<string>, mountpoint: string, before: Map<number, number>): Promise<boolean> {
+async function isBack(
+  step: RestartStep,
+  host: Host,
+  adminCli: (command: string) => Promise<string>,
+  mountpoint: string,
+  before: Map<number, number>,
+): Promise<boolean> {
   if (step.service === 'client') {
-    const result = await host.run(`findmnt -n -o FSTYPE --mountpoint ${shellQuote(mountpoint)} || true`, {sudo: true, timeoutMs: 30_000, label: 'findmnt'})
+    const result = await host.run(`findmnt -n -o FSTYPE --mountpoint ${shellQuote(mountpoint)} || true`, {
+      sudo: true,
+      timeoutMs: 30_000,
+      label: 'findmnt',
+    })
     return result.stdout.trim() === 'fuse.hf3fs'
   }
   const nodes = parseListNodes(await adminCli('list-nodes').catch(() => ''))
@@ -186,13 +247,22 @@ async function isBack(step: RestartStep, host: Host, adminCli: (command: string)
   return connected && servingAgain(parseListChains(await adminCli('list-chains')), before)
 }
 
-async function waitUntil(what: string, timeoutMs: number, pollMs: number, signal: AbortSignal | undefined, check: () => Promise<boolean>): Promise<void> {
+async function waitUntil(
+  what: string,
+  timeoutMs: number,
+  pollMs: number,
+  signal: AbortSignal | undefined,
+  check: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   // The first look waits one interval: right after a restart mgmtd may not have noticed the node left yet.
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, pollMs))
     if (signal?.aborted) throw new UserError(`cancelled while waiting for ${what}`)
     if (await check()) return
-    if (Date.now() >= deadline) throw new UserError(`not back within ${Math.round(timeoutMs / 1000)} s: ${what}`, {next: 'Look at `3fs-cli status`; once it is back, restart the remaining nodes with --nodes.'})
+    if (Date.now() >= deadline)
+      throw new UserError(`not back within ${Math.round(timeoutMs / 1000)} s: ${what}`, {
+        next: 'Look at `3fs-cli status`; once it is back, restart the remaining nodes with --nodes.',
+      })
   }
 }

@@ -25,25 +25,54 @@ export interface RemoteOptions {
 export class PreflightFailedError extends UserError {
   constructor(readonly report: PreflightReport) {
     const failing = report.nodes.filter((node) => !node.ok)
-    const lines = failing.flatMap((node) => node.checks.filter((check) => check.status === 'fail').map((check) => `${node.node}: ${check.check}: ${check.detail}`))
-    super(`preflight failed on ${failing.length} node(s); nothing was changed:\n  ${lines.slice(0, 20).join('\n  ')}${lines.length > 20 ? `\n  ... and ${lines.length - 20} more` : ''}`, {
-      next: [...new Set(failing.flatMap((node) => node.checks.filter((check) => check.status === 'fail' && check.fix).map((check) => check.fix!)))].slice(0, 8),
-      exitCode: report.unreachable > 0 ? ExitCode.Unreachable : ExitCode.Failure,
-    })
+    const lines = failing.flatMap((node) =>
+      node.checks
+        .filter((check) => check.status === 'fail')
+        .map((check) => `${node.node}: ${check.check}: ${check.detail}`),
+    )
+    super(
+      `preflight failed on ${failing.length} node(s); nothing was changed:\n  ${lines.slice(0, 20).join('\n  ')}${lines.length > 20 ? `\n  ... and ${lines.length - 20} more` : ''}`,
+      {
+        next: [
+          ...new Set(
+            failing.flatMap((node) =>
+              node.checks.filter((check) => check.status === 'fail' && check.fix).map((check) => check.fix!),
+            ),
+          ),
+        ].slice(0, 8),
+        exitCode: report.unreachable > 0 ? ExitCode.Unreachable : ExitCode.Failure,
+      },
+    )
     this.name = 'PreflightFailedError'
   }
 }
 
 export class ApplyFailedError extends UserError {
-  constructor(readonly report: ApplyReport, what: 'deploy' | 'destroy', clusterFile: string) {
+  constructor(
+    readonly report: ApplyReport,
+    what: 'deploy' | 'destroy',
+    clusterFile: string,
+  ) {
     const failure = report.failures[0]!
-    super(`${what} stopped at "${failure.stage}" on ${failure.node}: ${failure.message}${failure.output ? `\n--- output (last lines) ---\n${failure.output}` : ''}`, {
-      next: [
-        `${report.changes} action(s) were applied and recorded; fix the cause and run \`3fs-cli ${what} -c ${clusterFile}\` again: it ${what === 'deploy' ? 'resumes from this step' : 'continues'}.`,
-        ...(report.failures.length > 1 ? [`Other nodes failed too: ${report.failures.slice(1).map((entry) => entry.node).join(', ')}.`] : []),
-      ],
-      exitCode: report.failures.some((entry) => ['unreachable', 'auth', 'host-key'].includes(entry.kind)) ? ExitCode.Unreachable : ExitCode.Failure,
-    })
+    super(
+      `${what} stopped at "${failure.stage}" on ${failure.node}: ${failure.message}${failure.output ? `\n--- output (last lines) ---\n${failure.output}` : ''}`,
+      {
+        next: [
+          `${report.changes} action(s) were applied and recorded; fix the cause and run \`3fs-cli ${what} -c ${clusterFile}\` again: it ${what === 'deploy' ? 'resumes from this step' : 'continues'}.`,
+          ...(report.failures.length > 1
+            ? [
+                `Other nodes failed too: ${report.failures
+                  .slice(1)
+                  .map((entry) => entry.node)
+                  .join(', ')}.`,
+              ]
+            : []),
+        ],
+        exitCode: report.failures.some((entry) => ['unreachable', 'auth', 'host-key'].includes(entry.kind))
+          ? ExitCode.Unreachable
+          : ExitCode.Failure,
+      },
+    )
     this.name = 'ApplyFailedError'
   }
 }
@@ -51,7 +80,14 @@ export class ApplyFailedError extends UserError {
 export async function check(options: RemoteOptions & {ignore?: string[]}): Promise<PreflightReport> {
   const pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
   try {
-    return await runPreflight({cluster: options.cluster, pool, runtime: options.runtime, concurrency: options.concurrency ?? options.cluster.ssh.concurrency, signal: options.signal, ignore: options.ignore})
+    return await runPreflight({
+      cluster: options.cluster,
+      pool,
+      runtime: options.runtime,
+      concurrency: options.concurrency ?? options.cluster.ssh.concurrency,
+      signal: options.signal,
+      ignore: options.ignore,
+    })
   } finally {
     await pool.closeAll()
   }
@@ -70,10 +106,17 @@ export async function planDeploy(cluster: Cluster, options: {runtime: string; ar
   if (options.artifact !== undefined) {
     // Hashed before anything else: only a regular file (not a FIFO or /dev/zero, which would never end).
     const info = await stat(options.artifact).catch(() => undefined)
-    if (!info?.isFile()) throw new UsageError(`--artifact ${options.artifact} ${info ? 'is not a regular file' : 'does not exist'}`, {next: 'Give the image tarball made by `3fs-cli artifact export`.'})
+    if (!info?.isFile())
+      throw new UsageError(`--artifact ${options.artifact} ${info ? 'is not a regular file' : 'does not exist'}`, {
+        next: 'Give the image tarball made by `3fs-cli artifact export`.',
+      })
   }
   const {layout, recorded} = await layoutForCluster(cluster)
-  const planOptions = {runtime: options.runtime, layout, ...(options.artifact ? {artifact: options.artifact, artifactSha256: await sha256File(options.artifact)} : {})}
+  const planOptions = {
+    runtime: options.runtime,
+    layout,
+    ...(options.artifact ? {artifact: options.artifact, artifactSha256: await sha256File(options.artifact)} : {}),
+  }
   const plan = buildPlan(cluster, planOptions)
   // Live: the record says chain table version 1 was uploaded, so storage restarts must roll (services/rolling.ts).
   const firstUpload = allActions(plan).find((action) => action.id.endsWith(':mgmtd:upload-chain-table'))
@@ -81,18 +124,35 @@ export async function planDeploy(cluster: Cluster, options: {runtime: string; ar
   return {...(live ? buildPlan(cluster, {...planOptions, live}) : plan), recorded}
 }
 
-export async function deploy(options: DeployOptions): Promise<{plan: ReturnType<typeof planJson>; preflight?: PreflightReport; apply: ApplyReport}> {
+export async function deploy(
+  options: DeployOptions,
+): Promise<{plan: ReturnType<typeof planJson>; preflight?: PreflightReport; apply: ApplyReport}> {
   const plan = await planDeploy(options.cluster, options)
   const pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
   const concurrency = options.concurrency ?? options.cluster.ssh.concurrency
   try {
     let preflight: PreflightReport | undefined
     if (!options.skipPreflight) {
-      preflight = await runPreflight({cluster: options.cluster, pool, runtime: options.runtime, concurrency, signal: options.signal, ignore: options.ignoreChecks})
+      preflight = await runPreflight({
+        cluster: options.cluster,
+        pool,
+        runtime: options.runtime,
+        concurrency,
+        signal: options.signal,
+        ignore: options.ignoreChecks,
+      })
       if (!preflight.ok) throw new PreflightFailedError(preflight)
     }
     await recordLayout(options.cluster, plan.layout!)
-    const apply = await applyPlan({cluster: options.cluster, plan, pool, concurrency, signal: options.signal, events: options.events?.(plan), waitIntervalMs: options.waitIntervalMs})
+    const apply = await applyPlan({
+      cluster: options.cluster,
+      plan,
+      pool,
+      concurrency,
+      signal: options.signal,
+      events: options.events?.(plan),
+      waitIntervalMs: options.waitIntervalMs,
+    })
     if (!apply.complete) throw new ApplyFailedError(apply, 'deploy', options.cluster.file)
     return {plan: planJson(plan), ...(preflight ? {preflight} : {}), apply}
   } finally {
@@ -106,7 +166,10 @@ export interface DestroyServiceOptions extends RemoteOptions {
   events?: (plan: Plan) => ApplyEvents
 }
 
-export function planDestroy(cluster: Cluster, options: {runtime: string; purgeData: boolean; wipeDisks: boolean}): Plan {
+export function planDestroy(
+  cluster: Cluster,
+  options: {runtime: string; purgeData: boolean; wipeDisks: boolean},
+): Plan {
   return buildDestroyPlan(cluster, options)
 }
 
@@ -114,7 +177,14 @@ export async function destroy(options: DestroyServiceOptions): Promise<{apply: A
   const plan = planDestroy(options.cluster, options)
   const pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
   try {
-    const apply = await applyPlan({cluster: options.cluster, plan, pool, concurrency: options.concurrency ?? options.cluster.ssh.concurrency, signal: options.signal, events: options.events?.(plan)})
+    const apply = await applyPlan({
+      cluster: options.cluster,
+      plan,
+      pool,
+      concurrency: options.concurrency ?? options.cluster.ssh.concurrency,
+      signal: options.signal,
+      events: options.events?.(plan),
+    })
     if (!apply.complete) throw new ApplyFailedError(apply, 'destroy', options.cluster.file)
     await rm(localStatePath(options.cluster.file, options.cluster.name), {force: true})
     return {apply}

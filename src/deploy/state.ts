@@ -12,8 +12,17 @@ import type {ClusterLayout} from './layout.js'
 import type {Action} from './model.js'
 
 export async function readNodeState(host: Host, stateDir: string, signal?: AbortSignal): Promise<Set<string>> {
-  const result = await host.run(`ls -1 ${shellQuote(stateDir)} 2>/dev/null || true`, {sudo: true, signal, label: 'read deploy state'})
-  return new Set(result.stdout.split('\n').map((line) => line.trim()).filter((line) => /^[0-9a-f]{20}$/.test(line)))
+  const result = await host.run(`ls -1 ${shellQuote(stateDir)} 2>/dev/null || true`, {
+    sudo: true,
+    signal,
+    label: 'read deploy state',
+  })
+  return new Set(
+    result.stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => /^[0-9a-f]{20}$/.test(line)),
+  )
 }
 
 /** Shell that records an action as applied (appended to the action's own command where it can be). */
@@ -22,7 +31,12 @@ export function markerCommand(stateDir: string, action: Action): string {
 }
 
 export async function recordApplied(host: Host, stateDir: string, action: Action, signal?: AbortSignal): Promise<void> {
-  await host.run(markerCommand(stateDir, action), {sudo: true, signal, check: true, label: `record ${action.fingerprint}`})
+  await host.run(markerCommand(stateDir, action), {
+    sudo: true,
+    signal,
+    check: true,
+    label: `record ${action.fingerprint}`,
+  })
 }
 
 export interface LocalState {

@@ -13,7 +13,8 @@ export function renderPlain(path: string, values: Record<string, string | number
   return text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const value = values[key]
     if (value === undefined) throw new BugError(`${path}: no value for {{${key}}}`)
-    if (!/^[A-Za-z0-9_]+$/.test(String(value))) throw new BugError(`${path}: {{${key}}} must be a plain word, got ${JSON.stringify(value)}`)
+    if (!/^[A-Za-z0-9_]+$/.test(String(value)))
+      throw new BugError(`${path}: {{${key}}} must be a plain word, got ${JSON.stringify(value)}`)
     return String(value)
   })
 }

@@ -10,7 +10,11 @@ import {join} from 'node:path'
 import {UserError} from '../errors.js'
 import {sha256File} from '../remote/upload.js'
 
-export const ARTIFACT_FILES = {cli: 'duckdb', extension: 'threefs.duckdb_extension', library: 'libhf3fs_api_shared.so'} as const
+export const ARTIFACT_FILES = {
+  cli: 'duckdb',
+  extension: 'threefs.duckdb_extension',
+  library: 'libhf3fs_api_shared.so',
+} as const
 
 export interface ArtifactManifest {
   key: string
@@ -30,7 +34,9 @@ export interface ArtifactManifest {
 }
 
 export function storeRoot(): string {
-  return process.env.THREEFS_CLI_CACHE ? join(process.env.THREEFS_CLI_CACHE, 'duckdb') : join(homedir(), '.cache', '3fs-cli', 'duckdb')
+  return process.env.THREEFS_CLI_CACHE
+    ? join(process.env.THREEFS_CLI_CACHE, 'duckdb')
+    : join(homedir(), '.cache', '3fs-cli', 'duckdb')
 }
 
 export function artifactDir(key: string): string {
@@ -70,12 +76,24 @@ export async function resolveArtifacts(dir?: string): Promise<{dir: string; mani
   let chosen = dir
   if (!chosen) {
     const latest = await readFile(join(storeRoot(), 'latest'), 'utf8').catch(() => undefined)
-    if (!latest) throw new UserError('no duckdb-3fs build found', {next: ['Build it first: 3fs-cli duckdb build -c cluster.yml', `or point at a build directory with --artifacts (store: ${storeRoot()}).`]})
+    if (!latest)
+      throw new UserError('no duckdb-3fs build found', {
+        next: [
+          'Build it first: 3fs-cli duckdb build -c cluster.yml',
+          `or point at a build directory with --artifacts (store: ${storeRoot()}).`,
+        ],
+      })
     chosen = artifactDir(latest.trim())
   }
   const manifest = await readManifest(chosen)
-  if (!manifest) throw new UserError(`${chosen} has no manifest.json: not a duckdb-3fs build made by 3fs-cli`, {next: 'Run 3fs-cli duckdb build, or give the directory it printed.'})
+  if (!manifest)
+    throw new UserError(`${chosen} has no manifest.json: not a duckdb-3fs build made by 3fs-cli`, {
+      next: 'Run 3fs-cli duckdb build, or give the directory it printed.',
+    })
   const bad = await verifyArtifacts(chosen, manifest)
-  if (bad.length > 0) throw new UserError(`${chosen}: ${bad.join(', ')} missing or not matching the recorded checksum`, {next: 'Rebuild: 3fs-cli duckdb build -c cluster.yml (a changed artifact is never shipped).'})
+  if (bad.length > 0)
+    throw new UserError(`${chosen}: ${bad.join(', ')} missing or not matching the recorded checksum`, {
+      next: 'Rebuild: 3fs-cli duckdb build -c cluster.yml (a changed artifact is never shipped).',
+    })
   return {dir: chosen, manifest}
 }

@@ -1,7 +1,15 @@
 /** What `duckdb build` would do, for --plan, and the defaults a build request fills in from cluster.yml. */
 import type {Cluster} from '../config/model.js'
 import {imageRef} from '../deploy/context.js'
-import {buildNode, buildPaths, buildSteps, isGitSource, prerequisites, type BuildOptions, type BuildStep} from './build.js'
+import {
+  buildNode,
+  buildPaths,
+  buildSteps,
+  isGitSource,
+  prerequisites,
+  type BuildOptions,
+  type BuildStep,
+} from './build.js'
 
 export const DEFAULT_SOURCE = 'https://github.com/open3fs/duckdb-3fs.git'
 
@@ -22,7 +30,13 @@ export interface BuildPlan {
 export function planBuild(options: BuildOptions): BuildPlan {
   const node = buildNode(options.cluster, options.node)
   const paths = buildPaths(options.cluster)
-  const fetch = isGitSource(options.source) ? `clone ${options.source} at ${options.ref} with submodules into ${paths.src}` : `upload ${options.source} to ${paths.src}`
-  const steps = [{name: 'check', description: `prerequisites present: ${prerequisites(options).join(', ')}`, command: ''}, {name: 'fetch', description: fetch, command: ''}, ...buildSteps(options, paths)]
+  const fetch = isGitSource(options.source)
+    ? `clone ${options.source} at ${options.ref} with submodules into ${paths.src}`
+    : `upload ${options.source} to ${paths.src}`
+  const steps = [
+    {name: 'check', description: `prerequisites present: ${prerequisites(options).join(', ')}`, command: ''},
+    {name: 'fetch', description: fetch, command: ''},
+    ...buildSteps(options, paths),
+  ]
   return {node: node.name, mode: options.mode, source: options.source, ref: options.ref, steps}
 }

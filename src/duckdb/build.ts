@@ -15,7 +15,15 @@ import type {Host} from '../remote/host.js'
 import {HostPool, type PoolOptions} from '../remote/pool.js'
 import {shellQuote} from '../remote/shell.js'
 import {treeHash} from '../remote/upload.js'
-import {ARTIFACT_FILES, artifactDir, readManifest, storeRoot, verifyArtifacts, writeManifest, type ArtifactManifest} from './artifacts.js'
+import {
+  ARTIFACT_FILES,
+  artifactDir,
+  readManifest,
+  storeRoot,
+  verifyArtifacts,
+  writeManifest,
+  type ArtifactManifest,
+} from './artifacts.js'
 import {parseExtensionFooter, versionDirectory} from './extension-metadata.js'
 
 export type BuildMode = 'host' | 'container'
@@ -53,8 +61,18 @@ export interface BuildResult {
 }
 
 export class BuildStepError extends UserError {
-  constructor(readonly step: string, node: string, logTail: string, logFile: string) {
-    super(`duckdb build failed at step "${step}" on ${node}:\n--- last lines of the build log ---\n${logTail}`, {next: [`Full log: ${logFile}`, 'Fix the cause and run the same command again: finished builds are reused, the failed step is run again.']})
+  constructor(
+    readonly step: string,
+    node: string,
+    logTail: string,
+    logFile: string,
+  ) {
+    super(`duckdb build failed at step "${step}" on ${node}:\n--- last lines of the build log ---\n${logTail}`, {
+      next: [
+        `Full log: ${logFile}`,
+        'Fix the cause and run the same command again: finished builds are reused, the failed step is run again.',
+      ],
+    })
     this.name = 'BuildStepError'
   }
 }
@@ -66,7 +84,11 @@ export function isGitSource(source: string): boolean {
 export function buildNode(cluster: Cluster, name?: string): ClusterNode {
   if (name) {
     const node = cluster.nodes.find((entry) => entry.name === name)
-    if (!node) throw new UserError(`--node ${name} is not a node of ${cluster.file}`, {next: 'Use a node name from cluster.yml.', exitCode: 2})
+    if (!node)
+      throw new UserError(`--node ${name} is not a node of ${cluster.file}`, {
+        next: 'Use a node name from cluster.yml.',
+        exitCode: 2,
+      })
     return node
   }
   const client = nodesOf(cluster, 'client')[0] ?? cluster.nodes[0]
@@ -81,17 +103,35 @@ export function buildPaths(cluster: Cluster): {root: string; src: string; out: s
 }
 
 /** The build steps, in order; each runs in the source tree (in the build container for --mode container). */
-export function buildSteps(options: Pick<BuildOptions, 'python' | 'mode' | 'buildImage' | 'runtime' | 'jobs'>, paths: ReturnType<typeof buildPaths>): BuildStep[] {
+export function buildSteps(
+  options: Pick<BuildOptions, 'python' | 'mode' | 'buildImage' | 'runtime' | 'jobs'>,
+  paths: ReturnType<typeof buildPaths>,
+): BuildStep[] {
   const jobs = options.jobs ? String(options.jobs) : '$(nproc)'
   const inTree = (command: string) =>
     options.mode === 'container'
       ? `${shellQuote(options.runtime)} run --rm --network host -v ${shellQuote(`${paths.src}:/src`)} -w /src ${shellQuote(options.buildImage)} bash -c ${shellQuote(command)}`
       : `cd ${shellQuote(paths.src)} && ${command}`
   const steps: BuildStep[] = [
-    {name: '3fs', description: "3FS's client library (build_3fs.sh: submodule patches, then the usrbio library)", command: inTree('bash ./build_3fs.sh')},
-    {name: 'extension', description: 'the threefs extension and the DuckDB CLI from the same tree, against that library', command: inTree(`GEN=ninja EXT_FLAGS='-DBUILD_3FS_LIB=OFF' make release -j${jobs}`)},
+    {
+      name: '3fs',
+      description: "3FS's client library (build_3fs.sh: submodule patches, then the usrbio library)",
+      command: inTree('bash ./build_3fs.sh'),
+    },
+    {
+      name: 'extension',
+      description: 'the threefs extension and the DuckDB CLI from the same tree, against that library',
+      command: inTree(`GEN=ninja EXT_FLAGS='-DBUILD_3FS_LIB=OFF' make release -j${jobs}`),
+    },
   ]
-  if (options.python) steps.push({name: 'python', description: 'the DuckDB Python wheel from the same tree', command: inTree('mkdir -p build/wheels && cd duckdb/tools/pythonpkg && python3 -m pip wheel --no-deps -w ../../../build/wheels .')})
+  if (options.python)
+    steps.push({
+      name: 'python',
+      description: 'the DuckDB Python wheel from the same tree',
+      command: inTree(
+        'mkdir -p build/wheels && cd duckdb/tools/pythonpkg && python3 -m pip wheel --no-deps -w ../../../build/wheels .',
+      ),
+    })
   steps.push({
     name: 'collect',
     description: 'collect the artifacts with checksums and the DuckDB version',
@@ -112,26 +152,61 @@ export function buildSteps(options: Pick<BuildOptions, 'python' | 'mode' | 'buil
 
 async function sourceIdentity(host: Host, options: BuildOptions): Promise<ArtifactManifest['source']> {
   if (isGitSource(options.source)) {
-    const result = await host.run(`git ls-remote ${shellQuote(options.source)} ${shellQuote(options.ref)} ${shellQuote(`${options.ref}^{}`)}`, {signal: options.signal, timeoutMs: 120_000})
+    const result = await host.run(
+      `git ls-remote ${shellQuote(options.source)} ${shellQuote(options.ref)} ${shellQuote(`${options.ref}^{}`)}`,
+      {signal: options.signal, timeoutMs: 120_000},
+    )
     const lines = result.stdout.trim().split('\n').filter(Boolean)
-    const commit = /^[0-9a-f]{40}$/.test(options.ref) ? options.ref : (lines.find((line) => line.endsWith('^{}')) ?? lines[0])?.split(/\s+/)[0]
-    if (result.exitCode !== 0 || !commit) throw new UserError(`cannot resolve ${options.ref} in ${options.source} from ${host.name}: ${result.stderr.trim() || 'no such ref'}`, {next: 'Check the URL and --ref, and that the build node reaches the git server (or use --source with a local checkout).'})
+    const commit = /^[0-9a-f]{40}$/.test(options.ref)
+      ? options.ref
+      : (lines.find((line) => line.endsWith('^{}')) ?? lines[0])?.split(/\s+/)[0]
+    if (result.exitCode !== 0 || !commit)
+      throw new UserError(
+        `cannot resolve ${options.ref} in ${options.source} from ${host.name}: ${result.stderr.trim() || 'no such ref'}`,
+        {
+          next: 'Check the URL and --ref, and that the build node reaches the git server (or use --source with a local checkout).',
+        },
+      )
     return {kind: 'git', url: options.source, ref: options.ref, commit}
   }
   const tree = await treeHash(options.source).catch(() => undefined)
-  if (!tree) throw new UserError(`--source ${options.source} is neither a git URL nor a readable directory`, {exitCode: 2, next: 'Give a git URL (https://github.com/open3fs/duckdb-3fs) or the path of a checkout with its submodules.'})
+  if (!tree)
+    throw new UserError(`--source ${options.source} is neither a git URL nor a readable directory`, {
+      exitCode: 2,
+      next: 'Give a git URL (https://github.com/open3fs/duckdb-3fs) or the path of a checkout with its submodules.',
+    })
   return {kind: 'dir', path: options.source, treeSha256: tree.sha256}
 }
 
-export function buildKey(source: ArtifactManifest['source'], options: Pick<BuildOptions, 'python' | 'mode' | 'buildImage'>): string {
+export function buildKey(
+  source: ArtifactManifest['source'],
+  options: Pick<BuildOptions, 'python' | 'mode' | 'buildImage'>,
+): string {
   const identity = source.kind === 'git' ? {git: source.url, commit: source.commit} : {tree: source.treeSha256}
-  return createHash('sha256').update(JSON.stringify({identity, python: options.python, mode: options.mode, image: options.mode === 'container' ? options.buildImage : undefined})).digest('hex').slice(0, 16)
+  return createHash('sha256')
+    .update(
+      JSON.stringify({
+        identity,
+        python: options.python,
+        mode: options.mode,
+        image: options.mode === 'container' ? options.buildImage : undefined,
+      }),
+    )
+    .digest('hex')
+    .slice(0, 16)
 }
 
 /** What the build node needs for the chosen mode. */
 export function prerequisites(options: Pick<BuildOptions, 'mode' | 'python' | 'source' | 'runtime'>): string[] {
   if (options.mode === 'container') return [options.runtime, ...(isGitSource(options.source) ? ['git'] : [])]
-  return ['make', 'cmake', 'ninja', 'c++', ...(isGitSource(options.source) ? ['git'] : []), ...(options.python ? ['python3'] : [])]
+  return [
+    'make',
+    'cmake',
+    'ninja',
+    'c++',
+    ...(isGitSource(options.source) ? ['git'] : []),
+    ...(options.python ? ['python3'] : []),
+  ]
 }
 
 export async function buildDuckdb(options: BuildOptions): Promise<BuildResult> {
@@ -144,12 +219,26 @@ export async function buildDuckdb(options: BuildOptions): Promise<BuildResult> {
     const key = buildKey(source, options)
     const dir = artifactDir(key)
     const existing = await readManifest(dir)
-    if (existing && (await verifyArtifacts(dir, existing)).length === 0) return {reused: true, node: node.name, dir, manifest: existing, steps: []}
+    if (existing && (await verifyArtifacts(dir, existing)).length === 0)
+      return {reused: true, node: node.name, dir, manifest: existing, steps: []}
 
-    const missing = (await host.run(`for t in ${prerequisites(options).map(shellQuote).join(' ')}; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done`, {sudo: true, signal: options.signal})).stdout.trim().split('\n').filter(Boolean)
+    const missing = (
+      await host.run(
+        `for t in ${prerequisites(options).map(shellQuote).join(' ')}; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done`,
+        {sudo: true, signal: options.signal},
+      )
+    ).stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
     if (missing.length > 0) {
       throw new UserError(`build node ${node.name} lacks ${missing.join(', ')} for --mode ${options.mode}`, {
-        next: options.mode === 'host' ? [`Install them (Debian/Ubuntu: apt-get install build-essential cmake ninja-build git python3 plus 3FS's build prerequisites: clang, libfuse3-dev >= 3.16.1, the FoundationDB client, Rust), or build in a container: --mode container.`] : [`Install ${missing.join(', ')} on ${node.name}, or use --mode host.`],
+        next:
+          options.mode === 'host'
+            ? [
+                `Install them (Debian/Ubuntu: apt-get install build-essential cmake ninja-build git python3 plus 3FS's build prerequisites: clang, libfuse3-dev >= 3.16.1, the FoundationDB client, Rust), or build in a container: --mode container.`,
+              ]
+            : [`Install ${missing.join(', ')} on ${node.name}, or use --mode host.`],
       })
     }
 
@@ -168,7 +257,18 @@ export async function buildDuckdb(options: BuildOptions): Promise<BuildResult> {
         `git clone --quiet ${shellQuote(source.url)} ${shellQuote(paths.src)}`,
         `cd ${shellQuote(paths.src)} && git checkout --quiet ${shellQuote(source.commit)} && git submodule update --init --recursive`,
       ].join(' && ')
-      await runStep(host, {name: 'fetch', description: `clone ${source.url} at ${source.commit.slice(0, 12)} with submodules`, command: clone}, paths.log, log, logFile, options)
+      await runStep(
+        host,
+        {
+          name: 'fetch',
+          description: `clone ${source.url} at ${source.commit.slice(0, 12)} with submodules`,
+          command: clone,
+        },
+        paths.log,
+        log,
+        logFile,
+        options,
+      )
     }
 
     const timings: BuildResult['steps'] = []
@@ -204,10 +304,15 @@ export async function buildDuckdb(options: BuildOptions): Promise<BuildResult> {
       platform: footer?.platform ?? 'unknown',
       extensionDuckdbVersion: footer?.duckdbVersion ?? 'unknown',
       files,
-      ...(Object.keys(files).find((name) => name.endsWith('.whl')) ? {wheel: Object.keys(files).find((name) => name.endsWith('.whl'))} : {}),
+      ...(Object.keys(files).find((name) => name.endsWith('.whl'))
+        ? {wheel: Object.keys(files).find((name) => name.endsWith('.whl'))}
+        : {}),
     }
     const bad = await verifyArtifacts(dir, manifest)
-    if (bad.length > 0) throw new UserError(`downloaded artifacts differ from the build node's: ${bad.join(', ')}`, {next: 'Run the build again.'})
+    if (bad.length > 0)
+      throw new UserError(`downloaded artifacts differ from the build node's: ${bad.join(', ')}`, {
+        next: 'Run the build again.',
+      })
     await writeManifest(manifest)
     return {reused: false, node: node.name, dir, manifest, logFile, steps: timings}
   } finally {
@@ -216,7 +321,14 @@ export async function buildDuckdb(options: BuildOptions): Promise<BuildResult> {
 }
 
 /** One step: output streamed to the local log (and the node's), progress reported, tail shown on failure. */
-async function runStep(host: Host, step: BuildStep, remoteLog: string, log: (text: string) => Promise<void>, logFile: string, options: BuildOptions): Promise<string> {
+async function runStep(
+  host: Host,
+  step: BuildStep,
+  remoteLog: string,
+  log: (text: string) => Promise<void>,
+  logFile: string,
+  options: BuildOptions,
+): Promise<string> {
   const started = performance.now()
   await log(`\n### step ${step.name}: ${step.description}\n$ ${step.command}\n`)
   let lastLine = ''

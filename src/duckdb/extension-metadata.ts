@@ -16,14 +16,28 @@ export const FOOTER_SIZE = 512
 export function parseExtensionFooter(file: Buffer): ExtensionMetadata | undefined {
   if (file.length < FOOTER_SIZE) return undefined
   const footer = file.subarray(file.length - FOOTER_SIZE)
-  const fields = Array.from({length: 8}, (_, index) => footer.subarray(index * 32, index * 32 + 32).toString('latin1').replace(/\0+$/, '')).reverse()
+  const fields = Array.from({length: 8}, (_, index) =>
+    footer
+      .subarray(index * 32, index * 32 + 32)
+      .toString('latin1')
+      .replace(/\0+$/, ''),
+  ).reverse()
   if (fields[0] !== '4') return undefined
   return {platform: fields[1]!, duckdbVersion: fields[2]!, extensionVersion: fields[3]!, abiType: fields[4] || 'CPP'}
 }
 
 /** Writes a footer (used by tests to make stand-in extensions; DuckDB's build appends the real one). */
 export function makeExtensionFooter(metadata: ExtensionMetadata): Buffer {
-  const fields = ['4', metadata.platform, metadata.duckdbVersion, metadata.extensionVersion, metadata.abiType, '', '', '']
+  const fields = [
+    '4',
+    metadata.platform,
+    metadata.duckdbVersion,
+    metadata.extensionVersion,
+    metadata.abiType,
+    '',
+    '',
+    '',
+  ]
   const footer = Buffer.alloc(FOOTER_SIZE)
   for (const [index, value] of fields.reverse().entries()) footer.write(value, index * 32, 32, 'latin1')
   return footer
@@ -46,7 +60,11 @@ export function versionsMatch(extensionVersion: string, cli: string): boolean {
   const {tag, commit} = cliVersion(cli)
   if (!tag) return false
   if (extensionVersion === tag) return true
-  return commit !== undefined && commit.length >= 7 && (extensionVersion.startsWith(commit) || commit.startsWith(extensionVersion))
+  return (
+    commit !== undefined &&
+    commit.length >= 7 &&
+    (extensionVersion.startsWith(commit) || commit.startsWith(extensionVersion))
+  )
 }
 
 /** The directory name DuckDB looks in for extensions of this build. */

@@ -96,7 +96,9 @@ export function plainReadSql(file: string): string {
 }
 
 /** Parses the CSV rows and `Run Time (s): real X` lines the CLI prints with .timer on. */
-export function parseVerifyOutput(output: string): Pick<NodeVerify, 'mountRoot' | 'write' | 'read3fs' | 'readPath' | 'expected' | 'plainLoadedThreefs'> {
+export function parseVerifyOutput(
+  output: string,
+): Pick<NodeVerify, 'mountRoot' | 'write' | 'read3fs' | 'readPath' | 'expected' | 'plainLoadedThreefs'> {
   const result: ReturnType<typeof parseVerifyOutput> = {}
   const timings: number[] = []
   const rows: Array<{label: string; values: string[]; timingIndex: number}> = []
@@ -107,7 +109,8 @@ export function parseVerifyOutput(output: string): Pick<NodeVerify, 'mountRoot' 
       continue
     }
     const fields = line.trim().split(',')
-    if (['mount_root', 'read3fs', 'readPath', 'expected', 'threefs'].includes(fields[0]!)) rows.push({label: fields[0]!, values: fields.slice(1), timingIndex: timings.length})
+    if (['mount_root', 'read3fs', 'readPath', 'expected', 'threefs'].includes(fields[0]!))
+      rows.push({label: fields[0]!, values: fields.slice(1), timingIndex: timings.length})
   }
   // Each statement prints its rows, then its timer line: a row's time is the next timer line. The
   // COPY (the write) prints no row: it is the timer line right after mount_root's.
@@ -115,18 +118,31 @@ export function parseVerifyOutput(output: string): Pick<NodeVerify, 'mountRoot' 
   for (const row of rows) {
     if (row.label === 'mount_root') result.mountRoot = row.values.join(',').replace(/^"|"$/g, '')
     else if (row.label === 'threefs') result.plainLoadedThreefs = Number(row.values[0]) > 0
-    else result[row.label as 'read3fs' | 'readPath' | 'expected'] = {rows: Number(row.values[0]), checksum: row.values[1] ?? '', ms: ms(row.timingIndex)}
+    else
+      result[row.label as 'read3fs' | 'readPath' | 'expected'] = {
+        rows: Number(row.values[0]),
+        checksum: row.values[1] ?? '',
+        ms: ms(row.timingIndex),
+      }
   }
   if (timings.length >= 2) result.write = {ms: ms(1)}
   return result
 }
 
 export async function verifyDuckdb(options: VerifyOptions): Promise<VerifyResult> {
-  const nodes: ClusterNode[] = options.nodes !== undefined ? selectNodes(options.cluster, {nodes: options.nodes}) : nodesOf(options.cluster, 'client')
-  if (nodes.length === 0) throw new UserError(`${options.cluster.file} has no client nodes`, {next: 'List them under services.client.nodes, or pass --nodes.', exitCode: 2})
+  const nodes: ClusterNode[] =
+    options.nodes !== undefined
+      ? selectNodes(options.cluster, {nodes: options.nodes})
+      : nodesOf(options.cluster, 'client')
+  if (nodes.length === 0)
+    throw new UserError(`${options.cluster.file} has no client nodes`, {
+      next: 'List them under services.client.nodes, or pass --nodes.',
+      exitCode: 2,
+    })
   const mount = clusterMountpoint(options.cluster).replace(/\/$/, '')
   const paths = installPaths(options.cluster, options.binDir)
-  const dirFor = (node: string) => `${mount}/.3fs-cli-duckdb-verify/${node.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(4).toString('hex')}`
+  const dirFor = (node: string) =>
+    `${mount}/.3fs-cli-duckdb-verify/${node.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(4).toString('hex')}`
   if (options.plan) {
     return {
       plan: true,
@@ -135,7 +151,14 @@ export async function verifyDuckdb(options: VerifyOptions): Promise<VerifyResult
         node: node.name,
         ok: true,
         usrbio: false,
-        steps: [`${paths.wrapper} (LOAD threefs, threefs_mount_root)`, `COPY ${options.rows} rows TO ${mount}/.3fs-cli-duckdb-verify/<node>-<random>/t.parquet`, `read back through ${threefsUrl(`${mount}/...`)} with duckdb-3fs`, `read ${mount}/... again with ${paths.bin} alone (no extension: the kernel path)`, 'compare counts and checksums', 'remove the directory'],
+        steps: [
+          `${paths.wrapper} (LOAD threefs, threefs_mount_root)`,
+          `COPY ${options.rows} rows TO ${mount}/.3fs-cli-duckdb-verify/<node>-<random>/t.parquet`,
+          `read back through ${threefsUrl(`${mount}/...`)} with duckdb-3fs`,
+          `read ${mount}/... again with ${paths.bin} alone (no extension: the kernel path)`,
+          'compare counts and checksums',
+          'remove the directory',
+        ],
       })),
     }
   }
@@ -150,18 +173,32 @@ export async function verifyDuckdb(options: VerifyOptions): Promise<VerifyResult
         const plain = `printf '%s' ${shellQuote(plainReadSql(file))} | ${shellQuote(paths.bin)} -batch -init /dev/null`
         const script = `mkdir -p ${shellQuote(dir)} && { ${shellQuote(paths.wrapper)} -batch; rc=$?; if [ $rc -eq 0 ]; then ${plain}; rc=$?; fi; rm -rf ${shellQuote(dir)}; exit $rc; }`
         const started = performance.now()
-        const result = await pool.get(node).run(script, {stdin: verifySql(file, options.rows), signal, timeoutMs: 600_000, label: 'duckdb verify'})
+        const result = await pool
+          .get(node)
+          .run(script, {stdin: verifySql(file, options.rows), signal, timeoutMs: 600_000, label: 'duckdb verify'})
         return {result, totalMs: Math.round(performance.now() - started)}
       },
       {concurrency: options.concurrency ?? options.cluster.ssh.concurrency, signal: options.signal},
     )
     const results: NodeVerify[] = outcomes.map((outcome, index) => {
       const node = nodes[index]!.name
-      if (!outcome.ok) return {node, ok: false, usrbio: false, error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}
+      if (!outcome.ok)
+        return {
+          node,
+          ok: false,
+          usrbio: false,
+          error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error),
+        }
       const {result, totalMs} = outcome.value
       const parsed = parseVerifyOutput(result.stdout)
-      const same = (a?: QueryOutcome, b?: QueryOutcome) => a !== undefined && b !== undefined && a.rows === b.rows && a.checksum === b.checksum
-      const ok = result.exitCode === 0 && parsed.expected?.rows === options.rows && same(parsed.read3fs, parsed.expected) && same(parsed.readPath, parsed.expected) && parsed.plainLoadedThreefs === false
+      const same = (a?: QueryOutcome, b?: QueryOutcome) =>
+        a !== undefined && b !== undefined && a.rows === b.rows && a.checksum === b.checksum
+      const ok =
+        result.exitCode === 0 &&
+        parsed.expected?.rows === options.rows &&
+        same(parsed.read3fs, parsed.expected) &&
+        same(parsed.readPath, parsed.expected) &&
+        parsed.plainLoadedThreefs === false
       const error = ok
         ? undefined
         : result.exitCode !== 0
@@ -170,8 +207,15 @@ export async function verifyDuckdb(options: VerifyOptions): Promise<VerifyResult
             ? 'no result through 3fs:// (the extension did not serve the path)'
             : parsed.plainLoadedThreefs !== false
               ? `the plain read through ${paths.bin} ${parsed.plainLoadedThreefs ? 'had the threefs extension loaded' : 'did not run'}, so it was not independent of the extension`
-            : `read back ${parsed.read3fs?.rows}/${parsed.readPath?.rows} rows with checksums ${parsed.read3fs?.checksum}/${parsed.readPath?.checksum}, expected ${parsed.expected?.rows} rows ${parsed.expected?.checksum}`
-      return {node, ok, usrbio: Boolean(parsed.read3fs && same(parsed.read3fs, parsed.expected)), ...parsed, totalMs, ...(error ? {error} : {})}
+              : `read back ${parsed.read3fs?.rows}/${parsed.readPath?.rows} rows with checksums ${parsed.read3fs?.checksum}/${parsed.readPath?.checksum}, expected ${parsed.expected?.rows} rows ${parsed.expected?.checksum}`
+      return {
+        node,
+        ok,
+        usrbio: Boolean(parsed.read3fs && same(parsed.read3fs, parsed.expected)),
+        ...parsed,
+        totalMs,
+        ...(error ? {error} : {}),
+      }
     })
     return {plan: false, ok: results.every((entry) => entry.ok), nodes: results}
   } finally {

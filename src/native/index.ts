@@ -70,4 +70,3 @@ export function engineCheck(options: EngineCheckOptions): Promise<EngineCheckRes
 export function workerPath(): string {
   return nativeBuildPath('3fs-worker')
 }
-

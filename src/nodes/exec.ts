@@ -48,11 +48,18 @@ export async function execOnNodes(options: ExecOptions): Promise<ExecReport> {
     const outcomes = await fanOut(
       nodes,
       async (node, signal) => {
-        const result = await pool.get(node).run(command, {sudo: options.sudo, timeoutMs: options.timeoutMs, signal, stdin: options.stdin})
-        if (options.failFast && result.exitCode !== 0) throw Object.assign(new Error(`exit ${result.exitCode}`), {result})
+        const result = await pool
+          .get(node)
+          .run(command, {sudo: options.sudo, timeoutMs: options.timeoutMs, signal, stdin: options.stdin})
+        if (options.failFast && result.exitCode !== 0)
+          throw Object.assign(new Error(`exit ${result.exitCode}`), {result})
         return result
       },
-      {concurrency: options.concurrency ?? options.cluster.ssh.concurrency, failFast: options.failFast, signal: options.signal},
+      {
+        concurrency: options.concurrency ?? options.cluster.ssh.concurrency,
+        failFast: options.failFast,
+        signal: options.signal,
+      },
     )
     const results = outcomes.map((outcome, index): NodeExecResult => {
       const node = nodes[index]!
@@ -60,12 +67,29 @@ export async function execOnNodes(options: ExecOptions): Promise<ExecReport> {
       // With failFast a non-zero exit is thrown to cancel the others, but it still carries the node's output.
       const result = outcome.ok ? outcome.value : (outcome.error as {result?: RunResult}).result
       if (result) {
-        return {...base, ok: result.exitCode === 0, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, timedOut: result.timedOut, ...(result.aborted ? {error: {kind: 'aborted', message: 'cancelled', next: []}} : {})}
+        return {
+          ...base,
+          ok: result.exitCode === 0,
+          exitCode: result.exitCode,
+          stdout: result.stdout,
+          stderr: result.stderr,
+          timedOut: result.timedOut,
+          ...(result.aborted ? {error: {kind: 'aborted', message: 'cancelled', next: []}} : {}),
+        }
       }
       const error = outcome.ok ? undefined : outcome.error
-      const kind = error instanceof RemoteError ? error.kind : outcome.ok ? 'unknown' : outcome.cancelled ? 'aborted' : 'unknown'
+      const kind =
+        error instanceof RemoteError ? error.kind : outcome.ok ? 'unknown' : outcome.cancelled ? 'aborted' : 'unknown'
       const next = error instanceof RemoteError ? error.next : []
-      return {...base, ok: false, exitCode: null, stdout: '', stderr: '', timedOut: false, error: {kind, message: errorMessage(error), next}}
+      return {
+        ...base,
+        ok: false,
+        exitCode: null,
+        stdout: '',
+        stderr: '',
+        timedOut: false,
+        error: {kind, message: errorMessage(error), next},
+      }
     })
     return {
       command,
@@ -74,7 +98,8 @@ export async function execOnNodes(options: ExecOptions): Promise<ExecReport> {
         total: results.length,
         succeeded: results.filter((result) => result.ok).length,
         failed: results.filter((result) => !result.ok).length,
-        unreachable: results.filter((result) => ['unreachable', 'auth', 'host-key'].includes(result.error?.kind ?? '')).length,
+        unreachable: results.filter((result) => ['unreachable', 'auth', 'host-key'].includes(result.error?.kind ?? ''))
+          .length,
         timedOut: results.filter((result) => result.timedOut).length,
       },
     }

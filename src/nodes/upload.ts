@@ -48,10 +48,14 @@ export interface UploadReport {
 export function checkUploadTarget(target: string): string {
   const next = 'Give the path on the nodes, starting with /, e.g. /opt/3fs/etc/app.conf or an existing directory.'
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
-  if (/[\x00-\x1f\x7f]/.test(target)) throw new UsageError(`target ${JSON.stringify(target)} contains a control character (newline, tab, NUL)`, {next})
+  if (/[\x00-\x1f\x7f]/.test(target))
+    throw new UsageError(`target ${JSON.stringify(target)} contains a control character (newline, tab, NUL)`, {next})
   if (!target.startsWith('/')) throw new UsageError(`target ${target} is not an absolute path`, {next})
   const normalized = posix.normalize(target)
-  if (normalized === '/') throw new UsageError(`target ${target} is the root directory`, {next: 'Name a file or a directory below /, e.g. /opt/3fs/etc/.'})
+  if (normalized === '/')
+    throw new UsageError(`target ${target} is the root directory`, {
+      next: 'Name a file or a directory below /, e.g. /opt/3fs/etc/.',
+    })
   return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized
 }
 
@@ -60,28 +64,54 @@ export async function uploadToNodes(options: UploadToNodesOptions): Promise<Uplo
   try {
     info = await stat(options.source)
   } catch {
-    throw new UsageError(`${options.source} does not exist on this machine`, {next: 'Give an existing local file or directory.'})
+    throw new UsageError(`${options.source} does not exist on this machine`, {
+      next: 'Give an existing local file or directory.',
+    })
   }
   // A FIFO or device (/dev/zero) would be read forever: only what has an end is sent.
-  if (!info.isFile() && !info.isDirectory()) throw new UsageError(`${options.source} is not a regular file or directory (a FIFO, socket or device)`, {next: 'Upload a regular file or a directory.'})
+  if (!info.isFile() && !info.isDirectory())
+    throw new UsageError(`${options.source} is not a regular file or directory (a FIFO, socket or device)`, {
+      next: 'Upload a regular file or a directory.',
+    })
   const target = checkUploadTarget(options.target)
   const nodes = selectNodes(options.cluster, options)
   const pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
   try {
-    const outcomes = await fanOut(nodes, (node, signal) => pool.get(node).upload(options.source, target, {sudo: options.sudo, mode: options.mode, signal, intoDirectory: true}), {
-      concurrency: options.concurrency ?? options.cluster.ssh.concurrency,
-      signal: options.signal,
-    })
+    const outcomes = await fanOut(
+      nodes,
+      (node, signal) =>
+        pool
+          .get(node)
+          .upload(options.source, target, {sudo: options.sudo, mode: options.mode, signal, intoDirectory: true}),
+      {
+        concurrency: options.concurrency ?? options.cluster.ssh.concurrency,
+        signal: options.signal,
+      },
+    )
     const results = outcomes.map((outcome): NodeUploadResult => {
       const durationMs = Math.round(outcome.durationMs)
-      if (outcome.ok) return {node: outcome.node, ok: true, path: outcome.value.remotePath, skipped: outcome.value.skipped, ...(outcome.value.modeChanged ? {modeChanged: true} : {}), sha256: outcome.value.sha256, bytes: outcome.value.bytes, durationMs}
+      if (outcome.ok)
+        return {
+          node: outcome.node,
+          ok: true,
+          path: outcome.value.remotePath,
+          skipped: outcome.value.skipped,
+          ...(outcome.value.modeChanged ? {modeChanged: true} : {}),
+          sha256: outcome.value.sha256,
+          bytes: outcome.value.bytes,
+          durationMs,
+        }
       const error = outcome.error
       return {
         node: outcome.node,
         ok: false,
         skipped: false,
         durationMs,
-        error: {kind: error instanceof RemoteError ? error.kind : 'unknown', message: errorMessage(error), next: error instanceof RemoteError ? error.next : []},
+        error: {
+          kind: error instanceof RemoteError ? error.kind : 'unknown',
+          message: errorMessage(error),
+          next: error instanceof RemoteError ? error.next : [],
+        },
       }
     })
     return {
@@ -93,7 +123,8 @@ export async function uploadToNodes(options: UploadToNodesOptions): Promise<Uplo
         sent: results.filter((result) => result.ok && !result.skipped).length,
         skipped: results.filter((result) => result.skipped).length,
         failed: results.filter((result) => !result.ok).length,
-        unreachable: results.filter((result) => ['unreachable', 'auth', 'host-key'].includes(result.error?.kind ?? '')).length,
+        unreachable: results.filter((result) => ['unreachable', 'auth', 'host-key'].includes(result.error?.kind ?? ''))
+          .length,
       },
     }
   } finally {

@@ -62,23 +62,37 @@ export function defaultVenv(cluster: Cluster): string {
 
 export function clientNodes(cluster: Cluster, names?: string[]): ClusterNode[] {
   const nodes = names !== undefined ? selectNodes(cluster, {nodes: names}) : nodesOf(cluster, 'client')
-  if (nodes.length === 0) throw new UserError(`${cluster.file} has no client nodes`, {next: 'List them under services.client.nodes, or pass --nodes.', exitCode: 2})
+  if (nodes.length === 0)
+    throw new UserError(`${cluster.file} has no client nodes`, {
+      next: 'List them under services.client.nodes, or pass --nodes.',
+      exitCode: 2,
+    })
   return nodes
 }
 
 async function mustBeFile(path: string, flag: string): Promise<void> {
   const info = await stat(path).catch(() => undefined)
-  if (!info?.isFile() || !path.endsWith('.whl')) throw new UserError(`${flag} ${path}: not a .whl file`, {next: `Give the path of a wheel file to ${flag}.`})
+  if (!info?.isFile() || !path.endsWith('.whl'))
+    throw new UserError(`${flag} ${path}: not a .whl file`, {next: `Give the path of a wheel file to ${flag}.`})
 }
 
 async function wheelhouseFiles(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => undefined)
-  if (!names) throw new UserError(`--wheelhouse ${dir}: no such directory`, {next: 'Prepare it on a machine with the index: 3fs-cli python prepare-wheels --out DIR.'})
+  if (!names)
+    throw new UserError(`--wheelhouse ${dir}: no such directory`, {
+      next: 'Prepare it on a machine with the index: 3fs-cli python prepare-wheels --out DIR.',
+    })
   return names.filter((name) => /\.(whl|tar\.gz|zip)$/.test(name)).sort()
 }
 
 /** The shell that builds one release and, only when it imports, swaps the venv link to it. */
-export function installScript(options: {python: string; venv: string; release: string; wheels: string[]; wheelhouse?: string}): string {
+export function installScript(options: {
+  python: string
+  venv: string
+  release: string
+  wheels: string[]
+  wheelhouse?: string
+}): string {
   const q = shellQuote
   const tmpLink = `${options.venv}.swap`
   const index = options.wheelhouse ? `--no-index --find-links ${q(options.wheelhouse)}` : ''
@@ -118,12 +132,21 @@ export async function installPython(options: PythonInstallOptions): Promise<Pyth
   const release = `${venv}.releases/${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`
   const steps = [
     `send ${wheels.map((wheel) => basename(wheel)).join(', ')} to ${remoteWheels}`,
-    ...(house ? [`send ${house.length} wheelhouse file(s) to ${remoteHouse}; pip install --no-index --find-links ${remoteHouse}`] : ['pip install, dependencies from the index the node reaches']),
+    ...(house
+      ? [
+          `send ${house.length} wheelhouse file(s) to ${remoteHouse}; pip install --no-index --find-links ${remoteHouse}`,
+        ]
+      : ['pip install, dependencies from the index the node reaches']),
     `${options.python} -m venv ${venv}.releases/<stamp> (beside the current one)`,
     'import duckdb, smallpond in the new venv',
     `switch ${venv} -> the new release with one rename; keep the previous release, remove older ones`,
   ]
-  const head = {venv, wheels: wheels.map((wheel) => basename(wheel)), index: house ? ('wheelhouse' as const) : ('node' as const), ...(options.wheelhouse ? {wheelhouse: options.wheelhouse} : {})}
+  const head = {
+    venv,
+    wheels: wheels.map((wheel) => basename(wheel)),
+    index: house ? ('wheelhouse' as const) : ('node' as const),
+    ...(options.wheelhouse ? {wheelhouse: options.wheelhouse} : {}),
+  }
   if (options.plan) return {plan: true, ...head, steps, nodes: nodes.map((node) => ({node: node.name, ok: true}))}
   const pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
   try {
@@ -131,11 +154,26 @@ export async function installPython(options: PythonInstallOptions): Promise<Pyth
       nodes,
       async (node, signal) => {
         const host = pool.get(node)
-        for (const wheel of wheels) await host.upload(wheel, `${remoteWheels}/${basename(wheel)}`, {sudo: true, mode: '0644', signal})
-        for (const file of house ?? []) await host.upload(join(options.wheelhouse!, file), `${remoteHouse}/${file}`, {sudo: true, mode: '0644', signal})
-        const script = installScript({python: options.python, venv, release, wheels: wheels.map((wheel) => `${remoteWheels}/${basename(wheel)}`), ...(house ? {wheelhouse: remoteHouse} : {})})
+        for (const wheel of wheels)
+          await host.upload(wheel, `${remoteWheels}/${basename(wheel)}`, {sudo: true, mode: '0644', signal})
+        for (const file of house ?? [])
+          await host.upload(join(options.wheelhouse!, file), `${remoteHouse}/${file}`, {
+            sudo: true,
+            mode: '0644',
+            signal,
+          })
+        const script = installScript({
+          python: options.python,
+          venv,
+          release,
+          wheels: wheels.map((wheel) => `${remoteWheels}/${basename(wheel)}`),
+          ...(house ? {wheelhouse: remoteHouse} : {}),
+        })
         const result = await host.run(script, {sudo: true, signal, timeoutMs: 1_800_000, label: 'python install'})
-        if (result.exitCode !== 0) throw new Error(`install failed (exit ${result.exitCode}), previous venv left in place: ${(result.stderr || result.stdout).trim().split('\n').slice(-4).join(' | ')}`)
+        if (result.exitCode !== 0)
+          throw new Error(
+            `install failed (exit ${result.exitCode}), previous venv left in place: ${(result.stderr || result.stdout).trim().split('\n').slice(-4).join(' | ')}`,
+          )
         const lines = result.stdout.trim().split('\n')
         const previous = lines.find((line) => line.startsWith('previous='))?.slice('previous='.length) || undefined
         const list = JSON.parse(lines.at(-1) ?? '[]') as Array<{name: string; version: string}>
@@ -148,8 +186,18 @@ export async function installPython(options: PythonInstallOptions): Promise<Pyth
       ...head,
       nodes: outcomes.map((outcome) =>
         outcome.ok
-          ? {node: outcome.node, ok: true, release, ...(outcome.value.previous ? {previous: outcome.value.previous} : {}), packages: outcome.value.packages}
-          : {node: outcome.node, ok: false, error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error)},
+          ? {
+              node: outcome.node,
+              ok: true,
+              release,
+              ...(outcome.value.previous ? {previous: outcome.value.previous} : {}),
+              packages: outcome.value.packages,
+            }
+          : {
+              node: outcome.node,
+              ok: false,
+              error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error),
+            },
       ),
     }
   } finally {
@@ -159,6 +207,9 @@ export async function installPython(options: PythonInstallOptions): Promise<Pyth
 
 async function duckdbWheelOfBuild(artifacts?: string): Promise<string> {
   const {dir, manifest} = await resolveArtifacts(artifacts)
-  if (!manifest.wheel) throw new UserError(`the duckdb build in ${dir} has no Python wheel`, {next: ['Rebuild with it: 3fs-cli duckdb build -c cluster.yml --python', 'or give one with --duckdb-wheel.']})
+  if (!manifest.wheel)
+    throw new UserError(`the duckdb build in ${dir} has no Python wheel`, {
+      next: ['Rebuild with it: 3fs-cli duckdb build -c cluster.yml --python', 'or give one with --duckdb-wheel.'],
+    })
   return join(dir, manifest.wheel)
 }

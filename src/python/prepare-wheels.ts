@@ -29,13 +29,35 @@ export interface PrepareWheelsResult {
 export async function prepareWheels(options: PrepareWheelsOptions): Promise<PrepareWheelsResult> {
   const out = resolve(options.out)
   await mkdir(out, {recursive: true})
-  const target = options.platform || options.pythonVersion ? ['--only-binary=:all:', ...(options.platform ? ['--platform', options.platform] : []), ...(options.pythonVersion ? ['--python-version', options.pythonVersion] : [])] : []
-  const command = [options.python, '-m', 'pip', 'download', '--disable-pip-version-check', '--dest', out, ...target, ...options.wheels.map((wheel) => resolve(wheel))].map(shellQuote).join(' ')
+  const target =
+    options.platform || options.pythonVersion
+      ? [
+          '--only-binary=:all:',
+          ...(options.platform ? ['--platform', options.platform] : []),
+          ...(options.pythonVersion ? ['--python-version', options.pythonVersion] : []),
+        ]
+      : []
+  const command = [
+    options.python,
+    '-m',
+    'pip',
+    'download',
+    '--disable-pip-version-check',
+    '--dest',
+    out,
+    ...target,
+    ...options.wheels.map((wheel) => resolve(wheel)),
+  ]
+    .map(shellQuote)
+    .join(' ')
   const host = new LocalHost({name: 'local', commandTimeoutMs: 3_600_000})
   try {
     const result = await host.run(command, {signal: options.signal, label: 'pip download'})
     if (result.exitCode !== 0) {
-      throw new UserError(`pip download failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ')}`, {next: 'Run it on a machine that reaches the package index (or set PIP_INDEX_URL to a mirror).'})
+      throw new UserError(
+        `pip download failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+        {next: 'Run it on a machine that reaches the package index (or set PIP_INDEX_URL to a mirror).'},
+      )
     }
   } finally {
     await host.close()

@@ -70,13 +70,20 @@ export async function verifyPython(options: PythonVerifyOptions): Promise<Python
         // The extension needs libhf3fs_api_shared.so from duckdb install even without ldconfig.
         const command = `LD_LIBRARY_PATH=${shellQuote(lib)}\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} ${shellQuote(`${venv}/bin/python`)} - ${[dir, settings.mountRoot, String(options.rows), String(options.partitions)].map(shellQuote).join(' ')}`
         const started = performance.now()
-        const result = await pool.get(node).run(command, {stdin: VERIFY_PY, signal, timeoutMs: 900_000, label: 'python verify'})
+        const result = await pool
+          .get(node)
+          .run(command, {stdin: VERIFY_PY, signal, timeoutMs: 900_000, label: 'python verify'})
         return {result, totalMs: Math.round(performance.now() - started)}
       },
       {concurrency: options.concurrency ?? options.cluster.ssh.concurrency, signal: options.signal},
     )
     const results: PythonVerifyNode[] = outcomes.map((outcome) => {
-      if (!outcome.ok) return {node: outcome.node, ok: false, error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}
+      if (!outcome.ok)
+        return {
+          node: outcome.node,
+          ok: false,
+          error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error),
+        }
       const {result, totalMs} = outcome.value
       const last = result.stdout.trim().split('\n').at(-1) ?? ''
       let parsed: Omit<PythonVerifyNode, 'node'> | undefined
@@ -85,9 +92,27 @@ export async function verifyPython(options: PythonVerifyOptions): Promise<Python
       } catch {
         parsed = undefined
       }
-      if (!parsed) return {node: outcome.node, ok: false, totalMs, error: `${venv}/bin/python exited with ${result.exitCode}: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ')}`}
-      const error = parsed.error ?? (parsed.ok ? undefined : parsed.duckdb && !parsed.duckdb.ok ? 'DuckDB read back other rows than it wrote' : 'smallpond result differs from the same query in DuckDB')
-      return {node: outcome.node, ...parsed, ok: Boolean(parsed.ok) && parsed.removed === true, totalMs, ...(error ? {error} : {})}
+      if (!parsed)
+        return {
+          node: outcome.node,
+          ok: false,
+          totalMs,
+          error: `${venv}/bin/python exited with ${result.exitCode}: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+        }
+      const error =
+        parsed.error ??
+        (parsed.ok
+          ? undefined
+          : parsed.duckdb && !parsed.duckdb.ok
+            ? 'DuckDB read back other rows than it wrote'
+            : 'smallpond result differs from the same query in DuckDB')
+      return {
+        node: outcome.node,
+        ...parsed,
+        ok: Boolean(parsed.ok) && parsed.removed === true,
+        totalMs,
+        ...(error ? {error} : {}),
+      }
     })
     return {plan: false, ok: results.every((entry) => entry.ok), venv, nodes: results}
   } finally {

@@ -2,7 +2,8 @@
 import {errorMessage, UserError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 
-export type RemoteFailureKind = 'unreachable' | 'auth' | 'host-key' | 'timeout' | 'sudo' | 'command' | 'aborted' | 'transfer'
+export type RemoteFailureKind =
+  'unreachable' | 'auth' | 'host-key' | 'timeout' | 'sudo' | 'command' | 'aborted' | 'transfer'
 
 export class RemoteError extends UserError {
   readonly node: string
@@ -11,7 +12,8 @@ export class RemoteError extends UserError {
   readonly detail: string
 
   constructor(node: string, kind: RemoteFailureKind, message: string, next: string | string[], cause?: unknown) {
-    const exitCode = kind === 'unreachable' || kind === 'auth' || kind === 'host-key' ? ExitCode.Unreachable : ExitCode.Failure
+    const exitCode =
+      kind === 'unreachable' || kind === 'auth' || kind === 'host-key' ? ExitCode.Unreachable : ExitCode.Failure
     super(`${node}: ${message}`, {next, exitCode, cause})
     this.name = 'RemoteError'
     this.node = node
@@ -31,7 +33,12 @@ export class CommandFailedError extends RemoteError {
 
   constructor(node: string, command: string, exitCode: number | null, stderr: string) {
     const tail = stderr.trim().split('\n').slice(-5).join('\n')
-    super(node, 'command', `\`${command}\` exited with ${exitCode === null ? 'a signal' : exitCode}${tail ? `:\n${tail}` : ''}`, `Run it by hand on ${node} to see more: 3fs-cli exec --nodes ${node} -- <command>`)
+    super(
+      node,
+      'command',
+      `\`${command}\` exited with ${exitCode === null ? 'a signal' : exitCode}${tail ? `:\n${tail}` : ''}`,
+      `Run it by hand on ${node} to see more: 3fs-cli exec --nodes ${node} -- <command>`,
+    )
     this.name = 'CommandFailedError'
     this.exitCode_ = exitCode
     this.stderr = stderr

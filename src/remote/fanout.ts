@@ -34,7 +34,13 @@ export async function fanOut<N extends {name: string}, T>(
         const started = performance.now()
         try {
           if (controller.signal.aborted) {
-            return {node: node.name, ok: false, error: new Error('cancelled before it started'), durationMs: 0, cancelled: true}
+            return {
+              node: node.name,
+              ok: false,
+              error: new Error('cancelled before it started'),
+              durationMs: 0,
+              cancelled: true,
+            }
           }
           const value = await work(node, controller.signal)
           return {node: node.name, ok: true, value, durationMs: performance.now() - started}
@@ -57,7 +63,8 @@ export async function fanOut<N extends {name: string}, T>(
  * really failed, not one of the nodes cancelled because of it.
  */
 export function valuesOrThrow<T>(outcomes: Array<NodeOutcome<T>>): T[] {
-  const failure = outcomes.find((outcome) => !outcome.ok && !outcome.cancelled) ?? outcomes.find((outcome) => !outcome.ok)
+  const failure =
+    outcomes.find((outcome) => !outcome.ok && !outcome.cancelled) ?? outcomes.find((outcome) => !outcome.ok)
   if (failure && !failure.ok) throw failure.error
   return outcomes.map((outcome) => (outcome as {value: T}).value)
 }

@@ -138,7 +138,11 @@ export abstract class BaseHost implements Host {
 
   /** Stops a timed-out or aborted command's process group in the background (as root if it ran as root). */
   protected stopProcessGroup(pgid: number, privileged: boolean): void {
-    const stopping = this.runRaw(killGroupScript(pgid), {sudo: privileged, timeoutMs: KILL_GRACE_MS + 5000, label: `stop process group ${pgid}`}).catch(() => {})
+    const stopping = this.runRaw(killGroupScript(pgid), {
+      sudo: privileged,
+      timeoutMs: KILL_GRACE_MS + 5000,
+      label: `stop process group ${pgid}`,
+    }).catch(() => {})
     this.pendingStops.add(stopping)
     void stopping.finally(() => this.pendingStops.delete(stopping))
   }
@@ -146,7 +150,10 @@ export abstract class BaseHost implements Host {
   /** Waits (briefly) for background stops before a connection closes. */
   protected async settleStops(): Promise<void> {
     if (this.pendingStops.size === 0) return
-    await Promise.race([Promise.allSettled([...this.pendingStops]), new Promise((resolve) => setTimeout(resolve, KILL_GRACE_MS + 5000).unref())])
+    await Promise.race([
+      Promise.allSettled([...this.pendingStops]),
+      new Promise((resolve) => setTimeout(resolve, KILL_GRACE_MS + 5000).unref()),
+    ])
   }
   protected abstract isRoot(): boolean
   abstract close(): Promise<void>
@@ -178,11 +185,19 @@ export abstract class BaseHost implements Host {
       onStderr: options.onStderr ? (chunk) => options.onStderr!(chunk.toString('utf8')) : undefined,
     })
     const durationMs = performance.now() - started
-    log.debug(`[${this.name}] exit ${result.exitCode ?? (result.timedOut ? 'timeout' : 'signal')} in ${durationMs.toFixed(0)} ms: ${label}`)
+    log.debug(
+      `[${this.name}] exit ${result.exitCode ?? (result.timedOut ? 'timeout' : 'signal')} in ${durationMs.toFixed(0)} ms: ${label}`,
+    )
     if (result.timedOut && options.check) {
-      throw new RemoteError(this.name, 'timeout', `\`${label}\` did not finish within ${Math.round(options.timeoutMs ?? this.identity.commandTimeoutMs) / 1000}s`, 'Raise the timeout (--timeout or ssh.commandTimeout) or check the node.')
+      throw new RemoteError(
+        this.name,
+        'timeout',
+        `\`${label}\` did not finish within ${Math.round(options.timeoutMs ?? this.identity.commandTimeoutMs) / 1000}s`,
+        'Raise the timeout (--timeout or ssh.commandTimeout) or check the node.',
+      )
     }
-    if (options.check && result.exitCode !== 0) throw new CommandFailedError(this.name, label, result.exitCode, result.stderr.toString('utf8'))
+    if (options.check && result.exitCode !== 0)
+      throw new CommandFailedError(this.name, label, result.exitCode, result.stderr.toString('utf8'))
     return {...result, durationMs}
   }
 
@@ -221,15 +236,35 @@ export abstract class BaseHost implements Host {
     const noPassword = await this.spawn({script: 'sudo -n true', timeoutMs, signal})
     if (noPassword.exitCode === 0) return {kind: 'passwordless'}
     if (noPassword.exitCode === 127) {
-      throw new RemoteError(this.name, 'sudo', `sudo is not installed and ${this.identity.username} is not root`, 'Install sudo on the node or log in as root.')
+      throw new RemoteError(
+        this.name,
+        'sudo',
+        `sudo is not installed and ${this.identity.username} is not root`,
+        'Install sudo on the node or log in as root.',
+      )
     }
     const password = this.identity.sudoPassword
     if (password === undefined) {
-      throw new RemoteError(this.name, 'sudo', `sudo asks ${this.identity.username} for a password and none is configured`, 'Set sudoPassword (or password) for this node in cluster.yml, or allow NOPASSWD sudo.')
+      throw new RemoteError(
+        this.name,
+        'sudo',
+        `sudo asks ${this.identity.username} for a password and none is configured`,
+        'Set sudoPassword (or password) for this node in cluster.yml, or allow NOPASSWD sudo.',
+      )
     }
-    const withPassword = await this.spawn({script: `sudo -S -k -p '' true`, stdinPrefix: `${password}\n`, timeoutMs, signal})
+    const withPassword = await this.spawn({
+      script: `sudo -S -k -p '' true`,
+      stdinPrefix: `${password}\n`,
+      timeoutMs,
+      signal,
+    })
     if (withPassword.exitCode !== 0) {
-      throw new RemoteError(this.name, 'sudo', `sudo refused the configured password for ${this.identity.username}`, 'Check sudoPassword (or password) for this node in cluster.yml.')
+      throw new RemoteError(
+        this.name,
+        'sudo',
+        `sudo refused the configured password for ${this.identity.username}`,
+        'Check sudoPassword (or password) for this node in cluster.yml.',
+      )
     }
     return {kind: 'password', password}
   }

@@ -47,7 +47,10 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
   return new RegExp(`^${escaped}$`, 'i')
 }
 
@@ -93,7 +96,9 @@ export class KnownHosts {
   /** Key types recorded for the host, so the handshake can prefer a key we can verify. */
   knownKeyTypes(host: string, port: number): string[] {
     const name = hostKeyName(host, port)
-    return this.entries.filter((entry) => !entry.marker && patternsMatch(entry.patterns, name)).map((entry) => entry.keyType)
+    return this.entries
+      .filter((entry) => !entry.marker && patternsMatch(entry.patterns, name))
+      .map((entry) => entry.keyType)
   }
 
   verify(host: string, port: number, blob: Buffer): HostKeyVerdict {
@@ -111,7 +116,12 @@ export class KnownHosts {
 
   /** Records a newly trusted key; appends are serialised so concurrent nodes do not interleave lines. */
   async add(host: string, port: number, blob: Buffer): Promise<void> {
-    const entry: KnownHostEntry = {line: 0, patterns: hostKeyName(host, port), keyType: keyTypeOf(blob), keyBase64: blob.toString('base64')}
+    const entry: KnownHostEntry = {
+      line: 0,
+      patterns: hostKeyName(host, port),
+      keyType: keyTypeOf(blob),
+      keyBase64: blob.toString('base64'),
+    }
     this.entries.push(entry)
     this.appendChain = this.appendChain.then(async () => {
       await mkdir(dirname(this.file), {recursive: true, mode: 0o700})

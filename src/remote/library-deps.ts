@@ -58,7 +58,14 @@ const PACKAGES: Array<[RegExp, string | ((match: RegExpExecArray) => string)]> =
  * native worker also tries (native/src/core/usrbio_engine.cc).
  */
 export function usrbioLibraryCandidates(workDir: string): string[] {
-  return [...new Set([`${workDir}/duckdb/lib/libhf3fs_api_shared.so`, '/opt/3fs/lib/libhf3fs_api_shared.so', '/opt/3fs/bin/libhf3fs_api_shared.so', '/usr/local/lib/libhf3fs_api_shared.so'])]
+  return [
+    ...new Set([
+      `${workDir}/duckdb/lib/libhf3fs_api_shared.so`,
+      '/opt/3fs/lib/libhf3fs_api_shared.so',
+      '/opt/3fs/bin/libhf3fs_api_shared.so',
+      '/usr/local/lib/libhf3fs_api_shared.so',
+    ]),
+  ]
 }
 
 /** The Debian/Ubuntu package that ships `soname`, or how to find it. */
@@ -112,8 +119,17 @@ export function parseLddScript(output: string): FileDependencies[] {
 }
 
 /** The files among `files` present on the node, each with what ldd could not find. */
-export async function libraryDependencies(host: Host, files: string[], options: {libraryPath?: string; signal?: AbortSignal} = {}): Promise<FileDependencies[]> {
-  const result = await host.run(lddScript(files, options.libraryPath), {sudo: true, signal: options.signal, timeoutMs: 60_000, label: 'ldd'})
+export async function libraryDependencies(
+  host: Host,
+  files: string[],
+  options: {libraryPath?: string; signal?: AbortSignal} = {},
+): Promise<FileDependencies[]> {
+  const result = await host.run(lddScript(files, options.libraryPath), {
+    sudo: true,
+    signal: options.signal,
+    timeoutMs: 60_000,
+    label: 'ldd',
+  })
   return parseLddScript(result.stdout)
 }
 
@@ -127,6 +143,13 @@ export function describeMissing(entries: FileDependencies[]): string {
 
 /** The apt-get line installing every package named (unknown sonames left out). */
 export function aptInstallHint(entries: FileDependencies[]): string {
-  const packages = [...new Set(entries.flatMap((entry) => entry.missing.map((lib) => lib.package)).filter((name) => !name.startsWith('unknown')).map((name) => name.split(' ')[0]!))]
+  const packages = [
+    ...new Set(
+      entries
+        .flatMap((entry) => entry.missing.map((lib) => lib.package))
+        .filter((name) => !name.startsWith('unknown'))
+        .map((name) => name.split(' ')[0]!),
+    ),
+  ]
   return packages.length > 0 ? `apt-get install ${packages.join(' ')}` : ''
 }

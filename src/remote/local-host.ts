@@ -78,7 +78,12 @@ export class LocalHost extends BaseHost {
     try {
       const result = await child
       if (result.exitCode === undefined && result.signal === undefined && !outcome) {
-        throw new RemoteError(this.name, 'command', `cannot start \`sh -c\` on this machine: ${result.shortMessage}`, 'Check that /bin/sh exists and the working directory is accessible.')
+        throw new RemoteError(
+          this.name,
+          'command',
+          `cannot start \`sh -c\` on this machine: ${result.shortMessage}`,
+          'Check that /bin/sh exists and the working directory is accessible.',
+        )
       }
       return {
         exitCode: outcome ? null : (result.exitCode ?? null),

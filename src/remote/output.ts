@@ -22,12 +22,17 @@ export class OutputCollector {
 
   result(): Buffer {
     const body = Buffer.concat(this.chunks)
-    return this.dropped > 0 ? Buffer.concat([body, Buffer.from(`\n[3fs-cli: ${this.dropped} more bytes of output dropped]\n`)]) : body
+    return this.dropped > 0
+      ? Buffer.concat([body, Buffer.from(`\n[3fs-cli: ${this.dropped} more bytes of output dropped]\n`)])
+      : body
   }
 }
 
 /** stdin for a command: an optional prefix line (sudo's password) followed by the caller's data. */
-export function stdinStream(prefix: string | undefined, data: string | Buffer | Readable | undefined): Readable | undefined {
+export function stdinStream(
+  prefix: string | undefined,
+  data: string | Buffer | Readable | undefined,
+): Readable | undefined {
   if (prefix === undefined && data === undefined) return undefined
   async function* parts(): AsyncGenerator<Buffer> {
     if (prefix !== undefined) yield Buffer.from(prefix)

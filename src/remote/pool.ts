@@ -52,7 +52,12 @@ export class HostPool {
       ...identity,
       host: node.host,
       port: node.port,
-      auth: {username: node.username, password: node.password, identityFile: identityFile ? expandHome(identityFile) : undefined, useAgent: ssh.useAgent},
+      auth: {
+        username: node.username,
+        password: node.password,
+        identityFile: identityFile ? expandHome(identityFile) : undefined,
+        useAgent: ssh.useAgent,
+      },
       keys: this.keys,
       knownHosts: this.knownHosts,
       hostKeyPolicy: ssh.hostKeyPolicy,

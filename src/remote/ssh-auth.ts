@@ -55,8 +55,10 @@ export class KeyStore {
     }
     const plain = ssh2.utils.parseKey(key)
     if (!(plain instanceof Error)) return {key}
-    if (!/passphrase|encrypted/i.test(plain.message)) return {problem: `${file} is not a usable private key: ${plain.message}`}
-    if (!this.prompt) return {problem: `${file} is encrypted; add it to ssh-agent or run interactively to enter its passphrase`}
+    if (!/passphrase|encrypted/i.test(plain.message))
+      return {problem: `${file} is not a usable private key: ${plain.message}`}
+    if (!this.prompt)
+      return {problem: `${file} is encrypted; add it to ssh-agent or run interactively to enter its passphrase`}
     const passphrase = await this.prompt(file)
     if (passphrase === undefined) return {problem: `${file} is encrypted and no passphrase was given`}
     registerSecret(passphrase)
@@ -66,19 +68,27 @@ export class KeyStore {
   }
 }
 
-export async function authCandidates(settings: AuthSettings, keys: KeyStore): Promise<{candidates: AuthCandidate[]; problems: string[]}> {
+export async function authCandidates(
+  settings: AuthSettings,
+  keys: KeyStore,
+): Promise<{candidates: AuthCandidate[]; problems: string[]}> {
   const candidates: AuthCandidate[] = []
   const problems: string[] = []
   const {username} = settings
   const agent = process.env.SSH_AUTH_SOCK
-  if (settings.useAgent && agent && existsSync(agent)) candidates.push({method: {type: 'agent', username, agent}, label: 'ssh-agent'})
+  if (settings.useAgent && agent && existsSync(agent))
+    candidates.push({method: {type: 'agent', username, agent}, label: 'ssh-agent'})
 
   const files = settings.identityFile
     ? [settings.identityFile]
     : DEFAULT_IDENTITY_FILES.map((name) => join(homedir(), '.ssh', name)).filter((file) => existsSync(file))
   for (const file of files) {
     const loaded = await keys.load(file)
-    if (loaded.key) candidates.push({method: {type: 'publickey', username, key: loaded.key, passphrase: loaded.passphrase}, label: `key ${file}`})
+    if (loaded.key)
+      candidates.push({
+        method: {type: 'publickey', username, key: loaded.key, passphrase: loaded.passphrase},
+        label: `key ${file}`,
+      })
     else if (loaded.problem) problems.push(loaded.problem)
   }
 

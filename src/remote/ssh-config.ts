@@ -92,7 +92,10 @@ export function splitLine(text: string, source: string): string[] {
 
 /** OpenSSH's match_pattern: '*' any run, '?' one character, case-insensitive for host names. */
 export function globMatches(pattern: string, name: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
   return new RegExp(`^${regex}$`, 'i').test(name)
 }
 
@@ -119,14 +122,18 @@ function includeFiles(pattern: string, home: string, source: string): string[] {
   const absolute = isAbsolute(expanded) ? expanded : join(home, '.ssh', expanded)
   const name = basename(absolute)
   if (!/[*?]/.test(name)) return [absolute]
-  if (/[*?]/.test(dirname(absolute))) throw syntaxError(source, `Include wildcards are supported only in the file name: ${pattern}`)
+  if (/[*?]/.test(dirname(absolute)))
+    throw syntaxError(source, `Include wildcards are supported only in the file name: ${pattern}`)
   let entries: string[]
   try {
     entries = readdirSync(dirname(absolute))
   } catch {
     return []
   }
-  return entries.filter((entry) => globMatches(name, entry)).sort().map((entry) => join(dirname(absolute), entry))
+  return entries
+    .filter((entry) => globMatches(name, entry))
+    .sort()
+    .map((entry) => join(dirname(absolute), entry))
 }
 
 /** Reads one config file (and its Includes) into Host/Match blocks; lines before any Host apply to all. */
@@ -231,7 +238,8 @@ export function parseJumps(value: string, source: string): SshJump[] {
     const match = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s]+)(?::(\d+))?$/.exec(hop)
     if (!match) throw syntaxError(source, `ProxyJump hop "${hop}" is not [user@]host[:port]`)
     const port = match[3] === undefined ? undefined : Number(match[3])
-    if (port !== undefined && (port < 1 || port > 65_535)) throw syntaxError(source, `ProxyJump port ${port} is out of range`)
+    if (port !== undefined && (port < 1 || port > 65_535))
+      throw syntaxError(source, `ProxyJump port ${port} is out of range`)
     return {user: match[1], host: (match[2] ?? '').replace(/^\[|\]$/g, ''), port}
   })
 }
@@ -247,14 +255,22 @@ export function expandTokens(
 ): string {
   const expanded = value.replace(/%(.)/g, (_, token: string) => {
     switch (token) {
-      case '%': return '%'
-      case 'd': return tokens.home
-      case 'h': return tokens.hostName
-      case 'n': return tokens.alias
-      case 'p': return String(tokens.port)
-      case 'r': return tokens.remoteUser
-      case 'u': return tokens.localUser
-      default: throw syntaxError(source, `token %${token} is not supported (use %% %d %h %n %p %r %u)`)
+      case '%':
+        return '%'
+      case 'd':
+        return tokens.home
+      case 'h':
+        return tokens.hostName
+      case 'n':
+        return tokens.alias
+      case 'p':
+        return String(tokens.port)
+      case 'r':
+        return tokens.remoteUser
+      case 'u':
+        return tokens.localUser
+      default:
+        throw syntaxError(source, `token %${token} is not supported (use %% %d %h %n %p %r %u)`)
     }
   })
   return expandHome(expanded, tokens.home)
@@ -298,7 +314,8 @@ export function resolveSshConfig(
           if (first(line)) [result.identitiesOnly, result.sources.identitiesOnly] = [yesNo(line), line.source]
           break
         case 'proxyjump':
-          if (first(line)) [result.proxyJump, result.sources.proxyJump] = [parseJumps(oneArg(line), line.source), line.source]
+          if (first(line))
+            [result.proxyJump, result.sources.proxyJump] = [parseJumps(oneArg(line), line.source), line.source]
           break
         case 'userknownhostsfile':
           if (first(line)) {
@@ -316,13 +333,18 @@ export function resolveSshConfig(
           break
         }
         case 'connecttimeout':
-          if (first(line)) [result.connectTimeoutSeconds, result.sources.connectTimeoutSeconds] = [positiveInt(line, 86_400), line.source]
+          if (first(line))
+            [result.connectTimeoutSeconds, result.sources.connectTimeoutSeconds] = [
+              positiveInt(line, 86_400),
+              line.source,
+            ]
           break
         case 'serveraliveinterval': {
           if (!first(line)) break
           const value = oneArg(line)
           // 0 is OpenSSH's default and means "off".
-          if (!/^\d+$/.test(value)) throw syntaxError(line.source, 'ServerAliveInterval must be a whole number of seconds')
+          if (!/^\d+$/.test(value))
+            throw syntaxError(line.source, 'ServerAliveInterval must be a whole number of seconds')
           ;[result.serverAliveIntervalSeconds, result.sources.serverAliveIntervalSeconds] = [Number(value), line.source]
           break
         }
@@ -332,7 +354,14 @@ export function resolveSshConfig(
       }
     }
   }
-  const tokens = {home, hostName: result.hostName, alias, port: result.port ?? 22, remoteUser: result.user ?? localUser, localUser}
+  const tokens = {
+    home,
+    hostName: result.hostName,
+    alias,
+    port: result.port ?? 22,
+    remoteUser: result.user ?? localUser,
+    localUser,
+  }
   result.identityFiles = identityLines.map((line) => expandTokens(oneArg(line), tokens, line.source))
   if (identityLines.length > 0) result.sources.identityFiles = identityLines.map((line) => line.source).join(', ')
   const line = knownHostsLines[0]

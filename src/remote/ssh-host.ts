@@ -93,7 +93,12 @@ export class SshHost extends BaseHost {
     await knownHosts.load()
     const {candidates, problems} = await authCandidates(this.options.auth, this.options.keys)
     if (candidates.length === 0) {
-      throw new RemoteError(this.name, 'auth', `no way to log in as ${this.options.auth.username} at ${host}:${port}${problems.length ? ` (${problems.join('; ')})` : ''}`, 'Set identityFile or password for the node in cluster.yml, or load a key into ssh-agent.')
+      throw new RemoteError(
+        this.name,
+        'auth',
+        `no way to log in as ${this.options.auth.username} at ${host}:${port}${problems.length ? ` (${problems.join('; ')})` : ''}`,
+        'Set identityFile or password for the node in cluster.yml, or load a key into ssh-agent.',
+      )
     }
     const tried: string[] = []
     let hostKeyFailure: RemoteError | undefined
@@ -101,7 +106,11 @@ export class SshHost extends BaseHost {
 
     const knownTypes = knownHosts.knownKeyTypes(host, port)
     const algorithms: Algorithms | undefined = knownTypes.length
-      ? {serverHostKey: {prepend: [...new Set(knownTypes.flatMap(algorithmsFor))]} as unknown as Algorithms['serverHostKey']}
+      ? {
+          serverHostKey: {
+            prepend: [...new Set(knownTypes.flatMap(algorithmsFor))],
+          } as unknown as Algorithms['serverHostKey'],
+        }
       : undefined
 
     const config: ConnectConfig = {
@@ -117,11 +126,21 @@ export class SshHost extends BaseHost {
         if (verdict.status === 'known') return true
         const name = hostKeyName(host, port)
         if (verdict.status === 'changed') {
-          hostKeyFailure = new RemoteError(this.name, 'host-key', `the ${verdict.keyType} host key of ${name} CHANGED since it was recorded in ${knownHosts.file}:${verdict.line}; refusing to connect (possible man-in-the-middle)`, `If the node was reinstalled, remove the old key with \`ssh-keygen -R '${name}' -f ${knownHosts.file}\` and connect again.`)
+          hostKeyFailure = new RemoteError(
+            this.name,
+            'host-key',
+            `the ${verdict.keyType} host key of ${name} CHANGED since it was recorded in ${knownHosts.file}:${verdict.line}; refusing to connect (possible man-in-the-middle)`,
+            `If the node was reinstalled, remove the old key with \`ssh-keygen -R '${name}' -f ${knownHosts.file}\` and connect again.`,
+          )
           return false
         }
         if (verdict.status === 'revoked') {
-          hostKeyFailure = new RemoteError(this.name, 'host-key', `the host key of ${name} is marked @revoked in ${knownHosts.file}:${verdict.line}`, 'Replace the node\'s host key.')
+          hostKeyFailure = new RemoteError(
+            this.name,
+            'host-key',
+            `the host key of ${name} is marked @revoked in ${knownHosts.file}:${verdict.line}`,
+            "Replace the node's host key.",
+          )
           return false
         }
         if (this.options.hostKeyPolicy === 'accept-new') {
@@ -146,7 +165,8 @@ export class SshHost extends BaseHost {
     const client = new ssh2.Client()
     return new Promise<ssh2.Client>((resolve, reject) => {
       let settled = false
-      const onAbort = () => fail(new RemoteError(this.name, 'aborted', 'connection attempt aborted', 'Run the command again.'))
+      const onAbort = () =>
+        fail(new RemoteError(this.name, 'aborted', 'connection attempt aborted', 'Run the command again.'))
       const fail = (error: RemoteError) => {
         if (settled) return
         settled = true
@@ -161,7 +181,10 @@ export class SshHost extends BaseHost {
         signal?.removeEventListener('abort', onAbort)
         this.client = client
         log.debug(`[${this.name}] connected to ${this.address} (auth: ${tried.at(-1)})`)
-        Promise.all(pendingKeyRecords).then(() => resolve(client), (error: unknown) => reject(error))
+        Promise.all(pendingKeyRecords).then(
+          () => resolve(client),
+          (error: unknown) => reject(error),
+        )
       })
       client.on('error', (error: Error & {level?: string; code?: string}) => {
         if (!settled) {
@@ -172,20 +195,43 @@ export class SshHost extends BaseHost {
       })
       client.on('close', () => {
         if (this.client === client) this.client = undefined
-        if (!settled) fail(hostKeyFailure ?? new RemoteError(this.name, 'unreachable', `connection to ${host}:${port} closed during the handshake`, 'Check that sshd runs on the node and accepts this client.'))
+        if (!settled)
+          fail(
+            hostKeyFailure ??
+              new RemoteError(
+                this.name,
+                'unreachable',
+                `connection to ${host}:${port} closed during the handshake`,
+                'Check that sshd runs on the node and accepts this client.',
+              ),
+          )
       })
       client.connect(config)
     })
   }
 
-  private describeConnectError(error: Error & {level?: string; code?: string}, tried: string[], problems: string[]): RemoteError {
+  private describeConnectError(
+    error: Error & {level?: string; code?: string},
+    tried: string[],
+    problems: string[],
+  ): RemoteError {
     const where = `${this.options.host}:${this.options.port}`
     if (error.level === 'client-authentication') {
       const extra = problems.length ? ` Also: ${problems.join('; ')}.` : ''
-      return new RemoteError(this.name, 'auth', `authentication as ${this.options.auth.username} refused by ${where} (tried: ${tried.join(', ') || 'nothing'})`, `Check username, password or identityFile for the node in cluster.yml, or load the right key into ssh-agent.${extra}`)
+      return new RemoteError(
+        this.name,
+        'auth',
+        `authentication as ${this.options.auth.username} refused by ${where} (tried: ${tried.join(', ') || 'nothing'})`,
+        `Check username, password or identityFile for the node in cluster.yml, or load the right key into ssh-agent.${extra}`,
+      )
     }
     if (error.level === 'client-timeout') {
-      return new RemoteError(this.name, 'unreachable', `no SSH handshake from ${where} within ${this.options.connectTimeoutMs / 1000}s`, 'Check that the node is up and not overloaded, or raise ssh.connectTimeout.')
+      return new RemoteError(
+        this.name,
+        'unreachable',
+        `no SSH handshake from ${where} within ${this.options.connectTimeoutMs / 1000}s`,
+        'Check that the node is up and not overloaded, or raise ssh.connectTimeout.',
+      )
     }
     const reasons: Record<string, string> = {
       ECONNREFUSED: 'connection refused (no sshd listening)',
@@ -197,7 +243,12 @@ export class SshHost extends BaseHost {
       ECONNRESET: 'connection reset',
     }
     const reason = (error.code && reasons[error.code]) ?? error.message
-    return new RemoteError(this.name, 'unreachable', `cannot reach ${where}: ${reason}`, `Check the node's host and port in cluster.yml and that sshd runs there (try: ssh -p ${this.options.port} ${this.options.auth.username}@${this.options.host}).`)
+    return new RemoteError(
+      this.name,
+      'unreachable',
+      `cannot reach ${where}: ${reason}`,
+      `Check the node's host and port in cluster.yml and that sshd runs there (try: ssh -p ${this.options.port} ${this.options.auth.username}@${this.options.host}).`,
+    )
   }
 
   protected async spawn(request: SpawnRequest): Promise<SpawnResult> {
@@ -224,7 +275,13 @@ export class SshHost extends BaseHost {
         clearTimeout(timer)
         request.signal?.removeEventListener('abort', onAbort)
         client.removeListener('close', onConnectionClosed)
-        resolve({exitCode: outcome.timedOut || outcome.aborted ? null : exitCode, stdout: stdout.result(), stderr: stderr.result(), timedOut: Boolean(outcome.timedOut), aborted: Boolean(outcome.aborted)})
+        resolve({
+          exitCode: outcome.timedOut || outcome.aborted ? null : exitCode,
+          stdout: stdout.result(),
+          stderr: stderr.result(),
+          timedOut: Boolean(outcome.timedOut),
+          aborted: Boolean(outcome.aborted),
+        })
       }
       const stop = (outcome: {timedOut?: boolean; aborted?: boolean}) => {
         // sshd does not signal sessions reliably (not at all for root logins), so the command's process
@@ -244,7 +301,14 @@ export class SshHost extends BaseHost {
         settled = true
         clearTimeout(timer)
         request.signal?.removeEventListener('abort', onAbort)
-        reject(new RemoteError(this.name, 'unreachable', 'the SSH connection was lost while a command ran', 'Check whether the node is still up; the command may or may not have completed.'))
+        reject(
+          new RemoteError(
+            this.name,
+            'unreachable',
+            'the SSH connection was lost while a command ran',
+            'Check whether the node is still up; the command may or may not have completed.',
+          ),
+        )
       }
       const timer = setTimeout(() => stop({timedOut: true}), request.timeoutMs)
       if (request.signal?.aborted) return stop({aborted: true})
@@ -257,7 +321,14 @@ export class SshHost extends BaseHost {
           settled = true
           clearTimeout(timer)
           client.removeListener('close', onConnectionClosed)
-          reject(new RemoteError(this.name, 'unreachable', `cannot open a channel: ${error.message}`, 'The node refused a new session; check sshd\'s MaxSessions.'))
+          reject(
+            new RemoteError(
+              this.name,
+              'unreachable',
+              `cannot open a channel: ${error.message}`,
+              "The node refused a new session; check sshd's MaxSessions.",
+            ),
+          )
           return
         }
         channel = opened

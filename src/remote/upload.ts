@@ -17,18 +17,38 @@ import {shellQuote as q} from './shell.js'
 /** Name of the file inside an uploaded tree that records the tree's hash. */
 export const TREE_MARKER = '.3fs-cli-tree'
 
-export async function uploadPath(host: Host, localPath: string, remotePath: string, options: UploadOptions): Promise<UploadResult> {
-  if (!remotePath.startsWith('/')) throw new RemoteError(host.name, 'transfer', `upload target ${remotePath} is not an absolute path`, 'Give an absolute path.')
+export async function uploadPath(
+  host: Host,
+  localPath: string,
+  remotePath: string,
+  options: UploadOptions,
+): Promise<UploadResult> {
+  if (!remotePath.startsWith('/'))
+    throw new RemoteError(
+      host.name,
+      'transfer',
+      `upload target ${remotePath} is not an absolute path`,
+      'Give an absolute path.',
+    )
   const info = await stat(localPath)
-  if (!info.isFile() && !info.isDirectory()) throw new RemoteError(host.name, 'transfer', `${localPath} is not a regular file or directory (a FIFO, socket or device)`, 'Upload a regular file or a directory.')
-  return info.isDirectory() ? uploadTree(host, localPath, remotePath, options) : uploadFile(host, localPath, remotePath, info.size, options)
+  if (!info.isFile() && !info.isDirectory())
+    throw new RemoteError(
+      host.name,
+      'transfer',
+      `${localPath} is not a regular file or directory (a FIFO, socket or device)`,
+      'Upload a regular file or a directory.',
+    )
+  return info.isDirectory()
+    ? uploadTree(host, localPath, remotePath, options)
+    : uploadFile(host, localPath, remotePath, info.size, options)
 }
 
 /** The SHA-256 of a file, or of its first `bytes` bytes (what an upload sends). */
 export async function sha256File(path: string, bytes?: number): Promise<string> {
   const hash = createHash('sha256')
   if (bytes === 0) return hash.digest('hex')
-  for await (const chunk of createReadStream(path, bytes === undefined ? {} : {end: bytes - 1})) hash.update(chunk as Buffer)
+  for await (const chunk of createReadStream(path, bytes === undefined ? {} : {end: bytes - 1}))
+    hash.update(chunk as Buffer)
   return hash.digest('hex')
 }
 
@@ -43,25 +63,53 @@ function tempName(remotePath: string): string {
   return `${remotePath}.3fs-cli-tmp-${randomBytes(6).toString('hex')}`
 }
 
-async function uploadFile(host: Host, localPath: string, remotePath: string, bytes: number, options: UploadOptions): Promise<UploadResult> {
+async function uploadFile(
+  host: Host,
+  localPath: string,
+  remotePath: string,
+  bytes: number,
+  options: UploadOptions,
+): Promise<UploadResult> {
   const mode = options.mode ?? '0644'
-  if (!/^0?[0-7]{3,4}$/.test(mode)) throw new RemoteError(host.name, 'transfer', `invalid file mode ${mode}`, 'Use an octal mode such as 0644.')
+  if (!/^0?[0-7]{3,4}$/.test(mode))
+    throw new RemoteError(host.name, 'transfer', `invalid file mode ${mode}`, 'Use an octal mode such as 0644.')
   const sha256 = await sha256File(localPath, bytes)
   // Identical content is not sent again, but only a file that also has the asked mode is left as it is.
-  const probe = (path: string) => host.run(`if [ -d ${q(path)} ]; then echo directory; else sha256sum -- ${q(path)} 2>/dev/null && stat -c %a -- ${q(path)}; fi`, {sudo: options.sudo, signal: options.signal, timeoutMs: options.timeoutMs})
+  const probe = (path: string) =>
+    host.run(
+      `if [ -d ${q(path)} ]; then echo directory; else sha256sum -- ${q(path)} 2>/dev/null && stat -c %a -- ${q(path)}; fi`,
+      {sudo: options.sudo, signal: options.signal, timeoutMs: options.timeoutMs},
+    )
   let existing = await probe(remotePath)
   if (existing.stdout === 'directory\n') {
-    if (!options.intoDirectory) throw new RemoteError(host.name, 'transfer', `${remotePath} is a directory, not a file`, 'Give the full path of the file to write.')
+    if (!options.intoDirectory)
+      throw new RemoteError(
+        host.name,
+        'transfer',
+        `${remotePath} is a directory, not a file`,
+        'Give the full path of the file to write.',
+      )
     // As `cp FILE DIR` does: the file goes inside the directory under its own name.
     remotePath = posix.join(remotePath, basename(localPath))
     existing = await probe(remotePath)
-    if (existing.stdout === 'directory\n') throw new RemoteError(host.name, 'transfer', `${remotePath} is a directory, not a file`, 'Move it away or give another target path.')
+    if (existing.stdout === 'directory\n')
+      throw new RemoteError(
+        host.name,
+        'transfer',
+        `${remotePath} is a directory, not a file`,
+        'Move it away or give another target path.',
+      )
   }
   const base = {node: host.name, remotePath, sha256, bytes}
   const [sum, currentMode] = existing.stdout.split('\n')
   if (existing.exitCode === 0 && sum!.startsWith(`${sha256} `)) {
     if (Number.parseInt(currentMode!.trim(), 8) === Number.parseInt(mode, 8)) return {...base, skipped: true}
-    const chmod = await host.run(`chmod ${mode} -- ${q(remotePath)}`, {sudo: options.sudo, signal: options.signal, timeoutMs: options.timeoutMs, label: `chmod ${mode} ${remotePath}`})
+    const chmod = await host.run(`chmod ${mode} -- ${q(remotePath)}`, {
+      sudo: options.sudo,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      label: `chmod ${mode} ${remotePath}`,
+    })
     if (chmod.exitCode === 0) return {...base, skipped: false, modeChanged: true}
     // Not ours to chmod in place (e.g. another owner): replace it like changed content.
   }
@@ -92,7 +140,12 @@ async function uploadFile(host: Host, localPath: string, remotePath: string, byt
     label: `upload ${localPath} -> ${remotePath}`,
   })
   if (result.exitCode !== 0) {
-    throw new RemoteError(host.name, 'transfer', `upload of ${localPath} to ${remotePath} failed: ${whyFailed(result)}`, 'Check free space and permissions on the node (use sudo for system paths).')
+    throw new RemoteError(
+      host.name,
+      'transfer',
+      `upload of ${localPath} to ${remotePath} failed: ${whyFailed(result)}`,
+      'Check free space and permissions on the node (use sudo for system paths).',
+    )
   }
   return {...base, skipped: false}
 }
@@ -124,20 +177,33 @@ export async function treeHash(root: string): Promise<{sha256: string; bytes: nu
   return {sha256, bytes, files: lines.filter((line) => line.startsWith('f ')).length}
 }
 
-async function uploadTree(host: Host, localDir: string, remotePath: string, options: UploadOptions): Promise<UploadResult> {
+async function uploadTree(
+  host: Host,
+  localDir: string,
+  remotePath: string,
+  options: UploadOptions,
+): Promise<UploadResult> {
   const tree = await treeHash(localDir)
   const base = {node: host.name, remotePath, sha256: tree.sha256, bytes: tree.bytes}
   const marker = posix.join(remotePath, TREE_MARKER)
-  const probe = await host.run(`if [ -e ${q(remotePath)} ]; then cat -- ${q(marker)} 2>/dev/null || echo none; else echo absent; fi`, {
-    sudo: options.sudo,
-    signal: options.signal,
-    timeoutMs: options.timeoutMs,
-  })
+  const probe = await host.run(
+    `if [ -e ${q(remotePath)} ]; then cat -- ${q(marker)} 2>/dev/null || echo none; else echo absent; fi`,
+    {
+      sudo: options.sudo,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    },
+  )
   const state = probe.stdout.trim()
   if (state === tree.sha256) return {...base, skipped: true}
   if (state === 'none') {
     // Only trees that 3fs-cli itself wrote (they carry the marker) are ever replaced.
-    throw new RemoteError(host.name, 'transfer', `${remotePath} exists and was not written by 3fs-cli`, 'Move it away or choose another target path; 3fs-cli will not replace it.')
+    throw new RemoteError(
+      host.name,
+      'transfer',
+      `${remotePath} exists and was not written by 3fs-cli`,
+      'Move it away or choose another target path; 3fs-cli will not replace it.',
+    )
   }
   const temp = tempName(remotePath)
   const old = `${remotePath}.3fs-cli-old-${randomBytes(6).toString('hex')}`
@@ -153,19 +219,39 @@ async function uploadTree(host: Host, localDir: string, remotePath: string, opti
     'trap - EXIT',
     `rm -rf -- ${q(old)}`,
   ].join('\n')
-  const tar = execa('tar', ['-C', localDir, '-cf', '-', '.'], {buffer: false, stdin: 'ignore', cancelSignal: options.signal, reject: false})
+  const tar = execa('tar', ['-C', localDir, '-cf', '-', '.'], {
+    buffer: false,
+    stdin: 'ignore',
+    cancelSignal: options.signal,
+    reject: false,
+  })
   // Held in a PassThrough from the first byte: the archive waits (with backpressure) while sudo is probed.
   const archive = tar.stdout!.pipe(new PassThrough())
   const [result, tarResult] = await Promise.all([
-    host.run(script, {sudo: options.sudo, stdin: archive, signal: options.signal, timeoutMs: options.timeoutMs, label: `upload tree ${localDir} -> ${remotePath}`}),
+    host.run(script, {
+      sudo: options.sudo,
+      stdin: archive,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      label: `upload tree ${localDir} -> ${remotePath}`,
+    }),
     tar,
   ])
   if (tarResult.exitCode !== 0) {
-    throw new RemoteError(host.name, 'transfer', `tar could not read ${localDir}: ${tarResult.stderr ?? tarResult.shortMessage}`, 'Check that every file under the directory is readable.')
+    throw new RemoteError(
+      host.name,
+      'transfer',
+      `tar could not read ${localDir}: ${tarResult.stderr ?? tarResult.shortMessage}`,
+      'Check that every file under the directory is readable.',
+    )
   }
   if (result.exitCode !== 0) {
-    throw new RemoteError(host.name, 'transfer', `upload of ${localDir} to ${remotePath} failed: ${whyFailed(result)}`, 'Check free space and permissions on the node.')
+    throw new RemoteError(
+      host.name,
+      'transfer',
+      `upload of ${localDir} to ${remotePath} failed: ${whyFailed(result)}`,
+      'Check free space and permissions on the node.',
+    )
   }
   return {...base, skipped: false}
 }
-

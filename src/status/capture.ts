@@ -39,18 +39,34 @@ export const MAX_CAPTURE_FILE_BYTES = 64 * 2 ** 20
 export async function prepareCaptureDir(dir: string): Promise<string> {
   const path = resolve(dir)
   const next = 'Give --capture a new directory (its parent must exist) or an empty one.'
-  const existing = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(new UserError(`--capture ${dir}: ${error.code ?? error.message}`, {next, exitCode: ExitCode.Usage}))))
+  const existing = await stat(path).catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT'
+      ? undefined
+      : Promise.reject(
+          new UserError(`--capture ${dir}: ${error.code ?? error.message}`, {next, exitCode: ExitCode.Usage}),
+        ),
+  )
   if (existing) {
-    if (!existing.isDirectory()) throw new UserError(`--capture ${dir} exists and is not a directory`, {next, exitCode: ExitCode.Usage})
-    if ((await readdir(path)).length > 0) throw new UserError(`--capture ${dir} is not empty`, {next, exitCode: ExitCode.Usage})
+    if (!existing.isDirectory())
+      throw new UserError(`--capture ${dir} exists and is not a directory`, {next, exitCode: ExitCode.Usage})
+    if ((await readdir(path)).length > 0)
+      throw new UserError(`--capture ${dir} is not empty`, {next, exitCode: ExitCode.Usage})
     return path
   }
   try {
     await mkdir(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const parentMissing = code === 'ENOENT' && !(await stat(dirname(path)).then((info) => info.isDirectory(), () => false))
-    throw new UserError(`--capture ${dir} cannot be made: ${parentMissing ? `${dirname(path)} does not exist` : `${dirname(path)} takes no new directory (${code ?? (error as Error).message})`}`, {next, exitCode: ExitCode.Usage})
+    const parentMissing =
+      code === 'ENOENT' &&
+      !(await stat(dirname(path)).then(
+        (info) => info.isDirectory(),
+        () => false,
+      ))
+    throw new UserError(
+      `--capture ${dir} cannot be made: ${parentMissing ? `${dirname(path)} does not exist` : `${dirname(path)} takes no new directory (${code ?? (error as Error).message})`}`,
+      {next, exitCode: ExitCode.Usage},
+    )
   }
   return path
 }
@@ -64,8 +80,12 @@ export async function writeCapture(dir: string, raw: RawStatus, info: CaptureInf
     written.push(relative)
   }
   await put('layout.json', `${JSON.stringify(raw.layout, null, 2)}\n`)
-  await put('capture.json', `${JSON.stringify({...info, ...(raw.admin.node ? {adminNode: raw.admin.node} : {})}, null, 2)}\n`)
-  for (const [section, text] of Object.entries(raw.admin.sections)) await put(section.endsWith('.json') ? section : `${section}.txt`, text)
+  await put(
+    'capture.json',
+    `${JSON.stringify({...info, ...(raw.admin.node ? {adminNode: raw.admin.node} : {})}, null, 2)}\n`,
+  )
+  for (const [section, text] of Object.entries(raw.admin.sections))
+    await put(section.endsWith('.json') ? section : `${section}.txt`, text)
   if (raw.admin.error) await put('admin_cli/error.txt', `${raw.admin.error.kind}: ${raw.admin.error.message}\n`)
   for (const [name, node] of Object.entries(raw.nodes)) {
     const base = join('nodes', safeName(name))
@@ -99,14 +119,21 @@ export class CaptureFaults {
     if (this.faults.length === 0) return
     const lines = this.faults.map((fault) => `${join(this.dir, fault.file)}: ${fault.problem}`)
     throw new UserError(`${this.dir} is not a usable status capture:\n${lines.join('\n')}`, {
-      next: ['Fix or remove the files named above (a missing file is judged as not seen), or capture again: 3fs-cli status -c cluster.yml --capture DIR'],
+      next: [
+        'Fix or remove the files named above (a missing file is judged as not seen), or capture again: 3fs-cli status -c cluster.yml --capture DIR',
+      ],
       exitCode: ExitCode.Usage,
     })
   }
 }
 
 /** A JSON file of a capture: parsed, checked against its schema, or a fault naming what is wrong. */
-export function parseCaptureJson<T>(faults: CaptureFaults, file: string, text: string, schema: z.ZodType<T>): T | undefined {
+export function parseCaptureJson<T>(
+  faults: CaptureFaults,
+  file: string,
+  text: string,
+  schema: z.ZodType<T>,
+): T | undefined {
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -123,7 +150,17 @@ export function parseCaptureJson<T>(faults: CaptureFaults, file: string, text: s
   return checked.data
 }
 
-const SERVICE_NAMES = ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage', 'client', 'grafana', 'postgresql'] as const
+const SERVICE_NAMES = [
+  'fdb',
+  'clickhouse',
+  'monitor',
+  'mgmtd',
+  'meta',
+  'storage',
+  'client',
+  'grafana',
+  'postgresql',
+] as const
 
 /** What judge() reads of layout.json; extra keys are kept for newer 3fs-cli versions. */
 const LAYOUT_SCHEMA = z
@@ -152,7 +189,9 @@ const LAYOUT_SCHEMA = z
   })
   .passthrough() as unknown as z.ZodType<StatusLayout>
 
-const INFO_SCHEMA = z.object({capturedAt: z.string(), tool: z.string(), adminNode: z.string().optional()}).passthrough() as unknown as z.ZodType<CaptureInfo>
+const INFO_SCHEMA = z
+  .object({capturedAt: z.string(), tool: z.string(), adminNode: z.string().optional()})
+  .passthrough() as unknown as z.ZodType<CaptureInfo>
 
 /**
  * The text of a capture file; undefined when absent; unreadable files become faults. Only a regular file is
@@ -195,7 +234,12 @@ async function listCaptureDir(dir: string, relative: string, faults: CaptureFaul
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return []
-    faults.add(relative || '.', code === 'ENOTDIR' ? 'a file where a directory belongs' : `cannot be listed (${code ?? (error as Error).message})`)
+    faults.add(
+      relative || '.',
+      code === 'ENOTDIR'
+        ? 'a file where a directory belongs'
+        : `cannot be listed (${code ?? (error as Error).message})`,
+    )
     return []
   }
 }
@@ -210,7 +254,10 @@ export async function readCapture(dir: string): Promise<{raw: RawStatus; info?: 
   const entries = await listCaptureDir(dir, '', faults)
   faults.fail()
   if (entries.length === 0) {
-    throw new UserError(`${dir} is not a status capture (missing or empty)`, {next: 'Make one with `3fs-cli status -c cluster.yml --capture DIR`.', exitCode: 2})
+    throw new UserError(`${dir} is not a status capture (missing or empty)`, {
+      next: 'Make one with `3fs-cli status -c cluster.yml --capture DIR`.',
+      exitCode: 2,
+    })
   }
   const missing: string[] = []
   const nodeNames = await listCaptureDir(dir, 'nodes', faults)
@@ -242,12 +289,16 @@ export async function readCapture(dir: string): Promise<{raw: RawStatus; info?: 
   const hasLayout = entries.includes('layout.json')
   // Every capture 3fs-cli writes has both; a directory with neither (e.g. /proc/self) is not a capture at all.
   if (infoText === undefined && !hasLayout) {
-    throw new UserError(`${dir} is not a status capture (no capture.json or layout.json)`, {next: 'Give a directory made with `3fs-cli status -c cluster.yml --capture DIR`.', exitCode: ExitCode.Usage})
+    throw new UserError(`${dir} is not a status capture (no capture.json or layout.json)`, {
+      next: 'Give a directory made with `3fs-cli status -c cluster.yml --capture DIR`.',
+      exitCode: ExitCode.Usage,
+    })
   }
   const info = infoText === undefined ? undefined : parseCaptureJson(faults, 'capture.json', infoText, INFO_SCHEMA)
   if (info?.adminNode) admin.node = info.adminNode
   const layoutText = await readCaptureFile(dir, 'layout.json', faults)
-  const parsedLayout = layoutText === undefined ? undefined : parseCaptureJson(faults, 'layout.json', layoutText, LAYOUT_SCHEMA)
+  const parsedLayout =
+    layoutText === undefined ? undefined : parseCaptureJson(faults, 'layout.json', layoutText, LAYOUT_SCHEMA)
   faults.fail()
   let layout: StatusLayout
   if (parsedLayout) layout = parsedLayout
@@ -269,7 +320,10 @@ function inferLayout(nodes: RawStatus['nodes'], admin: RawStatus['admin']): Stat
       .filter((container) => container !== '')
       .map((container) => ({service: serviceOfContainer(container), container}))
     const mount = keyValues((raw.sections.mount ?? '').split('\n').find((line) => line.includes('TARGET=')) ?? '')
-    const dataDirs = (raw.sections.disks ?? '').split('\n').map((line) => keyValues(line).DIR).filter((dir): dir is string => Boolean(dir))
+    const dataDirs = (raw.sections.disks ?? '')
+      .split('\n')
+      .map((line) => keyValues(line).DIR)
+      .filter((dir): dir is string => Boolean(dir))
     return {
       name,
       host: name,

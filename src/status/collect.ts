@@ -46,7 +46,8 @@ export class StatusCollector {
     const byName = new Map(layout.nodes.map((node) => [node.name, node]))
     const outcomes = await fanOut(
       cluster.nodes,
-      async (node, nodeSignal) => this.runScript(node, nodeProbeScript(byName.get(node.name)!, layout.runtime), nodeSignal),
+      async (node, nodeSignal) =>
+        this.runScript(node, nodeProbeScript(byName.get(node.name)!, layout.runtime), nodeSignal),
       {concurrency: this.options.concurrency ?? cluster.ssh.concurrency, signal},
     )
     const result: Record<string, RawNode> = {}
@@ -90,8 +91,19 @@ export class StatusCollector {
 
   private async runScript(node: ClusterNode, script: string, signal?: AbortSignal): Promise<Record<string, string>> {
     const host = this.pool.get(node)
-    const result = await host.run(script, {sudo: this.options.sudo, timeoutMs: this.options.timeoutMs, signal, label: 'status probe'})
-    if (result.timedOut) throw new RemoteError(node.name, 'timeout', `status probe did not finish within ${Math.round(this.options.timeoutMs / 1000)} s`, 'A hung mount or container engine can cause this; probe the node by hand.')
+    const result = await host.run(script, {
+      sudo: this.options.sudo,
+      timeoutMs: this.options.timeoutMs,
+      signal,
+      label: 'status probe',
+    })
+    if (result.timedOut)
+      throw new RemoteError(
+        node.name,
+        'timeout',
+        `status probe did not finish within ${Math.round(this.options.timeoutMs / 1000)} s`,
+        'A hung mount or container engine can cause this; probe the node by hand.',
+      )
     return splitSections(result.stdout)
   }
 }

@@ -36,5 +36,10 @@ export function parseFdbStatus(text: string): FdbState {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((line) => line.trim()).find((line) => line !== '') ?? 'no output'
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line !== '') ?? 'no output'
+  )
 }

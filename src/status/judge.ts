@@ -12,7 +12,15 @@ import type {FdbState} from './fdb.js'
 import type {StatusLayout} from './layout.js'
 import {nodeState, type NodeState, type RawNode} from './node-state.js'
 import {readAdmin, type AdminBasis} from './rules/admin.js'
-import {chainProblems, fullyServing, recoveryByNode, replicaCountOf, type NodeRecovery, type ReplicaCount, type TargetView} from './rules/chains.js'
+import {
+  chainProblems,
+  fullyServing,
+  recoveryByNode,
+  replicaCountOf,
+  type NodeRecovery,
+  type ReplicaCount,
+  type TargetView,
+} from './rules/chains.js'
 import {containerProblems, runningAnywhere, unreachableProblems} from './rules/containers.js'
 import {diskProblems} from './rules/disks.js'
 import {fdbProblems} from './rules/fdb.js'
@@ -87,7 +95,8 @@ export function judge(raw: RawStatus, options: JudgeOptions): StatusReport {
   for (const node of nodes) {
     for (const container of node.containers) {
       const started = container.startedAt ? Date.parse(container.startedAt) : Number.NaN
-      if (container.state === 'running' && Number.isFinite(started) && Number.isFinite(observed)) container.uptimeSeconds = Math.max(0, Math.round((observed - started) / 1000))
+      if (container.state === 'running' && Number.isFinite(started) && Number.isFinite(observed))
+        container.uptimeSeconds = Math.max(0, Math.round((observed - started) / 1000))
     }
     for (const section of node.missing) missing.push(`nodes/${node.name}/${section}`)
   }
@@ -96,7 +105,11 @@ export function judge(raw: RawStatus, options: JudgeOptions): StatusReport {
   problems.push(...unreachableProblems(nodes, context))
   const running = runningAnywhere(nodes)
   for (const node of nodes.filter((entry) => entry.reachable)) {
-    problems.push(...containerProblems(node, running, context), ...mountProblems(node, context), ...diskProblems(node, context))
+    problems.push(
+      ...containerProblems(node, running, context),
+      ...mountProblems(node, context),
+      ...diskProblems(node, context),
+    )
   }
 
   // admin_cli: the cluster as mgmtd sees it.
@@ -105,7 +118,8 @@ export function judge(raw: RawStatus, options: JudgeOptions): StatusReport {
   missing.push(...admin.missing)
   const {tables} = admin
   const hostnameToNode = new Map<string, string>()
-  for (const node of nodes) for (const key of [node.hostname, node.name, node.host]) if (key) hostnameToNode.set(key, node.name)
+  for (const node of nodes)
+    for (const key of [node.hostname, node.name, node.host]) if (key) hostnameToNode.set(key, node.name)
   const services = markStaleConfigs(
     (tables.nodes ?? []).map((row) => {
       const node = hostnameToNode.get(row.hostname)
@@ -119,24 +133,50 @@ export function judge(raw: RawStatus, options: JudgeOptions): StatusReport {
   })
   if (tables.nodes) problems.push(...serviceProblems(services, context))
   const chains = tables.chains ?? []
-  if (tables.chains) problems.push(...chainProblems({chains, targets, nodeIdToNode, ...(tables.chainTables ? {chainTables: tables.chainTables} : {}), ...(admin.basis.chainsFrom ? {chainsFrom: admin.basis.chainsFrom} : {})}, context))
+  if (tables.chains)
+    problems.push(
+      ...chainProblems(
+        {
+          chains,
+          targets,
+          nodeIdToNode,
+          ...(tables.chainTables ? {chainTables: tables.chainTables} : {}),
+          ...(admin.basis.chainsFrom ? {chainsFrom: admin.basis.chainsFrom} : {}),
+        },
+        context,
+      ),
+    )
 
   const fdb = fdbProblems(raw.admin.sections['fdb/status.json'], nodes, context)
   problems.push(...fdb.problems)
   missing.push(...fdb.missing)
 
   if (missing.length > 0) {
-    problems.push({severity: 'warning', subject: 'status', cause: `not everything could be seen: ${summarize(missing)}`, next: 'Fix the problems above that stopped collection, or capture again.'})
+    problems.push({
+      severity: 'warning',
+      subject: 'status',
+      cause: `not everything could be seen: ${summarize(missing)}`,
+      next: 'Fix the problems above that stopped collection, or capture again.',
+    })
   }
 
-  const verdict: Verdict = problems.some((problem) => problem.severity === 'critical') ? 'DOWN' : problems.length > 0 ? 'DEGRADED' : 'HEALTHY'
+  const verdict: Verdict = problems.some((problem) => problem.severity === 'critical')
+    ? 'DOWN'
+    : problems.length > 0
+      ? 'DEGRADED'
+      : 'HEALTHY'
   const mounts = nodes.filter((node) => layout.nodes.find((entry) => entry.name === node.name)?.mountpoint)
   return {
     cluster: layout.cluster,
     observedAt: options.observedAt ?? new Date(observed).toISOString(),
     verdict,
     problems: sortProblems(problems),
-    basis: {...admin.basis, ...(chains.length > 0 ? {replicaCount: replicaCountOf(tables.chainTables, layout.replicationFactor, chains)} : {})},
+    basis: {
+      ...admin.basis,
+      ...(chains.length > 0
+        ? {replicaCount: replicaCountOf(tables.chainTables, layout.replicationFactor, chains)}
+        : {}),
+    },
     nodes,
     services,
     chains,
@@ -155,7 +195,9 @@ export function judge(raw: RawStatus, options: JudgeOptions): StatusReport {
       servingTargets: targets.filter((target) => target.publicState === 'SERVING').length,
       clients: (tables.clients ?? []).length,
       mounts: mounts.length,
-      mountsOk: mounts.filter((node) => node.mount?.mounted && node.mount.fstype === 'fuse.hf3fs' && node.mount.probe === 'ok').length,
+      mountsOk: mounts.filter(
+        (node) => node.mount?.mounted && node.mount.fstype === 'fuse.hf3fs' && node.mount.probe === 'ok',
+      ).length,
     },
   }
 }
@@ -167,5 +209,8 @@ function summarize(items: string[]): string {
 const SEVERITY_ORDER: Record<Severity, number> = {critical: 0, error: 1, warning: 2}
 
 function sortProblems(problems: Problem[]): Problem[] {
-  return problems.map((problem, index) => ({problem, index})).sort((a, b) => SEVERITY_ORDER[a.problem.severity] - SEVERITY_ORDER[b.problem.severity] || a.index - b.index).map((entry) => entry.problem)
+  return problems
+    .map((problem, index) => ({problem, index}))
+    .sort((a, b) => SEVERITY_ORDER[a.problem.severity] - SEVERITY_ORDER[b.problem.severity] || a.index - b.index)
+    .map((entry) => entry.problem)
 }

@@ -73,8 +73,15 @@ export function parseRuntime(text: string): NodeState['runtime'] {
   // When the daemon is down or access is denied, `docker version` fails with an error of several lines: ERROR
   // holds all of it. A capture from an earlier version has the error as the first line that is no field.
   const error = pairs.ERROR?.trim()
-  const problem = version ? undefined : error || trimmed.split('\n').find((line) => !/^[A-Z_]+=/.test(line)) || 'no server version'
-  return {present: true, ...(pairs.PATH ? {path: pairs.PATH} : {}), ...(version ? {version} : {}), ...(problem ? {problem} : {})}
+  const problem = version
+    ? undefined
+    : error || trimmed.split('\n').find((line) => !/^[A-Z_]+=/.test(line)) || 'no server version'
+  return {
+    present: true,
+    ...(pairs.PATH ? {path: pairs.PATH} : {}),
+    ...(version ? {version} : {}),
+    ...(problem ? {problem} : {}),
+  }
 }
 
 export function parseContainers(text: string, expected: LayoutNode['containers']): ServiceState[] {
@@ -102,7 +109,13 @@ export function parseMount(path: string, sections: Record<string, string | undef
   const line = (sections.mount ?? '').split('\n').find((entry) => entry.includes('TARGET='))
   if (!line) return {path, mounted: false}
   const pairs = keyValues(line)
-  const state: MountState = {path, mounted: true, fstype: pairs.FSTYPE, source: pairs.SOURCE, propagation: pairs.PROPAGATION}
+  const state: MountState = {
+    path,
+    mounted: true,
+    fstype: pairs.FSTYPE,
+    source: pairs.SOURCE,
+    propagation: pairs.PROPAGATION,
+  }
   const dfLine = (sections['mount-df'] ?? '').split('\n').find((entry) => /^\S+\s+\d+\s+\d+\s+\d+/.test(entry))
   if (dfLine) {
     const fields = dfLine.trim().split(/\s+/)
@@ -111,7 +124,8 @@ export function parseMount(path: string, sections: Record<string, string | undef
   }
   const probe = keyValues(sections['mount-probe'] ?? '')
   if (probe.PROBE === 'ok' || probe.PROBE === 'failed') state.probe = probe.PROBE
-  if (numberOrUndefined(probe.MICROS) !== undefined) state.probeMs = Math.round(numberOrUndefined(probe.MICROS)! / 10) / 100
+  if (numberOrUndefined(probe.MICROS) !== undefined)
+    state.probeMs = Math.round(numberOrUndefined(probe.MICROS)! / 10) / 100
   return state
 }
 
@@ -129,7 +143,9 @@ export function parseDisks(text: string, dirs: string[]): DiskState[] {
       exists: pairs.EXISTS === '1',
       mounted: Boolean(pairs.FSTYPE),
       ...(pairs.FSTYPE ? {fstype: pairs.FSTYPE, source: pairs.SOURCE} : {}),
-      ...(numberOrUndefined(pairs.SIZE) !== undefined ? {sizeBytes: numberOrUndefined(pairs.SIZE), usedBytes: numberOrUndefined(pairs.USED)} : {}),
+      ...(numberOrUndefined(pairs.SIZE) !== undefined
+        ? {sizeBytes: numberOrUndefined(pairs.SIZE), usedBytes: numberOrUndefined(pairs.USED)}
+        : {}),
     }
   })
 }
@@ -140,12 +156,28 @@ export interface RawNode {
 }
 
 export function nodeState(node: LayoutNode, raw: RawNode | undefined): NodeState {
-  const base = {name: node.name, host: node.host, services: node.services, containers: [] as ServiceState[], disks: [] as DiskState[], missing: [] as string[]}
+  const base = {
+    name: node.name,
+    host: node.host,
+    services: node.services,
+    containers: [] as ServiceState[],
+    disks: [] as DiskState[],
+    missing: [] as string[],
+  }
   if (!raw) return {...base, reachable: false, missing: ['all']}
   if (raw.error) return {...base, reachable: false, error: raw.error}
   const {sections} = raw
-  const expectedSections = ['hostname', ...(node.containers.length > 0 ? ['runtime', 'containers'] : []), ...(node.mountpoint ? ['mount'] : []), ...(node.dataDirs.length > 0 ? ['disks'] : [])]
-  const state: NodeState = {...base, reachable: true, missing: expectedSections.filter((name) => sections[name] === undefined)}
+  const expectedSections = [
+    'hostname',
+    ...(node.containers.length > 0 ? ['runtime', 'containers'] : []),
+    ...(node.mountpoint ? ['mount'] : []),
+    ...(node.dataDirs.length > 0 ? ['disks'] : []),
+  ]
+  const state: NodeState = {
+    ...base,
+    reachable: true,
+    missing: expectedSections.filter((name) => sections[name] === undefined),
+  }
   if (sections.hostname) state.hostname = sections.hostname.trim()
   const uptime = /^(\d+(?:\.\d+)?)/.exec(sections.uptime ?? '')
   if (uptime) state.uptimeSeconds = Math.round(Number(uptime[1]))

@@ -9,7 +9,13 @@ import {shellQuote, toShell} from '../remote/shell.js'
 import type {LayoutNode, StatusLayout} from './layout.js'
 
 /** Commands whose tables status reads, in the order it runs them. */
-export const ADMIN_COMMANDS = ['list-nodes', 'list-chains', 'list-targets', 'list-chain-tables', 'list-clients'] as const
+export const ADMIN_COMMANDS = [
+  'list-nodes',
+  'list-chains',
+  'list-targets',
+  'list-chain-tables',
+  'list-clients',
+] as const
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number]
 
 /** Seconds a probe of a possibly hung mount or admin_cli may take before it is cut off. */
@@ -18,11 +24,7 @@ const ADMIN_TIMEOUT_S = 20
 
 export function nodeProbeScript(node: LayoutNode, runtime: string): string {
   const rt = shellQuote(runtime)
-  const lines = [
-    PROBE_FUNCTIONS,
-    'S hostname; hostname',
-    'S uptime; cat /proc/uptime',
-  ]
+  const lines = [PROBE_FUNCTIONS, 'S hostname; hostname', 'S uptime; cat /proc/uptime']
   if (node.containers.length > 0) {
     lines.push(
       // The whole engine error goes into ERROR (it spans lines: docker prints an empty client part, then why).
@@ -57,7 +59,9 @@ export function nodeProbeScript(node: LayoutNode, runtime: string): string {
 export function adminProbeScript(layout: StatusLayout, withFdb: boolean): string {
   const lines = [PROBE_FUNCTIONS]
   for (const command of ADMIN_COMMANDS) {
-    lines.push(`S admin_cli/${command}; timeout ${ADMIN_TIMEOUT_S} ${toShell(adminCliArgv(layout.runtime, layout.mgmtdContainer, [command]))} 2>&1`)
+    lines.push(
+      `S admin_cli/${command}; timeout ${ADMIN_TIMEOUT_S} ${toShell(adminCliArgv(layout.runtime, layout.mgmtdContainer, [command]))} 2>&1`,
+    )
   }
   if (withFdb) lines.push(fdbSection(layout))
   return lines.join('\n')

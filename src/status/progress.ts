@@ -28,7 +28,10 @@ function pending(group: NodeRecovery): number {
 
 export function syncProgress(previous: NodeRecovery[] | undefined, current: NodeRecovery[]): NodeSyncProgress[] {
   const before = new Map((previous ?? []).map((group) => [group.node, group]))
-  const nodes = [...current.map((group) => group.node), ...(previous ?? []).map((group) => group.node).filter((node) => !current.some((group) => group.node === node))]
+  const nodes = [
+    ...current.map((group) => group.node),
+    ...(previous ?? []).map((group) => group.node).filter((node) => !current.some((group) => group.node === node)),
+  ]
   return nodes.map((node) => {
     const now = current.find((group) => group.node === node)
     const then = before.get(node)

@@ -49,8 +49,18 @@ export class StatusSession {
       const info: CaptureInfo = {capturedAt: new Date().toISOString(), tool: `3fs-cli ${this.options.toolVersion}`}
       await writeCapture(this.options.captureDir, raw, info)
     }
-    const report = withGrafana(withNodeIds(judge(raw, {configArg: `-c ${this.options.cluster.file}`}), await recordedLayout(this.options.cluster)), this.options.cluster)
-    return {report, source: {kind: 'live', ...(this.options.captureDir ? {capturedTo: this.options.captureDir} : {})}, durationMs: Math.round(performance.now() - started)}
+    const report = withGrafana(
+      withNodeIds(
+        judge(raw, {configArg: `-c ${this.options.cluster.file}`}),
+        await recordedLayout(this.options.cluster),
+      ),
+      this.options.cluster,
+    )
+    return {
+      report,
+      source: {kind: 'live', ...(this.options.captureDir ? {capturedTo: this.options.captureDir} : {})},
+      durationMs: Math.round(performance.now() - started),
+    }
   }
 
   close(): Promise<void> {
@@ -62,5 +72,9 @@ export async function statusFromCapture(dir: string): Promise<StatusResult> {
   const started = performance.now()
   const {raw, info} = await readCapture(dir)
   const report = judge(raw, {configArg: '-c cluster.yml', ...(info?.capturedAt ? {observedAt: info.capturedAt} : {})})
-  return {report, source: {kind: 'capture', dir, ...(info?.capturedAt ? {capturedAt: info.capturedAt} : {})}, durationMs: Math.round(performance.now() - started)}
+  return {
+    report,
+    source: {kind: 'capture', dir, ...(info?.capturedAt ? {capturedAt: info.capturedAt} : {})},
+    durationMs: Math.round(performance.now() - started),
+  }
 }

@@ -21,7 +21,11 @@ const SIGNAL_EXIT_CODES = {SIGINT: ExitCode.Interrupted, SIGTERM: ExitCode.Termi
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
     json: Flags.boolean({description: 'Print the result as one JSON object on stdout.', helpGroup: 'GLOBAL'}),
-    verbose: Flags.boolean({char: 'v', description: 'Log every command run on a node (debug level) to stderr.', helpGroup: 'GLOBAL'}),
+    verbose: Flags.boolean({
+      char: 'v',
+      description: 'Log every command run on a node (debug level) to stderr.',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   protected jsonMode = false
@@ -34,11 +38,21 @@ export abstract class BaseCommand extends Command {
   private onSignal = (signal: NodeJS.Signals) => {
     const exitCode = SIGNAL_EXIT_CODES[signal as keyof typeof SIGNAL_EXIT_CODES] ?? ExitCode.Interrupted
     if (this.abortController.signal.aborted) {
-      process.stderr.write(`${color.red('Error:')} interrupted again (${signal}): exiting now; remote work or files may remain.\n`)
+      process.stderr.write(
+        `${color.red('Error:')} interrupted again (${signal}): exiting now; remote work or files may remain.\n`,
+      )
       process.exit(exitCode)
     }
-    if (!this.jsonMode) process.stderr.write(`\n${color.yellow(`${signal}:`)} stopping remote work and cleaning up (${signal === 'SIGINT' ? 'Ctrl-C' : 'send it'} again to exit at once)\n`)
-    this.abortController.abort(new UserError(signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`, {exitCode, next: 'Run the command again when you are ready.'}))
+    if (!this.jsonMode)
+      process.stderr.write(
+        `\n${color.yellow(`${signal}:`)} stopping remote work and cleaning up (${signal === 'SIGINT' ? 'Ctrl-C' : 'send it'} again to exit at once)\n`,
+      )
+    this.abortController.abort(
+      new UserError(signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`, {
+        exitCode,
+        next: 'Run the command again when you are ready.',
+      }),
+    )
   }
 
   override async init(): Promise<void> {
@@ -81,7 +95,8 @@ export abstract class BaseCommand extends Command {
 
   /** A run directory a benchmark could not remove (a node lost): said on stderr, with --json too. */
   protected leftoverNote(command: string | undefined): void {
-    if (command) process.stderr.write(`${color.yellow('Files of this run are left on the nodes.')} Remove them with: ${command}\n`)
+    if (command)
+      process.stderr.write(`${color.yellow('Files of this run are left on the nodes.')} Remove them with: ${command}\n`)
   }
 
   override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
@@ -97,7 +112,11 @@ export abstract class BaseCommand extends Command {
     if (error instanceof Errors.ExitError) throw error
     if (error instanceof UserError) {
       if (this.jsonMode) {
-        const body: Record<string, unknown> = {message: redact(error.message), next: error.next, exitCode: error.exitCode}
+        const body: Record<string, unknown> = {
+          message: redact(error.message),
+          next: error.next,
+          exitCode: error.exitCode,
+        }
         if (error instanceof ConfigError) body.problems = error.problems
         if (error instanceof RemoteError) Object.assign(body, {node: error.node, kind: error.kind})
         process.stdout.write(`${JSON.stringify({error: body}, null, 2)}\n`)
@@ -109,11 +128,19 @@ export abstract class BaseCommand extends Command {
     }
     // oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2.
     if (error instanceof Errors.CLIError && error.oclif?.exit === ExitCode.Usage) {
-      if (this.jsonMode) process.stdout.write(`${JSON.stringify({error: {message: error.message, exitCode: ExitCode.Usage}}, null, 2)}\n`)
-      else process.stderr.write(`${color.red('Error:')} ${error.message}\n  ${color.dim('->')} See \`3fs-cli ${this.id?.replace(/:/g, ' ') ?? ''} --help\`.\n`)
+      if (this.jsonMode)
+        process.stdout.write(
+          `${JSON.stringify({error: {message: error.message, exitCode: ExitCode.Usage}}, null, 2)}\n`,
+        )
+      else
+        process.stderr.write(
+          `${color.red('Error:')} ${error.message}\n  ${color.dim('->')} See \`3fs-cli ${this.id?.replace(/:/g, ' ') ?? ''} --help\`.\n`,
+        )
       this.exit(ExitCode.Usage)
     }
-    process.stderr.write(`${color.red('Bug in 3fs-cli:')} ${redact(error.stack ?? error.message)}\n  -> Please report it with the command you ran.\n`)
+    process.stderr.write(
+      `${color.red('Bug in 3fs-cli:')} ${redact(error.stack ?? error.message)}\n  -> Please report it with the command you ran.\n`,
+    )
     this.exit(ExitCode.Failure)
   }
 }

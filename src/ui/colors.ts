@@ -1,7 +1,8 @@
 /** Colour only when a person is watching: stdout is a TTY and NO_COLOR is unset. */
 const enabled = Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb'
 
-const wrap = (open: number, close: number) => (text: string) => (enabled ? `\u001B[${open}m${text}\u001B[${close}m` : text)
+const wrap = (open: number, close: number) => (text: string) =>
+  enabled ? `\u001B[${open}m${text}\u001B[${close}m` : text
 
 export const color = {
   red: wrap(31, 39),

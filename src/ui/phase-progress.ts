@@ -31,7 +31,11 @@ export class PhaseProgress<P extends string> {
   private readonly nodeProgress = new Map<string, WorkerProgress>()
   private listr?: Promise<unknown>
 
-  constructor(names: readonly P[], private readonly titles: Record<P, string>, enabled: boolean) {
+  constructor(
+    names: readonly P[],
+    private readonly titles: Record<P, string>,
+    enabled: boolean,
+  ) {
     for (const name of names) this.phases.set(name, deferred())
     if (!enabled) return
     const list = new Listr(
@@ -47,7 +51,12 @@ export class PhaseProgress<P extends string> {
           if (seconds !== undefined) task.title = `${titles[name]} (${seconds.toFixed(2)} s)`
         },
       })),
-      {renderer: process.stdout.isTTY ? 'default' : 'simple', exitOnError: true, registerSignalListeners: false, rendererOptions: {collapseErrors: false}},
+      {
+        renderer: process.stdout.isTTY ? 'default' : 'simple',
+        exitOnError: true,
+        registerSignalListeners: false,
+        rendererOptions: {collapseErrors: false},
+      },
     )
     this.listr = list.run().catch(() => undefined)
   }
@@ -65,9 +74,14 @@ export class PhaseProgress<P extends string> {
 
   progress = (progress: WorkerProgress): void => {
     this.nodeProgress.set(progress.node, progress)
-    const slowest = [...this.nodeProgress.values()].reduce((low, next) => (next.bytesDone / Math.max(1, next.bytesTotal) < low.bytesDone / Math.max(1, low.bytesTotal) ? next : low))
+    const slowest = [...this.nodeProgress.values()].reduce((low, next) =>
+      next.bytesDone / Math.max(1, next.bytesTotal) < low.bytesDone / Math.max(1, low.bytesTotal) ? next : low,
+    )
     // Time-based runs have no total: show how much has moved instead of a share.
-    const done = slowest.bytesTotal > 0 ? `${((slowest.bytesDone / slowest.bytesTotal) * 100).toFixed(0)}%` : formatBytes(slowest.bytesDone)
+    const done =
+      slowest.bytesTotal > 0
+        ? `${((slowest.bytesDone / slowest.bytesTotal) * 100).toFixed(0)}%`
+        : formatBytes(slowest.bytesDone)
     this.phases.get(progress.phase)?.output(`slowest node ${slowest.node}: ${done}`)
   }
 

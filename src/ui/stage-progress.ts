@@ -52,7 +52,12 @@ export class StageProgress {
           }
         },
       })),
-      {renderer: process.stdout.isTTY ? 'default' : 'simple', exitOnError: true, registerSignalListeners: false, rendererOptions: {collapseErrors: false}},
+      {
+        renderer: process.stdout.isTTY ? 'default' : 'simple',
+        exitOnError: true,
+        registerSignalListeners: false,
+        rendererOptions: {collapseErrors: false},
+      },
     )
     this.listr = list.run().catch(() => undefined)
   }
@@ -78,11 +83,17 @@ export class StageProgress {
  * Progress for a service that builds its plan itself: `events` creates the display once the stages are
  * known, `around` ends it however the work ends.
  */
-export function stageProgressFor(enabled: boolean): {events: (plan: {stages: Array<{name: string}>}) => ApplyEvents; around<T>(work: () => Promise<T>): Promise<T>} {
+export function stageProgressFor(enabled: boolean): {
+  events: (plan: {stages: Array<{name: string}>}) => ApplyEvents
+  around<T>(work: () => Promise<T>): Promise<T>
+} {
   let progress: StageProgress | undefined
   return {
     events: (plan) => {
-      progress = new StageProgress(plan.stages.map((stage) => stage.name), enabled)
+      progress = new StageProgress(
+        plan.stages.map((stage) => stage.name),
+        enabled,
+      )
       return progress.events()
     },
     async around(work) {

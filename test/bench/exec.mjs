@@ -32,11 +32,16 @@ const run = (command, args) =>
   })
 
 try {
-  const nodes = readFileSync(join(dir, 'nodes.tsv'), 'utf8').trim().split('\n').map((line) => line.split('\t'))
+  const nodes = readFileSync(join(dir, 'nodes.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split('\t'))
   const yaml = [
     'name: bench',
     'nodes:',
-    ...nodes.flatMap(([name, ip, port]) => [`  - {name: ${name}, host: ${ip}, port: ${port}, username: tfs-nopw, identityFile: ${join(dir, 'user_key')}}`]),
+    ...nodes.flatMap(([name, ip, port]) => [
+      `  - {name: ${name}, host: ${ip}, port: ${port}, username: tfs-nopw, identityFile: ${join(dir, 'user_key')}}`,
+    ]),
     'services:',
     ...['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta'].map((service) => `  ${service}: {nodes: [node1]}`),
     `  storage: {nodes: [${nodes.map(([name]) => name).join(', ')}], diskType: dir}`,
@@ -46,7 +51,8 @@ try {
   writeFileSync(config, yaml)
 
   const cli = []
-  for (let index = 0; index < 5; index++) cli.push(await time(() => run('node', [join(root, 'bin', 'run.js'), 'exec', '-c', config, '--json', '--', 'true'])))
+  for (let index = 0; index < 5; index++)
+    cli.push(await time(() => run('node', [join(root, 'bin', 'run.js'), 'exec', '-c', config, '--json', '--', 'true'])))
 
   const cluster = parseCluster(yaml, config)
   const pool = new HostPool({ssh: cluster.ssh})
@@ -56,16 +62,32 @@ try {
   for (let index = 0; index < ROUNDS; index++) rounds.push(await time(round))
   await pool.closeAll()
 
-  const sshArgs = (ip, port) => ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', '-i', join(dir, 'user_key'), '-p', port, `tfs-nopw@${ip}`, 'true']
+  const sshArgs = (ip, port) => [
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-i',
+    join(dir, 'user_key'),
+    '-p',
+    port,
+    `tfs-nopw@${ip}`,
+    'true',
+  ]
   const openssh = []
-  for (let index = 0; index < 5; index++) openssh.push(await time(() => Promise.all(nodes.map(([, ip, port]) => run('ssh', sshArgs(ip, port))))))
+  for (let index = 0; index < 5; index++)
+    openssh.push(await time(() => Promise.all(nodes.map(([, ip, port]) => run('ssh', sshArgs(ip, port))))))
 
   console.log(`exec on ${NODES} test hosts (median):`)
   console.log(`  whole CLI run (start, connect, run, exit): ${median(cli).toFixed(0)} ms`)
   console.log(`  first round incl. connecting:              ${connect.toFixed(0)} ms`)
   console.log(`  one round once connected:                  ${median(rounds).toFixed(1)} ms`)
   console.log(`  peer: 8 parallel OpenSSH ssh processes:     ${median(openssh).toFixed(0)} ms`)
-  console.log(`  ratio CLI run / OpenSSH: ${(median(cli) / median(openssh)).toFixed(2)}x; connected round / OpenSSH: ${(median(rounds) / median(openssh)).toFixed(3)}x`)
+  console.log(
+    `  ratio CLI run / OpenSSH: ${(median(cli) / median(openssh)).toFixed(2)}x; connected round / OpenSSH: ${(median(rounds) / median(openssh)).toFixed(3)}x`,
+  )
 } finally {
   execFileSync('bash', [hostsScript, 'down', dir])
 }

@@ -23,13 +23,23 @@ const seconds = (command, args, options = {}) => {
   return {seconds: (performance.now() - started) / 1000, stdout: String(result.stdout)}
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
-const outputs = (out) => readdirSync(out).filter((name) => name.endsWith('.dat')).sort().map((name) => join(out, name))
+const outputs = (out) =>
+  readdirSync(out)
+    .filter((name) => name.endsWith('.dat'))
+    .sort()
+    .map((name) => join(out, name))
 
 try {
-  console.log(`GraySort benchmark: ${RECORDS.toLocaleString('en-US')} records (${(RECORDS / 1e7).toFixed(1)} GB) in ${dir}`)
+  console.log(
+    `GraySort benchmark: ${RECORDS.toLocaleString('en-US')} records (${(RECORDS / 1e7).toFixed(1)} GB) in ${dir}`,
+  )
   execFileSync('mkdir', ['-p', join(dir, 'in')])
-  execFileSync(worker, ['gen', '--count', String(RECORDS), '--output', join(dir, 'in', 'input-00000.dat')], {stdio: 'ignore'})
-  execFileSync(worker, ['gen', '--count', String(RECORDS), '--mode', 'ascii', '--output', join(dir, 'ascii.txt')], {stdio: 'ignore'})
+  execFileSync(worker, ['gen', '--count', String(RECORDS), '--output', join(dir, 'in', 'input-00000.dat')], {
+    stdio: 'ignore',
+  })
+  execFileSync(worker, ['gen', '--count', String(RECORDS), '--mode', 'ascii', '--output', join(dir, 'ascii.txt')], {
+    stdio: 'ignore',
+  })
   execFileSync('sync')
 
   // Ours: the whole CLI process, input files to output files, three times.
@@ -37,20 +47,50 @@ try {
   for (let run = 0; run < 3; run++) {
     rmSync(join(dir, 'out'), {recursive: true, force: true})
     execFileSync('sync')
-    ours.push(seconds('node', [cli, 'bench', 'graysort', 'sort', '--input', join(dir, 'in'), '--output', join(dir, 'out'), '--json']).seconds)
+    ours.push(
+      seconds('node', [
+        cli,
+        'bench',
+        'graysort',
+        'sort',
+        '--input',
+        join(dir, 'in'),
+        '--output',
+        join(dir, 'out'),
+        '--json',
+      ]).seconds,
+    )
   }
   const sortSeconds = median(ours)
 
   // The disk's limit for a two-pass sort: reading the input once and writing the output once, measured by
   // fio in this same run on the same file system (sequential, direct, 1 MiB blocks, depth 32).
   const fio = (name, args) => {
-    const out = seconds('fio', ['--name', name, '--bs=1M', '--iodepth=32', '--direct=1', '--ioengine=io_uring', '--output-format=json', ...args]).stdout
+    const out = seconds('fio', [
+      '--name',
+      name,
+      '--bs=1M',
+      '--iodepth=32',
+      '--direct=1',
+      '--ioengine=io_uring',
+      '--output-format=json',
+      ...args,
+    ]).stdout
     const job = JSON.parse(out).jobs[0]
     return (job.read.runtime + job.write.runtime) / 1000
   }
   execFileSync('sync')
-  const fioRead = fio('read', ['--rw=read', `--filename=${join(dir, 'in', 'input-00000.dat')}`, `--size=${RECORDS * 100}`])
-  const fioWrite = fio('write', ['--rw=write', `--filename=${join(dir, 'fio-write.dat')}`, `--size=${RECORDS * 100}`, '--end_fsync=1'])
+  const fioRead = fio('read', [
+    '--rw=read',
+    `--filename=${join(dir, 'in', 'input-00000.dat')}`,
+    `--size=${RECORDS * 100}`,
+  ])
+  const fioWrite = fio('write', [
+    '--rw=write',
+    `--filename=${join(dir, 'fio-write.dat')}`,
+    `--size=${RECORDS * 100}`,
+    '--end_fsync=1',
+  ])
   rmSync(join(dir, 'fio-write.dat'), {force: true})
 
   // Validation (native worker process) and cksum over the same output files, both on a warm cache.
@@ -58,32 +98,46 @@ try {
   const validate = () => seconds(worker, ['validate', '--inputs', files.join(',')])
   const firstValidation = validate()
   const result = JSON.parse(firstValidation.stdout.trim().split('\n').at(-1))
-  if (result.unordered !== 0 || result.records !== RECORDS) throw new Error(`our output is wrong: ${JSON.stringify(result)}`)
+  if (result.unordered !== 0 || result.records !== RECORDS)
+    throw new Error(`our output is wrong: ${JSON.stringify(result)}`)
   const validations = [validate().seconds, validate().seconds, validate().seconds]
   const cksums = [0, 1, 2, 3].map(() => seconds('cksum', files).seconds).slice(1)
 
   // Peers on the ASCII form of the same records.
   execFileSync('sync')
-  const gnuSort = seconds('sort', ['-o', join(dir, 'ascii.sorted'), join(dir, 'ascii.txt')], {env: {...process.env, LC_ALL: 'C'}}).seconds
+  const gnuSort = seconds('sort', ['-o', join(dir, 'ascii.sorted'), join(dir, 'ascii.txt')], {
+    env: {...process.env, LC_ALL: 'C'},
+  }).seconds
   rmSync(join(dir, 'ascii.sorted'), {force: true})
   execFileSync('sync')
   const duckScript = join(dir, 'duck.mjs')
-  writeFileSync(duckScript, `
+  writeFileSync(
+    duckScript,
+    `
 import {DuckDBInstance} from ${JSON.stringify(join(root, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js'))}
 const db = await DuckDBInstance.create(':memory:')
 const connection = await db.connect()
 await connection.run(\`COPY (SELECT * FROM read_csv('${join(dir, 'ascii.txt')}', header=false, columns={'line': 'VARCHAR'}, delim='\\\\x01', quote='', escape='', auto_detect=false) ORDER BY line) TO '${join(dir, 'duck.out')}' (FORMAT csv, HEADER false, QUOTE '')\`)
-`)
+`,
+  )
   const duckdb = seconds('node', [duckScript]).seconds
 
   const ratios = [
-    {name: 'sort / (fio read of the input + fio write of the output)', value: sortSeconds / (fioRead + fioWrite), target: 1.25},
+    {
+      name: 'sort / (fio read of the input + fio write of the output)',
+      value: sortSeconds / (fioRead + fioWrite),
+      target: 1.25,
+    },
     {name: 'sort / DuckDB', value: sortSeconds / duckdb, target: 0.4},
     {name: 'sort / GNU sort', value: sortSeconds / gnuSort, target: 0.2},
     {name: 'validate / cksum', value: median(validations) / median(cksums), target: 1.5},
   ]
-  console.log(`  3fs-cli sort (whole CLI process, median of 3): ${sortSeconds.toFixed(2)} s  [${ours.map((s) => s.toFixed(2)).join(', ')}]`)
-  console.log(`  fio sequential read + write of the data:     ${(fioRead + fioWrite).toFixed(2)} s  (read ${fioRead.toFixed(2)} + write ${fioWrite.toFixed(2)})`)
+  console.log(
+    `  3fs-cli sort (whole CLI process, median of 3): ${sortSeconds.toFixed(2)} s  [${ours.map((s) => s.toFixed(2)).join(', ')}]`,
+  )
+  console.log(
+    `  fio sequential read + write of the data:     ${(fioRead + fioWrite).toFixed(2)} s  (read ${fioRead.toFixed(2)} + write ${fioWrite.toFixed(2)})`,
+  )
   console.log(`  DuckDB read_csv -> ORDER BY -> COPY:         ${duckdb.toFixed(2)} s`)
   console.log(`  GNU sort (LC_ALL=C):                         ${gnuSort.toFixed(2)} s`)
   console.log(`  3fs-worker validate (median of 3):           ${median(validations).toFixed(3)} s`)
@@ -102,21 +156,55 @@ await connection.run(\`COPY (SELECT * FROM read_csv('${join(dir, 'ascii.txt')}',
       const runs = [0, 1, 2].map(() => {
         rmSync(join(hosts.shared, 'bench-out'), {recursive: true, force: true})
         execFileSync('sync')
-        return seconds('node', [cli, 'bench', 'graysort', 'sort', '-c', config, '--input', '/3fs/bench-in', '--output', '/3fs/bench-out', '--json']).seconds
+        return seconds('node', [
+          cli,
+          'bench',
+          'graysort',
+          'sort',
+          '-c',
+          config,
+          '--input',
+          '/3fs/bench-in',
+          '--output',
+          '/3fs/bench-out',
+          '--json',
+        ]).seconds
       })
       const three = median(runs)
-      console.log(`  same sort on 3 SSH test hosts (median of 3): ${three.toFixed(2)} s  [${runs.map((value) => value.toFixed(2)).join(', ')}]`)
+      console.log(
+        `  same sort on 3 SSH test hosts (median of 3): ${three.toFixed(2)} s  [${runs.map((value) => value.toFixed(2)).join(', ')}]`,
+      )
       // Several nodes always shuffle through files; the single node above kept its map output in memory.
       // The scaling target compares like with like: one node shuffling through files, same data.
       const filesRuns = [0, 1, 2].map(() => {
         rmSync(join(dir, 'out'), {recursive: true, force: true})
         execFileSync('sync')
-        return seconds('node', [cli, 'bench', 'graysort', 'sort', '--input', join(dir, 'in'), '--output', join(dir, 'out'), '--shuffle', 'files', '--json']).seconds
+        return seconds('node', [
+          cli,
+          'bench',
+          'graysort',
+          'sort',
+          '--input',
+          join(dir, 'in'),
+          '--output',
+          join(dir, 'out'),
+          '--shuffle',
+          'files',
+          '--json',
+        ]).seconds
       })
       const singleFiles = median(filesRuns)
-      console.log(`  single node, shuffle through files (median of 3): ${singleFiles.toFixed(2)} s  [${filesRuns.map((value) => value.toFixed(2)).join(', ')}]`)
-      console.log(`  3 test hosts / single node with the in-memory shuffle (for information): ${(three / sortSeconds).toFixed(3)}`)
-      ratios.push({name: '3 test hosts / single node (both shuffling through files)', value: three / singleFiles, target: 1.5})
+      console.log(
+        `  single node, shuffle through files (median of 3): ${singleFiles.toFixed(2)} s  [${filesRuns.map((value) => value.toFixed(2)).join(', ')}]`,
+      )
+      console.log(
+        `  3 test hosts / single node with the in-memory shuffle (for information): ${(three / sortSeconds).toFixed(3)}`,
+      )
+      ratios.push({
+        name: '3 test hosts / single node (both shuffling through files)',
+        value: three / singleFiles,
+        target: 1.5,
+      })
     } finally {
       hosts.down()
     }

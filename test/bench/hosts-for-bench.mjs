@@ -17,7 +17,10 @@ export class TestHostsForBench {
   constructor(dir) {
     this.dir = dir
     this.shared = join(dir, 'shared3fs')
-    this.nodes = readFileSync(join(dir, 'nodes.tsv'), 'utf8').trim().split('\n').map((line) => line.split('\t'))
+    this.nodes = readFileSync(join(dir, 'nodes.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'))
   }
 
   writeCluster() {
@@ -25,7 +28,10 @@ export class TestHostsForBench {
     const yaml = [
       'name: bench',
       'nodes:',
-      ...this.nodes.map(([name, ip, port]) => `  - {name: ${name}, host: ${ip}, port: ${port}, username: tfs-nopw, identityFile: ${join(this.dir, 'user_key')}}`),
+      ...this.nodes.map(
+        ([name, ip, port]) =>
+          `  - {name: ${name}, host: ${ip}, port: ${port}, username: tfs-nopw, identityFile: ${join(this.dir, 'user_key')}}`,
+      ),
       'services:',
       ...['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta'].map((service) => `  ${service}: {nodes: [node1]}`),
       `  storage: {nodes: [${names}], diskType: dir}`,

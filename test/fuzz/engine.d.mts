@@ -28,6 +28,19 @@ export interface CaseResult {
   killed: boolean
   ms: number
 }
-export function runCase(argv: string[], box: Sandbox, options?: {boundMs?: number; graceMs?: number}): Promise<CaseResult>
-export function violations(argv: string[], result: CaseResult, before: Map<string, string>, after: Map<string, string>): string[]
-export function fuzzCase(seed: number, index: number, options?: {boundMs?: number; graceMs?: number; parent?: string}): Promise<{seed: number; index: number; argv: string[]; result: CaseResult; problems: string[]; sandbox: string}>
+export function runCase(
+  argv: string[],
+  box: Sandbox,
+  options?: {boundMs?: number; graceMs?: number},
+): Promise<CaseResult>
+export function violations(
+  argv: string[],
+  result: CaseResult,
+  before: Map<string, string>,
+  after: Map<string, string>,
+): string[]
+export function fuzzCase(
+  seed: number,
+  index: number,
+  options?: {boundMs?: number; graceMs?: number; parent?: string},
+): Promise<{seed: number; index: number; argv: string[]; result: CaseResult; problems: string[]; sandbox: string}>

@@ -14,7 +14,16 @@
  */
 import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -65,10 +74,50 @@ ssh:
 
 /** Values that have broken or could break parsing: empty, signs, fractions, overflow, units, shell, control characters, paths. */
 const SCALARS = [
-  '', '0', '-1', '1', '1.5', '2', '42', '99999999999999999999', '18446744073709551616', '4294967296', '1e3', '0x10', 'NaN', 'abc',
-  '9PiB', '1k', '1MiB', '18446744073709551616B', '600h', '596h32m', '0s', '1ms', '-1s',
-  '$(id)', '`id`', 'a;b', 'a b', "it's", '"a\\nb"', '"a\\0b"', '"\\t"', 'ä', 'x'.repeat(3000),
-  '/', '//etc', '/3fs/../etc', '/usr/./lib', '..', '~', '*nope', '[1, 2]', '{}', 'null', 'true',
+  '',
+  '0',
+  '-1',
+  '1',
+  '1.5',
+  '2',
+  '42',
+  '99999999999999999999',
+  '18446744073709551616',
+  '4294967296',
+  '1e3',
+  '0x10',
+  'NaN',
+  'abc',
+  '9PiB',
+  '1k',
+  '1MiB',
+  '18446744073709551616B',
+  '600h',
+  '596h32m',
+  '0s',
+  '1ms',
+  '-1s',
+  '$(id)',
+  '`id`',
+  'a;b',
+  'a b',
+  "it's",
+  '"a\\nb"',
+  '"a\\0b"',
+  '"\\t"',
+  'ä',
+  'x'.repeat(3000),
+  '/',
+  '//etc',
+  '/3fs/../etc',
+  '/usr/./lib',
+  '..',
+  '~',
+  '*nope',
+  '[1, 2]',
+  '{}',
+  'null',
+  'true',
 ]
 
 /** Line-level mutations of a YAML text: 1 to 3 per case. */
@@ -97,10 +146,17 @@ export function mutateYaml(text, random) {
         lines.splice(at, 0, line)
         break
       case 3:
-        lines[at] = line.replace(/([A-Za-z]+):/, (_, key) => `${key.slice(0, -1) || 'x'}${random.pick(['', 's', 'X'])}:`)
+        lines[at] = line.replace(
+          /([A-Za-z]+):/,
+          (_, key) => `${key.slice(0, -1) || 'x'}${random.pick(['', 's', 'X'])}:`,
+        )
         break
       case 4:
-        lines.splice(at, 0, `${' '.repeat(random.pick([0, 2, 4]))}${random.pick(['unknownKey', 'nodes', 'services', 'ssh', 'name'])}: ${random.pick(SCALARS)}`)
+        lines.splice(
+          at,
+          0,
+          `${' '.repeat(random.pick([0, 2, 4]))}${random.pick(['unknownKey', 'nodes', 'services', 'ssh', 'name'])}: ${random.pick(SCALARS)}`,
+        )
         break
       case 5:
         lines[at] = `${' '.repeat(random.int(5))}${line.trimStart()}`
@@ -109,7 +165,10 @@ export function mutateYaml(text, random) {
         lines = lines.slice(0, at)
         break
       case 7:
-        lines[at] = line.replace(/\[([^\]]*)\]/, () => `[${random.pick(['', 'a, a', 'zz', 'a, b, c', '"a(127.0.0.1)"'])}]`)
+        lines[at] = line.replace(
+          /\[([^\]]*)\]/,
+          () => `[${random.pick(['', 'a, a', 'zz', 'a, b, c', '"a(127.0.0.1)"'])}]`,
+        )
         break
       default:
         lines.splice(at, 0, `x${random.int(9)}: &x${random.int(9)} [${random.pick(['*x1', '1', '*nope'])}]`)
@@ -128,7 +187,8 @@ export function makeSandbox(parent = tmpdir()) {
   for (const sub of ['input', 'output', 'work', '.work', 'empty', 'data']) mkdirSync(join(user, sub), {recursive: true})
   rmSync(join(user, 'empty'), {recursive: true})
   mkdirSync(join(user, 'empty'))
-  for (const sub of ['input', 'output', 'work', '.work', 'data']) writeFileSync(join(user, sub, 'dataset.parquet'), `precious ${sub}\n`)
+  for (const sub of ['input', 'output', 'work', '.work', 'data'])
+    writeFileSync(join(user, sub, 'dataset.parquet'), `precious ${sub}\n`)
   writeFileSync(join(user, 'notes.txt'), 'precious notes\n')
   writeFileSync(join(user, 'records.dat'), Buffer.alloc(1000, 0x41))
   writeFileSync(join(user, 'result.json'), '{"kind": "throughput", "not": "really"}\n')
@@ -143,9 +203,24 @@ export function makeSandbox(parent = tmpdir()) {
 /** Path-like values: inside the sandbox, or special files that are safe to name as root. */
 function paths(box) {
   return [
-    box.user, join(box.user, 'input'), join(box.user, 'output'), join(box.user, 'empty'), join(box.user, 'notes.txt'), join(box.user, 'records.dat'),
-    join(box.user, 'result.json'), join(box.user, 'cluster.yml'), join(box.user, 'new'), join(box.user, 'new', ''), join(box.user, 'input', '..'),
-    join(box.user, 'data', '..', 'output'), '/proc/self', '/proc/nope', '/dev/zero', '/dev/null', 'relative/path', '',
+    box.user,
+    join(box.user, 'input'),
+    join(box.user, 'output'),
+    join(box.user, 'empty'),
+    join(box.user, 'notes.txt'),
+    join(box.user, 'records.dat'),
+    join(box.user, 'result.json'),
+    join(box.user, 'cluster.yml'),
+    join(box.user, 'new'),
+    join(box.user, 'new', ''),
+    join(box.user, 'input', '..'),
+    join(box.user, 'data', '..', 'output'),
+    '/proc/self',
+    '/proc/nope',
+    '/dev/zero',
+    '/dev/null',
+    'relative/path',
+    '',
   ]
 }
 
@@ -169,7 +244,19 @@ function bases(box, config) {
     ['bench', 'compare', u('result.json'), u('result.json')],
     ['bench', 'report', u('result.json')],
     ['bench', 'engines', '--dir', u('empty')],
-    ['bench', 'throughput', '--size', '64k', '--bs', '4k', '--no-direct', '--dir', box.user, '--out', u('new-result.json')],
+    [
+      'bench',
+      'throughput',
+      '--size',
+      '64k',
+      '--bs',
+      '4k',
+      '--no-direct',
+      '--dir',
+      box.user,
+      '--out',
+      u('new-result.json'),
+    ],
     ['bench', 'graysort', 'gen', '--records', '100', '--output', u('gen.dat')],
     ['bench', 'graysort', 'run', '--records', '1000', '--dir', box.user, '--out', u('run-result.json')],
     ['bench', 'graysort', 'run', '--size', '1GiB', '--plan'],
@@ -185,7 +272,15 @@ function bases(box, config) {
 function manifestFlags() {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8'))
   const flags = new Map()
-  for (const [id, command] of Object.entries(manifest.commands)) flags.set(id, Object.entries(command.flags).map(([name, flag]) => ({name, boolean: flag.type === 'boolean', options: flag.options})))
+  for (const [id, command] of Object.entries(manifest.commands))
+    flags.set(
+      id,
+      Object.entries(command.flags).map(([name, flag]) => ({
+        name,
+        boolean: flag.type === 'boolean',
+        options: flag.options,
+      })),
+    )
   return flags
 }
 
@@ -198,7 +293,10 @@ export function makeCase(seed, index, box) {
   const yaml = random.next() < 0.4 ? mutateYaml(VALID_CLUSTER, random) : VALID_CLUSTER
   writeFileSync(mutatedConfig, yaml)
   const argv = [...random.pick(bases(box, mutatedConfig))]
-  const id = argv.slice(0, argv.findIndex((word) => word.startsWith('-')) >>> 0 || argv.length).filter((word) => /^[a-z]+$/.test(word)).join(':')
+  const id = argv
+    .slice(0, argv.findIndex((word) => word.startsWith('-')) >>> 0 || argv.length)
+    .filter((word) => /^[a-z]+$/.test(word))
+    .join(':')
   const commandFlags = flagCache.get(id) ?? flagCache.get(id.split(':').slice(0, -1).join(':')) ?? []
   const values = [...SCALARS.slice(0, 30), ...paths(box)]
   const mutations = random.int(4)
@@ -206,14 +304,24 @@ export function makeCase(seed, index, box) {
     const flagAt = argv.findIndex((word, at) => at > 0 && word.startsWith('--') && word !== '--')
     switch (random.int(6)) {
       case 0: // a flag's value replaced
-        if (flagAt >= 0 && argv[flagAt + 1] !== undefined && !argv[flagAt + 1].startsWith('-')) argv[flagAt + 1] = random.pick(values)
+        if (flagAt >= 0 && argv[flagAt + 1] !== undefined && !argv[flagAt + 1].startsWith('-'))
+          argv[flagAt + 1] = random.pick(values)
         break
       case 1: // a flag of this command added with a hostile or listed value
       case 2: {
         const flag = random.pick(commandFlags)
         if (!flag || flag.name === 'watch') break
         const at = argv.includes('--') ? argv.indexOf('--') : argv.length
-        argv.splice(at, 0, ...(flag.boolean ? [`--${flag.name}`] : [`--${flag.name}`, flag.options && random.next() < 0.5 ? random.pick(flag.options) : random.pick(values)]))
+        argv.splice(
+          at,
+          0,
+          ...(flag.boolean
+            ? [`--${flag.name}`]
+            : [
+                `--${flag.name}`,
+                flag.options && random.next() < 0.5 ? random.pick(flag.options) : random.pick(values),
+              ]),
+        )
         break
       }
       case 3: // a flag dropped
@@ -222,12 +330,15 @@ export function makeCase(seed, index, box) {
       case 4: // an unknown flag, or a positional argument replaced
         if (random.next() < 0.5) argv.push(random.pick(['--nope', '-z', '--json=1', '--', '---']))
         else {
-          const positional = argv.findIndex((word, at) => at > 1 && word.startsWith('/') && !argv[at - 1].startsWith('-'))
+          const positional = argv.findIndex(
+            (word, at) => at > 1 && word.startsWith('/') && !argv[at - 1].startsWith('-'),
+          )
           if (positional >= 0) argv[positional] = random.pick(values)
         }
         break
       default: // a value with a control character or a huge count
-        if (flagAt >= 0 && argv[flagAt + 1] !== undefined && !argv[flagAt + 1].startsWith('-')) argv[flagAt + 1] = random.pick([`${argv[flagAt + 1]}\n`, '99999999999999999999', '-0', ' 1 '])
+        if (flagAt >= 0 && argv[flagAt + 1] !== undefined && !argv[flagAt + 1].startsWith('-'))
+          argv[flagAt + 1] = random.pick([`${argv[flagAt + 1]}\n`, '99999999999999999999', '-0', ' 1 '])
     }
   }
   if (random.next() < 0.7) argv.push('--json')
@@ -265,7 +376,14 @@ export function runCase(argv, box, {boundMs = 30_000, graceMs = 15_000} = {}) {
     const started = performance.now()
     const child = spawn(process.execPath, [BIN, ...argv], {
       cwd: box.cwd,
-      env: {PATH: process.env.PATH, HOME: box.home, TMPDIR: box.tmp, XDG_STATE_HOME: join(box.home, '.state'), NO_COLOR: '1', LANG: 'C.UTF-8'},
+      env: {
+        PATH: process.env.PATH,
+        HOME: box.home,
+        TMPDIR: box.tmp,
+        XDG_STATE_HOME: join(box.home, '.state'),
+        NO_COLOR: '1',
+        LANG: 'C.UTF-8',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -294,14 +412,18 @@ export function runCase(argv, box, {boundMs = 30_000, graceMs = 15_000} = {}) {
 export function violations(argv, result, before, after) {
   const problems = []
   if (result.killed) problems.push('hang: still running after SIGINT at the bound')
-  else if (result.interrupted && result.exitCode !== 130) problems.push(`SIGINT at the bound gave exit ${result.exitCode} (signal ${result.signal}), not 130`)
-  if (!result.killed && !DOCUMENTED_EXIT_CODES.has(result.exitCode)) problems.push(`exit code ${result.exitCode} (signal ${result.signal}) is not in README's table`)
-  if (/Bug in 3fs-cli/.test(result.stderr + result.stdout)) problems.push(`"Bug in 3fs-cli": ${(result.stderr.match(/Bug in 3fs-cli[^\n]*\n[^\n]*/) ?? [''])[0]}`)
+  else if (result.interrupted && result.exitCode !== 130)
+    problems.push(`SIGINT at the bound gave exit ${result.exitCode} (signal ${result.signal}), not 130`)
+  if (!result.killed && !DOCUMENTED_EXIT_CODES.has(result.exitCode))
+    problems.push(`exit code ${result.exitCode} (signal ${result.signal}) is not in README's table`)
+  if (/Bug in 3fs-cli/.test(result.stderr + result.stdout))
+    problems.push(`"Bug in 3fs-cli": ${(result.stderr.match(/Bug in 3fs-cli[^\n]*\n[^\n]*/) ?? [''])[0]}`)
   const named = argv.join('\n')
   const forced = argv.includes('--force')
   for (const [path, state] of before) {
     if (!after.has(path)) problems.push(`user file removed: ${path}`)
-    else if (after.get(path) !== state && !(forced && named.includes(path.split('/').pop()))) problems.push(`user file changed: ${path}`)
+    else if (after.get(path) !== state && !(forced && named.includes(path.split('/').pop())))
+      problems.push(`user file changed: ${path}`)
   }
   for (const path of after.keys()) {
     if (before.has(path)) continue

@@ -10,7 +10,9 @@ const from = Number(process.env.FUZZ_FROM ?? 0)
 const concurrency = Number(process.env.FUZZ_CONCURRENCY ?? 2)
 const boundMs = Number(process.env.FUZZ_BOUND_MS ?? 30_000)
 
-console.log(`fuzz: seed ${seed}, cases ${from}..${from + iterations - 1}, ${concurrency} at a time, bound ${boundMs} ms`)
+console.log(
+  `fuzz: seed ${seed}, cases ${from}..${from + iterations - 1}, ${concurrency} at a time, bound ${boundMs} ms`,
+)
 const started = performance.now()
 const codes = new Map()
 const failures = []
@@ -23,11 +25,15 @@ async function worker() {
     codes.set(code, (codes.get(code) ?? 0) + 1)
     if (outcome.problems.length > 0) {
       failures.push(outcome)
-      console.log(`FAIL case ${index}: ${JSON.stringify(outcome.argv)}\n  ${outcome.problems.join('\n  ')}\n  sandbox kept: ${outcome.sandbox}\n  reproduce: FUZZ_SEED=${seed} FUZZ_FROM=${index} FUZZ_ITERATIONS=1 npm run fuzz`)
+      console.log(
+        `FAIL case ${index}: ${JSON.stringify(outcome.argv)}\n  ${outcome.problems.join('\n  ')}\n  sandbox kept: ${outcome.sandbox}\n  reproduce: FUZZ_SEED=${seed} FUZZ_FROM=${index} FUZZ_ITERATIONS=1 npm run fuzz`,
+      )
     }
   }
 }
 await Promise.all(Array.from({length: concurrency}, worker))
 const seconds = (performance.now() - started) / 1000
-console.log(`fuzz: ${iterations} cases in ${seconds.toFixed(1)} s (${(iterations / seconds).toFixed(2)}/s); exit codes ${JSON.stringify(Object.fromEntries([...codes].sort()))}; ${failures.length} failing`)
+console.log(
+  `fuzz: ${iterations} cases in ${seconds.toFixed(1)} s (${(iterations / seconds).toFixed(2)}/s); exit codes ${JSON.stringify(Object.fromEntries([...codes].sort()))}; ${failures.length} failing`,
+)
 process.exit(failures.length > 0 ? 1 : 0)

@@ -19,7 +19,10 @@ export interface CliResult {
   json: any
 }
 
-export async function runCli(args: string[], options: {env?: Record<string, string | undefined>; cwd?: string; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  options: {env?: Record<string, string | undefined>; cwd?: string; input?: string; timeoutMs?: number} = {},
+): Promise<CliResult> {
   const started = performance.now()
   const result = await execa('node', [BIN, ...args], {
     reject: false,
@@ -35,7 +38,13 @@ export async function runCli(args: string[], options: {env?: Record<string, stri
   } catch {
     json = undefined
   }
-  return {exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, durationMs: performance.now() - started, json}
+  return {
+    exitCode: result.exitCode ?? -1,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    durationMs: performance.now() - started,
+    json,
+  }
 }
 
 function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {

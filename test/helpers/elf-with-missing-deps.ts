@@ -19,7 +19,10 @@ export function buildElfNeeding(output: string, sonames: string[]): void {
       links.push(`-l:${soname}`)
     })
     const main = join(scratch, 'main.c')
-    writeFileSync(main, `${sonames.map((_, index) => `int stub_symbol_${index}(void);`).join('\n')}\nint entry(void) { return 0${sonames.map((_, index) => ` + stub_symbol_${index}()`).join('')}; }\n`)
+    writeFileSync(
+      main,
+      `${sonames.map((_, index) => `int stub_symbol_${index}(void);`).join('\n')}\nint entry(void) { return 0${sonames.map((_, index) => ` + stub_symbol_${index}()`).join('')}; }\n`,
+    )
     // --no-as-needed: keep every DT_NEEDED even where a toolchain defaults to --as-needed.
     execFileSync('cc', ['-shared', '-fPIC', '-o', output, main, `-L${scratch}`, '-Wl,--no-as-needed', ...links])
   } finally {

@@ -28,7 +28,25 @@ function buildTestNative(name: string, shared: boolean): string {
   if (!existsSync(path)) {
     const temp = `${path}.${process.pid}.tmp`
     const flags = shared ? ['-shared', '-fPIC'] : []
-    execFileSync('g++', ['-std=c++17', '-O2', '-g', '-Wall', ...flags, '-I', join(ROOT, 'native', 'src'), '-o', temp, source, '-ldl', '-lpthread', '-lrt'], {stdio: 'pipe'})
+    execFileSync(
+      'g++',
+      [
+        '-std=c++17',
+        '-O2',
+        '-g',
+        '-Wall',
+        ...flags,
+        '-I',
+        join(ROOT, 'native', 'src'),
+        '-o',
+        temp,
+        source,
+        '-ldl',
+        '-lpthread',
+        '-lrt',
+      ],
+      {stdio: 'pipe'},
+    )
     renameSync(temp, path)
   }
   built.set(name, path)
@@ -49,7 +67,8 @@ export function hf3fsMountUnavailableReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'a fuse.hf3fs test mount needs root'
   if (!existsSync('/dev/fuse')) return '/dev/fuse is missing'
   if (!existsSync('/usr/bin/bindfs')) return 'bindfs is not installed (apt-get install bindfs fuse3)'
-  if (!existsSync('/usr/bin/fusermount3') && !existsSync('/bin/fusermount3')) return 'fuse3 is not installed (apt-get install bindfs fuse3)'
+  if (!existsSync('/usr/bin/fusermount3') && !existsSync('/bin/fusermount3'))
+    return 'fuse3 is not installed (apt-get install bindfs fuse3)'
   return undefined
 }
 
@@ -75,8 +94,12 @@ export function mountHf3fs(extraOptions: string[] = []): Hf3fsMount {
   const root = join(base, 'mnt')
   mkdirSync(source)
   mkdirSync(root)
-  execFileSync('bindfs', ['-o', ['fsname=hf3fs', 'subtype=hf3fs', ...extraOptions].join(','), source, root], {stdio: 'pipe'})
-  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((entry) => entry.split(' ')[4] === root)
+  execFileSync('bindfs', ['-o', ['fsname=hf3fs', 'subtype=hf3fs', ...extraOptions].join(','), source, root], {
+    stdio: 'pipe',
+  })
+  const line = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .find((entry) => entry.split(' ')[4] === root)
   if (!line?.includes(' - fuse.hf3fs ')) throw new Error(`bindfs mounted ${root} without fstype fuse.hf3fs: ${line}`)
   let mounted = true
   return {

@@ -52,8 +52,14 @@ export function hostsAvailable(): boolean {
 export function dockerUnavailableReason(): string | undefined {
   const hosts = hostsUnavailableReason()
   if (hosts) return hosts
-  const onPath = (name: string) => [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin'].some((dir) => dir && existsSync(join(dir, name)))
-  for (const [binary, packageName] of [['dockerd', 'docker.io'], ['docker', 'docker.io'], ['runc', 'runc'], ['busybox', 'busybox-static']] as const) {
+  const onPath = (name: string) =>
+    [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin'].some((dir) => dir && existsSync(join(dir, name)))
+  for (const [binary, packageName] of [
+    ['dockerd', 'docker.io'],
+    ['docker', 'docker.io'],
+    ['runc', 'runc'],
+    ['busybox', 'busybox-static'],
+  ] as const) {
     if (!onPath(binary)) return `${binary} is not installed (apt-get install ${packageName})`
   }
   return undefined
@@ -91,7 +97,9 @@ export class TestHosts {
   static start(count: number, options: {docker?: boolean} = {}): TestHosts {
     const dir = mkdtempSync(join(tmpdir(), '3fs-cli-hosts-'))
     try {
-      execFileSync('bash', [SCRIPT, 'up', dir, String(count), ...(options.docker ? ['--docker'] : [])], {stdio: ['ignore', 'ignore', 'pipe']})
+      execFileSync('bash', [SCRIPT, 'up', dir, String(count), ...(options.docker ? ['--docker'] : [])], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
     } catch (error) {
       execFileSync('bash', [SCRIPT, 'down', dir])
       throw error
@@ -101,12 +109,21 @@ export class TestHosts {
 
   /** The docker CLI against a node's own dockerd, from outside the node (its second socket). */
   docker(node: string, args: string[], input?: Buffer | string): Buffer {
-    return execFileSync('docker', ['-H', `unix://${join(this.dir, 'nodes', node, 'docker.sock')}`, ...args], {input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 2 * 1024 ** 3})
+    return execFileSync('docker', ['-H', `unix://${join(this.dir, 'nodes', node, 'docker.sock')}`, ...args], {
+      input,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      maxBuffer: 2 * 1024 ** 3,
+    })
   }
 
   /** Names of the containers on a node (all states). */
   containers(node: string): string[] {
-    return this.docker(node, ['ps', '-a', '--format', '{{.Names}}']).toString().trim().split('\n').filter(Boolean).sort()
+    return this.docker(node, ['ps', '-a', '--format', '{{.Names}}'])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .sort()
   }
 
   /** What the OCI runtime wrapper removed from container specs on that node (one line per removal). */
@@ -133,7 +150,9 @@ export class TestHosts {
     return join(this.dir, 'known_hosts')
   }
 
-  key(kind: 'user_key' | 'user_key_ecdsa' | 'user_key_rsa' | 'user_key_encrypted' | 'stranger_key' = 'user_key'): string {
+  key(
+    kind: 'user_key' | 'user_key_ecdsa' | 'user_key_rsa' | 'user_key_encrypted' | 'stranger_key' = 'user_key',
+  ): string {
     return join(this.dir, kind)
   }
 
@@ -147,7 +166,7 @@ export class TestHosts {
   writeCluster(options: ClusterOptions = {}): string {
     const nodes = options.nodes ? this.nodes.filter((node) => options.nodes!.includes(node.name)) : this.nodes
     const names = nodes.map((node) => node.name).join(', ')
-    const identity = options.identityFile === null ? undefined : options.identityFile ?? this.key()
+    const identity = options.identityFile === null ? undefined : (options.identityFile ?? this.key())
     const lines = [
       'name: test-cluster',
       'nodes:',
@@ -161,7 +180,9 @@ export class TestHosts {
         ...(identity === undefined ? [] : [`    identityFile: ${identity}`]),
       ]),
       'services:',
-      ...['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta'].map((service) => `  ${service}: {nodes: [${nodes[0]!.name}]}`),
+      ...['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta'].map(
+        (service) => `  ${service}: {nodes: [${nodes[0]!.name}]}`,
+      ),
       `  storage: {nodes: [${names}], diskType: dir, replicationFactor: ${Math.min(2, nodes.length)}}`,
       `  client: {nodes: [${names}], hostMountpoint: /3fs}`,
       'ssh:',

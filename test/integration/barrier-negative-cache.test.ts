@@ -53,27 +53,59 @@ describe.skipIf(!available)('sort barriers on a FUSE mount that caches missing n
     expect(readdirSync(join(mount.root, 'work'))).toContain('probe')
   })
 
-  it('node 0 passes the sample barrier as soon as node 1\'s sample file appears, though a lookup of it is cached as missing', async () => {
-    const work = join(mount.root, 'work')
-    const child = spawn(workerPath(), ['sort-node', '--index', '0', '--nodes', '2', '--inputs', join(scratch, 'in.dat'), '--work', work, '--partitions', '2', '--output-dir', join(mount.root, 'out'), '--threads', '1', '--engine', 'psync', '--memory', String(64 << 20), '--sample-per-file', '100', '--barrier-timeout', String(BARRIER_TIMEOUT_S)], {stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    try {
-      expect(await until(() => existsSync(join(mount.source, 'work', 'sample-0.keys')), BARRIER_TIMEOUT_S)).toBe(true)
-      // The kernel now holds (or gets here) a negative entry for node 1's file, as the stat() poll did.
-      expect(existsSync(join(work, 'sample-1.keys'))).toBe(false)
-      // "Node 1" writes its sample through another client: straight into the served directory.
-      copyFileSync(join(mount.source, 'work', 'sample-0.keys'), join(mount.source, 'work', 'sample-1.keys.tmp'))
-      renameSync(join(mount.source, 'work', 'sample-1.keys.tmp'), join(mount.source, 'work', 'sample-1.keys'))
-      expect(existsSync(join(work, 'sample-1.keys'))).toBe(false)
-      const passed = await until(() => /"phase":"sample"/.test(stdout), BARRIER_TIMEOUT_S + 5)
-      expect(passed, stdout).toBe(true)
-      expect(stdout).not.toMatch(/gave up waiting/)
-    } finally {
-      // The worker now waits for node 1's map output, which never comes: stop it.
-      child.kill('SIGKILL')
-      await exited
-    }
-  }, (BARRIER_TIMEOUT_S + 40) * 1000)
+  it(
+    "node 0 passes the sample barrier as soon as node 1's sample file appears, though a lookup of it is cached as missing",
+    async () => {
+      const work = join(mount.root, 'work')
+      const child = spawn(
+        workerPath(),
+        [
+          'sort-node',
+          '--index',
+          '0',
+          '--nodes',
+          '2',
+          '--inputs',
+          join(scratch, 'in.dat'),
+          '--work',
+          work,
+          '--partitions',
+          '2',
+          '--output-dir',
+          join(mount.root, 'out'),
+          '--threads',
+          '1',
+          '--engine',
+          'psync',
+          '--memory',
+          String(64 << 20),
+          '--sample-per-file',
+          '100',
+          '--barrier-timeout',
+          String(BARRIER_TIMEOUT_S),
+        ],
+        {stdio: ['ignore', 'pipe', 'pipe']},
+      )
+      let stdout = ''
+      child.stdout.on('data', (chunk) => (stdout += chunk))
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+      try {
+        expect(await until(() => existsSync(join(mount.source, 'work', 'sample-0.keys')), BARRIER_TIMEOUT_S)).toBe(true)
+        // The kernel now holds (or gets here) a negative entry for node 1's file, as the stat() poll did.
+        expect(existsSync(join(work, 'sample-1.keys'))).toBe(false)
+        // "Node 1" writes its sample through another client: straight into the served directory.
+        copyFileSync(join(mount.source, 'work', 'sample-0.keys'), join(mount.source, 'work', 'sample-1.keys.tmp'))
+        renameSync(join(mount.source, 'work', 'sample-1.keys.tmp'), join(mount.source, 'work', 'sample-1.keys'))
+        expect(existsSync(join(work, 'sample-1.keys'))).toBe(false)
+        const passed = await until(() => /"phase":"sample"/.test(stdout), BARRIER_TIMEOUT_S + 5)
+        expect(passed, stdout).toBe(true)
+        expect(stdout).not.toMatch(/gave up waiting/)
+      } finally {
+        // The worker now waits for node 1's map output, which never comes: stop it.
+        child.kill('SIGKILL')
+        await exited
+      }
+    },
+    (BARRIER_TIMEOUT_S + 40) * 1000,
+  )
 })

@@ -29,17 +29,50 @@ describe('bench HTML report in headless Chromium', () => {
     let html = ''
 
     beforeAll(async () => {
-      const throughput = await runCli(['bench', 'throughput', '--rw', 'read', '--bs', '1M', '--iodepth', '4', '--size', '16M', '--runtime', '2s', '--dir', mkdtempSync(join(work, 'tp-')), '--out', join(work, 't.json'), '--html', join(work, 't.html')], {env})
+      const throughput = await runCli(
+        [
+          'bench',
+          'throughput',
+          '--rw',
+          'read',
+          '--bs',
+          '1M',
+          '--iodepth',
+          '4',
+          '--size',
+          '16M',
+          '--runtime',
+          '2s',
+          '--dir',
+          mkdtempSync(join(work, 'tp-')),
+          '--out',
+          join(work, 't.json'),
+          '--html',
+          join(work, 't.html'),
+        ],
+        {env},
+      )
       expect(throughput.exitCode, throughput.stderr).toBe(0)
       const graysort = await runCli(['bench', 'graysort', 'run', '--size', '4M', '--out', join(work, 'g.json')], {env})
       expect(graysort.exitCode, graysort.stderr).toBe(0)
       html = join(work, 'report.html')
-      const report = await runCli(['bench', 'report', join(work, 't.json'), join(work, 'g.json'), join(work, 't.json'), '--html', html, '--json'], {env})
+      const report = await runCli(
+        ['bench', 'report', join(work, 't.json'), join(work, 'g.json'), join(work, 't.json'), '--html', html, '--json'],
+        {env},
+      )
       expect(report.exitCode, report.stderr).toBe(0)
       expect(report.json.html).toBe(html)
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       })
     }, 180_000)
 
@@ -55,7 +88,8 @@ describe('bench HTML report in headless Chromium', () => {
         const errors: string[] = []
         const requests: string[] = []
         page.on('console', (message) => {
-          if (message.type() === 'error' || message.type() === 'warning') errors.push(`${message.type()}: ${message.text()}`)
+          if (message.type() === 'error' || message.type() === 'warning')
+            errors.push(`${message.type()}: ${message.text()}`)
         })
         page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`))
         page.on('request', (request) => {
@@ -63,10 +97,17 @@ describe('bench HTML report in headless Chromium', () => {
         })
         await context.route(/^(?!file:)/, (route) => route.abort())
         await page.goto(pathToFileURL(join(work, file)).href, {waitUntil: 'load'})
-        const charts = await page.locator('figure svg').evaluateAll((svgs) => svgs.map((svg) => {
-          const box = svg.getBoundingClientRect()
-          return {label: svg.getAttribute('aria-label'), width: box.width, height: box.height, marks: svg.querySelectorAll('polyline, rect, line').length}
-        }))
+        const charts = await page.locator('figure svg').evaluateAll((svgs) =>
+          svgs.map((svg) => {
+            const box = svg.getBoundingClientRect()
+            return {
+              label: svg.getAttribute('aria-label'),
+              width: box.width,
+              height: box.height,
+              marks: svg.querySelectorAll('polyline, rect, line').length,
+            }
+          }),
+        )
         const labels = charts.map((chart) => chart.label)
         expect(labels).toContain('Throughput per second')
         expect(labels).toContain('Latency histogram')
@@ -83,22 +124,26 @@ describe('bench HTML report in headless Chromium', () => {
         const png = await page.screenshot({fullPage: true})
         // Not blank: decode the screenshot in a blank page and count the pixels that are not background.
         const probe = await context.newPage()
-        const inked = await probe.evaluate(async (dataUrl) => {
-          // Runs in the page: DOM globals, which this Node.js project's types do not declare.
-          const dom = globalThis as any
-          const image = new dom.Image()
-          image.src = dataUrl
-          await image.decode()
-          const canvas = dom.document.createElement('canvas')
-          canvas.width = image.width
-          canvas.height = image.height
-          const context2d = canvas.getContext('2d')
-          context2d.drawImage(image, 0, 0)
-          const data = context2d.getImageData(0, 0, image.width, image.height).data
-          let count = 0
-          for (let i = 0; i < data.length; i += 4) if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) count++
-          return {count, total: data.length / 4}
-        }, `data:image/png;base64,${png.toString('base64')}`)
+        const inked = await probe.evaluate(
+          async (dataUrl) => {
+            // Runs in the page: DOM globals, which this Node.js project's types do not declare.
+            const dom = globalThis as any
+            const image = new dom.Image()
+            image.src = dataUrl
+            await image.decode()
+            const canvas = dom.document.createElement('canvas')
+            canvas.width = image.width
+            canvas.height = image.height
+            const context2d = canvas.getContext('2d')
+            context2d.drawImage(image, 0, 0)
+            const data = context2d.getImageData(0, 0, image.width, image.height).data
+            let count = 0
+            for (let i = 0; i < data.length; i += 4)
+              if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) count++
+            return {count, total: data.length / 4}
+          },
+          `data:image/png;base64,${png.toString('base64')}`,
+        )
         expect(inked.count / inked.total).toBeGreaterThan(0.01)
         expect(errors).toEqual([])
         expect(requests).toEqual([])

@@ -18,7 +18,30 @@ describe('bench results', () => {
 
   beforeAll(async () => {
     throughputFile = join(work, 'r.json')
-    const result = await runCli(['bench', 'throughput', '--rw', 'read', '--bs', '1M', '--iodepth', '4', '--size', '16M', '--runtime', '2s', '--dir', mkdtempSync(join(work, 'tp-')), '--out', throughputFile, '--html', join(work, 'r.html'), '--json'], {env})
+    const result = await runCli(
+      [
+        'bench',
+        'throughput',
+        '--rw',
+        'read',
+        '--bs',
+        '1M',
+        '--iodepth',
+        '4',
+        '--size',
+        '16M',
+        '--runtime',
+        '2s',
+        '--dir',
+        mkdtempSync(join(work, 'tp-')),
+        '--out',
+        throughputFile,
+        '--html',
+        join(work, 'r.html'),
+        '--json',
+      ],
+      {env},
+    )
     expect(result.exitCode, result.stderr).toBe(0)
     expect(result.json.resultFile).toBe(throughputFile)
   })
@@ -28,8 +51,14 @@ describe('bench results', () => {
     expect(saved.kind).toBe('throughput')
     expect(saved.parameters).toMatchObject({rw: 'read', blockSize: 2 ** 20, iodepth: 4, jobs: 1})
     expect(saved.engine).toMatch(/io_uring|psync/)
-    expect(saved.figures.find((figure) => figure.key === 'aggregate.bandwidthMiBps')).toMatchObject({unit: 'MiB/s', better: 'higher'})
-    expect(saved.figures.find((figure) => figure.key === 'aggregate.latency.p99')).toMatchObject({unit: 'us', better: 'lower'})
+    expect(saved.figures.find((figure) => figure.key === 'aggregate.bandwidthMiBps')).toMatchObject({
+      unit: 'MiB/s',
+      better: 'higher',
+    })
+    expect(saved.figures.find((figure) => figure.key === 'aggregate.latency.p99')).toMatchObject({
+      unit: 'us',
+      better: 'lower',
+    })
     expect(saved.nodes[0]!.node).toBe('local')
     expect(saved.series[0]!.bytesPerSecond.length).toBeGreaterThan(0)
     expect(saved.latencyHistogram.length).toBeGreaterThan(0)
@@ -50,7 +79,9 @@ describe('bench results', () => {
     expect(result.stdout).toContain(`Result saved to ${join(dir, files[0]!)}`)
     const saved = benchResultSchema.parse(JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')))
     expect(saved.verdict).toBe('PASS')
-    expect(saved.phases.map((span) => span.phase)).toEqual(expect.arrayContaining(['gen', 'sample', 'map', 'reduce', 'validate']))
+    expect(saved.phases.map((span) => span.phase)).toEqual(
+      expect.arrayContaining(['gen', 'sample', 'map', 'reduce', 'validate']),
+    )
     expect(saved.nodes[0]!.figures.find((figure) => figure.key === 'node.local.map.seconds')).toBeDefined()
   })
 
@@ -77,21 +108,37 @@ describe('bench results', () => {
   })
 
   it('graysort run --impl duckdb passes the same validator and is drawn beside the native run', async () => {
-    const duck = await runCli(['bench', 'graysort', 'run', '--size', '4M', '--impl', 'duckdb', '--out', join(work, 'duck.json'), '--json'], {env})
+    const duck = await runCli(
+      ['bench', 'graysort', 'run', '--size', '4M', '--impl', 'duckdb', '--out', join(work, 'duck.json'), '--json'],
+      {env},
+    )
     expect(duck.exitCode, duck.stderr).toBe(0)
-    expect(duck.json).toMatchObject({verdict: 'PASS', engine: 'duckdb', records: Math.floor(4 * 2 ** 20 / 100)})
+    expect(duck.json).toMatchObject({verdict: 'PASS', engine: 'duckdb', records: Math.floor((4 * 2 ** 20) / 100)})
     expect(duck.json.validation.checksum).toBe(duck.json.input.checksum)
     const saved = await loadResult(join(work, 'duck.json'))
     expect(saved).toMatchObject({impl: 'duckdb', verdict: 'PASS'})
     expect(saved.phases.map((span) => span.phase)).toEqual(expect.arrayContaining(['map', 'reduce', 'validate']))
     const native = await runCli(['bench', 'graysort', 'run', '--size', '4M', '--out', join(work, 'native.json')], {env})
     expect(native.exitCode, native.stderr).toBe(0)
-    const report = await runCli(['bench', 'report', join(work, 'native.json'), join(work, 'duck.json'), '--html', join(work, 'sorts.html'), '--json'], {env})
+    const report = await runCli(
+      [
+        'bench',
+        'report',
+        join(work, 'native.json'),
+        join(work, 'duck.json'),
+        '--html',
+        join(work, 'sorts.html'),
+        '--json',
+      ],
+      {env},
+    )
     expect(report.exitCode, report.stderr).toBe(0)
     const html = readFileSync(join(work, 'sorts.html'), 'utf8')
     expect(html).toContain('impl native')
     expect(html).toContain('impl duckdb')
-    const compare = await runCli(['bench', 'compare', join(work, 'native.json'), join(work, 'duck.json'), '--json'], {env})
+    const compare = await runCli(['bench', 'compare', join(work, 'native.json'), join(work, 'duck.json'), '--json'], {
+      env,
+    })
     expect(compare.json.notes).toContain('different sort implementations: native against duckdb')
   })
 

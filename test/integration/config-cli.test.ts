@@ -12,7 +12,20 @@ const dir = () => mkdtempSync(join(tmpdir(), '3fs-cli-config-'))
 describe('3fs-cli config', () => {
   it('creates a commented, m3fs-compatible cluster.yml that validates, mounted at /3fs', async () => {
     const cwd = dir()
-    const created = await runCli(['config', 'create', '--json', '--nodes', '10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4', '--name', 'prod', '--registry', 'registry.local:5000'], {cwd})
+    const created = await runCli(
+      [
+        'config',
+        'create',
+        '--json',
+        '--nodes',
+        '10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4',
+        '--name',
+        'prod',
+        '--registry',
+        'registry.local:5000',
+      ],
+      {cwd},
+    )
     expect(created.exitCode).toBe(0)
     expect(created.json).toMatchObject({file: 'cluster.yml', replicationFactor: 2, stripeSize: 16})
     const text = readFileSync(join(cwd, 'cluster.yml'), 'utf8')
@@ -24,7 +37,14 @@ describe('3fs-cli config', () => {
 
     const validated = await runCli(['config', 'validate', '--json'], {cwd})
     expect(validated.exitCode).toBe(0)
-    expect(validated.json).toMatchObject({valid: true, name: 'prod', nodes: 4, mountpoint: '/3fs', services: {fdb: 3, storage: 4, client: 4, mgmtd: 1}, chains: 64})
+    expect(validated.json).toMatchObject({
+      valid: true,
+      name: 'prod',
+      nodes: 4,
+      mountpoint: '/3fs',
+      services: {fdb: 3, storage: 4, client: 4, mgmtd: 1},
+      chains: 64,
+    })
   })
 
   it('creates a single-node config with replicationFactor 1 and says so', async () => {
@@ -56,7 +76,14 @@ describe('3fs-cli config', () => {
     const cwd = dir()
     writeFileSync(
       join(cwd, 'bad.yml'),
-      ['name: x', 'nodes:', '  - {name: a, host: 10.0.0.1, usrname: root}', 'services:', '  storage: {nodes: [a], diskTyp: dir}', ''].join('\n'),
+      [
+        'name: x',
+        'nodes:',
+        '  - {name: a, host: 10.0.0.1, usrname: root}',
+        'services:',
+        '  storage: {nodes: [a], diskTyp: dir}',
+        '',
+      ].join('\n'),
     )
     const result = await runCli(['config', 'validate', '-c', 'bad.yml'], {cwd})
     expect(result.exitCode).toBe(2)

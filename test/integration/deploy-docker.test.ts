@@ -39,7 +39,9 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
   beforeAll(async () => {
     hosts = TestHosts.start(3, {docker: true})
     const images = await hosts.loadImages()
-    console.log(`stand-in images (${images.builder}): ${images.cached ? 'cached' : `built in ${Math.round(images.buildMs)} ms`}, loaded in ${Math.round(images.loadMs)} ms`)
+    console.log(
+      `stand-in images (${images.builder}): ${images.cached ? 'cached' : `built in ${Math.round(images.buildMs)} ms`}, loaded in ${Math.round(images.loadMs)} ms`,
+    )
     const base = 30_000 + Math.floor(Math.random() * 3000) * 10
     config = join(hosts.dir, 'deploy-cluster.yml')
     mountpoint = join(hosts.dir, 'client-mnt', '3fs')
@@ -48,7 +50,10 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
       [
         'name: dtest',
         'nodes:',
-        ...hosts.nodes.map((node) => `  - {name: ${node.name}, host: ${node.ip}, port: ${node.port}, username: root, identityFile: ${hosts.key()}}`),
+        ...hosts.nodes.map(
+          (node) =>
+            `  - {name: ${node.name}, host: ${node.ip}, port: ${node.port}, username: root, identityFile: ${hosts.key()}}`,
+        ),
         'services:',
         `  fdb: {nodes: [node1], port: ${base}}`,
         `  clickhouse: {nodes: [node1], password: ch-pass-5150, tcpPort: ${base + 1}}`,
@@ -69,63 +74,89 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
     hosts?.down()
   })
 
-  it('a deploy whose upload-chains fails names the node and command; the next run resumes there and completes', async () => {
-    // The stand-in admin_cli in 3fs-mgmtd reads failures to inject from its config directory (test/hosts/standin/README.md).
-    const failFile = nodeDir('node1', 'mgmtd', 'config.d', 'standin-fail')
-    mkdirSync(dirname(failFile), {recursive: true})
-    writeFileSync(failFile, 'admin_cli:upload-chains\n')
-    const failed = await runCli(['deploy', '-c', config, '--json', ...IGNORE], {timeoutMs: DEPLOY_MS})
-    expect(failed.exitCode, failed.stdout.slice(-3000) + failed.stderr).toBe(1)
-    expect(failed.json.error.message).toMatch(/on node1: .*upload-chains/s)
-    expect(failed.json.error.message).toMatch(/FaultInjection/)
-    expect(failed.json.error.next[0]).toMatch(/resumes from this step/)
-    expect(failed.json.report.complete).toBe(false)
-    expect(hosts.containers('node1')).toContain('3fs-mgmtd')
+  it(
+    'a deploy whose upload-chains fails names the node and command; the next run resumes there and completes',
+    async () => {
+      // The stand-in admin_cli in 3fs-mgmtd reads failures to inject from its config directory (test/hosts/standin/README.md).
+      const failFile = nodeDir('node1', 'mgmtd', 'config.d', 'standin-fail')
+      mkdirSync(dirname(failFile), {recursive: true})
+      writeFileSync(failFile, 'admin_cli:upload-chains\n')
+      const failed = await runCli(['deploy', '-c', config, '--json', ...IGNORE], {timeoutMs: DEPLOY_MS})
+      expect(failed.exitCode, failed.stdout.slice(-3000) + failed.stderr).toBe(1)
+      expect(failed.json.error.message).toMatch(/on node1: .*upload-chains/s)
+      expect(failed.json.error.message).toMatch(/FaultInjection/)
+      expect(failed.json.error.next[0]).toMatch(/resumes from this step/)
+      expect(failed.json.report.complete).toBe(false)
+      expect(hosts.containers('node1')).toContain('3fs-mgmtd')
 
-    rmSync(failFile)
-    resumed = await runCli(['deploy', '-c', config, '--json', ...IGNORE], {timeoutMs: DEPLOY_MS})
-    expect(resumed.exitCode, resumed.stdout.slice(-3000) + resumed.stderr).toBe(0)
-    expect(resumed.json).toMatchObject({complete: true})
-    // What the failed run finished is not done again: the resumed run skips it (containers, configs, init-cluster).
-    expect(resumed.json.skipped).toBeGreaterThan(resumed.json.total / 2)
-    expect(resumed.json.changes).toBeGreaterThan(0)
-  }, 2 * DEPLOY_MS)
+      rmSync(failFile)
+      resumed = await runCli(['deploy', '-c', config, '--json', ...IGNORE], {timeoutMs: DEPLOY_MS})
+      expect(resumed.exitCode, resumed.stdout.slice(-3000) + resumed.stderr).toBe(0)
+      expect(resumed.json).toMatchObject({complete: true})
+      // What the failed run finished is not done again: the resumed run skips it (containers, configs, init-cluster).
+      expect(resumed.json.skipped).toBeGreaterThan(resumed.json.total / 2)
+      expect(resumed.json.changes).toBeGreaterThan(0)
+    },
+    2 * DEPLOY_MS,
+  )
 
-  it('the resumed deploy runs real containers on every node; the test runtime logs what the sandbox refused', async () => {
-    const result = resumed
-    expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0)
-    expect(result.json).toMatchObject({complete: true})
-    expect(hosts.containers('node1')).toEqual(['3fs-clickhouse', '3fs-fdb', '3fs-meta', '3fs-mgmtd', '3fs-monitor', '3fs-storage'])
-    expect(hosts.containers('node2')).toEqual(['3fs-storage'])
-    expect(hosts.containers('node3')).toEqual(['3fs-client', '3fs-storage'])
-    for (const name of ['node1', 'node2', 'node3']) {
-      const state = hosts.docker(name, ['inspect', '--format', '{{.State.Status}}', '3fs-storage']).toString().trim()
-      expect(state).toBe('running')
-    }
-    // Each node's own config reached its own container (the node's /opt/3fs, not the machine's).
-    for (const [index, name] of ['node1', 'node2', 'node3'].entries()) {
-      const seen = hosts.docker(name, ['exec', '3fs-storage', 'cat', '/opt/3fs/etc/storage_main_app.toml']).toString()
-      expect(seen).toMatch(new RegExp(`node_id = ${10_001 + index}\\b`))
-    }
-    // --privileged and --ulimit memlock reach the engine unchanged; only the runtime drops them here.
-    expect(hosts.stripLog('node2').join('\n')).toMatch(/storage_main: dropped RLIMIT_MEMLOCK/)
-    expect(result.stdout + result.stderr).not.toContain('ch-pass-5150')
-    // Preflight asked each node about the limits the 3FS containers start with, and the client node about the
-    // propagation of the mount its 3FS mount will sit on.
-    for (const node of result.json.preflight.nodes) {
-      const nofile = node.checks.find((check: any) => check.check === 'nofile')
-      expect(nofile.status === 'ok' || /1048576.*\(ignored by --ignore-check\)$/.test(nofile.detail), nofile.detail).toBe(true)
-    }
-    const node3 = result.json.preflight.nodes.find((node: any) => node.node === 'node3')
-    expect(node3.checks.find((check: any) => check.check === 'propagation')).toMatchObject({status: 'ok', detail: expect.stringMatching(/shared/)})
-  }, DEPLOY_MS)
+  it(
+    'the resumed deploy runs real containers on every node; the test runtime logs what the sandbox refused',
+    async () => {
+      const result = resumed
+      expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0)
+      expect(result.json).toMatchObject({complete: true})
+      expect(hosts.containers('node1')).toEqual([
+        '3fs-clickhouse',
+        '3fs-fdb',
+        '3fs-meta',
+        '3fs-mgmtd',
+        '3fs-monitor',
+        '3fs-storage',
+      ])
+      expect(hosts.containers('node2')).toEqual(['3fs-storage'])
+      expect(hosts.containers('node3')).toEqual(['3fs-client', '3fs-storage'])
+      for (const name of ['node1', 'node2', 'node3']) {
+        const state = hosts.docker(name, ['inspect', '--format', '{{.State.Status}}', '3fs-storage']).toString().trim()
+        expect(state).toBe('running')
+      }
+      // Each node's own config reached its own container (the node's /opt/3fs, not the machine's).
+      for (const [index, name] of ['node1', 'node2', 'node3'].entries()) {
+        const seen = hosts.docker(name, ['exec', '3fs-storage', 'cat', '/opt/3fs/etc/storage_main_app.toml']).toString()
+        expect(seen).toMatch(new RegExp(`node_id = ${10_001 + index}\\b`))
+      }
+      // --privileged and --ulimit memlock reach the engine unchanged; only the runtime drops them here.
+      expect(hosts.stripLog('node2').join('\n')).toMatch(/storage_main: dropped RLIMIT_MEMLOCK/)
+      expect(result.stdout + result.stderr).not.toContain('ch-pass-5150')
+      // Preflight asked each node about the limits the 3FS containers start with, and the client node about the
+      // propagation of the mount its 3FS mount will sit on.
+      for (const node of result.json.preflight.nodes) {
+        const nofile = node.checks.find((check: any) => check.check === 'nofile')
+        expect(
+          nofile.status === 'ok' || /1048576.*\(ignored by --ignore-check\)$/.test(nofile.detail),
+          nofile.detail,
+        ).toBe(true)
+      }
+      const node3 = result.json.preflight.nodes.find((node: any) => node.node === 'node3')
+      expect(node3.checks.find((check: any) => check.check === 'propagation')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(/shared/),
+      })
+    },
+    DEPLOY_MS,
+  )
 
-  it('the fuse container\'s 3FS mount reaches the client node (fuse.hf3fs), carries files, and no other node sees it', async () => {
+  it("the fuse container's 3FS mount reaches the client node (fuse.hf3fs), carries files, and no other node sees it", async () => {
     expect(await mountType('node3')).toEqual({exitCode: 0, stdout: 'fuse.hf3fs'})
-    const written = await onNode('node3', `printf 'written on node3' > ${mountpoint}/hello.txt && cat ${mountpoint}/hello.txt`)
+    const written = await onNode(
+      'node3',
+      `printf 'written on node3' > ${mountpoint}/hello.txt && cat ${mountpoint}/hello.txt`,
+    )
     expect(written).toEqual({exitCode: 0, stdout: 'written on node3'})
     // The file went through the mount into the container's backing directory, not into the host directory below it.
-    expect(hosts.docker('node3', ['exec', '3fs-client', 'cat', '/var/lib/hf3fs-standin/data/hello.txt']).toString()).toBe('written on node3')
+    expect(
+      hosts.docker('node3', ['exec', '3fs-client', 'cat', '/var/lib/hf3fs-standin/data/hello.txt']).toString(),
+    ).toBe('written on node3')
     expect((await mountType('node2')).stdout).toBe('')
     expect(existsSync(join(mountpoint, 'hello.txt'))).toBe(false)
   })
@@ -139,14 +170,18 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
     expect(JSON.stringify(result.json.nodes.find((node: any) => node.name === 'node3'))).toContain('fuse.hf3fs')
   })
 
-  it('a second deploy reports 0 changes', async () => {
-    const result = await runCli(['deploy', '-c', config, '--json', ...IGNORE], {timeoutMs: DEPLOY_MS})
-    expect(result.exitCode, result.stderr).toBe(0)
-    expect(result.json.changes).toBe(0)
-    // The client's smoke test runs on every deploy and changes nothing: verified again, not a change.
-    expect(result.json.verified).toBe(1)
-    expect(result.json.skipped).toBe(result.json.total - 1)
-  }, DEPLOY_MS)
+  it(
+    'a second deploy reports 0 changes',
+    async () => {
+      const result = await runCli(['deploy', '-c', config, '--json', ...IGNORE], {timeoutMs: DEPLOY_MS})
+      expect(result.exitCode, result.stderr).toBe(0)
+      expect(result.json.changes).toBe(0)
+      // The client's smoke test runs on every deploy and changes nothing: verified again, not a change.
+      expect(result.json.verified).toBe(1)
+      expect(result.json.skipped).toBe(result.json.total - 1)
+    },
+    DEPLOY_MS,
+  )
 
   it('destroy removes every container and keeps the data', async () => {
     const result = await runCli(['destroy', '-c', config, '--json'])
@@ -157,21 +192,52 @@ describe.skipIf(!available)('deploy, status, destroy and artifact on real docker
     expect(existsSync(nodeDir('node2', 'storage'))).toBe(true)
   })
 
-  it('artifact export makes a real docker save tarball, and deploy --artifact docker-loads it where the images are missing', async () => {
-    const tarball = '/opt/3fs/3fs-images.tar'
-    const exported = await runCli(['artifact', 'export', '-c', config, '--json', '--node', 'node1', '--output', tarball])
-    expect(exported.exitCode, exported.stderr).toBe(0)
-    expect(exported.json.images).toEqual(['open3fs/foundationdb:7.3.63', 'open3fs/clickhouse:25.1-jammy', 'open3fs/3fs:20250410'])
-    const local = nodeDir('node1', '3fs-images.tar')
-    // docker save's format: a tar with manifest.json naming the three tags.
-    const manifest = JSON.parse(execFileSync('tar', ['-xOf', local, 'manifest.json']).toString())
-    expect(manifest.flatMap((entry: any) => entry.RepoTags).sort()).toEqual(['open3fs/3fs:20250410', 'open3fs/clickhouse:25.1-jammy', 'open3fs/foundationdb:7.3.63'])
-    hosts.docker('node3', ['rmi', 'open3fs/3fs:20250410', 'open3fs/foundationdb:7.3.63', 'open3fs/clickhouse:25.1-jammy'])
-    const result = await runCli(['deploy', '-c', config, '--json', '--artifact', local, ...IGNORE], {timeoutMs: DEPLOY_MS})
-    expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0)
-    expect(hosts.docker('node3', ['image', 'inspect', '--format', '{{.Id}}', 'open3fs/3fs:20250410']).toString()).toMatch(/^sha256:/)
-    expect(hosts.containers('node3')).toEqual(['3fs-client', '3fs-storage'])
-    expect((await mountType('node3')).stdout).toBe('fuse.hf3fs')
-    expect(readFileSync(local).length).toBe(exported.json.bytes)
-  }, DEPLOY_MS)
+  it(
+    'artifact export makes a real docker save tarball, and deploy --artifact docker-loads it where the images are missing',
+    async () => {
+      const tarball = '/opt/3fs/3fs-images.tar'
+      const exported = await runCli([
+        'artifact',
+        'export',
+        '-c',
+        config,
+        '--json',
+        '--node',
+        'node1',
+        '--output',
+        tarball,
+      ])
+      expect(exported.exitCode, exported.stderr).toBe(0)
+      expect(exported.json.images).toEqual([
+        'open3fs/foundationdb:7.3.63',
+        'open3fs/clickhouse:25.1-jammy',
+        'open3fs/3fs:20250410',
+      ])
+      const local = nodeDir('node1', '3fs-images.tar')
+      // docker save's format: a tar with manifest.json naming the three tags.
+      const manifest = JSON.parse(execFileSync('tar', ['-xOf', local, 'manifest.json']).toString())
+      expect(manifest.flatMap((entry: any) => entry.RepoTags).sort()).toEqual([
+        'open3fs/3fs:20250410',
+        'open3fs/clickhouse:25.1-jammy',
+        'open3fs/foundationdb:7.3.63',
+      ])
+      hosts.docker('node3', [
+        'rmi',
+        'open3fs/3fs:20250410',
+        'open3fs/foundationdb:7.3.63',
+        'open3fs/clickhouse:25.1-jammy',
+      ])
+      const result = await runCli(['deploy', '-c', config, '--json', '--artifact', local, ...IGNORE], {
+        timeoutMs: DEPLOY_MS,
+      })
+      expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0)
+      expect(
+        hosts.docker('node3', ['image', 'inspect', '--format', '{{.Id}}', 'open3fs/3fs:20250410']).toString(),
+      ).toMatch(/^sha256:/)
+      expect(hosts.containers('node3')).toEqual(['3fs-client', '3fs-storage'])
+      expect((await mountType('node3')).stdout).toBe('fuse.hf3fs')
+      expect(readFileSync(local).length).toBe(exported.json.bytes)
+    },
+    DEPLOY_MS,
+  )
 })

@@ -29,8 +29,16 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
   let hosts: TestHosts
   let config: string
   const nodeDir = (node: string, ...path: string[]) => join(hosts.dir, 'nodes', node, 'opt3fs', ...path)
-  const calls = (node: string) => (existsSync(nodeDir(node, 'double', 'state', 'calls.log')) ? readFileSync(nodeDir(node, 'double', 'state', 'calls.log'), 'utf8').trim().split('\n') : [])
-  const containers = (node: string) => (existsSync(nodeDir(node, 'double', 'state', 'containers')) ? readdirSync(nodeDir(node, 'double', 'state', 'containers')).sort() : [])
+  const calls = (node: string) =>
+    existsSync(nodeDir(node, 'double', 'state', 'calls.log'))
+      ? readFileSync(nodeDir(node, 'double', 'state', 'calls.log'), 'utf8')
+          .trim()
+          .split('\n')
+      : []
+  const containers = (node: string) =>
+    existsSync(nodeDir(node, 'double', 'state', 'containers'))
+      ? readdirSync(nodeDir(node, 'double', 'state', 'containers')).sort()
+      : []
 
   beforeAll(() => {
     hosts = TestHosts.start(3)
@@ -41,7 +49,10 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
       [
         'name: dtest',
         'nodes:',
-        ...nodes.map((node) => `  - {name: ${node.name}, host: ${node.ip}, port: ${node.port}, username: root, identityFile: ${hosts.key()}}`),
+        ...nodes.map(
+          (node) =>
+            `  - {name: ${node.name}, host: ${node.ip}, port: ${node.port}, username: root, identityFile: ${hosts.key()}}`,
+        ),
         'services:',
         '  fdb: {nodes: [node1]}',
         '  clickhouse: {nodes: [node1], password: ch-pass-5150}',
@@ -64,7 +75,10 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
   function installDouble(): void {
     for (const node of hosts.nodes) {
       mkdirSync(nodeDir(node.name, 'double', 'state', 'admin_cli'), {recursive: true})
-      copyFileSync(join(ROOT, 'test', 'hosts', 'doubles', 'docker-engine-double.sh'), nodeDir(node.name, 'double', 'docker'))
+      copyFileSync(
+        join(ROOT, 'test', 'hosts', 'doubles', 'docker-engine-double.sh'),
+        nodeDir(node.name, 'double', 'docker'),
+      )
     }
     const heartbeat = '2026-11-28 02:00:00'
     writeFileSync(
@@ -73,7 +87,10 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
         'Id     Type     Status               Hostname  Pid  Tags  LastHeartbeatTime    ConfigVersion  ReleaseVersion',
         '1      MGMTD    PRIMARY_MGMTD        node1     10   []    N/A                  1(UPTODATE)    250228-dev',
         `100    META     HEARTBEAT_CONNECTED  node1     11   []    ${heartbeat}  1(UPTODATE)    250228-dev`,
-        ...['node1', 'node2', 'node3'].map((name, index) => `${10001 + index}  STORAGE  HEARTBEAT_CONNECTED  ${name}     ${12 + index}   []    ${heartbeat}  1(UPTODATE)    250228-dev`),
+        ...['node1', 'node2', 'node3'].map(
+          (name, index) =>
+            `${10001 + index}  STORAGE  HEARTBEAT_CONNECTED  ${name}     ${12 + index}   []    ${heartbeat}  1(UPTODATE)    250228-dev`,
+        ),
         '',
       ].join('\n'),
     )
@@ -91,12 +108,17 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
       expect(node.checks.find((check: any) => check.check === 'sudo').status).toBe('ok')
     }
     // Storage nodes in dir mode get their free space checked; all have the aio-max-nr check.
-    expect(result.json.nodes[1].checks.map((check: any) => check.check)).toEqual(expect.arrayContaining(['disks', 'aio-max-nr', 'ports', 'kernel', 'memlock']))
+    expect(result.json.nodes[1].checks.map((check: any) => check.check)).toEqual(
+      expect.arrayContaining(['disks', 'aio-max-nr', 'ports', 'kernel', 'memlock']),
+    )
   })
 
   it('check finds a port taken by something else and a client mount point that already holds a filesystem', async () => {
     const withClient = join(hosts.dir, 'deploy-cluster-client.yml')
-    writeFileSync(withClient, readFileSync(config, 'utf8').replace('ssh:', '  client: {nodes: [node2], hostMountpoint: /3fs}\nssh:'))
+    writeFileSync(
+      withClient,
+      readFileSync(config, 'utf8').replace('ssh:', '  client: {nodes: [node2], hostMountpoint: /3fs}\nssh:'),
+    )
     // The test hosts share this machine's network: a listener here is a listener on every node.
     const server = createServer().listen(8999, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
@@ -104,10 +126,16 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
       const result = await runCli(['check', '-c', withClient, '--json', '--runtime', 'no-such-engine'])
       expect(result.exitCode).toBe(1)
       const node1 = result.json.nodes.find((node: any) => node.node === 'node1')
-      expect(node1.checks.find((check: any) => check.check === 'ports')).toMatchObject({status: 'fail', detail: 'in use by something else: 8999 (clickhouse)'})
+      expect(node1.checks.find((check: any) => check.check === 'ports')).toMatchObject({
+        status: 'fail',
+        detail: 'in use by something else: 8999 (clickhouse)',
+      })
       const node2 = result.json.nodes.find((node: any) => node.node === 'node2')
       // /3fs on a test host is a bind mount of a shared directory: mounting 3FS there would hide it.
-      expect(node2.checks.find((check: any) => check.check === 'mountpoint')).toMatchObject({status: 'fail', detail: expect.stringMatching(/^\/3fs is a \S+ mount$/)})
+      expect(node2.checks.find((check: any) => check.check === 'mountpoint')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/^\/3fs is a \S+ mount$/),
+      })
     } finally {
       server.close()
     }
@@ -132,7 +160,9 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     const write = actions.find((entry: any) => entry.path === '/opt/3fs/mgmtd/config.d/mgmtd_main_app.toml')
     expect(write).toMatchObject({kind: 'write-file', content: expect.stringContaining('\nnode_id = 1\n')})
     const index = (predicate: (entry: any) => boolean) => actions.findIndex(predicate)
-    expect(index((entry: any) => entry.description.startsWith('init-cluster'))).toBeLessThan(index((entry: any) => entry.description === 'start 3fs-mgmtd'))
+    expect(index((entry: any) => entry.description.startsWith('init-cluster'))).toBeLessThan(
+      index((entry: any) => entry.description === 'start 3fs-mgmtd'),
+    )
     expect(JSON.stringify(result.json)).not.toContain('ch-pass-5150')
   })
 
@@ -145,21 +175,52 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     // 3FS's order on the admin node: fdb, ClickHouse, init-cluster before mgmtd starts, set-config before meta, then chains.
     const log = calls('node1')
     const at = (pattern: RegExp) => log.findIndex((line) => pattern.test(line))
-    const order = [/--name 3fs-fdb/, /exec 3fs-fdb .*configure new single ssd/, /--name 3fs-clickhouse/, /--multiquery/, /--name 3fs-monitor/, /run --rm .*init-cluster/, /--name 3fs-mgmtd/, /set-config --type META/, /--name 3fs-meta/, /set-config --type STORAGE/, /--name 3fs-storage/, /user-add --root/, /exec -i 3fs-mgmtd/, /upload-chains/, /upload-chain-table/].map(at)
+    const order = [
+      /--name 3fs-fdb/,
+      /exec 3fs-fdb .*configure new single ssd/,
+      /--name 3fs-clickhouse/,
+      /--multiquery/,
+      /--name 3fs-monitor/,
+      /run --rm .*init-cluster/,
+      /--name 3fs-mgmtd/,
+      /set-config --type META/,
+      /--name 3fs-meta/,
+      /set-config --type STORAGE/,
+      /--name 3fs-storage/,
+      /user-add --root/,
+      /exec -i 3fs-mgmtd/,
+      /upload-chains/,
+      /upload-chain-table/,
+    ].map(at)
     expect(order.every((position) => position >= 0)).toBe(true)
     expect([...order].sort((a, b) => a - b)).toEqual(order)
-    expect(containers('node1')).toEqual(['3fs-clickhouse', '3fs-fdb', '3fs-meta', '3fs-mgmtd', '3fs-monitor', '3fs-storage'])
+    expect(containers('node1')).toEqual([
+      '3fs-clickhouse',
+      '3fs-fdb',
+      '3fs-meta',
+      '3fs-mgmtd',
+      '3fs-monitor',
+      '3fs-storage',
+    ])
     expect(containers('node2')).toEqual(['3fs-storage'])
     // dir-mode data directories and configs on every storage node; secrets in 0600 files only.
     for (const name of ['node1', 'node2', 'node3']) {
       expect(statSync(nodeDir(name, 'storage', '3fsdata', 'data0')).isDirectory()).toBe(true)
-      expect(readFileSync(nodeDir(name, 'storage', 'config.d', 'storage_main_app.toml'), 'utf8')).toContain(`\nnode_id = ${10000 + Number(name.slice(-1))}\n`)
+      expect(readFileSync(nodeDir(name, 'storage', 'config.d', 'storage_main_app.toml'), 'utf8')).toContain(
+        `\nnode_id = ${10000 + Number(name.slice(-1))}\n`,
+      )
       expect(readdirSync(nodeDir(name, '.3fs-cli', 'applied')).length).toBeGreaterThan(3)
     }
     expect(statSync(nodeDir('node1', 'mgmtd', 'config.d', 'token.txt')).mode & 0o777).toBe(0o600)
-    expect(readFileSync(nodeDir('node1', 'mgmtd', 'config.d', 'admin_cli_root.toml'), 'utf8')).toContain(`token = '${TOKEN}'`)
+    expect(readFileSync(nodeDir('node1', 'mgmtd', 'config.d', 'admin_cli_root.toml'), 'utf8')).toContain(
+      `token = '${TOKEN}'`,
+    )
     expect(statSync(nodeDir('node1', 'clickhouse', 'etc', 'clickhouse.env')).mode & 0o777).toBe(0o600)
-    expect(readFileSync(nodeDir('node1', 'mgmtd', 'config.d', 'chains.csv'), 'utf8').trim().split('\n')).toHaveLength(4)
+    expect(
+      readFileSync(nodeDir('node1', 'mgmtd', 'config.d', 'chains.csv'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(4)
     expect(result.stdout + result.stderr).not.toContain(TOKEN)
     expect(result.stdout + result.stderr).not.toContain('ch-pass-5150')
     expect(log.join('\n')).not.toContain('ch-pass-5150')
@@ -178,7 +239,9 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     const mark = calls('node1').length
     const failed = await runCli(['deploy', '-c', config, '--json', '--runtime', DOUBLE, ...IGNORE])
     expect(failed.exitCode).toBe(1)
-    expect(failed.json.error.message).toMatch(/deploy stopped at "storage" on node2: start 3fs-storage: exited with 125/)
+    expect(failed.json.error.message).toMatch(
+      /deploy stopped at "storage" on node2: start 3fs-storage: exited with 125/,
+    )
     expect(failed.json.error.message).toMatch(/driver failed programming external connectivity/)
     expect(failed.json.error.next[0]).toMatch(/resumes from this step/)
     expect(failed.json.report.complete).toBe(false)
@@ -203,8 +266,17 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     const mark = calls('node1').length
     const result = await runCli(['destroy', '-c', config, '--json', '--runtime', DOUBLE])
     expect(result.exitCode, result.stderr).toBe(0)
-    const removals = calls('node1').slice(mark).filter((line) => line.startsWith('rm -f'))
-    expect(removals.map((line) => line.split(' ').pop())).toEqual(['3fs-storage', '3fs-meta', '3fs-mgmtd', '3fs-monitor', '3fs-clickhouse', '3fs-fdb'])
+    const removals = calls('node1')
+      .slice(mark)
+      .filter((line) => line.startsWith('rm -f'))
+    expect(removals.map((line) => line.split(' ').pop())).toEqual([
+      '3fs-storage',
+      '3fs-meta',
+      '3fs-mgmtd',
+      '3fs-monitor',
+      '3fs-clickhouse',
+      '3fs-fdb',
+    ])
     for (const name of ['node1', 'node2', 'node3']) expect(containers(name)).toEqual([])
     expect(existsSync(nodeDir('node1', 'fdb', 'data'))).toBe(true)
   })

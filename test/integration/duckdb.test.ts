@@ -18,130 +18,217 @@ import {buildElfNeeding} from '../helpers/elf-with-missing-deps.js'
 
 const available = hostsAvailable()
 
-describe.skipIf(!available)('duckdb build, install and verify on real SSH test hosts (stand-in duckdb-3fs source)', () => {
-  let hosts: TestHosts
-  let config: string
-  let cache: string
-  let source: string
-  const env = () => ({THREEFS_CLI_CACHE: cache})
-  const opt = (node: string, ...path: string[]) => join(hosts.dir, 'nodes', node, 'opt3fs', ...path)
-  const installFlags = ['--bin-dir', '/opt/3fs/bin', '--no-ldconfig']
+describe.skipIf(!available)(
+  'duckdb build, install and verify on real SSH test hosts (stand-in duckdb-3fs source)',
+  () => {
+    let hosts: TestHosts
+    let config: string
+    let cache: string
+    let source: string
+    const env = () => ({THREEFS_CLI_CACHE: cache})
+    const opt = (node: string, ...path: string[]) => join(hosts.dir, 'nodes', node, 'opt3fs', ...path)
+    const installFlags = ['--bin-dir', '/opt/3fs/bin', '--no-ldconfig']
 
-  beforeAll(() => {
-    hosts = TestHosts.start(2)
-    // A non-root login: its home is private to each node (root's is the machine's).
-    config = hosts.writeCluster({username: hosts.env.USER_NOPW})
-    cache = mkdtempSync(join(tmpdir(), '3fs-cli-cache-'))
-    source = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-standin-')), {root: ROOT})
-  })
+    beforeAll(() => {
+      hosts = TestHosts.start(2)
+      // A non-root login: its home is private to each node (root's is the machine's).
+      config = hosts.writeCluster({username: hosts.env.USER_NOPW})
+      cache = mkdtempSync(join(tmpdir(), '3fs-cli-cache-'))
+      source = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-standin-')), {root: ROOT})
+    })
 
-  afterAll(() => {
-    hosts?.down()
-  })
+    afterAll(() => {
+      hosts?.down()
+    })
 
-  it('--plan shows the build steps on the first client node, with 3FS built once', async () => {
-    const result = await runCli(['duckdb', 'build', '-c', config, '--source', source, '--plan', '--json'], {env: env()})
-    expect(result.exitCode).toBe(0)
-    expect(result.json.node).toBe('node1')
-    expect(result.json.steps.map((step: any) => step.name)).toEqual(['check', 'fetch', '3fs', 'extension', 'collect'])
-    expect(result.json.steps[3].command).toContain("EXT_FLAGS='-DBUILD_3FS_LIB=OFF'")
-  })
+    it('--plan shows the build steps on the first client node, with 3FS built once', async () => {
+      const result = await runCli(['duckdb', 'build', '-c', config, '--source', source, '--plan', '--json'], {
+        env: env(),
+      })
+      expect(result.exitCode).toBe(0)
+      expect(result.json.node).toBe('node1')
+      expect(result.json.steps.map((step: any) => step.name)).toEqual(['check', 'fetch', '3fs', 'extension', 'collect'])
+      expect(result.json.steps[3].command).toContain("EXT_FLAGS='-DBUILD_3FS_LIB=OFF'")
+    })
 
-  it('builds from an uploaded local checkout, logs every step, and collects checksummed artifacts', async () => {
-    const result = await runCli(['duckdb', 'build', '-c', config, '--source', source, '--json'], {env: env()})
-    expect(result.exitCode, result.stderr).toBe(0)
-    expect(result.json.reused).toBe(false)
-    expect(result.json.steps.map((step: any) => step.name)).toEqual(['3fs', 'extension', 'collect'])
-    const {manifest} = result.json
-    expect(manifest).toMatchObject({duckdbVersion: STANDIN_CLI_VERSION, versionDirectory: '0123456789', platform: 'linux_amd64', extensionDuckdbVersion: '0123456789', source: {kind: 'dir'}})
-    expect(Object.keys(manifest.files).sort()).toEqual(['duckdb', 'libhf3fs_api_shared.so', 'threefs.duckdb_extension'])
-    expect(readFileSync(join(result.json.dir, 'libhf3fs_api_shared.so'), 'utf8')).toBe('stand-in libhf3fs_api_shared\n')
-    const log = readFileSync(result.json.logFile, 'utf8')
-    expect(log).toContain('[stand-in] building 3FS client library')
-    expect(log).toContain('[stand-in] make release GEN=ninja EXT_FLAGS=-DBUILD_3FS_LIB=OFF')
-    expect(existsSync(join(hosts.dir, 'nodes', 'node1', 'opt3fs', 'duckdb-build', 'build.log'))).toBe(true)
-  })
+    it('builds from an uploaded local checkout, logs every step, and collects checksummed artifacts', async () => {
+      const result = await runCli(['duckdb', 'build', '-c', config, '--source', source, '--json'], {env: env()})
+      expect(result.exitCode, result.stderr).toBe(0)
+      expect(result.json.reused).toBe(false)
+      expect(result.json.steps.map((step: any) => step.name)).toEqual(['3fs', 'extension', 'collect'])
+      const {manifest} = result.json
+      expect(manifest).toMatchObject({
+        duckdbVersion: STANDIN_CLI_VERSION,
+        versionDirectory: '0123456789',
+        platform: 'linux_amd64',
+        extensionDuckdbVersion: '0123456789',
+        source: {kind: 'dir'},
+      })
+      expect(Object.keys(manifest.files).sort()).toEqual([
+        'duckdb',
+        'libhf3fs_api_shared.so',
+        'threefs.duckdb_extension',
+      ])
+      expect(readFileSync(join(result.json.dir, 'libhf3fs_api_shared.so'), 'utf8')).toBe(
+        'stand-in libhf3fs_api_shared\n',
+      )
+      const log = readFileSync(result.json.logFile, 'utf8')
+      expect(log).toContain('[stand-in] building 3FS client library')
+      expect(log).toContain('[stand-in] make release GEN=ninja EXT_FLAGS=-DBUILD_3FS_LIB=OFF')
+      expect(existsSync(join(hosts.dir, 'nodes', 'node1', 'opt3fs', 'duckdb-build', 'build.log'))).toBe(true)
+    })
 
-  it('reuses the build when nothing changed (checksums verified, no step run)', async () => {
-    const remoteLog = join(hosts.dir, 'nodes', 'node1', 'opt3fs', 'duckdb-build', 'build.log')
-    const before = statSync(remoteLog).size
-    const result = await runCli(['duckdb', 'build', '-c', config, '--source', source, '--json'], {env: env()})
-    expect(result.exitCode, result.stderr).toBe(0)
-    expect(result.json.reused).toBe(true)
-    expect(result.json.steps).toEqual([])
-    expect(statSync(remoteLog).size).toBe(before)
-  })
+    it('reuses the build when nothing changed (checksums verified, no step run)', async () => {
+      const remoteLog = join(hosts.dir, 'nodes', 'node1', 'opt3fs', 'duckdb-build', 'build.log')
+      const before = statSync(remoteLog).size
+      const result = await runCli(['duckdb', 'build', '-c', config, '--source', source, '--json'], {env: env()})
+      expect(result.exitCode, result.stderr).toBe(0)
+      expect(result.json.reused).toBe(true)
+      expect(result.json.steps).toEqual([])
+      expect(statSync(remoteLog).size).toBe(before)
+    })
 
-  it('names the failing step and shows the log tail when the build breaks', async () => {
-    const broken = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-broken-')), {root: ROOT, failExtension: true})
-    const result = await runCli(['duckdb', 'build', '-c', config, '--source', broken, '--json'], {env: env()})
-    expect(result.exitCode).toBe(1)
-    expect(result.json.error.message).toMatch(/failed at step "extension" on node1/)
-    expect(result.json.error.message).toContain('stand-in compile error')
-    expect(result.json.error.next[0]).toMatch(/Full log: .*build-[0-9a-f]+\.log/)
-  })
+    it('names the failing step and shows the log tail when the build breaks', async () => {
+      const broken = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-broken-')), {
+        root: ROOT,
+        failExtension: true,
+      })
+      const result = await runCli(['duckdb', 'build', '-c', config, '--source', broken, '--json'], {env: env()})
+      expect(result.exitCode).toBe(1)
+      expect(result.json.error.message).toMatch(/failed at step "extension" on node1/)
+      expect(result.json.error.message).toContain('stand-in compile error')
+      expect(result.json.error.next[0]).toMatch(/Full log: .*build-[0-9a-f]+\.log/)
+    })
 
-  it('refuses to install an extension built for another DuckDB version, and installs nothing', async () => {
-    const mismatched = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-mismatch-')), {root: ROOT, extensionDuckdbVersion: 'v0.9.9'})
-    const built = await runCli(['duckdb', 'build', '-c', config, '--source', mismatched, '--json'], {env: env()})
-    expect(built.exitCode, built.stderr).toBe(0)
-    const result = await runCli(['duckdb', 'install', '-c', config, '--json', '--artifacts', built.json.dir, ...installFlags], {env: env()})
-    expect(result.exitCode).toBe(1)
-    expect(result.json.error.message).toMatch(/built for DuckDB v0\.9\.9, but the DuckDB CLI of this build is v1\.5\.6-dev42 0123456789/)
-    expect(existsSync(opt('node2', 'duckdb'))).toBe(false)
-  })
+    it('refuses to install an extension built for another DuckDB version, and installs nothing', async () => {
+      const mismatched = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-mismatch-')), {
+        root: ROOT,
+        extensionDuckdbVersion: 'v0.9.9',
+      })
+      const built = await runCli(['duckdb', 'build', '-c', config, '--source', mismatched, '--json'], {env: env()})
+      expect(built.exitCode, built.stderr).toBe(0)
+      const result = await runCli(
+        ['duckdb', 'install', '-c', config, '--json', '--artifacts', built.json.dir, ...installFlags],
+        {env: env()},
+      )
+      expect(result.exitCode).toBe(1)
+      expect(result.json.error.message).toMatch(
+        /built for DuckDB v0\.9\.9, but the DuckDB CLI of this build is v1\.5\.6-dev42 0123456789/,
+      )
+      expect(existsSync(opt('node2', 'duckdb'))).toBe(false)
+    })
 
-  it('installs the matching build on every client node where that DuckDB version looks for it', async () => {
-    const build = await runCli(['duckdb', 'build', '-c', config, '--source', source, '--json'], {env: env()})
-    const result = await runCli(['duckdb', 'install', '-c', config, '--json', '--artifacts', build.json.dir, '--iov-size', '16KiB', ...installFlags], {env: env()})
-    expect(result.exitCode, result.stderr).toBe(0)
-    expect(result.json.nodes.map((node: any) => [node.node, node.ok])).toEqual([['node1', true], ['node2', true]])
-    // The login user's home lives in the node's private /home: look from inside.
-    const found = await runCli(['exec', '-c', config, '--json', '--', 'test -f ~/.duckdb/extensions/0123456789/linux_amd64/threefs.duckdb_extension && echo present'])
-    expect(found.json.nodes.map((node: any) => node.stdout.trim())).toEqual(['present', 'present'])
-    expect(result.json.nodes[0].extensionPath).toBe(`/home/${hosts.env.USER_NOPW}/.duckdb/extensions/0123456789/linux_amd64/threefs.duckdb_extension`)
-    for (const node of ['node1', 'node2']) {
-      expect(statSync(opt(node, 'duckdb', 'bin', 'duckdb')).mode & 0o111).not.toBe(0)
-      const init = readFileSync(opt(node, 'duckdb', 'threefs-init.sql'), 'utf8')
-      expect(init).toContain("SET threefs_mount_root = '/3fs/';")
-      expect(init).toContain('SET threefs_iov_size = 16384;')
-    }
-    const again = await runCli(['duckdb', 'install', '-c', config, '--json', '--artifacts', build.json.dir, '--iov-size', '16KiB', ...installFlags], {env: env()})
-    expect(again.json.nodes.every((node: any) => node.skipped === 3)).toBe(true)
-  })
+    it('installs the matching build on every client node where that DuckDB version looks for it', async () => {
+      const build = await runCli(['duckdb', 'build', '-c', config, '--source', source, '--json'], {env: env()})
+      const result = await runCli(
+        [
+          'duckdb',
+          'install',
+          '-c',
+          config,
+          '--json',
+          '--artifacts',
+          build.json.dir,
+          '--iov-size',
+          '16KiB',
+          ...installFlags,
+        ],
+        {env: env()},
+      )
+      expect(result.exitCode, result.stderr).toBe(0)
+      expect(result.json.nodes.map((node: any) => [node.node, node.ok])).toEqual([
+        ['node1', true],
+        ['node2', true],
+      ])
+      // The login user's home lives in the node's private /home: look from inside.
+      const found = await runCli([
+        'exec',
+        '-c',
+        config,
+        '--json',
+        '--',
+        'test -f ~/.duckdb/extensions/0123456789/linux_amd64/threefs.duckdb_extension && echo present',
+      ])
+      expect(found.json.nodes.map((node: any) => node.stdout.trim())).toEqual(['present', 'present'])
+      expect(result.json.nodes[0].extensionPath).toBe(
+        `/home/${hosts.env.USER_NOPW}/.duckdb/extensions/0123456789/linux_amd64/threefs.duckdb_extension`,
+      )
+      for (const node of ['node1', 'node2']) {
+        expect(statSync(opt(node, 'duckdb', 'bin', 'duckdb')).mode & 0o111).not.toBe(0)
+        const init = readFileSync(opt(node, 'duckdb', 'threefs-init.sql'), 'utf8')
+        expect(init).toContain("SET threefs_mount_root = '/3fs/';")
+        expect(init).toContain('SET threefs_iov_size = 16384;')
+      }
+      const again = await runCli(
+        [
+          'duckdb',
+          'install',
+          '-c',
+          config,
+          '--json',
+          '--artifacts',
+          build.json.dir,
+          '--iov-size',
+          '16KiB',
+          ...installFlags,
+        ],
+        {env: env()},
+      )
+      expect(again.json.nodes.every((node: any) => node.skipped === 3)).toBe(true)
+    })
 
-  it('verifies on every client node that DuckDB writes Parquet to /3fs and reads it back through 3fs:// and the path, then cleans up', async () => {
-    const result = await runCli(['duckdb', 'verify', '-c', config, '--json', '--rows', '50000', '--bin-dir', '/opt/3fs/bin'], {env: env()})
-    expect(result.exitCode, JSON.stringify(result.json ?? result.stderr)).toBe(0)
-    for (const node of result.json.nodes) {
-      expect(node).toMatchObject({ok: true, usrbio: true, mountRoot: '/3fs/', plainLoadedThreefs: false})
-      expect(node.read3fs.rows).toBe(50000)
-      expect(node.read3fs.checksum).toBe(node.expected.checksum)
-      expect(node.readPath.checksum).toBe(node.expected.checksum)
-      expect(node.write.ms).toBeGreaterThan(0)
-    }
-    expect(readdirSync(join(hosts.dir, 'shared3fs', '.3fs-cli-duckdb-verify'))).toEqual([])
-  })
+    it('verifies on every client node that DuckDB writes Parquet to /3fs and reads it back through 3fs:// and the path, then cleans up', async () => {
+      const result = await runCli(
+        ['duckdb', 'verify', '-c', config, '--json', '--rows', '50000', '--bin-dir', '/opt/3fs/bin'],
+        {env: env()},
+      )
+      expect(result.exitCode, JSON.stringify(result.json ?? result.stderr)).toBe(0)
+      for (const node of result.json.nodes) {
+        expect(node).toMatchObject({ok: true, usrbio: true, mountRoot: '/3fs/', plainLoadedThreefs: false})
+        expect(node.read3fs.rows).toBe(50000)
+        expect(node.read3fs.checksum).toBe(node.expected.checksum)
+        expect(node.readPath.checksum).toBe(node.expected.checksum)
+        expect(node.write.ms).toBeGreaterThan(0)
+      }
+      expect(readdirSync(join(hosts.dir, 'shared3fs', '.3fs-cli-duckdb-verify'))).toEqual([])
+    })
 
-  it('install fails on every node where the 3FS library NEEDs a library the node lacks, naming it (ldd, a real ELF)', async () => {
-    const elf = join(mkdtempSync(join(tmpdir(), 'elf-')), 'libhf3fs_api_shared.so')
-    buildElfNeeding(elf, ['lib3fscli-absent-dependency.so.7'])
-    const needy = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-needy-')), {root: ROOT, library: elf})
-    const built = await runCli(['duckdb', 'build', '-c', config, '--source', needy, '--json'], {env: env()})
-    expect(built.exitCode, built.stderr).toBe(0)
-    const result = await runCli(['duckdb', 'install', '-c', config, '--json', '--artifacts', built.json.dir, ...installFlags], {env: env()})
-    expect(result.exitCode).toBe(1)
-    for (const node of result.json.nodes) {
-      expect(node.ok).toBe(false)
-      expect(node.error).toBe(`${node.node} lacks lib3fscli-absent-dependency.so.7 (unknown: apt-file search lib3fscli-absent-dependency.so.7) for /opt/3fs/duckdb/lib/libhf3fs_api_shared.so: DuckDB would fail to LOAD threefs there`)
-    }
-  })
-})
+    it('install fails on every node where the 3FS library NEEDs a library the node lacks, naming it (ldd, a real ELF)', async () => {
+      const elf = join(mkdtempSync(join(tmpdir(), 'elf-')), 'libhf3fs_api_shared.so')
+      buildElfNeeding(elf, ['lib3fscli-absent-dependency.so.7'])
+      const needy = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-needy-')), {root: ROOT, library: elf})
+      const built = await runCli(['duckdb', 'build', '-c', config, '--source', needy, '--json'], {env: env()})
+      expect(built.exitCode, built.stderr).toBe(0)
+      const result = await runCli(
+        ['duckdb', 'install', '-c', config, '--json', '--artifacts', built.json.dir, ...installFlags],
+        {env: env()},
+      )
+      expect(result.exitCode).toBe(1)
+      for (const node of result.json.nodes) {
+        expect(node.ok).toBe(false)
+        expect(node.error).toBe(
+          `${node.node} lacks lib3fscli-absent-dependency.so.7 (unknown: apt-file search lib3fscli-absent-dependency.so.7) for /opt/3fs/duckdb/lib/libhf3fs_api_shared.so: DuckDB would fail to LOAD threefs there`,
+        )
+      }
+    })
+  },
+)
 
 describe('duckdb install flags', () => {
   it('refuses a negative --io-depth before reading the config (the extension reads it as a size_t)', async () => {
-    const result = await runCli(['duckdb', 'install', '-c', join(ROOT, 'test', 'fixtures', 'm3fs-full.yml'), '--io-depth', '-1', '--plan', '--json'])
+    const result = await runCli([
+      'duckdb',
+      'install',
+      '-c',
+      join(ROOT, 'test', 'fixtures', 'm3fs-full.yml'),
+      '--io-depth',
+      '-1',
+      '--plan',
+      '--json',
+    ])
     expect(result.exitCode).toBe(2)
-    expect(result.stderr + JSON.stringify(result.json ?? '')).toMatch(/io-depth.*greater than or equal to 0|Expected an integer greater than or equal to 0/)
+    expect(result.stderr + JSON.stringify(result.json ?? '')).toMatch(
+      /io-depth.*greater than or equal to 0|Expected an integer greater than or equal to 0/,
+    )
   })
 })

@@ -59,7 +59,10 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
   it('runs privileged commands through passwordless sudo', async () => {
     const config = hosts.writeCluster({username: hosts.env.USER_NOPW})
     const plain = await runCli(['exec', '-c', config, '--json', '--', 'id -u'])
-    expect(plain.json.nodes.every((node: any) => node.stdout.trim() === '47001'), JSON.stringify(plain.json.nodes)).toBe(true)
+    expect(
+      plain.json.nodes.every((node: any) => node.stdout.trim() === '47001'),
+      JSON.stringify(plain.json.nodes),
+    ).toBe(true)
     const sudo = await runCli(['exec', '-c', config, '--json', '--sudo', '--', 'id -u'])
     expect(sudo.exitCode).toBe(0)
     expect(sudo.json.nodes.every((node: any) => node.stdout.trim() === '0')).toBe(true)
@@ -68,7 +71,16 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
   it('feeds the sudo password on stdin and never shows it in logs or output', async () => {
     const password = hosts.env.USER_PASSWORD!
     const config = hosts.writeCluster({username: hosts.env.USER_PW, password, identityFile: null})
-    const result = await runCli(['exec', '-c', config, '--json', '--verbose', '--sudo', '--', 'id -u; cat /proc/$PPID/cmdline | tr "\\0" " "'])
+    const result = await runCli([
+      'exec',
+      '-c',
+      config,
+      '--json',
+      '--verbose',
+      '--sudo',
+      '--',
+      'id -u; cat /proc/$PPID/cmdline | tr "\\0" " "',
+    ])
     expect(result.exitCode).toBe(0)
     for (const node of result.json.nodes) expect(node.stdout.split('\n')[0]).toBe('0')
     // The verbose log names every command, and the parent's command line is in stdout: neither has the password.
@@ -79,7 +91,13 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
 
   it('refuses a wrong sudo password with the node named and the password hidden', async () => {
     const wrong = 'wrong-sudo-secret-991'
-    const config = hosts.writeCluster({username: hosts.env.USER_PW, password: hosts.env.USER_PASSWORD, sudoPassword: wrong, identityFile: null, nodes: ['node1']})
+    const config = hosts.writeCluster({
+      username: hosts.env.USER_PW,
+      password: hosts.env.USER_PASSWORD,
+      sudoPassword: wrong,
+      identityFile: null,
+      nodes: ['node1'],
+    })
     const result = await runCli(['exec', '-c', config, '--json', '--sudo', '--', 'id -u'])
     expect(result.exitCode).toBe(1)
     expect(result.json.nodes[0].error.kind).toBe('sudo')
@@ -111,12 +129,16 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
     expect(result.json.nodes[0].error.message).toContain('is encrypted')
   })
 
-  it('asks for an encrypted key\'s passphrase on a terminal, without echoing it', async () => {
+  it("asks for an encrypted key's passphrase on a terminal, without echoing it", async () => {
     const {execa} = await import('execa')
     const config = hosts.writeCluster({identityFile: hosts.key('user_key_encrypted'), nodes: ['node1', 'node2']})
     const passphrase = hosts.env.KEY_PASSPHRASE!
     // script(1) gives the CLI a pseudo-terminal; the passphrase is typed once the prompt is up.
-    const cli = execa('script', ['-qec', `node bin/run.js exec -c ${config} -- hostname`, '/dev/null'], {cwd: ROOT, reject: false, env: {HOME: hosts.dir, NO_COLOR: '1'}})
+    const cli = execa('script', ['-qec', `node bin/run.js exec -c ${config} -- hostname`, '/dev/null'], {
+      cwd: ROOT,
+      reject: false,
+      env: {HOME: hosts.dir, NO_COLOR: '1'},
+    })
     let typed = false
     cli.stdout!.on('data', (chunk: Buffer) => {
       if (!typed && chunk.toString().includes('Passphrase for')) {
@@ -140,7 +162,10 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
     const socket = /SSH_AUTH_SOCK=([^;]+);/.exec(agent)![1]!
     const pid = /SSH_AGENT_PID=(\d+);/.exec(agent)![1]!
     try {
-      execFileSync('ssh-add', [hosts.key('user_key_ecdsa')], {env: {...process.env, SSH_AUTH_SOCK: socket}, stdio: 'ignore'})
+      execFileSync('ssh-add', [hosts.key('user_key_ecdsa')], {
+        env: {...process.env, SSH_AUTH_SOCK: socket},
+        stdio: 'ignore',
+      })
       const config = hosts.writeCluster({identityFile: null, nodes: ['node3']})
       writeFileSync(config, readFileSync(config, 'utf8').replace('useAgent: false', 'useAgent: true'))
       const result = await runCli(['exec', '-c', config, '--json', '--', 'hostname'], {env: {SSH_AUTH_SOCK: socket}})
@@ -172,7 +197,10 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
       const recorded = readFileSync(fresh, 'utf8').trim().split('\n')
       expect(recorded).toHaveLength(5)
       for (const node of hosts.nodes) {
-        const hostKey = readFileSync(join(hosts.dir, 'nodes', node.name, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ')
+        const hostKey = readFileSync(join(hosts.dir, 'nodes', node.name, 'host_key.pub'), 'utf8')
+          .split(' ')
+          .slice(0, 2)
+          .join(' ')
         expect(recorded).toContain(`[${node.ip}]:${node.port} ${hostKey}`)
       }
       const second = await runCli(['exec', '-c', config, '--json', '--', 'true'])
@@ -182,9 +210,14 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
     it('refuses a changed host key even with --accept-new-host-keys, naming the known_hosts line', async () => {
       const tampered = join(hosts.dir, 'known_hosts.tampered')
       copyFileSync(hosts.knownHosts, tampered)
-      const stranger = readFileSync(hosts.key('stranger_key') + '.pub', 'utf8').split(' ').slice(0, 2).join(' ')
+      const stranger = readFileSync(hosts.key('stranger_key') + '.pub', 'utf8')
+        .split(' ')
+        .slice(0, 2)
+        .join(' ')
       const node2 = hosts.node('node2')
-      const lines = readFileSync(tampered, 'utf8').split('\n').map((line) => (line.startsWith(`[${node2.ip}]:`) ? `[${node2.ip}]:${node2.port} ${stranger}` : line))
+      const lines = readFileSync(tampered, 'utf8')
+        .split('\n')
+        .map((line) => (line.startsWith(`[${node2.ip}]:`) ? `[${node2.ip}]:${node2.port} ${stranger}` : line))
       writeFileSync(tampered, lines.join('\n'))
       const config = hosts.writeCluster({knownHostsFile: tampered})
       const result = await runCli(['exec', '-c', config, '--json', '--accept-new-host-keys', '--', 'true'])
@@ -242,7 +275,16 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
       const config = hosts.writeCluster({nodes: ['node1', 'node2']})
       // A duration no other test uses, so that the check below finds only this command's process.
       // 5 s: node2's `echo done` took 1.4 s on a loaded machine, past a 1 s timeout; the sleep is 20 s.
-      const result = await runCli(['exec', '-c', config, '--json', '--timeout', '5s', '--', 'if [ "$(hostname)" = node1 ]; then sleep 20.4711; fi; echo done'])
+      const result = await runCli([
+        'exec',
+        '-c',
+        config,
+        '--json',
+        '--timeout',
+        '5s',
+        '--',
+        'if [ "$(hostname)" = node1 ]; then sleep 20.4711; fi; echo done',
+      ])
       expect(result.exitCode).toBe(1)
       const byNode = Object.fromEntries(result.json.nodes.map((node: any) => [node.node, node]))
       expect(byNode.node1).toMatchObject({ok: false, timedOut: true, exitCode: null})
@@ -253,7 +295,18 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
       // Stopping is asynchronous (TERM, then KILL a second later): allow it a few seconds to finish.
       let left = ''
       for (let attempt = 0; attempt < 6; attempt++) {
-        left = (await runCli(['exec', '-c', config, '--json', '--nodes', 'node1', '--', 'pgrep -af "sleep 2[0].4711" || echo none'])).json.nodes[0].stdout
+        left = (
+          await runCli([
+            'exec',
+            '-c',
+            config,
+            '--json',
+            '--nodes',
+            'node1',
+            '--',
+            'pgrep -af "sleep 2[0].4711" || echo none',
+          ])
+        ).json.nodes[0].stdout
         if (left === 'none\n') break
         await new Promise((resolve) => setTimeout(resolve, 500))
       }
@@ -261,12 +314,28 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
     })
 
     it('stops a timed-out sudo command, children included, as root', async () => {
-      const config = hosts.writeCluster({username: hosts.env.USER_PW, password: hosts.env.USER_PASSWORD, identityFile: null, nodes: ['node3']})
-      const result = await runCli(['exec', '-c', config, '--json', '--sudo', '--timeout', '1s', '--', 'sh -c "sleep 31.0815; echo late"; echo after'])
+      const config = hosts.writeCluster({
+        username: hosts.env.USER_PW,
+        password: hosts.env.USER_PASSWORD,
+        identityFile: null,
+        nodes: ['node3'],
+      })
+      const result = await runCli([
+        'exec',
+        '-c',
+        config,
+        '--json',
+        '--sudo',
+        '--timeout',
+        '1s',
+        '--',
+        'sh -c "sleep 31.0815; echo late"; echo after',
+      ])
       expect(result.json.nodes[0]).toMatchObject({timedOut: true, exitCode: null})
       let left = ''
       for (let attempt = 0; attempt < 6; attempt++) {
-        left = (await runCli(['exec', '-c', config, '--json', '--', 'pgrep -af "sleep 3[1].0815" || echo none'])).json.nodes[0].stdout
+        left = (await runCli(['exec', '-c', config, '--json', '--', 'pgrep -af "sleep 3[1].0815" || echo none'])).json
+          .nodes[0].stdout
         if (left === 'none\n') break
         await new Promise((resolve) => setTimeout(resolve, 500))
       }
@@ -275,20 +344,44 @@ describe.skipIf(!available)('exec on real SSH test hosts', () => {
 
     it('cancels the other nodes with --fail-fast', async () => {
       const config = hosts.writeCluster()
-      const result = await runCli(['exec', '-c', config, '--json', '--fail-fast', '--concurrency', '1', '--', 'test "$(hostname)" != node2'])
+      const result = await runCli([
+        'exec',
+        '-c',
+        config,
+        '--json',
+        '--fail-fast',
+        '--concurrency',
+        '1',
+        '--',
+        'test "$(hostname)" != node2',
+      ])
       expect(result.exitCode).toBe(1)
-      const states = result.json.nodes.map((node: any) => [node.node, node.ok ? 'ok' : node.error?.kind ?? 'failed'])
-      expect(states).toEqual([['node1', 'ok'], ['node2', 'failed'], ['node3', 'aborted'], ['node4', 'aborted'], ['node5', 'aborted']])
+      const states = result.json.nodes.map((node: any) => [node.node, node.ok ? 'ok' : (node.error?.kind ?? 'failed')])
+      expect(states).toEqual([
+        ['node1', 'ok'],
+        ['node2', 'failed'],
+        ['node3', 'aborted'],
+        ['node4', 'aborted'],
+        ['node5', 'aborted'],
+      ])
     })
   })
 
   it('changes nothing on any node when cluster.yml is invalid', async () => {
     const config = hosts.writeCluster()
-    writeFileSync(config, readFileSync(config, 'utf8').replace('name: test-cluster', 'name: test-cluster\nnetwrokType: RDMA'))
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace('name: test-cluster', 'name: test-cluster\nnetwrokType: RDMA'),
+    )
     const marker = join(hosts.dir, 'shared3fs', 'must-not-exist')
     const result = await runCli(['exec', '-c', config, '--json', '--', `touch /3fs/must-not-exist`])
     expect(result.exitCode).toBe(2)
-    expect(result.json.error.problems[0]).toMatchObject({line: 2, column: 1, path: 'netwrokType', hint: 'Did you mean "networkType"?'})
+    expect(result.json.error.problems[0]).toMatchObject({
+      line: 2,
+      column: 1,
+      path: 'netwrokType',
+      hint: 'Did you mean "networkType"?',
+    })
     expect(existsSync(marker)).toBe(false)
   })
 })

@@ -16,7 +16,9 @@ const work = mkdtempSync(join(tmpdir(), '3fs-cli-failures-'))
 
 function cluster(name: string, node: string, extra = ''): string {
   const path = join(work, `${name}.yml`)
-  writeFileSync(path, `name: ${name}
+  writeFileSync(
+    path,
+    `name: ${name}
 nodes:
   - ${node}
 services:
@@ -27,7 +29,8 @@ services:
   meta: {nodes: [a]}
   storage: {nodes: [a], diskType: dir, replicationFactor: 1}
   client: {nodes: [a], hostMountpoint: ${join(work, 'mnt')}}
-${extra}`)
+${extra}`,
+  )
   return path
 }
 
@@ -69,7 +72,12 @@ describe('check on a node that cannot be reached', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
     const port = (closed.address() as {port: number}).port
     await new Promise((resolve) => closed.close(resolve))
-    const result = await runCli(['check', '-c', cluster('refused', `{name: a, host: 127.0.0.1, port: ${port}, username: root, password: pw}`), '--json'])
+    const result = await runCli([
+      'check',
+      '-c',
+      cluster('refused', `{name: a, host: 127.0.0.1, port: ${port}, username: root, password: pw}`),
+      '--json',
+    ])
     expect(result.exitCode).toBe(5)
     expect(result.json).toMatchObject({ok: false, unreachable: 1})
     expect(result.json.nodes[0]).toMatchObject({node: 'a', ok: false})
@@ -79,7 +87,16 @@ describe('check on a node that cannot be reached', () => {
 
   it('names a node whose sshd never answers, after the connect timeout, and exits 5', async () => {
     const port = (frozen.address() as {port: number}).port
-    const result = await runCli(['check', '-c', cluster('frozen', `{name: a, host: 127.0.0.1, port: ${port}, username: root, password: pw}`, 'ssh: {connectTimeout: 1s}\n'), '--json'])
+    const result = await runCli([
+      'check',
+      '-c',
+      cluster(
+        'frozen',
+        `{name: a, host: 127.0.0.1, port: ${port}, username: root, password: pw}`,
+        'ssh: {connectTimeout: 1s}\n',
+      ),
+      '--json',
+    ])
     expect(result.exitCode).toBe(5)
     expect(result.json).toMatchObject({ok: false, unreachable: 1})
     expect(result.json.nodes[0].checks[0].detail).toMatch(/no SSH handshake/)
@@ -91,15 +108,23 @@ describe('status when a probe hangs', () => {
     // The probe scripts wrap engine calls in `timeout 20`, which moves them out of the command's process
     // group; this engine also ignores TERM, so only a KILL of the whole session stops it.
     const hung = runtime('hung-docker', 'trap "" TERM\nexec sleep 300')
-    const result = await runCli(['status', '-c', cluster('hung', LOCAL_NODE), '--runtime', hung, '--timeout', '2s', '--json'], {timeoutMs: 90_000})
+    const result = await runCli(
+      ['status', '-c', cluster('hung', LOCAL_NODE), '--runtime', hung, '--timeout', '2s', '--json'],
+      {timeoutMs: 90_000},
+    )
     expect(result.exitCode, result.stderr).toBe(4)
     expect(result.json.verdict).toBe('DOWN')
-    expect(result.json.nodes[0]).toMatchObject({name: 'a', reachable: false, error: {kind: 'timeout', message: 'status probe did not finish within 2 s'}})
+    expect(result.json.nodes[0]).toMatchObject({
+      name: 'a',
+      reachable: false,
+      error: {kind: 'timeout', message: 'status probe did not finish within 2 s'},
+    })
     expect(result.json.problems.map((problem: any) => problem.subject)).toEqual(expect.arrayContaining(['mgmtd', 'a']))
     const pids = readFileSync(join(work, 'hung-docker.pids'), 'utf8').trim().split('\n').map(Number)
     expect(pids.length).toBeGreaterThan(0)
     // Stopping is TERM, then KILL a second later, in the background: give it a few seconds.
-    for (let attempt = 0; attempt < 20 && pids.some(alive); attempt++) await new Promise((resolve) => setTimeout(resolve, 250))
+    for (let attempt = 0; attempt < 20 && pids.some(alive); attempt++)
+      await new Promise((resolve) => setTimeout(resolve, 250))
     expect(pids.filter(alive)).toEqual([])
   })
 })
@@ -108,33 +133,98 @@ describe('graysort failures', () => {
   it('validate --expect-records: a count that does not match fails and says both numbers', async () => {
     const dir = join(work, 'gs-count')
     mkdirSync(dir)
-    const gen = await runCli(['bench', 'graysort', 'gen', '--records', '1000', '--output', join(dir, 'in.dat'), '--json'])
+    const gen = await runCli([
+      'bench',
+      'graysort',
+      'gen',
+      '--records',
+      '1000',
+      '--output',
+      join(dir, 'in.dat'),
+      '--json',
+    ])
     expect(gen.exitCode).toBe(0)
-    const sorted = await runCli(['bench', 'graysort', 'sort', '--input', join(dir, 'in.dat'), '--output', join(dir, 'out'), '--partitions', '2', '--json'])
+    const sorted = await runCli([
+      'bench',
+      'graysort',
+      'sort',
+      '--input',
+      join(dir, 'in.dat'),
+      '--output',
+      join(dir, 'out'),
+      '--partitions',
+      '2',
+      '--json',
+    ])
     expect(sorted.exitCode).toBe(0)
-    const result = await runCli(['bench', 'graysort', 'validate', join(dir, 'out'), '--expect-records', '1001', '--json'])
+    const result = await runCli([
+      'bench',
+      'graysort',
+      'validate',
+      join(dir, 'out'),
+      '--expect-records',
+      '1001',
+      '--json',
+    ])
     expect(result.exitCode).toBe(1)
     expect(result.json).toMatchObject({ok: false, records: 1000, unordered: 0})
     expect(result.json.problems).toEqual([{path: '(all)', problem: '1000 records, expected 1001'}])
-    const checksum = await runCli(['bench', 'graysort', 'validate', join(dir, 'out'), '--expect-records', '1000', '--expect-checksum', '0123', '--json'])
+    const checksum = await runCli([
+      'bench',
+      'graysort',
+      'validate',
+      join(dir, 'out'),
+      '--expect-records',
+      '1000',
+      '--expect-checksum',
+      '0123',
+      '--json',
+    ])
     expect(checksum.exitCode).toBe(1)
     expect(checksum.json.problems).toEqual([{path: '(all)', problem: `checksum ${gen.json.checksum}, expected 0123`}])
   })
 
   it('gen: an output path that cannot be written fails with the reason', async () => {
     writeFileSync(join(work, 'a-file'), 'x')
-    const result = await runCli(['bench', 'graysort', 'gen', '--records', '1000', '--output', join(work, 'a-file', 'in.dat'), '--json'])
+    const result = await runCli([
+      'bench',
+      'graysort',
+      'gen',
+      '--records',
+      '1000',
+      '--output',
+      join(work, 'a-file', 'in.dat'),
+      '--json',
+    ])
     expect(result.exitCode).toBe(1)
     expect(result.json.error.message).toMatch(/a-file\/in\.dat/)
     expect(result.json.error.message).toMatch(/Not a directory|cannot|failed/i)
   })
 
   it('sort: a missing input, and an input that is not whole records, are usage errors saying so', async () => {
-    const missing = await runCli(['bench', 'graysort', 'sort', '--input', join(work, 'nowhere'), '--output', join(work, 'out-missing'), '--json'])
+    const missing = await runCli([
+      'bench',
+      'graysort',
+      'sort',
+      '--input',
+      join(work, 'nowhere'),
+      '--output',
+      join(work, 'out-missing'),
+      '--json',
+    ])
     expect(missing.exitCode).toBe(2)
     expect(missing.json.error.message).toBe(`${join(work, 'nowhere')} does not exist`)
     writeFileSync(join(work, 'ragged.dat'), Buffer.alloc(150))
-    const ragged = await runCli(['bench', 'graysort', 'sort', '--input', join(work, 'ragged.dat'), '--output', join(work, 'out-ragged'), '--json'])
+    const ragged = await runCli([
+      'bench',
+      'graysort',
+      'sort',
+      '--input',
+      join(work, 'ragged.dat'),
+      '--output',
+      join(work, 'out-ragged'),
+      '--json',
+    ])
     expect(ragged.exitCode).toBe(2)
     expect(ragged.json.error.message).toBe('the input is 150 bytes, not a whole number of 100-byte records')
   })
@@ -142,14 +232,37 @@ describe('graysort failures', () => {
   it('sort and run: the usrbio engine without its library fails naming the library, and removes what it wrote', async () => {
     const dir = join(work, 'gs-usrbio')
     mkdirSync(dir, {recursive: true})
-    const result = await runCli(['bench', 'graysort', 'run', '--records', '10000', '--engine', 'usrbio', '--usrbio-lib', '/nonexistent/libhf3fs_api_shared.so', '--dir', dir, '--mount', dir, '--json'])
+    const result = await runCli([
+      'bench',
+      'graysort',
+      'run',
+      '--records',
+      '10000',
+      '--engine',
+      'usrbio',
+      '--usrbio-lib',
+      '/nonexistent/libhf3fs_api_shared.so',
+      '--dir',
+      dir,
+      '--mount',
+      dir,
+      '--json',
+    ])
     expect(result.exitCode).toBe(1)
     expect(result.json.error.message).toMatch(/libhf3fs_api_shared\.so/)
     expect(readdirSync(dir)).toEqual([])
   })
 
   it('engines: an engine that cannot run here says why, and auto still picks one that works', async () => {
-    const result = await runCli(['bench', 'engines', '--usrbio-lib', '/nonexistent/libhf3fs_api_shared.so', '--dir', join(work), '--json'])
+    const result = await runCli([
+      'bench',
+      'engines',
+      '--usrbio-lib',
+      '/nonexistent/libhf3fs_api_shared.so',
+      '--dir',
+      join(work),
+      '--json',
+    ])
     expect(result.exitCode).toBe(0)
     const usrbio = result.json.engines.find((probe: any) => probe.engine === 'usrbio')
     expect(usrbio).toMatchObject({works: false})
@@ -160,18 +273,44 @@ describe('graysort failures', () => {
 
 describe('artifact export failures', () => {
   it('names the machine and the engine error when an image cannot be pulled, and writes nothing', async () => {
-    const engine = runtime('no-registry', 'case "$1" in image) exit 1;; pull) echo "Error response from daemon: pull access denied for $3" >&2; exit 1;; esac\nexit 0')
+    const engine = runtime(
+      'no-registry',
+      'case "$1" in image) exit 1;; pull) echo "Error response from daemon: pull access denied for $3" >&2; exit 1;; esac\nexit 0',
+    )
     const output = join(work, 'pull.tar')
-    const result = await runCli(['artifact', 'export', '-c', cluster('pull', LOCAL_NODE), '--runtime', engine, '--output', output, '--json'])
+    const result = await runCli([
+      'artifact',
+      'export',
+      '-c',
+      cluster('pull', LOCAL_NODE),
+      '--runtime',
+      engine,
+      '--output',
+      output,
+      '--json',
+    ])
     expect(result.exitCode).toBe(1)
     expect(result.json.error.message).toMatch(/^exporting the images failed on local: .*pull access denied/)
     expect(existsSync(output)).toBe(false)
   })
 
   it('leaves neither the tarball nor a partial one when save fails half way', async () => {
-    const engine = runtime('save-fails', 'case "$1" in save) printf partial > "$3"; echo "write /x: no space left on device" >&2; exit 1;; esac\nexit 0')
+    const engine = runtime(
+      'save-fails',
+      'case "$1" in save) printf partial > "$3"; echo "write /x: no space left on device" >&2; exit 1;; esac\nexit 0',
+    )
     const output = join(work, 'save.tar')
-    const result = await runCli(['artifact', 'export', '-c', cluster('save', LOCAL_NODE), '--runtime', engine, '--output', output, '--json'])
+    const result = await runCli([
+      'artifact',
+      'export',
+      '-c',
+      cluster('save', LOCAL_NODE),
+      '--runtime',
+      engine,
+      '--output',
+      output,
+      '--json',
+    ])
     expect(result.exitCode).toBe(1)
     expect(result.json.error.message).toMatch(/no space left on device/)
     expect(existsSync(output)).toBe(false)
@@ -186,7 +325,15 @@ describe('artifact export failures', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
     const port = (closed.address() as {port: number}).port
     await new Promise((resolve) => closed.close(resolve))
-    const unreachable = await runCli(['artifact', 'export', '-c', cluster('away', `{name: a, host: 127.0.0.1, port: ${port}, username: root, password: pw}`), '--node', 'a', '--json'])
+    const unreachable = await runCli([
+      'artifact',
+      'export',
+      '-c',
+      cluster('away', `{name: a, host: 127.0.0.1, port: ${port}, username: root, password: pw}`),
+      '--node',
+      'a',
+      '--json',
+    ])
     expect(unreachable.exitCode).toBe(5)
     expect(unreachable.json.error.message).toMatch(/connection refused/)
   })

@@ -16,8 +16,18 @@ describe(`CLI flag mutations (seed ${SEED})`, () => {
     const indexes = Array.from({length: CASES}, (_, index) => index)
     const outcomes = []
     // Two at a time: the machine is shared.
-    for (let at = 0; at < indexes.length; at += 2) outcomes.push(...(await Promise.all(indexes.slice(at, at + 2).map((index) => fuzzCase(SEED, index, {boundMs: 30_000})))))
-    const failing = outcomes.filter((outcome) => outcome.problems.length > 0).map((outcome) => ({index: outcome.index, argv: outcome.argv, problems: outcome.problems, sandbox: outcome.sandbox}))
+    for (let at = 0; at < indexes.length; at += 2)
+      outcomes.push(
+        ...(await Promise.all(indexes.slice(at, at + 2).map((index) => fuzzCase(SEED, index, {boundMs: 30_000})))),
+      )
+    const failing = outcomes
+      .filter((outcome) => outcome.problems.length > 0)
+      .map((outcome) => ({
+        index: outcome.index,
+        argv: outcome.argv,
+        problems: outcome.problems,
+        sandbox: outcome.sandbox,
+      }))
     expect(failing).toEqual([])
     // The cases ran commands, not only the parser: some got past flag parsing.
     expect(outcomes.some((outcome) => outcome.result.exitCode !== 2)).toBe(true)

@@ -26,30 +26,99 @@ describe('bench graysort on this machine', () => {
     const dir = mkdtempSync(join(tmpdir(), '3fs-cli-gs-'))
     const gen = await runCli(['bench', 'graysort', 'gen', '--records', '200000', '--output', `${dir}/in/`, '--json'])
     expect(gen.exitCode).toBe(0)
-    const sorted = await runCli(['bench', 'graysort', 'sort', '--input', `${dir}/in`, '--output', `${dir}/out`, '--partitions', '5', '--json'])
+    const sorted = await runCli([
+      'bench',
+      'graysort',
+      'sort',
+      '--input',
+      `${dir}/in`,
+      '--output',
+      `${dir}/out`,
+      '--partitions',
+      '5',
+      '--json',
+    ])
     expect(sorted.exitCode).toBe(0)
-    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['part-00000.dat', 'part-00001.dat', 'part-00002.dat', 'part-00003.dat', 'part-00004.dat'])
-    const valid = await runCli(['bench', 'graysort', 'validate', `${dir}/out`, '--expect-records', '200000', '--expect-checksum', gen.json.checksum, '--json'])
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual([
+      'part-00000.dat',
+      'part-00001.dat',
+      'part-00002.dat',
+      'part-00003.dat',
+      'part-00004.dat',
+    ])
+    const valid = await runCli([
+      'bench',
+      'graysort',
+      'validate',
+      `${dir}/out`,
+      '--expect-records',
+      '200000',
+      '--expect-checksum',
+      gen.json.checksum,
+      '--json',
+    ])
     expect(valid.exitCode).toBe(0)
     expect(valid.json).toMatchObject({records: 200000, unordered: 0, checksum: gen.json.checksum, ok: true})
     // A missing partition is named, and the verdict fails.
     execFileSync('rm', [join(dir, 'out', 'part-00002.dat')])
-    const broken = await runCli(['bench', 'graysort', 'validate', `${dir}/out`, '--expect-checksum', gen.json.checksum, '--json'])
+    const broken = await runCli([
+      'bench',
+      'graysort',
+      'validate',
+      `${dir}/out`,
+      '--expect-checksum',
+      gen.json.checksum,
+      '--json',
+    ])
     expect(broken.exitCode).toBe(1)
-    expect(broken.json.problems.map((problem: any) => problem.path)).toEqual([join(dir, 'out', 'part-00002.dat'), '(all)'])
+    expect(broken.json.problems.map((problem: any) => problem.path)).toEqual([
+      join(dir, 'out', 'part-00002.dat'),
+      '(all)',
+    ])
   })
 
   it('writes one file identical to gensort for a file path', async () => {
     const dir = mkdtempSync(join(tmpdir(), '3fs-cli-gs-'))
-    const gen = await runCli(['bench', 'graysort', 'gen', '--records', '100000', '--mode', 'ascii', '--output', join(dir, 'a.txt'), '--json'])
+    const gen = await runCli([
+      'bench',
+      'graysort',
+      'gen',
+      '--records',
+      '100000',
+      '--mode',
+      'ascii',
+      '--output',
+      join(dir, 'a.txt'),
+      '--json',
+    ])
     expect(gen.json.checksum).toBe('c34e19c81885')
-    expect(execFileSync('sha256sum', [join(dir, 'a.txt')], {encoding: 'utf8'}).split(' ')[0]).toBe('80fe641398d33c5f9875d526adcc2cc637540ced7d08b925e119cb44f3005375')
+    expect(execFileSync('sha256sum', [join(dir, 'a.txt')], {encoding: 'utf8'}).split(' ')[0]).toBe(
+      '80fe641398d33c5f9875d526adcc2cc637540ced7d08b925e119cb44f3005375',
+    )
   })
 
   it('prints a plan without running anything', async () => {
-    const result = await runCli(['bench', 'graysort', 'run', '--plan', '--size', '110.5TiB', '--plan-nodes', '50', '--memory', '512GiB', '--cores', '64', '--json'])
+    const result = await runCli([
+      'bench',
+      'graysort',
+      'run',
+      '--plan',
+      '--size',
+      '110.5TiB',
+      '--plan-nodes',
+      '50',
+      '--memory',
+      '512GiB',
+      '--cores',
+      '64',
+      '--json',
+    ])
     expect(result.exitCode).toBe(0)
-    expect(result.json).toMatchObject({nodes: 50, shuffle: 'files', files: {input: 50, map: 50 * (result.json.mapRunsPerNode + 1)}})
+    expect(result.json).toMatchObject({
+      nodes: 50,
+      shuffle: 'files',
+      files: {input: 50, map: 50 * (result.json.mapRunsPerNode + 1)},
+    })
     expect(result.json.partitions % 50).toBe(0)
   })
 
@@ -71,7 +140,7 @@ describe.skipIf(!hostsAvailable())('bench graysort on 3 SSH test hosts', () => {
     hosts?.down()
   })
 
-  it('plans a cluster run with the nodes\' probed memory and cores, not this machine\'s total memory', async () => {
+  it("plans a cluster run with the nodes' probed memory and cores, not this machine's total memory", async () => {
     const config = hosts.writeCluster({username: hosts.env.USER_NOPW})
     const available = Number(/MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) * 1024
     const result = await runCli(['bench', 'graysort', 'run', '--plan', '-c', config, '--size', '1GiB', '--json'])

@@ -42,7 +42,10 @@ describe.skipIf(!available)('library dependency check on real SSH test hosts (re
 
   it('check names each library libhf3fs_api_shared.so lacks on the node and the package that brings it', async () => {
     const result = await runCli(['check', '-c', config, '--json', '--runtime', 'no-such-engine'])
-    const libraries = (node: string) => result.json.nodes.find((entry: any) => entry.node === node).checks.find((check: any) => check.check === 'libraries')
+    const libraries = (node: string) =>
+      result.json.nodes
+        .find((entry: any) => entry.node === node)
+        .checks.find((check: any) => check.check === 'libraries')
     const node1 = libraries('node1')
     expect(node1).toMatchObject({status: 'warn'})
     expect(node1.detail).toContain(`${ABSENT} (unknown: apt-file search ${ABSENT})`)
@@ -55,7 +58,19 @@ describe.skipIf(!available)('library dependency check on real SSH test hosts (re
   })
 
   it('bench throughput with --engine usrbio stops before the workers run, naming each node and what it lacks', async () => {
-    const result = await runCli(['bench', 'throughput', '-c', config, '--engine', 'usrbio', '--size', '1MiB', '--runtime', '1s', '--json'])
+    const result = await runCli([
+      'bench',
+      'throughput',
+      '-c',
+      config,
+      '--engine',
+      'usrbio',
+      '--size',
+      '1MiB',
+      '--runtime',
+      '1s',
+      '--json',
+    ])
     expect(result.exitCode).toBe(1)
     const message: string = result.json.error.message
     expect(message).toContain(`usrbio cannot load on node1 (missing ${ABSENT} (unknown: apt-file search ${ABSENT})`)
@@ -65,7 +80,9 @@ describe.skipIf(!available)('library dependency check on real SSH test hosts (re
   it('bench graysort run with the default engine (auto) stops too, and offers io_uring instead', async () => {
     const result = await runCli(['bench', 'graysort', 'run', '-c', config, '--size', '1M', '--json'])
     expect(result.exitCode).toBe(1)
-    expect(result.json.error.message).toMatch(/^usrbio cannot load on node1 \(missing lib3fscli-absent-dependency\.so\.7/)
+    expect(result.json.error.message).toMatch(
+      /^usrbio cannot load on node1 \(missing lib3fscli-absent-dependency\.so\.7/,
+    )
     expect(result.json.error.next).toContain('Or bench without usrbio: --engine io_uring.')
   })
 })

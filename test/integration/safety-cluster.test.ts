@@ -32,8 +32,18 @@ describe.skipIf(!hostsAvailable())('safety on SSH test hosts', () => {
     const result = await runCli(['upload', '-c', config, '--json', file, '/opt/3fs/into'])
     expect(result.exitCode).toBe(0)
     expect(result.json.summary).toMatchObject({sent: 2, failed: 0})
-    expect(result.json.nodes.map((node: any) => node.path)).toEqual(['/opt/3fs/into/plain.txt', '/opt/3fs/into/plain.txt'])
-    const listing = await runCli(['exec', '-c', config, '--json', '--', 'ls -A /opt/3fs/into; cat /opt/3fs/into/plain.txt; ls -A /opt/3fs | grep -c 3fs-cli-tmp || true'])
+    expect(result.json.nodes.map((node: any) => node.path)).toEqual([
+      '/opt/3fs/into/plain.txt',
+      '/opt/3fs/into/plain.txt',
+    ])
+    const listing = await runCli([
+      'exec',
+      '-c',
+      config,
+      '--json',
+      '--',
+      'ls -A /opt/3fs/into; cat /opt/3fs/into/plain.txt; ls -A /opt/3fs | grep -c 3fs-cli-tmp || true',
+    ])
     for (const node of listing.json.nodes) expect(node.stdout).toBe('other\nplain.txt\nplain\n0\n')
     // Again: the copy inside is found and skipped; a trailing slash means the same directory.
     const again = await runCli(['upload', '-c', config, '--json', file, '/opt/3fs/into/'])
@@ -44,11 +54,24 @@ describe.skipIf(!hostsAvailable())('safety on SSH test hosts', () => {
     const file = join(work, 'clash')
     writeFileSync(file, 'x\n')
     const config = hosts.writeCluster({nodes: ['node1']})
-    await runCli(['exec', '-c', config, '--', 'mkdir -p /opt/3fs/clashdir/clash && echo keep > /opt/3fs/clashdir/clash/data'])
+    await runCli([
+      'exec',
+      '-c',
+      config,
+      '--',
+      'mkdir -p /opt/3fs/clashdir/clash && echo keep > /opt/3fs/clashdir/clash/data',
+    ])
     const result = await runCli(['upload', '-c', config, '--json', file, '/opt/3fs/clashdir'])
     expect(result.exitCode).toBe(1)
     expect(result.json.nodes[0].error.message).toContain('/opt/3fs/clashdir/clash is a directory, not a file')
-    const listing = await runCli(['exec', '-c', config, '--json', '--', 'ls -A /opt/3fs/clashdir /opt/3fs/clashdir/clash'])
+    const listing = await runCli([
+      'exec',
+      '-c',
+      config,
+      '--json',
+      '--',
+      'ls -A /opt/3fs/clashdir /opt/3fs/clashdir/clash',
+    ])
     expect(listing.json.nodes[0].stdout).toBe('/opt/3fs/clashdir:\nclash\n\n/opt/3fs/clashdir/clash:\ndata\n')
   })
 
@@ -82,7 +105,10 @@ describe.skipIf(!hostsAvailable())('safety on SSH test hosts', () => {
     const runs = join(hosts.dir, 'shared3fs', 'throughput')
     hosts.stopNode('node2')
     try {
-      const result = await runCli(['bench', 'throughput', '-c', config, '--size', '1MiB', '--bs', '64KiB', '--no-direct', '--json'], {timeoutMs: 90_000})
+      const result = await runCli(
+        ['bench', 'throughput', '-c', config, '--size', '1MiB', '--bs', '64KiB', '--no-direct', '--json'],
+        {timeoutMs: 90_000},
+      )
       expect(result.exitCode).toBe(5)
       expect(result.json.error.message).toContain('node2')
     } finally {
@@ -96,16 +122,47 @@ describe.skipIf(!hostsAvailable())('safety on SSH test hosts', () => {
     const config = hosts.writeCluster({nodes: ['node1'], connectTimeout: '2s', username: hosts.env.USER_NOPW})
     const runs = join(hosts.dir, 'shared3fs', 'throughput')
     const before = existsSync(runs) ? readdirSync(runs) : []
-    const run = runCli(['bench', 'throughput', '-c', config, '--rw', 'write', '--size', '4MiB', '--bs', '64KiB', '--no-direct', '--runtime', '60s', '--json'], {timeoutMs: 120_000})
+    const run = runCli(
+      [
+        'bench',
+        'throughput',
+        '-c',
+        config,
+        '--rw',
+        'write',
+        '--size',
+        '4MiB',
+        '--bs',
+        '64KiB',
+        '--no-direct',
+        '--runtime',
+        '60s',
+        '--json',
+      ],
+      {timeoutMs: 120_000},
+    )
     let finished = false
     void run.then((early) => {
       finished = true
-      if (!started) console.log('run ended before its directory appeared:', early.exitCode, early.stdout.slice(0, 2000), early.stderr.slice(0, 2000))
+      if (!started)
+        console.log(
+          'run ended before its directory appeared:',
+          early.exitCode,
+          early.stdout.slice(0, 2000),
+          early.stderr.slice(0, 2000),
+        )
     })
     let started = false
     for (let attempt = 0; attempt < 600 && !started && !finished; attempt++) {
       // Running: the workload's files are there beside the marker (so the removal at the end is what fails).
-      started = existsSync(runs) && readdirSync(runs).some((name) => !before.includes(name) && existsSync(join(runs, name, '.3fs-cli-run')) && readdirSync(join(runs, name)).length > 1)
+      started =
+        existsSync(runs) &&
+        readdirSync(runs).some(
+          (name) =>
+            !before.includes(name) &&
+            existsSync(join(runs, name, '.3fs-cli-run')) &&
+            readdirSync(join(runs, name)).length > 1,
+        )
       if (!started) await new Promise((resolve) => setTimeout(resolve, 100))
     }
     expect(started).toBe(true)

@@ -44,7 +44,10 @@ describe('sizes and counts are checked at parse time, before anything is generat
     [['bench', 'graysort', 'run', '--size', '1.5'], /--size 1.5 is not a whole number of bytes/],
     [['bench', 'graysort', 'run', '--size', '18446744073709551616B'], /--size 18446744073709551616B is too large/],
     [['bench', 'graysort', 'run', '--size', '9PiB'], /--size 9PiB is too large/],
-    [['bench', 'graysort', 'run', '--records', '18446744073709551615'], /--records is out of range: 1 to 90071992547409 records/],
+    [
+      ['bench', 'graysort', 'run', '--records', '18446744073709551615'],
+      /--records is out of range: 1 to 90071992547409 records/,
+    ],
     [['bench', 'graysort', 'run', '--records', '90071992547410'], /--records 90071992547410 is out of range/],
   ])('%j is exit 2 with the limit, and the --dir stays empty', async (args, message) => {
     const dir = scratch()
@@ -65,39 +68,105 @@ describe('sizes and counts are checked at parse time, before anything is generat
 
   it('--start is exact up to 2^64 - 1 (no float rounding), and a range past it is refused', async () => {
     const dir = scratch()
-    const last = await runCli(['bench', 'graysort', 'gen', '--start', '18446744073709551615', '--records', '1', '-o', join(dir, 'last.dat'), '--json'])
+    const last = await runCli([
+      'bench',
+      'graysort',
+      'gen',
+      '--start',
+      '18446744073709551615',
+      '--records',
+      '1',
+      '-o',
+      join(dir, 'last.dat'),
+      '--json',
+    ])
     expect(last.exitCode).toBe(0)
-    const pair = await runCli(['bench', 'graysort', 'gen', '--start', '18446744073709551614', '--records', '2', '-o', join(dir, 'pair.dat'), '--json'])
+    const pair = await runCli([
+      'bench',
+      'graysort',
+      'gen',
+      '--start',
+      '18446744073709551614',
+      '--records',
+      '2',
+      '-o',
+      join(dir, 'pair.dat'),
+      '--json',
+    ])
     expect(pair.exitCode).toBe(0)
     // Record 2^64 - 1 is the second record of the pair: the same 100 bytes, so neither start was rounded.
     expect(readFileSync(join(dir, 'pair.dat')).subarray(100)).toEqual(readFileSync(join(dir, 'last.dat')))
     expect(readFileSync(join(dir, 'pair.dat')).subarray(0, 100)).not.toEqual(readFileSync(join(dir, 'last.dat')))
-    const past = await runCli(['bench', 'graysort', 'gen', '--start', '18446744073709551615', '--records', '2', '-o', join(dir, 'past.dat'), '--json'])
+    const past = await runCli([
+      'bench',
+      'graysort',
+      'gen',
+      '--start',
+      '18446744073709551615',
+      '--records',
+      '2',
+      '-o',
+      join(dir, 'past.dat'),
+      '--json',
+    ])
     expect(past.exitCode).toBe(2)
     expect(past.json.error.message).toContain('passes record number 2^64 - 1')
     expect(existsSync(join(dir, 'past.dat'))).toBe(false)
-    const huge = await runCli(['bench', 'graysort', 'gen', '--records', '18446744073709551615', '-o', join(dir, 'huge.dat'), '--json'])
+    const huge = await runCli([
+      'bench',
+      'graysort',
+      'gen',
+      '--records',
+      '18446744073709551615',
+      '-o',
+      join(dir, 'huge.dat'),
+      '--json',
+    ])
     expect(huge.exitCode).toBe(2)
     expect(existsSync(join(dir, 'huge.dat'))).toBe(false)
-    const negative = await runCli(['bench', 'graysort', 'gen', '--start', '-1', '--records', '2', '-o', join(dir, 'neg.dat'), '--json'])
+    const negative = await runCli([
+      'bench',
+      'graysort',
+      'gen',
+      '--start',
+      '-1',
+      '--records',
+      '2',
+      '-o',
+      join(dir, 'neg.dat'),
+      '--json',
+    ])
     expect(negative.exitCode).toBe(2)
   })
 
   it('--expect-checksum must be a hex checksum', async () => {
     const dir = scratch()
     expect((await runCli(['bench', 'graysort', 'gen', '--records', '100', '-o', join(dir, 'in.dat')])).exitCode).toBe(0)
-    const result = await runCli(['bench', 'graysort', 'validate', join(dir, 'in.dat'), '--expect-checksum', 'zz', '--json', '--out', join(dir, 'result.json')])
+    const result = await runCli([
+      'bench',
+      'graysort',
+      'validate',
+      join(dir, 'in.dat'),
+      '--expect-checksum',
+      'zz',
+      '--json',
+      '--out',
+      join(dir, 'result.json'),
+    ])
     expect(result.exitCode).toBe(2)
     expect(result.json.error.message).toBe('--expect-checksum zz is not a checksum')
   })
 })
 
 describe('status captures', () => {
-  it.each(['/proc/self', '/etc'])('status --from %s is "not a capture" (exit 2), not a DEGRADED verdict', async (dir) => {
-    const result = await runCli(['status', '--from', dir, '--json'], {timeoutMs: 30_000})
-    expect(result.exitCode).toBe(2)
-    expect(result.json.error.message).toContain('is not a status capture')
-  })
+  it.each(['/proc/self', '/etc'])(
+    'status --from %s is "not a capture" (exit 2), not a DEGRADED verdict',
+    async (dir) => {
+      const result = await runCli(['status', '--from', dir, '--json'], {timeoutMs: 30_000})
+      expect(result.exitCode).toBe(2)
+      expect(result.json.error.message).toContain('is not a status capture')
+    },
+  )
 
   it('a FIFO inside a capture is a fault of that file, not a hang', async () => {
     const dir = scratch()
@@ -132,7 +201,10 @@ describe('upload checks its source and target before anything is sent', () => {
     const dir = scratch()
     writeFileSync(join(dir, 'plain.txt'), 'hello\n')
     const config = closedCluster(dir)
-    const result = await runCli(['upload', '-c', config, '--json', source === 'SOURCE' ? join(dir, 'plain.txt') : source!, target!], {timeoutMs: 30_000})
+    const result = await runCli(
+      ['upload', '-c', config, '--json', source === 'SOURCE' ? join(dir, 'plain.txt') : source!, target!],
+      {timeoutMs: 30_000},
+    )
     expect(result.exitCode).toBe(2)
     expect(result.json.error.message).toMatch(message)
   })
@@ -149,7 +221,9 @@ describe('names that reach a shell, SQL or a file: exit 2 naming file, line and 
     const config = closedCluster(scratch(), {[from]: to})
     const result = await runCli(['config', 'validate', '-c', config, '--json'])
     expect(result.exitCode).toBe(2)
-    expect(result.json.error.problems).toEqual(expect.arrayContaining([expect.objectContaining({path, line, file: expect.stringContaining('cluster.yml')})]))
+    expect(result.json.error.problems).toEqual(
+      expect.arrayContaining([expect.objectContaining({path, line, file: expect.stringContaining('cluster.yml')})]),
+    )
   })
 })
 
@@ -186,7 +260,12 @@ describe('bench clean (this machine)', () => {
     expect(result.exitCode).toBe(0)
     expect(result.json.removed).toBe(1)
     expect(existsSync(run)).toBe(false)
-    expect(readdirSync(dir).sort()).toEqual(['3fs-cli-graysort-forged', 'notes.txt', 'run-20260101T000000-deadbeef', 'run-link'])
+    expect(readdirSync(dir).sort()).toEqual([
+      '3fs-cli-graysort-forged',
+      'notes.txt',
+      'run-20260101T000000-deadbeef',
+      'run-link',
+    ])
     expect(readFileSync(join(dir, 'run-20260101T000000-deadbeef', 'dataset.parquet'), 'utf8')).toBe('precious\n')
   })
 })
@@ -201,7 +280,10 @@ describe('found by the fuzz suite (npm run fuzz): exit 2 naming the input, not "
   ])('%j', async (args, message) => {
     const dir = scratch()
     const config = closedCluster(dir)
-    const result = await runCli([...args.map((arg) => (arg === 'CONFIG' ? config : arg === 'DIR' ? dir : arg)), '--json'], {timeoutMs: 30_000})
+    const result = await runCli(
+      [...args.map((arg) => (arg === 'CONFIG' ? config : arg === 'DIR' ? dir : arg)), '--json'],
+      {timeoutMs: 30_000},
+    )
     expect(result.exitCode).toBe(2)
     expect(result.stderr).not.toContain('Bug in 3fs-cli')
     expect(result.json.error.message).toMatch(message)
@@ -230,10 +312,29 @@ describe('gen never replaces a file silently', () => {
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('precious\n')
     mkdirSync(join(dir, 'data'))
     writeFileSync(join(dir, 'data', 'input-00000.dat'), 'precious\n')
-    const perNode = await runCli(['bench', 'graysort', 'gen', '--records', '10', '-o', `${join(dir, 'data')}/`, '--json'])
+    const perNode = await runCli([
+      'bench',
+      'graysort',
+      'gen',
+      '--records',
+      '10',
+      '-o',
+      `${join(dir, 'data')}/`,
+      '--json',
+    ])
     expect(perNode.exitCode).toBe(2)
     expect(readFileSync(join(dir, 'data', 'input-00000.dat'), 'utf8')).toBe('precious\n')
-    const forced = await runCli(['bench', 'graysort', 'gen', '--records', '10', '-o', join(dir, 'notes.txt'), '--force', '--json'])
+    const forced = await runCli([
+      'bench',
+      'graysort',
+      'gen',
+      '--records',
+      '10',
+      '-o',
+      join(dir, 'notes.txt'),
+      '--force',
+      '--json',
+    ])
     expect(forced.exitCode).toBe(0)
     expect(readFileSync(join(dir, 'notes.txt'))).toHaveLength(1000)
   })

@@ -114,9 +114,18 @@ describe('signals: one handler, documented codes, cleanup first', () => {
     const dir = scratch()
     userFiles(dir)
     const before = snapshot(dir)
-    const child = execa('node', [BIN, 'bench', 'graysort', 'run', '--dir', dir, '--records', '50000000', '--json'], {reject: false, env: {NO_COLOR: '1'}})
+    const child = execa('node', [BIN, 'bench', 'graysort', 'run', '--dir', dir, '--records', '50000000', '--json'], {
+      reject: false,
+      env: {NO_COLOR: '1'},
+    })
     // Wait until the run has files on disk, then signal only this child.
-    expect(await waitFor(() => readdirSync(dir).some((name) => name.startsWith('3fs-cli-graysort-') && existsSync(join(dir, name, 'input'))), 30_000)).toBe(true)
+    expect(
+      await waitFor(
+        () =>
+          readdirSync(dir).some((name) => name.startsWith('3fs-cli-graysort-') && existsSync(join(dir, name, 'input'))),
+        30_000,
+      ),
+    ).toBe(true)
     child.kill(signal)
     const result = await child
     expect(result.exitCode).toBe(code)
@@ -129,7 +138,9 @@ describe('signals: one handler, documented codes, cleanup first', () => {
     const dir = scratch()
     const command = `exec node ${BIN} bench graysort run --dir ${dir} --records 50000000`
     const script = execa('script', ['-qec', command, '/dev/null'], {reject: false, env: {NO_COLOR: '1', TERM: 'xterm'}})
-    expect(await waitFor(() => readdirSync(dir).some((name) => existsSync(join(dir, name, 'input'))), 30_000)).toBe(true)
+    expect(await waitFor(() => readdirSync(dir).some((name) => existsSync(join(dir, name, 'input'))), 30_000)).toBe(
+      true,
+    )
     const cli = Number(execFileSync('pgrep', ['-P', String(script.pid)], {encoding: 'utf8'}).trim())
     process.kill(cli, 'SIGINT')
     const result = await script
@@ -193,26 +204,33 @@ describe.skipIf(!hostsAvailable())('on SSH test hosts', () => {
     ['SIGTERM', 143],
     ['SIGHUP', 129],
     ['SIGINT', 130],
-  ] as const)('%s to exec stops the remote command and exits %i', async (signal, code) => {
-    const config = hosts.writeCluster({nodes: ['node1']})
-    const seconds = String(3000 + Math.floor(Math.random() * 900))
-    const child = execa('node', [BIN, 'exec', '-c', config, '--json', '--', `echo started; sleep ${seconds}`], {reject: false, env: {NO_COLOR: '1', HOME: scratch(), SSH_AUTH_SOCK: undefined}})
-    let running = false
-    for (let attempt = 0; attempt < 100 && !running; attempt++) {
-      const probe = await runCli(['exec', '-c', config, '--json', '--', `pgrep -f "slee[p] ${seconds}" >/dev/null`])
-      running = probe.exitCode === 0
-      if (!running) await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    expect(running).toBe(true)
-    child.kill(signal)
-    const result = await child
-    expect(result.exitCode).toBe(code)
-    let gone = false
-    for (let attempt = 0; attempt < 50 && !gone; attempt++) {
-      const probe = await runCli(['exec', '-c', config, '--json', '--', `! pgrep -f "slee[p] ${seconds}" >/dev/null`])
-      gone = probe.exitCode === 0
-      if (!gone) await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    expect(gone).toBe(true)
-  }, 120_000)
+  ] as const)(
+    '%s to exec stops the remote command and exits %i',
+    async (signal, code) => {
+      const config = hosts.writeCluster({nodes: ['node1']})
+      const seconds = String(3000 + Math.floor(Math.random() * 900))
+      const child = execa('node', [BIN, 'exec', '-c', config, '--json', '--', `echo started; sleep ${seconds}`], {
+        reject: false,
+        env: {NO_COLOR: '1', HOME: scratch(), SSH_AUTH_SOCK: undefined},
+      })
+      let running = false
+      for (let attempt = 0; attempt < 100 && !running; attempt++) {
+        const probe = await runCli(['exec', '-c', config, '--json', '--', `pgrep -f "slee[p] ${seconds}" >/dev/null`])
+        running = probe.exitCode === 0
+        if (!running) await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(running).toBe(true)
+      child.kill(signal)
+      const result = await child
+      expect(result.exitCode).toBe(code)
+      let gone = false
+      for (let attempt = 0; attempt < 50 && !gone; attempt++) {
+        const probe = await runCli(['exec', '-c', config, '--json', '--', `! pgrep -f "slee[p] ${seconds}" >/dev/null`])
+        gone = probe.exitCode === 0
+        if (!gone) await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(gone).toBe(true)
+    },
+    120_000,
+  )
 })

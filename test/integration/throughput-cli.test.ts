@@ -8,7 +8,21 @@ import {runCli} from '../helpers/cli.js'
 
 describe('bench throughput on this machine', () => {
   it('prints the documented JSON: engine, aggregate bandwidth, IOPS, latency percentiles and nodes', async () => {
-    const result = await runCli(['bench', 'throughput', '--rw', 'read', '--bs', '1MiB', '--iodepth', '8', '--size', '64MiB', '--runtime', '1s', '--json'])
+    const result = await runCli([
+      'bench',
+      'throughput',
+      '--rw',
+      'read',
+      '--bs',
+      '1MiB',
+      '--iodepth',
+      '8',
+      '--size',
+      '64MiB',
+      '--runtime',
+      '1s',
+      '--json',
+    ])
     expect(result.exitCode, result.stderr).toBe(0)
     const report = result.json
     expect(report.engine).toBe('io_uring')
@@ -20,9 +34,21 @@ describe('bench throughput on this machine', () => {
   })
 
   it('fails with a clear message when usrbio is asked for and the library is missing', async () => {
-    const result = await runCli(['bench', 'throughput', '--engine', 'usrbio', '--usrbio-lib', '/nonexistent.so', '--size', '1MiB', '--json'])
+    const result = await runCli([
+      'bench',
+      'throughput',
+      '--engine',
+      'usrbio',
+      '--usrbio-lib',
+      '/nonexistent.so',
+      '--size',
+      '1MiB',
+      '--json',
+    ])
     expect(result.exitCode).toBe(1)
-    expect(result.json.error.message).toMatch(/^local: the worker failed in the throughput phase: usrbio needs libhf3fs_api_shared\.so/)
+    expect(result.json.error.message).toMatch(
+      /^local: the worker failed in the throughput phase: usrbio needs libhf3fs_api_shared\.so/,
+    )
   })
 })
 
@@ -39,7 +65,23 @@ describe.skipIf(!hostsAvailable())('bench throughput on 3 SSH test hosts', () =>
 
   it('starts every node together and aggregates over the common window', async () => {
     const config = hosts.writeCluster({username: hosts.env.USER_NOPW})
-    const result = await runCli(['bench', 'throughput', '-c', config, '--rw', 'read', '--bs', '1MiB', '--iodepth', '8', '--size', '128MiB', '--runtime', '3s', '--json'])
+    const result = await runCli([
+      'bench',
+      'throughput',
+      '-c',
+      config,
+      '--rw',
+      'read',
+      '--bs',
+      '1MiB',
+      '--iodepth',
+      '8',
+      '--size',
+      '128MiB',
+      '--runtime',
+      '3s',
+      '--json',
+    ])
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)
     const report = result.json
     expect(report.nodes.map((node: any) => node.node)).toEqual(['node1', 'node2', 'node3'])
@@ -53,19 +95,41 @@ describe.skipIf(!hostsAvailable())('bench throughput on 3 SSH test hosts', () =>
 
   it('names a node whose worker dies mid-run, and the run fails', async () => {
     const config = hosts.writeCluster({username: hosts.env.USER_NOPW})
-    const run = runCli(['bench', 'throughput', '-c', config, '--rw', 'read', '--bs', '1MiB', '--iodepth', '4', '--size', '64MiB', '--runtime', '20s', '--json'])
+    const run = runCli([
+      'bench',
+      'throughput',
+      '-c',
+      config,
+      '--rw',
+      'read',
+      '--bs',
+      '1MiB',
+      '--iodepth',
+      '4',
+      '--size',
+      '64MiB',
+      '--runtime',
+      '20s',
+      '--json',
+    ])
     let killed = false
     for (let attempt = 0; attempt < 400 && !killed; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 25))
       try {
-        execFileSync('pkill', ['-KILL', '-f', '3fs-worker.* throughput --dir /3fs/throughput/run-[^ ]*/node3 .*--start-at'])
+        execFileSync('pkill', [
+          '-KILL',
+          '-f',
+          '3fs-worker.* throughput --dir /3fs/throughput/run-[^ ]*/node3 .*--start-at',
+        ])
         killed = true
       } catch {}
     }
     expect(killed).toBe(true)
     const result = await run
     expect(result.exitCode).toBe(1)
-    expect(result.json.error.message).toMatch(/^node3: the worker failed in the throughput phase: the worker was killed/)
+    expect(result.json.error.message).toMatch(
+      /^node3: the worker failed in the throughput phase: the worker was killed/,
+    )
   })
 })
 

@@ -35,7 +35,14 @@ describe.skipIf(!available)('upload on real SSH test hosts', () => {
     expect(first.exitCode).toBe(0)
     expect(first.json.summary).toMatchObject({total: 3, sent: 3, skipped: 0, failed: 0})
 
-    const check = await runCli(['exec', '-c', config, '--json', '--', 'sha256sum /opt/3fs/bin/payload.bin; stat -c %a%U /opt/3fs/bin/payload.bin; ls -a /opt/3fs/bin | wc -l'])
+    const check = await runCli([
+      'exec',
+      '-c',
+      config,
+      '--json',
+      '--',
+      'sha256sum /opt/3fs/bin/payload.bin; stat -c %a%U /opt/3fs/bin/payload.bin; ls -a /opt/3fs/bin | wc -l',
+    ])
     for (const node of check.json.nodes) {
       const [sum, owner, count] = node.stdout.trim().split('\n')
       expect(sum.split(' ')[0]).toBe(sha)
@@ -49,7 +56,11 @@ describe.skipIf(!available)('upload on real SSH test hosts', () => {
     // A node whose copy differs gets the file again; the others are skipped.
     await runCli(['exec', '-c', config, '--nodes', 'node2', '--sudo', '--', 'echo changed > /opt/3fs/bin/payload.bin'])
     const third = await runCli(['upload', '-c', config, '--json', '--sudo', file, '/opt/3fs/bin/payload.bin'])
-    expect(third.json.nodes.map((node: any) => [node.node, node.skipped])).toEqual([['node1', true], ['node2', false], ['node3', true]])
+    expect(third.json.nodes.map((node: any) => [node.node, node.skipped])).toEqual([
+      ['node1', true],
+      ['node2', false],
+      ['node3', true],
+    ])
   })
 
   it('fails with the node named when the user may not write the target without --sudo', async () => {
@@ -76,7 +87,14 @@ describe.skipIf(!available)('upload on real SSH test hosts', () => {
     writeFileSync(join(tree, 'sub', 'b.conf'), 'b=3\n')
     const changed = await runCli(['upload', '-c', config, '--json', tree, '/opt/3fs/etc'])
     expect(changed.json.summary).toMatchObject({sent: 3})
-    const read = await runCli(['exec', '-c', config, '--json', '--', 'cat /opt/3fs/etc/a.conf /opt/3fs/etc/sub/b.conf; ls /opt/3fs | grep -c 3fs-cli || true'])
+    const read = await runCli([
+      'exec',
+      '-c',
+      config,
+      '--json',
+      '--',
+      'cat /opt/3fs/etc/a.conf /opt/3fs/etc/sub/b.conf; ls /opt/3fs | grep -c 3fs-cli || true',
+    ])
     for (const node of read.json.nodes) expect(node.stdout).toBe('a=1\nb=3\n0\n')
 
     await runCli(['exec', '-c', config, '--', 'mkdir -p /opt/3fs/foreign && echo keep > /opt/3fs/foreign/data'])
@@ -87,7 +105,7 @@ describe.skipIf(!available)('upload on real SSH test hosts', () => {
     expect(kept.json.nodes.every((node: any) => node.stdout === 'keep\n')).toBe(true)
   })
 
-  it('keeps each node\'s files private to that node, while /3fs is shared by all', async () => {
+  it("keeps each node's files private to that node, while /3fs is shared by all", async () => {
     const config = hosts.writeCluster()
     await runCli(['exec', '-c', config, '--', 'hostname > /opt/3fs/whoami; hostname > /3fs/from-$(hostname)'])
     const result = await runCli(['exec', '-c', config, '--json', '--', 'cat /opt/3fs/whoami; ls /3fs | grep -c from-'])

@@ -12,7 +12,13 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../helpers/cli.js'
-import {hf3fsMountAvailable, mountHf3fs, usrbioContractProbe, usrbioDouble, type Hf3fsMount} from '../helpers/usrbio-double.js'
+import {
+  hf3fsMountAvailable,
+  mountHf3fs,
+  usrbioContractProbe,
+  usrbioDouble,
+  type Hf3fsMount,
+} from '../helpers/usrbio-double.js'
 import {workerPath} from '../../src/native/index.js'
 
 const available = hf3fsMountAvailable()
@@ -43,9 +49,21 @@ describe.skipIf(!available)('usrbio on a fuse.hf3fs mount, TEST DOUBLE library',
   const off = mkdtempSync(join(tmpdir(), '3fs-cli-off-3fs-'))
 
   function worker(args: string[], env: Record<string, string> = {}) {
-    const out = spawnSync(workerPath(), args, {encoding: 'utf8', env: {...process.env, THREEFS_USRBIO_LIB: lib, ...env}})
-    const lines = out.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line))
-    return {status: out.status, result: lines.find((line) => line.type === 'result'), error: lines.find((line) => line.type === 'error'), stderr: out.stderr}
+    const out = spawnSync(workerPath(), args, {
+      encoding: 'utf8',
+      env: {...process.env, THREEFS_USRBIO_LIB: lib, ...env},
+    })
+    const lines = out.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+    return {
+      status: out.status,
+      result: lines.find((line) => line.type === 'result'),
+      error: lines.find((line) => line.type === 'error'),
+      stderr: out.stderr,
+    }
   }
 
   beforeAll(() => {
@@ -107,14 +125,18 @@ describe.skipIf(!available)('usrbio on a fuse.hf3fs mount, TEST DOUBLE library',
   it('auto does not pick usrbio off 3FS, and says why', () => {
     const out = worker(['engine-check', '--dir', off, '--engine', 'auto'])
     expect(out.result.engine).toBe('io_uring')
-    expect(out.result.engineNote).toMatch(new RegExp(`^not usrbio: ${off} is not on 3FS \\(fstype \\S+ at \\S+, not fuse\\.hf3fs\\); io_uring$`))
+    expect(out.result.engineNote).toMatch(
+      new RegExp(`^not usrbio: ${off} is not on 3FS \\(fstype \\S+ at \\S+, not fuse\\.hf3fs\\); io_uring$`),
+    )
   })
 
   it('--mount on a subdirectory fails at iov creation with ENOENT and names the missing 3fs-virt/iovs', () => {
     const sub = join(mount.root, 'a')
     const out = worker(['engine-check', '--dir', deep, '--engine', 'usrbio', '--mount', sub])
     expect(out.status).toBe(1)
-    expect(out.error.message).toBe(`hf3fs_iovcreate on ${sub} failed: No such file or directory (2) (is ${sub} the 3FS mount point itself? it needs ${sub}/3fs-virt/iovs)`)
+    expect(out.error.message).toBe(
+      `hf3fs_iovcreate on ${sub} failed: No such file or directory (2) (is ${sub} the 3FS mount point itself? it needs ${sub}/3fs-virt/iovs)`,
+    )
   })
 
   it('a file off 3FS is refused at registration: hf3fs_reg_fd returns a POSITIVE errno (EBADF)', () => {
@@ -124,7 +146,23 @@ describe.skipIf(!available)('usrbio on a fuse.hf3fs mount, TEST DOUBLE library',
   })
 
   it('many jobs load the library at once (one instance, no dangling reference) and all run usrbio', () => {
-    const ok = worker(['throughput', '--dir', deep, '--usrbio-lib', lib, '--rw', 'randwrite', '--bs', '4096', '--iodepth', '4', '--jobs', '24', '--size', String(1 << 20)])
+    const ok = worker([
+      'throughput',
+      '--dir',
+      deep,
+      '--usrbio-lib',
+      lib,
+      '--rw',
+      'randwrite',
+      '--bs',
+      '4096',
+      '--iodepth',
+      '4',
+      '--jobs',
+      '24',
+      '--size',
+      String(1 << 20),
+    ])
     expect(ok.status, ok.stderr).toBe(0)
     expect(ok.result).toMatchObject({engine: 'usrbio', bytes: 24 << 20})
     expect(ok.result.engineNote).toBe(`usrbio: ${deep} is on the fuse.hf3fs mount ${mount.root}`)
@@ -132,7 +170,27 @@ describe.skipIf(!available)('usrbio on a fuse.hf3fs mount, TEST DOUBLE library',
 
   it('a worker killed with SIGKILL mid-run leaves no iov shared memory in /dev/shm', async () => {
     const before = new Set(shmFiles())
-    const child = spawn(workerPath(), ['throughput', '--dir', deep, '--rw', 'write', '--bs', '65536', '--iodepth', '16', '--jobs', '2', '--size', String(64 << 20), '--runtime-ms', '30000'], {env: {...process.env, THREEFS_USRBIO_LIB: lib}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(
+      workerPath(),
+      [
+        'throughput',
+        '--dir',
+        deep,
+        '--rw',
+        'write',
+        '--bs',
+        '65536',
+        '--iodepth',
+        '16',
+        '--jobs',
+        '2',
+        '--size',
+        String(64 << 20),
+        '--runtime-ms',
+        '30000',
+      ],
+      {env: {...process.env, THREEFS_USRBIO_LIB: lib}, stdio: ['ignore', 'pipe', 'pipe']},
+    )
     await new Promise<void>((resolve, reject) => {
       let seen = ''
       child.stdout.on('data', (chunk: Buffer) => {
@@ -144,7 +202,19 @@ describe.skipIf(!available)('usrbio on a fuse.hf3fs mount, TEST DOUBLE library',
     const exited = new Promise((resolve) => child.on('exit', resolve))
     child.kill('SIGKILL')
     await exited
-    const next = worker(['throughput', '--dir', deep, '--rw', 'write', '--bs', '65536', '--iodepth', '4', '--size', String(4 << 20)])
+    const next = worker([
+      'throughput',
+      '--dir',
+      deep,
+      '--rw',
+      'write',
+      '--bs',
+      '65536',
+      '--iodepth',
+      '4',
+      '--size',
+      String(4 << 20),
+    ])
     expect(next.result.engine).toBe('usrbio')
     expect(shmFiles().filter((name) => !before.has(name))).toEqual([])
   })
@@ -152,15 +222,39 @@ describe.skipIf(!available)('usrbio on a fuse.hf3fs mount, TEST DOUBLE library',
   it('bench engines --dir <mount>/a/b: auto uses usrbio', async () => {
     const result = await runCli(['bench', 'engines', '--dir', deep, '--usrbio-lib', lib, '--json'])
     expect(result.exitCode, result.stderr).toBe(0)
-    expect(result.json.engines.map((probe: any) => [probe.engine, probe.works])).toEqual([['usrbio', true], ['io_uring', true], ['psync', true]])
-    expect(result.json).toMatchObject({auto: 'usrbio', autoReason: `usrbio: ${deep} is on the fuse.hf3fs mount ${mount.root}`})
+    expect(result.json.engines.map((probe: any) => [probe.engine, probe.works])).toEqual([
+      ['usrbio', true],
+      ['io_uring', true],
+      ['psync', true],
+    ])
+    expect(result.json).toMatchObject({
+      auto: 'usrbio',
+      autoReason: `usrbio: ${deep} is on the fuse.hf3fs mount ${mount.root}`,
+    })
     const text = await runCli(['bench', 'engines', '--dir', deep, '--usrbio-lib', lib])
     expect(text.stdout).toContain(`auto uses usrbio in ${deep}`)
   })
 
   it('bench throughput on the mount, no --engine and no --mount: usrbio, every byte through the rings', async () => {
     const log = join(off, 'throughput-rings.log')
-    const result = await runCli(['bench', 'throughput', '--dir', deep, '--usrbio-lib', lib, '--rw', 'write', '--bs', '64KiB', '--size', '16MiB', '--json'], {env: {USRBIO_DOUBLE_LOG: log}})
+    const result = await runCli(
+      [
+        'bench',
+        'throughput',
+        '--dir',
+        deep,
+        '--usrbio-lib',
+        lib,
+        '--rw',
+        'write',
+        '--bs',
+        '64KiB',
+        '--size',
+        '16MiB',
+        '--json',
+      ],
+      {env: {USRBIO_DOUBLE_LOG: log}},
+    )
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)
     expect(result.json.engine).toBe('usrbio')
     expect(result.json.nodes[0]).toMatchObject({engine: 'usrbio', bytes: 16 << 20})
@@ -168,14 +262,44 @@ describe.skipIf(!available)('usrbio on a fuse.hf3fs mount, TEST DOUBLE library',
   })
 
   it('bench throughput off 3FS with the library at hand: not usrbio', async () => {
-    const result = await runCli(['bench', 'throughput', '--dir', off, '--usrbio-lib', lib, '--rw', 'write', '--bs', '64KiB', '--size', '4MiB', '--json'])
+    const result = await runCli([
+      'bench',
+      'throughput',
+      '--dir',
+      off,
+      '--usrbio-lib',
+      lib,
+      '--rw',
+      'write',
+      '--bs',
+      '64KiB',
+      '--size',
+      '4MiB',
+      '--json',
+    ])
     expect(result.exitCode).toBe(0)
     expect(result.json.engine).toBe('io_uring')
   })
 
   it('bench graysort run on the mount, no --engine and no --mount: usrbio for the sort, bytes through the rings', async () => {
     const log = join(off, 'graysort-rings.log')
-    const result = await runCli(['bench', 'graysort', 'run', '--records', '200000', '--shuffle', 'files', '--dir', deep, '--usrbio-lib', lib, '--json'], {env: {USRBIO_DOUBLE_LOG: log}, timeoutMs: 240_000})
+    const result = await runCli(
+      [
+        'bench',
+        'graysort',
+        'run',
+        '--records',
+        '200000',
+        '--shuffle',
+        'files',
+        '--dir',
+        deep,
+        '--usrbio-lib',
+        lib,
+        '--json',
+      ],
+      {env: {USRBIO_DOUBLE_LOG: log}, timeoutMs: 240_000},
+    )
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)
     expect(result.json).toMatchObject({verdict: 'PASS', engine: 'usrbio', records: 200000})
     // 20 MB of records: the map reads the input and writes its runs, the reduce reads the runs and

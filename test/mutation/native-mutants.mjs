@@ -19,26 +19,116 @@ const TEST = 'test/unit/worker-graysort.test.ts'
 
 const MUTANTS = [
   // valsort.cc: merging the summaries of consecutive steps, pieces and files.
-  {id: 'valsort-boundary-firstKey', file: 'valsort.cc', from: 'if (later.firstKey < earlier.lastKey) {', to: 'if (later.firstKey < earlier.firstKey) {', tests: 'internal boundaries'},
-  {id: 'valsort-boundary-index', file: 'valsort.cc', from: 'if (merged.firstUnordered < 0) merged.firstUnordered = boundary;', to: 'if (merged.firstUnordered < 0) merged.firstUnordered = boundary + 1;', tests: 'internal boundaries'},
-  {id: 'valsort-boundary-duplicate', file: 'valsort.cc', from: '} else if (later.firstKey == earlier.lastKey) {\n    ++merged.duplicates;', to: '} else if (later.firstKey == earlier.lastKey) {', tests: 'duplicate'},
-  {id: 'valsort-later-offset', file: 'valsort.cc', from: 'merged.firstUnordered = boundary + later.firstUnordered;', to: 'merged.firstUnordered = later.firstUnordered;', tests: 'internal boundaries'},
-  {id: 'valsort-merged-checksum', file: 'valsort.cc', from: 'merged.checksum += later.checksum;', to: '', tests: 'keeps every record'},
-  {id: 'valsort-duplicate-as-unordered', file: 'valsort.cc', from: 'if (key < previous) {', to: 'if (key <= previous) {', tests: 'duplicate'},
-  {id: 'valsort-unordered-within', file: 'valsort.cc', from: 'if (summary.unordered++ == 0) summary.firstUnordered = static_cast<int64_t>(i);', to: 'if (summary.unordered++ == 0) summary.firstUnordered = static_cast<int64_t>(i - 1);', tests: 'internal boundaries|reordered'},
+  {
+    id: 'valsort-boundary-firstKey',
+    file: 'valsort.cc',
+    from: 'if (later.firstKey < earlier.lastKey) {',
+    to: 'if (later.firstKey < earlier.firstKey) {',
+    tests: 'internal boundaries',
+  },
+  {
+    id: 'valsort-boundary-index',
+    file: 'valsort.cc',
+    from: 'if (merged.firstUnordered < 0) merged.firstUnordered = boundary;',
+    to: 'if (merged.firstUnordered < 0) merged.firstUnordered = boundary + 1;',
+    tests: 'internal boundaries',
+  },
+  {
+    id: 'valsort-boundary-duplicate',
+    file: 'valsort.cc',
+    from: '} else if (later.firstKey == earlier.lastKey) {\n    ++merged.duplicates;',
+    to: '} else if (later.firstKey == earlier.lastKey) {',
+    tests: 'duplicate',
+  },
+  {
+    id: 'valsort-later-offset',
+    file: 'valsort.cc',
+    from: 'merged.firstUnordered = boundary + later.firstUnordered;',
+    to: 'merged.firstUnordered = later.firstUnordered;',
+    tests: 'internal boundaries',
+  },
+  {
+    id: 'valsort-merged-checksum',
+    file: 'valsort.cc',
+    from: 'merged.checksum += later.checksum;',
+    to: '',
+    tests: 'keeps every record',
+  },
+  {
+    id: 'valsort-duplicate-as-unordered',
+    file: 'valsort.cc',
+    from: 'if (key < previous) {',
+    to: 'if (key <= previous) {',
+    tests: 'duplicate',
+  },
+  {
+    id: 'valsort-unordered-within',
+    file: 'valsort.cc',
+    from: 'if (summary.unordered++ == 0) summary.firstUnordered = static_cast<int64_t>(i);',
+    to: 'if (summary.unordered++ == 0) summary.firstUnordered = static_cast<int64_t>(i - 1);',
+    tests: 'internal boundaries|reordered',
+  },
   // gensort.cc: byte-for-byte gensort output.
   {id: 'gensort-part-constant', file: 'gensort.cc', from: '0xD1CC', to: '0xD1CD', tests: 'gensort'},
-  {id: 'gensort-window-advance', file: 'gensort.cc', from: 'const u128 newest = window_[(head_ + 9) % 10];', to: 'const u128 newest = window_[(head_ + 8) % 10];', tests: 'gensort'},
+  {
+    id: 'gensort-window-advance',
+    file: 'gensort.cc',
+    from: 'const u128 newest = window_[(head_ + 9) % 10];',
+    to: 'const u128 newest = window_[(head_ + 8) % 10];',
+    tests: 'gensort',
+  },
   {id: 'gensort-ascii-cr', file: 'gensort.cc', from: "out[98] = '\\r';", to: "out[98] = ' ';", tests: 'gensort -a'},
-  {id: 'gensort-checksum-sum', file: 'gensort.cc', from: 'for (std::size_t i = 0; i < count; ++i) sum += crc32(', to: 'for (std::size_t i = 0; i < count; ++i) sum ^= crc32(', tests: 'gensort 100000'},
+  {
+    id: 'gensort-checksum-sum',
+    file: 'gensort.cc',
+    from: 'for (std::size_t i = 0; i < count; ++i) sum += crc32(',
+    to: 'for (std::size_t i = 0; i < count; ++i) sum ^= crc32(',
+    tests: 'gensort 100000',
+  },
   // partition.cc: splitters from a sample and a key's partition.
-  {id: 'partition-sample-quantile', file: 'partition.cc', from: 'sample[static_cast<std::size_t>(sample.size()) * i / partitions]', to: 'sample[static_cast<std::size_t>(sample.size()) * i / (partitions + 1)]', tests: 'balanced'},
-  {id: 'partition-prefix-table', file: 'partition.cc', from: "firstByPrefix_[prefix] = static_cast<uint32_t>(p);", to: "firstByPrefix_[prefix] = static_cast<uint32_t>(p + (p < splitters_.size() ? 1 : 0));", tests: 'balanced'},
-  {id: 'partition-cursor-order', file: 'partition.cc', from: 'cursors[t][p] = offset;\n      offset += n;', to: 'offset += n;\n      cursors[t][p] = offset - n + (n > 0 ? 1 : 0);', tests: 'concatenation is ordered|many map runs'},
+  {
+    id: 'partition-sample-quantile',
+    file: 'partition.cc',
+    from: 'sample[static_cast<std::size_t>(sample.size()) * i / partitions]',
+    to: 'sample[static_cast<std::size_t>(sample.size()) * i / (partitions + 1)]',
+    tests: 'balanced',
+  },
+  {
+    id: 'partition-prefix-table',
+    file: 'partition.cc',
+    from: 'firstByPrefix_[prefix] = static_cast<uint32_t>(p);',
+    to: 'firstByPrefix_[prefix] = static_cast<uint32_t>(p + (p < splitters_.size() ? 1 : 0));',
+    tests: 'balanced',
+  },
+  {
+    id: 'partition-cursor-order',
+    file: 'partition.cc',
+    from: 'cursors[t][p] = offset;\n      offset += n;',
+    to: 'offset += n;\n      cursors[t][p] = offset - n + (n > 0 ? 1 : 0);',
+    tests: 'concatenation is ordered|many map runs',
+  },
   // sorter.cc: radix buckets, then a comparison sort on all 10 key bytes.
-  {id: 'sorter-ignore-low-bytes', file: 'sorter.cc', from: '(a.high == b.high && a.low < b.low)', to: '(a.high == b.high && a.low > b.low)', tests: 'last bytes'},
-  {id: 'sorter-insertion-first', file: 'sorter.cc', from: 'while (j > begin && entryLess(value, *(j - 1))) {', to: 'while (j > begin + 1 && entryLess(value, *(j - 1))) {', tests: 'concatenation is ordered'},
-  {id: 'sorter-histogram-bucket', file: 'sorter.cc', from: '++histogram[(static_cast<std::size_t>(key[0]) << 8) | key[1]];', to: '++histogram[static_cast<std::size_t>(key[0]) << 8];', tests: 'concatenation is ordered'},
+  {
+    id: 'sorter-ignore-low-bytes',
+    file: 'sorter.cc',
+    from: '(a.high == b.high && a.low < b.low)',
+    to: '(a.high == b.high && a.low > b.low)',
+    tests: 'last bytes',
+  },
+  {
+    id: 'sorter-insertion-first',
+    file: 'sorter.cc',
+    from: 'while (j > begin && entryLess(value, *(j - 1))) {',
+    to: 'while (j > begin + 1 && entryLess(value, *(j - 1))) {',
+    tests: 'concatenation is ordered',
+  },
+  {
+    id: 'sorter-histogram-bucket',
+    file: 'sorter.cc',
+    from: '++histogram[(static_cast<std::size_t>(key[0]) << 8) | key[1]];',
+    to: '++histogram[static_cast<std::size_t>(key[0]) << 8];',
+    tests: 'concatenation is ordered',
+  },
 ]
 
 function sh(command, args, options = {}) {
@@ -46,13 +136,25 @@ function sh(command, args, options = {}) {
 }
 
 function buildWorker(copy) {
-  const built = sh('make', ['-C', join(copy, 'native', 'build'), 'BUILDTYPE=Release', '3fs-worker'], {env: {...process.env, MAKEFLAGS: `-j${process.env.JOBS ?? '1'}`}})
-  if (built.status !== 0) return built.stderr.split('\n').filter((line) => /error/.test(line)).slice(0, 3).join('\n') || `make exited ${built.status}`
+  const built = sh('make', ['-C', join(copy, 'native', 'build'), 'BUILDTYPE=Release', '3fs-worker'], {
+    env: {...process.env, MAKEFLAGS: `-j${process.env.JOBS ?? '1'}`},
+  })
+  if (built.status !== 0)
+    return (
+      built.stderr
+        .split('\n')
+        .filter((line) => /error/.test(line))
+        .slice(0, 3)
+        .join('\n') || `make exited ${built.status}`
+    )
   return undefined
 }
 
 function runTests(copy, filter) {
-  const result = sh(process.execPath, [join(copy, 'node_modules', 'vitest', 'vitest.mjs'), 'run', TEST, '-t', filter], {cwd: copy, env: {...process.env, TMPDIR: join(copy, 'tmp')}})
+  const result = sh(process.execPath, [join(copy, 'node_modules', 'vitest', 'vitest.mjs'), 'run', TEST, '-t', filter], {
+    cwd: copy,
+    env: {...process.env, TMPDIR: join(copy, 'tmp')},
+  })
   // eslint-disable-next-line no-control-regex -- matches control characters on purpose
   const summary = (result.stdout.match(/Tests\s+.*$/m)?.[0] ?? '').replace(/\x1b\[[0-9;]*m/g, '')
   return {failed: result.status !== 0, summary}
@@ -69,14 +171,28 @@ process.on('SIGINT', () => {
   process.exit(130)
 })
 try {
-  for (const entry of ['src', 'test', 'templates', 'package.json', 'tsconfig.json', 'vitest.config.ts']) cpSync(join(ROOT, entry), join(copy, entry), {recursive: true})
-  cpSync(join(ROOT, 'native'), join(copy, 'native'), {recursive: true, filter: (path) => !path.startsWith(join(ROOT, 'native', 'build'))})
+  for (const entry of ['src', 'test', 'templates', 'package.json', 'tsconfig.json', 'vitest.config.ts'])
+    cpSync(join(ROOT, entry), join(copy, entry), {recursive: true})
+  cpSync(join(ROOT, 'native'), join(copy, 'native'), {
+    recursive: true,
+    filter: (path) => !path.startsWith(join(ROOT, 'native', 'build')),
+  })
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'))
   execFileSync('mkdir', ['-p', join(copy, 'tmp')])
   console.log(`copy in ${copy}; configuring and building the worker once`)
   // The Node headers the project's own build used (npm's nodedir setting), so configure needs no download.
   const nodedir = /"nodedir": "([^"]+)"/.exec(readFileSync(join(ROOT, 'native', 'build', 'config.gypi'), 'utf8'))?.[1]
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'configure', '--directory', join(copy, 'native'), ...(nodedir ? [`--nodedir=${nodedir}`] : [])], {stdio: ['ignore', 'ignore', 'inherit']})
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+      'configure',
+      '--directory',
+      join(copy, 'native'),
+      ...(nodedir ? [`--nodedir=${nodedir}`] : []),
+    ],
+    {stdio: ['ignore', 'ignore', 'inherit']},
+  )
   const baseBuild = buildWorker(copy)
   if (baseBuild) throw new Error(`the unmutated worker does not build: ${baseBuild}`)
   const everyFilter = [...new Set(selected.map((mutant) => mutant.tests))].join('|')
@@ -89,7 +205,10 @@ try {
     const path = join(copy, 'native', 'src', 'core', mutant.file)
     const original = readFileSync(path, 'utf8')
     const at = original.indexOf(mutant.from)
-    if (at < 0 || original.indexOf(mutant.from, at + 1) >= 0) throw new Error(`${mutant.id}: the text to mutate occurs ${at < 0 ? 'nowhere' : 'more than once'} in ${mutant.file}; update the list`)
+    if (at < 0 || original.indexOf(mutant.from, at + 1) >= 0)
+      throw new Error(
+        `${mutant.id}: the text to mutate occurs ${at < 0 ? 'nowhere' : 'more than once'} in ${mutant.file}; update the list`,
+      )
     writeFileSync(path, original.slice(0, at) + mutant.to + original.slice(at + mutant.from.length))
     try {
       const buildError = buildWorker(copy)

@@ -26,7 +26,10 @@ class ScriptedHost {
   readonly commands: Array<{command: string; stdin?: unknown; sudo?: boolean; signal?: unknown}> = []
   /** Fingerprints recorded as applied (marker files written). */
   readonly recorded = new Set<string>()
-  constructor(readonly name: string, private readonly answer: (command: string) => Answer | undefined) {
+  constructor(
+    readonly name: string,
+    private readonly answer: (command: string) => Answer | undefined,
+  ) {
     this.address = `root@${name}:22`
   }
   async run(command: string, options: RunOptions = {}): Promise<RunResult> {
@@ -40,7 +43,16 @@ class ScriptedHost {
       for (const match of command.matchAll(/> '?[^' ]*\/state\/([0-9a-f]{20})'?/g)) this.recorded.add(match[1]!)
     }
     if (options.check && exitCode !== 0) throw new Error(`${command} failed`)
-    return {node: this.name, command, exitCode, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '', durationMs: 1, timedOut: answer.timedOut ?? false, aborted: false}
+    return {
+      node: this.name,
+      command,
+      exitCode,
+      stdout: answer.stdout ?? '',
+      stderr: answer.stderr ?? '',
+      durationMs: 1,
+      timedOut: answer.timedOut ?? false,
+      aborted: false,
+    }
   }
   async runRaw(): Promise<never> {
     throw new Error('not used')
@@ -84,21 +96,34 @@ function batchAction(): Action {
     kind: 'admin-cli',
     description: 'create 2 targets',
     command: BATCH,
-    stdin: 'create-target --node-id 10001 --disk-index 0 --target-id 101000100101 --chain-id 900100001\ncreate-target --node-id 10001 --disk-index 0 --target-id 101000100102 --chain-id 900100002\n',
+    stdin:
+      'create-target --node-id 10001 --disk-index 0 --target-id 101000100101 --chain-id 900100001\ncreate-target --node-id 10001 --disk-index 0 --target-id 101000100102 --chain-id 900100002\n',
     adminCli: true,
   })
 }
 
 async function apply(host: ScriptedHost, actions: Action[]) {
-  const cluster = {name: 'c1', file: join(dir, 'cluster.yml'), nodes: [{name: 'node1', host: '127.0.0.1', port: 22, username: 'root'}]} as unknown as Cluster
-  const plan: Plan = {cluster: 'c1', stateDir: '/var/lib/3fs/state', stages: [{name: 'chains', service: 'mgmtd', actions}]}
+  const cluster = {
+    name: 'c1',
+    file: join(dir, 'cluster.yml'),
+    nodes: [{name: 'node1', host: '127.0.0.1', port: 22, username: 'root'}],
+  } as unknown as Cluster
+  const plan: Plan = {
+    cluster: 'c1',
+    stateDir: '/var/lib/3fs/state',
+    stages: [{name: 'chains', service: 'mgmtd', actions}],
+  }
   const pool = {get: () => host as unknown as Host} as unknown as HostPool
   return applyPlan({cluster, plan, pool, concurrency: 4, waitIntervalMs: 1})
 }
 
 describe('apply: a batch is done only when its command succeeded', () => {
   it('fails a batch whose container is missing, naming node and step, and records nothing', async () => {
-    const host = new ScriptedHost('node1', (command) => (command === BATCH ? {exitCode: 1, stderr: 'Error response from daemon: No such container: 3fs-mgmtd\n'} : undefined))
+    const host = new ScriptedHost('node1', (command) =>
+      command === BATCH
+        ? {exitCode: 1, stderr: 'Error response from daemon: No such container: 3fs-mgmtd\n'}
+        : undefined,
+    )
     const batch = batchAction()
     const report = await apply(host, [batch])
     expect(report.complete).toBe(false)
@@ -108,17 +133,22 @@ describe('apply: a batch is done only when its command succeeded', () => {
     expect(report.failures[0]!.message).toMatch(/create 2 targets: exited with 1/)
     expect(report.failures[0]!.output).toMatch(/No such container/)
     expect(host.recorded.has(batch.fingerprint)).toBe(false)
-    const local = JSON.parse(await readFile(join(dir, '.3fs-cli', 'c1.state.json'), 'utf8')) as {applied: Record<string, string[]>}
+    const local = JSON.parse(await readFile(join(dir, '.3fs-cli', 'c1.state.json'), 'utf8')) as {
+      applied: Record<string, string[]>
+    }
     expect(local.applied.node1 ?? []).not.toContain(batch.fingerprint)
   })
 
   it('does not call an error that merely mentions "exist" progress', async () => {
-    const output = 'Create target 101000100101 on disk 0 of 10001 succeeded\nEncounter error: 4018(Storage::StorageInitFailed)\ntarget 101000100102 is existing in memory, but not found in disk\n'
+    const output =
+      'Create target 101000100101 on disk 0 of 10001 succeeded\nEncounter error: 4018(Storage::StorageInitFailed)\ntarget 101000100102 is existing in memory, but not found in disk\n'
     const host = new ScriptedHost('node1', (command) => (command === BATCH ? {stdout: output} : undefined))
     const batch = batchAction()
     const report = await apply(host, [batch])
     expect(report.complete).toBe(false)
-    expect(report.failures[0]!.message).toMatch(/admin_cli reported 1 error\(s\), first admin_cli: 4018\(Storage::StorageInitFailed\): target 101000100102 is existing in memory/)
+    expect(report.failures[0]!.message).toMatch(
+      /admin_cli reported 1 error\(s\), first admin_cli: 4018\(Storage::StorageInitFailed\): target 101000100102 is existing in memory/,
+    )
     expect(host.recorded.has(batch.fingerprint)).toBe(false)
   })
 
@@ -148,17 +178,35 @@ describe('apply: a batch is done only when its command succeeded', () => {
   })
 
   it('takes init-cluster\'s "Config for MGMTD existed" (fdb data kept by destroy) as done, exit 1 and all, but no other init-cluster error', async () => {
-    const init = buildPlan(parseCluster(ONE_NODE, 'cluster.yml')).stages.flatMap((stage) => stage.actions).find((entry) => entry.id.endsWith(':init-cluster'))!
-    const existed = new ScriptedHost('node1', (command) => (command === init.command ? {exitCode: 1, stdout: 'Encounter error: 999(Unknown)\nConfig for MGMTD existed, version 2\n'} : undefined))
+    const init = buildPlan(parseCluster(ONE_NODE, 'cluster.yml'))
+      .stages.flatMap((stage) => stage.actions)
+      .find((entry) => entry.id.endsWith(':init-cluster'))!
+    const existed = new ScriptedHost('node1', (command) =>
+      command === init.command
+        ? {exitCode: 1, stdout: 'Encounter error: 999(Unknown)\nConfig for MGMTD existed, version 2\n'}
+        : undefined,
+    )
     const report = await apply(existed, [init])
     expect(report.failures).toEqual([])
     expect(existed.recorded.has(init.fingerprint)).toBe(true)
-    const invalid = new ScriptedHost('node1', (command) => (command === init.command ? {exitCode: 1, stdout: 'Encounter error: 999(Unknown)\nValidate config for MGMTD failed: bad key\n'} : undefined))
+    const invalid = new ScriptedHost('node1', (command) =>
+      command === init.command
+        ? {exitCode: 1, stdout: 'Encounter error: 999(Unknown)\nValidate config for MGMTD failed: bad key\n'}
+        : undefined,
+    )
     expect((await apply(invalid, [init])).failures[0]).toMatchObject({action: 'node1:mgmtd:init-cluster'})
   })
 
   it('does not forgive "already exists" outside a batch (a single admin_cli command must succeed)', async () => {
-    const single = action({id: 'node1:mgmtd:upload-chains', node: 'node1', service: 'mgmtd', kind: 'admin-cli', description: 'upload-chains', command: 'admin_cli upload-chains', adminCli: true})
+    const single = action({
+      id: 'node1:mgmtd:upload-chains',
+      node: 'node1',
+      service: 'mgmtd',
+      kind: 'admin-cli',
+      description: 'upload-chains',
+      command: 'admin_cli upload-chains',
+      adminCli: true,
+    })
     const host = new ScriptedHost('node1', () => ({stdout: 'Encounter error: 5018(Mgmtd::TargetExisted)\ntarget: 1\n'}))
     const report = await apply(host, [single])
     expect(report.complete).toBe(false)
@@ -166,8 +214,17 @@ describe('apply: a batch is done only when its command succeeded', () => {
   })
 
   it('stops at the failing step: later actions on the node do not run', async () => {
-    const host = new ScriptedHost('node1', (command) => (command === BATCH ? {exitCode: 125, stderr: 'docker: Error response from daemon\n'} : undefined))
-    const after = action({id: 'node1:mgmtd:after', node: 'node1', service: 'mgmtd', kind: 'run', description: 'after', command: 'echo after'})
+    const host = new ScriptedHost('node1', (command) =>
+      command === BATCH ? {exitCode: 125, stderr: 'docker: Error response from daemon\n'} : undefined,
+    )
+    const after = action({
+      id: 'node1:mgmtd:after',
+      node: 'node1',
+      service: 'mgmtd',
+      kind: 'run',
+      description: 'after',
+      command: 'echo after',
+    })
     const report = await apply(host, [batchAction(), after])
     expect(report.complete).toBe(false)
     expect(host.commands.some((entry) => entry.command.includes('echo after'))).toBe(false)
@@ -183,13 +240,24 @@ describe('apply: a batch is done only when its command succeeded', () => {
 })
 
 describe('apply: every kind of action, events, state and reports', () => {
-  const run = (id: string, command: string, extra: Partial<Action> = {}) => action({id: `node1:host:${id}`, node: 'node1', service: 'host', kind: 'run', description: id, command, ...extra})
+  const run = (id: string, command: string, extra: Partial<Action> = {}) =>
+    action({id: `node1:host:${id}`, node: 'node1', service: 'host', kind: 'run', description: id, command, ...extra})
 
-  async function applyWith(host: ScriptedHost, stages: Plan['stages'], options: {events?: boolean; hosts?: Record<string, ScriptedHost>} = {}) {
+  async function applyWith(
+    host: ScriptedHost,
+    stages: Plan['stages'],
+    options: {events?: boolean; hosts?: Record<string, ScriptedHost>} = {},
+  ) {
     const names = Object.keys(options.hosts ?? {node1: host})
-    const cluster = {name: 'c1', file: join(dir, 'cluster.yml'), nodes: names.map((name) => ({name, host: '127.0.0.1', port: 22, username: 'root'}))} as unknown as Cluster
+    const cluster = {
+      name: 'c1',
+      file: join(dir, 'cluster.yml'),
+      nodes: names.map((name) => ({name, host: '127.0.0.1', port: 22, username: 'root'})),
+    } as unknown as Cluster
     const plan: Plan = {cluster: 'c1', stateDir: '/var/lib/3fs/state', stages}
-    const pool = {get: (node: {name: string}) => ((options.hosts ?? {node1: host})[node.name] as unknown as Host)} as unknown as HostPool
+    const pool = {
+      get: (node: {name: string}) => (options.hosts ?? {node1: host})[node.name] as unknown as Host,
+    } as unknown as HostPool
     const events: string[] = []
     const report = await applyPlan({
       cluster,
@@ -204,11 +272,15 @@ describe('apply: every kind of action, events, state and reports', () => {
               stageStarted: (stage, index) => events.push(`stage ${index} ${stage}`),
               actionStarted: (stage, started) => events.push(`start ${stage} ${started.id}`),
               actionFinished: (stage, finished, outcome) => events.push(`${outcome} ${stage} ${finished.id}`),
-              stageFinished: (stage, counts, failed) => events.push(`done ${stage} ${counts.applied}/${counts.skipped}${failed ? ' failed' : ''}`),
+              stageFinished: (stage, counts, failed) =>
+                events.push(`done ${stage} ${counts.applied}/${counts.skipped}${failed ? ' failed' : ''}`),
             },
           }),
     })
-    const local = await readFile(join(dir, '.3fs-cli', 'c1.state.json'), 'utf8').then((text) => JSON.parse(text) as {cluster: string; updatedAt: string; applied: Record<string, string[]>}, () => undefined)
+    const local = await readFile(join(dir, '.3fs-cli', 'c1.state.json'), 'utf8').then(
+      (text) => JSON.parse(text) as {cluster: string; updatedAt: string; applied: Record<string, string[]>},
+      () => undefined,
+    )
     return {report, events, local: local!, localWritten: local !== undefined}
   }
 
@@ -218,7 +290,9 @@ describe('apply: every kind of action, events, state and reports', () => {
     const second = run('two', 'echo two')
     const {report, events, local} = await applyWith(host, [{name: 'host', service: 'host', actions: [first, second]}])
     expect(report).toMatchObject({cluster: 'c1', complete: true, changes: 2, skipped: 0, total: 2, failures: []})
-    expect(report.stages).toEqual([{name: 'host', applied: 2, skipped: 0, verified: 0, durationMs: expect.any(Number), failed: false}])
+    expect(report.stages).toEqual([
+      {name: 'host', applied: 2, skipped: 0, verified: 0, durationMs: expect.any(Number), failed: false},
+    ])
     expect(report.stages[0]!.durationMs).toBeGreaterThanOrEqual(0)
     expect(report.durationMs).toBeGreaterThanOrEqual(0)
     expect(report.durationMs).toBeLessThan(60_000)
@@ -229,11 +303,23 @@ describe('apply: every kind of action, events, state and reports', () => {
     expect(commands[1]).toContain(first.fingerprint)
     // Everything runs as root, and can be cancelled.
     expect(host.commands.every((entry) => entry.sudo === true && entry.signal instanceof AbortSignal)).toBe(true)
-    expect(events).toEqual(['stage 0 host', 'start host node1:host:one', 'applied host node1:host:one', 'start host node1:host:two', 'applied host node1:host:two', 'done host 2/0'])
+    expect(events).toEqual([
+      'stage 0 host',
+      'start host node1:host:one',
+      'applied host node1:host:one',
+      'start host node1:host:two',
+      'applied host node1:host:two',
+      'done host 2/0',
+    ])
     expect(local).toMatchObject({cluster: 'c1', applied: {node1: [first.fingerprint, second.fingerprint].sort()}})
     expect(local.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT/)
     const again = await applyWith(host, [{name: 'host', service: 'host', actions: [first, second]}])
-    expect(again.events).toEqual(['stage 0 host', 'skipped host node1:host:one', 'skipped host node1:host:two', 'done host 0/2'])
+    expect(again.events).toEqual([
+      'stage 0 host',
+      'skipped host node1:host:one',
+      'skipped host node1:host:two',
+      'done host 0/2',
+    ])
     expect(again.report.stages[0]).toMatchObject({applied: 0, skipped: 2})
   })
 
@@ -252,21 +338,48 @@ describe('apply: every kind of action, events, state and reports', () => {
     const smoke = {...run('smoke', 'true'), always: true, verifies: true}
     const {report} = await applyWith(host, [{name: 'client', service: 'client', actions: [smoke]}])
     expect(report).toMatchObject({complete: true, changes: 0, skipped: 0, verified: 1, total: 1})
-    expect(report.stages).toEqual([{name: 'client', applied: 0, skipped: 0, verified: 1, durationMs: expect.any(Number), failed: false}])
+    expect(report.stages).toEqual([
+      {name: 'client', applied: 0, skipped: 0, verified: 1, durationMs: expect.any(Number), failed: false},
+    ])
     // It ran (state read + the check), and nothing recorded it as applied.
     expect(host.commands.map((entry) => entry.command)).toEqual([expect.any(String), 'true'])
   })
 
   it('fails a command that exits non-zero or times out, with the output tail, and stops the stage', async () => {
-    const host = new ScriptedHost('node1', (command) => (command.includes('echo bad') ? {exitCode: 2, stdout: 'line1\n', stderr: 'broken\n'} : command.includes('sleep') ? {exitCode: null, timedOut: true, stdout: 'partial'} : undefined))
-    const {report, events} = await applyWith(host, [{name: 'host', service: 'host', actions: [run('bad', 'echo bad'), run('never', 'echo never')]}, {name: 'later', service: 'host', actions: [run('late', 'echo late')]}])
+    const host = new ScriptedHost('node1', (command) =>
+      command.includes('echo bad')
+        ? {exitCode: 2, stdout: 'line1\n', stderr: 'broken\n'}
+        : command.includes('sleep')
+          ? {exitCode: null, timedOut: true, stdout: 'partial'}
+          : undefined,
+    )
+    const {report, events} = await applyWith(host, [
+      {name: 'host', service: 'host', actions: [run('bad', 'echo bad'), run('never', 'echo never')]},
+      {name: 'later', service: 'host', actions: [run('late', 'echo late')]},
+    ])
     expect(report.complete).toBe(false)
-    expect(report.failures).toEqual([{stage: 'host', node: 'node1', action: 'node1:host:bad', description: 'bad', message: 'bad: exited with 2', output: 'line1\nbroken', kind: 'action'}])
-    expect(report.stages).toEqual([{name: 'host', applied: 0, skipped: 0, verified: 0, durationMs: expect.any(Number), failed: true}])
+    expect(report.failures).toEqual([
+      {
+        stage: 'host',
+        node: 'node1',
+        action: 'node1:host:bad',
+        description: 'bad',
+        message: 'bad: exited with 2',
+        output: 'line1\nbroken',
+        kind: 'action',
+      },
+    ])
+    expect(report.stages).toEqual([
+      {name: 'host', applied: 0, skipped: 0, verified: 0, durationMs: expect.any(Number), failed: true},
+    ])
     expect(events.at(-1)).toBe('done host 0/0 failed')
     expect(host.commands.some((entry) => entry.command.includes('never') || entry.command.includes('late'))).toBe(false)
-    const slow = new ScriptedHost('node1', (command) => (command.includes('sleep') ? {exitCode: null, timedOut: true, stdout: 'partial'} : undefined))
-    const timed = await applyWith(slow, [{name: 'host', service: 'host', actions: [run('slow', 'sleep 100')]}], {events: false})
+    const slow = new ScriptedHost('node1', (command) =>
+      command.includes('sleep') ? {exitCode: null, timedOut: true, stdout: 'partial'} : undefined,
+    )
+    const timed = await applyWith(slow, [{name: 'host', service: 'host', actions: [run('slow', 'sleep 100')]}], {
+      events: false,
+    })
     expect(timed.report.failures[0]).toMatchObject({message: 'slow: timed out', output: 'partial'})
   })
 
@@ -276,49 +389,117 @@ describe('apply: every kind of action, events, state and reports', () => {
       host.commands.push({command})
       throw Object.assign(new Error('node1: cannot reach 10.0.0.1:22: connection refused'), {})
     }
-    const {report, localWritten} = await applyWith(host, [{name: 'host', service: 'host', actions: [run('one', 'echo one')]}], {events: false})
+    const {report, localWritten} = await applyWith(
+      host,
+      [{name: 'host', service: 'host', actions: [run('one', 'echo one')]}],
+      {events: false},
+    )
     expect(report).toMatchObject({complete: false, changes: 0, stages: []})
     expect(localWritten).toBe(false)
-    expect(report.failures).toEqual([{stage: 'Read deploy state', node: 'node1', action: '', description: 'Read deploy state', message: expect.stringContaining('connection refused'), kind: 'unknown'}])
+    expect(report.failures).toEqual([
+      {
+        stage: 'Read deploy state',
+        node: 'node1',
+        action: '',
+        description: 'Read deploy state',
+        message: expect.stringContaining('connection refused'),
+        kind: 'unknown',
+      },
+    ])
     expect(host.commands).toHaveLength(1)
   })
 
-  it('writes a file through a temp file with its mode and record, and copies another node\'s file', async () => {
+  it("writes a file through a temp file with its mode and record, and copies another node's file", async () => {
     const node1 = new ScriptedHost('node1', () => ({}))
     const node2 = new ScriptedHost('node2', () => ({}))
     node2.readFile = async () => Buffer.from('secret-token\n')
-    const plain = action({id: 'node1:host:write:/etc/x', node: 'node1', service: 'host', kind: 'write-file', description: 'write /etc/x', path: '/etc/x', content: 'hello\n', mode: '0600'})
-    const copied = action({id: 'node1:host:write:/etc/y', node: 'node1', service: 'host', kind: 'write-file', description: 'write /etc/y', path: '/etc/y', contentFrom: {node: 'node2', path: '/etc/token'}, secret: true})
-    const {report} = await applyWith(node1, [{name: 'files', service: 'host', actions: [plain, copied]}], {events: false, hosts: {node1, node2}})
+    const plain = action({
+      id: 'node1:host:write:/etc/x',
+      node: 'node1',
+      service: 'host',
+      kind: 'write-file',
+      description: 'write /etc/x',
+      path: '/etc/x',
+      content: 'hello\n',
+      mode: '0600',
+    })
+    const copied = action({
+      id: 'node1:host:write:/etc/y',
+      node: 'node1',
+      service: 'host',
+      kind: 'write-file',
+      description: 'write /etc/y',
+      path: '/etc/y',
+      contentFrom: {node: 'node2', path: '/etc/token'},
+      secret: true,
+    })
+    const {report} = await applyWith(node1, [{name: 'files', service: 'host', actions: [plain, copied]}], {
+      events: false,
+      hosts: {node1, node2},
+    })
     expect(report).toMatchObject({complete: true, changes: 2})
     const writes = node1.commands.filter((entry) => entry.command.startsWith('t='))
     expect(writes.map((entry) => entry.stdin)).toEqual(['hello\n', 'secret-token\n'])
-    expect(writes[0]!.command).toBe(`t=/etc/x.3fs-cli-tmp-$$ && mkdir -p "$(dirname /etc/x)" && cat > "$t" && chmod 0600 "$t" && mv -f "$t" /etc/x && ${markerCommand('/var/lib/3fs/state', plain)}`)
+    expect(writes[0]!.command).toBe(
+      `t=/etc/x.3fs-cli-tmp-$$ && mkdir -p "$(dirname /etc/x)" && cat > "$t" && chmod 0600 "$t" && mv -f "$t" /etc/x && ${markerCommand('/var/lib/3fs/state', plain)}`,
+    )
     expect(writes[1]!.command).toContain('chmod 0644 "$t"')
     expect(node1.commands.every((entry) => entry.sudo === true)).toBe(true)
     expect([...node1.recorded].sort()).toEqual([plain.fingerprint, copied.fingerprint].sort())
   })
 
   it('fails a write that exits non-zero', async () => {
-    const host = new ScriptedHost('node1', (command) => (command.startsWith('t=') ? {exitCode: 1, stderr: 'Read-only file system\n'} : undefined))
-    const write = action({id: 'node1:host:write:/etc/x', node: 'node1', service: 'host', kind: 'write-file', description: 'write /etc/x', path: '/etc/x', content: 'x'})
+    const host = new ScriptedHost('node1', (command) =>
+      command.startsWith('t=') ? {exitCode: 1, stderr: 'Read-only file system\n'} : undefined,
+    )
+    const write = action({
+      id: 'node1:host:write:/etc/x',
+      node: 'node1',
+      service: 'host',
+      kind: 'write-file',
+      description: 'write /etc/x',
+      path: '/etc/x',
+      content: 'x',
+    })
     const {report} = await applyWith(host, [{name: 'files', service: 'host', actions: [write]}], {events: false})
-    expect(report.failures[0]).toMatchObject({action: 'node1:host:write:/etc/x', message: 'write /etc/x: exited with 1', output: 'Read-only file system'})
+    expect(report.failures[0]).toMatchObject({
+      action: 'node1:host:write:/etc/x',
+      message: 'write /etc/x: exited with 1',
+      output: 'Read-only file system',
+    })
     expect(host.recorded.size).toBe(0)
   })
 
-  it('captures user-add\'s token into 0600 files, and fails when the output holds none', async () => {
-    const host = new ScriptedHost('node1', (command) => (command.includes('user-add') ? {stdout: 'Uid 0\nToken  AAAA-bbbb.ccc(Expired at N/A)\n'} : undefined))
+  it("captures user-add's token into 0600 files, and fails when the output holds none", async () => {
+    const host = new ScriptedHost('node1', (command) =>
+      command.includes('user-add') ? {stdout: 'Uid 0\nToken  AAAA-bbbb.ccc(Expired at N/A)\n'} : undefined,
+    )
     // admin_cli.toml as deploy renders it: 3FS's whole file, whose [user_info] already has token = ''.
     host.readFile = async () => Buffer.from("cluster_id = 'c1'\n\n[user_info]\ngid = -1\ntoken = ''\nuid = -1\n")
-    const userAdd = action({id: 'node1:mgmtd:user-add-root', node: 'node1', service: 'mgmtd', kind: 'admin-cli', description: 'user-add', command: 'admin_cli user-add', adminCli: true, captureToken: {tokenFile: '/opt/3fs/etc/token.txt', adminConfig: '/opt/3fs/etc/admin_cli_root.toml', adminConfigBase: '/opt/3fs/etc/admin_cli.toml'}})
+    const userAdd = action({
+      id: 'node1:mgmtd:user-add-root',
+      node: 'node1',
+      service: 'mgmtd',
+      kind: 'admin-cli',
+      description: 'user-add',
+      command: 'admin_cli user-add',
+      adminCli: true,
+      captureToken: {
+        tokenFile: '/opt/3fs/etc/token.txt',
+        adminConfig: '/opt/3fs/etc/admin_cli_root.toml',
+        adminConfigBase: '/opt/3fs/etc/admin_cli.toml',
+      },
+    })
     const {report} = await applyWith(host, [{name: 'mgmtd', service: 'mgmtd', actions: [userAdd]}], {events: false})
     expect(report.failures).toEqual([])
     const writes = host.commands.filter((entry) => entry.command.startsWith('t='))
     expect(writes.map((entry) => [entry.command.match(/^t=(\S+?)\.3fs-cli-tmp/)![1], entry.stdin])).toEqual([
       ['/opt/3fs/etc/token.txt', 'AAAA-bbbb.ccc\n'],
       // The token replaces the value in place: one [user_info] table (a second would be a TOML error).
-      ['/opt/3fs/etc/admin_cli_root.toml', "cluster_id = 'c1'\n\n[user_info]\ngid = -1\ntoken = 'AAAA-bbbb.ccc'\nuid = -1\n"],
+      [
+        '/opt/3fs/etc/admin_cli_root.toml',
+        "cluster_id = 'c1'\n\n[user_info]\ngid = -1\ntoken = 'AAAA-bbbb.ccc'\nuid = -1\n",
+      ],
     ])
     expect(writes.every((entry) => entry.command.includes('chmod 0600'))).toBe(true)
     expect(host.recorded.has(userAdd.fingerprint)).toBe(true)
@@ -330,8 +511,19 @@ describe('apply: every kind of action, events, state and reports', () => {
 
   it('waits until the output matches, and fails with the last output when it never does', async () => {
     let polls = 0
-    const host = new ScriptedHost('node1', (command) => (command === 'list-nodes' ? {stdout: ++polls >= 3 ? 'PRIMARY_MGMTD\n' : 'nothing yet\n'} : undefined))
-    const wait = action({id: 'node1:mgmtd:wait', node: 'node1', service: 'mgmtd', kind: 'wait', description: 'wait for a primary', command: 'list-nodes', until: '^PRIMARY', timeoutMs: 10_000})
+    const host = new ScriptedHost('node1', (command) =>
+      command === 'list-nodes' ? {stdout: ++polls >= 3 ? 'PRIMARY_MGMTD\n' : 'nothing yet\n'} : undefined,
+    )
+    const wait = action({
+      id: 'node1:mgmtd:wait',
+      node: 'node1',
+      service: 'mgmtd',
+      kind: 'wait',
+      description: 'wait for a primary',
+      command: 'list-nodes',
+      until: '^PRIMARY',
+      timeoutMs: 10_000,
+    })
     const {report} = await applyWith(host, [{name: 'mgmtd', service: 'mgmtd', actions: [wait]}], {events: false})
     expect(report.failures).toEqual([])
     expect(polls).toBe(3)
@@ -339,7 +531,10 @@ describe('apply: every kind of action, events, state and reports', () => {
     const never = new ScriptedHost('node1', () => ({stdout: 'SECONDARY\n'}))
     const quick = {...wait, timeoutMs: 50}
     const failed = await applyWith(never, [{name: 'mgmtd', service: 'mgmtd', actions: [quick]}], {events: false})
-    expect(failed.report.failures[0]).toMatchObject({message: 'wait for a primary: not reached within 0 s', output: 'SECONDARY'})
+    expect(failed.report.failures[0]).toMatchObject({
+      message: 'wait for a primary: not reached within 0 s',
+      output: 'SECONDARY',
+    })
     expect(never.recorded.size).toBe(0)
   })
 
@@ -350,7 +545,16 @@ describe('apply: every kind of action, events, state and reports', () => {
       uploads.push([local, remote, options?.mode])
       return {node: 'node1', remotePath: remote, sha256: '', bytes: 0, skipped: false}
     }
-    const load = action({id: 'node1:host:load', node: 'node1', service: 'host', kind: 'load-image', description: 'load images', uploadFrom: '/local/images.tar', path: '/var/tmp/images.tar', command: 'docker load -i /var/tmp/images.tar'})
+    const load = action({
+      id: 'node1:host:load',
+      node: 'node1',
+      service: 'host',
+      kind: 'load-image',
+      description: 'load images',
+      uploadFrom: '/local/images.tar',
+      path: '/var/tmp/images.tar',
+      command: 'docker load -i /var/tmp/images.tar',
+    })
     const {report} = await applyWith(host, [{name: 'images', service: 'host', actions: [load]}], {events: false})
     expect(report.complete).toBe(true)
     expect(uploads).toEqual([['/local/images.tar', '/var/tmp/images.tar', '0600']])
@@ -360,8 +564,25 @@ describe('apply: every kind of action, events, state and reports', () => {
 
 describe('apply: an action that runs with another one (rolling waits around a storage start)', () => {
   it('runs when its partner runs in this deploy, and is skipped when the partner was applied before the deploy began', async () => {
-    const start = action({id: 'node1:storage:start', node: 'node1', service: 'storage', kind: 'start-container', description: 'start', command: 'start-storage image:v1'})
-    const after = (partner: Action) => ({...action({id: 'node1:storage:wait:after:node1', node: 'node1', service: 'storage', kind: 'run', description: 'after', command: `check-chains # ${partner.fingerprint}`}), runsWith: {node: 'node1', fingerprint: partner.fingerprint}})
+    const start = action({
+      id: 'node1:storage:start',
+      node: 'node1',
+      service: 'storage',
+      kind: 'start-container',
+      description: 'start',
+      command: 'start-storage image:v1',
+    })
+    const after = (partner: Action) => ({
+      ...action({
+        id: 'node1:storage:wait:after:node1',
+        node: 'node1',
+        service: 'storage',
+        kind: 'run',
+        description: 'after',
+        command: `check-chains # ${partner.fingerprint}`,
+      }),
+      runsWith: {node: 'node1', fingerprint: partner.fingerprint},
+    })
     const host = new ScriptedHost('node1', () => ({stdout: 'ok'}))
     const first = await apply(host, [start, after(start)])
     expect(first.changes).toBe(2)
@@ -375,7 +596,10 @@ describe('apply: an action that runs with another one (rolling waits around a st
     const before = host.commands.length
     const third = await apply(host, [upgraded, after(upgraded)])
     expect(third.changes).toBe(2)
-    const order = host.commands.slice(before).map((entry) => entry.command).filter((command) => /start-storage image:v2|check-chains/.test(command))
+    const order = host.commands
+      .slice(before)
+      .map((entry) => entry.command)
+      .filter((command) => /start-storage image:v2|check-chains/.test(command))
     expect(order[0]).toMatch(/start-storage image:v2/)
     expect(order[1]).toMatch(/check-chains/)
   })

@@ -3,18 +3,39 @@ import {describe, expect, it} from 'vitest'
 import {compareResults} from '../../src/bench/results/compare.js'
 import type {BenchResult, Figure} from '../../src/bench/results/model.js'
 
-const figure = (key: string, value: number, better: Figure['better'], unit = 'x'): Figure => ({key, label: key, value, unit, better})
+const figure = (key: string, value: number, better: Figure['better'], unit = 'x'): Figure => ({
+  key,
+  label: key,
+  value,
+  unit,
+  better,
+})
 
 function result(figures: Figure[], parameters: Record<string, unknown> = {rw: 'read'}): BenchResult {
   return {
-    schema: 1, kind: 'throughput', title: 't', createdAt: '2026-12-02T00:00:00.000Z', argv: [], parameters, engine: 'io_uring',
-    figures, nodes: [], series: [], latencyHistogram: [], phases: [],
-    environment: {cliVersion: '0.1.0', nodeVersion: 'v20', hosts: [{node: 'local', kernel: '6', cores: 2}]}, report: {},
+    schema: 1,
+    kind: 'throughput',
+    title: 't',
+    createdAt: '2026-12-02T00:00:00.000Z',
+    argv: [],
+    parameters,
+    engine: 'io_uring',
+    figures,
+    nodes: [],
+    series: [],
+    latencyHistogram: [],
+    phases: [],
+    environment: {cliVersion: '0.1.0', nodeVersion: 'v20', hosts: [{node: 'local', kernel: '6', cores: 2}]},
+    report: {},
   }
 }
 
 describe('bench compare', () => {
-  const base = result([figure('bw', 1000, 'higher', 'MiB/s'), figure('p99', 100, 'lower', 'us'), figure('records', 10, 'none')])
+  const base = result([
+    figure('bw', 1000, 'higher', 'MiB/s'),
+    figure('p99', 100, 'lower', 'us'),
+    figure('records', 10, 'none'),
+  ])
 
   it('says no change when a result is compared with itself', () => {
     const comparison = compareResults(base, base, {thresholdPct: 0})

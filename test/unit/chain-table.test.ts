@@ -1,10 +1,25 @@
 /** Chain table generation: replicas on distinct nodes, equal shares per node and disk, spread peers, at any scale. */
 import {describe, expect, it} from 'vitest'
 
-import {chainId, chainsCsv, chainTableCsv, ChainTableError, createTargetCommands, generateChainTable, targetId} from '../../src/deploy/chain-table.js'
+import {
+  chainId,
+  chainsCsv,
+  chainTableCsv,
+  ChainTableError,
+  createTargetCommands,
+  generateChainTable,
+  targetId,
+} from '../../src/deploy/chain-table.js'
 
 function layout(nodes: number, disks: number, targets: number, rf: number) {
-  return generateChainTable({nodeIds: Array.from({length: nodes}, (_, index) => 10001 + index), disksPerNode: disks, targetsPerDisk: targets, replicationFactor: rf, targetIdPrefix: 1, chainIdPrefix: 9})
+  return generateChainTable({
+    nodeIds: Array.from({length: nodes}, (_, index) => 10001 + index),
+    disksPerNode: disks,
+    targetsPerDisk: targets,
+    replicationFactor: rf,
+    targetIdPrefix: 1,
+    chainIdPrefix: 9,
+  })
 }
 
 function checkInvariants(nodes: number, disks: number, targets: number, rf: number) {
@@ -24,24 +39,40 @@ function checkInvariants(nodes: number, disks: number, targets: number, rf: numb
     expect(members.every((target) => target.chainId === chain.chainId)).toBe(true)
     heads.set(members[0]!.nodeId, (heads.get(members[0]!.nodeId) ?? 0) + 1)
   }
-  for (const target of table.targets) perNodeDisk.set(`${target.nodeId}/${target.diskIndex}`, (perNodeDisk.get(`${target.nodeId}/${target.diskIndex}`) ?? 0) + 1)
+  for (const target of table.targets)
+    perNodeDisk.set(
+      `${target.nodeId}/${target.diskIndex}`,
+      (perNodeDisk.get(`${target.nodeId}/${target.diskIndex}`) ?? 0) + 1,
+    )
   expect(perNodeDisk.size).toBe(nodes * disks)
   expect([...perNodeDisk.values()].every((count) => count === targets)).toBe(true) // equal share per node and disk
   // Heads (where writes go first) spread over every node: at most 2 apart, nodes with none counted.
   const headCounts = Array.from({length: nodes}, (_, index) => heads.get(10001 + index) ?? 0)
-  expect(Math.max(...headCounts) - Math.min(...headCounts), `heads per node ${headCounts.join(',')}`).toBeLessThanOrEqual(2)
+  expect(
+    Math.max(...headCounts) - Math.min(...headCounts),
+    `heads per node ${headCounts.join(',')}`,
+  ).toBeLessThanOrEqual(2)
   return table
 }
 
 describe('chain table', () => {
-  it('builds one node with RF 1 (where 3FS\'s Python solver crashes)', () => {
+  it("builds one node with RF 1 (where 3FS's Python solver crashes)", () => {
     const table = checkInvariants(1, 1, 4, 1)
     expect(table.chains.map((chain) => chain.chainId)).toEqual([900100001, 900100002, 900100003, 900100004])
     expect(table.targets[0]!.targetId).toBe(101000100101)
   })
 
   it('keeps replicas on distinct nodes and equal shares for many shapes, including blocks that do not align with RF', () => {
-    for (const [nodes, disks, targets, rf] of [[2, 1, 1, 2], [3, 1, 2, 2], [3, 2, 4, 3], [5, 2, 3, 3], [7, 3, 6, 3], [4, 4, 32, 2], [25, 16, 6, 3], [10, 1, 3, 3]] as const) {
+    for (const [nodes, disks, targets, rf] of [
+      [2, 1, 1, 2],
+      [3, 1, 2, 2],
+      [3, 2, 4, 3],
+      [5, 2, 3, 3],
+      [7, 3, 6, 3],
+      [4, 4, 32, 2],
+      [25, 16, 6, 3],
+      [10, 1, 3, 3],
+    ] as const) {
       checkInvariants(nodes, disks, targets, rf)
     }
   })
@@ -60,30 +91,51 @@ describe('chain table', () => {
     }
   })
 
-  it('create-target commands carry the target\'s own 0-based disk index, node id and chain', () => {
+  it("create-target commands carry the target's own 0-based disk index, node id and chain", () => {
     const table = layout(3, 3, 2, 3)
     const commands = createTargetCommands(table)
     expect(commands).toHaveLength(table.targets.length)
     for (const [index, command] of commands.entries()) {
       const target = table.targets[index]!
-      const args = Object.fromEntries([...command.matchAll(/--([a-z-]+) (\d+)/g)].map((match) => [match[1]!, Number(match[2])]))
+      const args = Object.fromEntries(
+        [...command.matchAll(/--([a-z-]+) (\d+)/g)].map((match) => [match[1]!, Number(match[2])]),
+      )
       expect(command.startsWith('create-target ')).toBe(true)
-      expect(args).toEqual({'node-id': target.nodeId, 'disk-index': target.diskIndex, 'target-id': target.targetId, 'chain-id': target.chainId})
+      expect(args).toEqual({
+        'node-id': target.nodeId,
+        'disk-index': target.diskIndex,
+        'target-id': target.targetId,
+        'chain-id': target.chainId,
+      })
       // 3FS indexes storage.target_paths with it (StorageTargets.cc:160): disk 1 of the id (…001xx) is index 0.
-      expect(args['disk-index']).toBe(Math.floor(target.targetId / 100) % 1000 - 1)
-      expect(args['chain-id']).toBe(chainId(9, target.diskIndex, table.chains.filter((chain) => chain.chainId <= target.chainId && Math.floor(chain.chainId / 100_000) === Math.floor(target.chainId / 100_000)).length))
+      expect(args['disk-index']).toBe((Math.floor(target.targetId / 100) % 1000) - 1)
+      expect(args['chain-id']).toBe(
+        chainId(
+          9,
+          target.diskIndex,
+          table.chains.filter(
+            (chain) =>
+              chain.chainId <= target.chainId &&
+              Math.floor(chain.chainId / 100_000) === Math.floor(target.chainId / 100_000),
+          ).length,
+        ),
+      )
     }
-    expect(commands[0]).toBe(`create-target --node-id ${table.targets[0]!.nodeId} --disk-index 0 --target-id ${table.targets[0]!.targetId} --chain-id 900100001 --use-new-chunk-engine`)
+    expect(commands[0]).toBe(
+      `create-target --node-id ${table.targets[0]!.nodeId} --disk-index 0 --target-id ${table.targets[0]!.targetId} --chain-id 900100001 --use-new-chunk-engine`,
+    )
     expect(new Set(table.targets.map((target) => target.diskIndex))).toEqual(new Set([0, 1, 2]))
   })
 
-  it('spreads a node\'s chain peers over the cluster instead of its neighbours only (seed layout: 25 storage nodes, RF 3)', () => {
+  it("spreads a node's chain peers over the cluster instead of its neighbours only (seed layout: 25 storage nodes, RF 3)", () => {
     const table = checkInvariants(25, 16, 6, 3)
     const byId = new Map(table.targets.map((target) => [target.targetId, target]))
     const peers = new Map<number, Set<number>>()
     for (const chain of table.chains) {
       const nodes = chain.targets.map((id) => byId.get(id)!.nodeId)
-      for (const node of nodes) for (const other of nodes) if (other !== node) (peers.get(node) ?? peers.set(node, new Set()).get(node)!).add(other)
+      for (const node of nodes)
+        for (const other of nodes)
+          if (other !== node) (peers.get(node) ?? peers.set(node, new Set()).get(node)!).add(other)
     }
     // With fixed neighbours a node would have 4 peers; spread placement reaches most of the cluster.
     expect(Math.min(...[...peers.values()].map((set) => set.size))).toBeGreaterThanOrEqual(16)

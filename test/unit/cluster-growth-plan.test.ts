@@ -29,12 +29,24 @@ afterEach(async () => {
 })
 
 /** Storage nodes as named (fdb, mgmtd, meta on s1), clients, and `idle` nodes listed under nodes: with no service. */
-function clusterYml(options: {storage: string[]; clients?: string[]; disks?: number; rf?: number; meta?: string[]; idle?: string[]}): string {
-  const names = [...new Set([...options.storage, ...(options.clients ?? []), ...(options.meta ?? []), ...(options.idle ?? [])])]
+function clusterYml(options: {
+  storage: string[]
+  clients?: string[]
+  disks?: number
+  rf?: number
+  meta?: string[]
+  idle?: string[]
+}): string {
+  const names = [
+    ...new Set([...options.storage, ...(options.clients ?? []), ...(options.meta ?? []), ...(options.idle ?? [])]),
+  ]
   return [
     'name: grow',
     'nodes:',
-    ...names.map((name, index) => `  - {name: ${name}, host: 10.9.${Math.floor(index / 250)}.${(index % 250) + 1}, username: root}`),
+    ...names.map(
+      (name, index) =>
+        `  - {name: ${name}, host: 10.9.${Math.floor(index / 250)}.${(index % 250) + 1}, username: root}`,
+    ),
     'services:',
     '  fdb: {nodes: [s1]}',
     '  clickhouse: {nodes: [s1], password: ch-secret-4711}',
@@ -58,7 +70,8 @@ async function recordDeployed(plan: Plan, cluster: Awaited<ReturnType<typeof loa
   await recordLayout(cluster, plan.layout!)
   const path = localStatePath(cluster.file, cluster.name)
   const state = (await readLocalState(path))!
-  for (const action of allActions(plan)) if (!action.always) state.applied[action.node] = [...(state.applied[action.node] ?? []), action.fingerprint]
+  for (const action of allActions(plan))
+    if (!action.always) state.applied[action.node] = [...(state.applied[action.node] ?? []), action.fingerprint]
   await writeLocalState(path, state)
 }
 
@@ -85,8 +98,10 @@ describe('node ids are assigned once and recorded', () => {
     expect(ids.new).toEqual({storage: 10_004})
     expect(ids.m0).toEqual({meta: 102})
     // The node_id each existing node's config carries is unchanged, so none of its actions runs again.
-    const appConfig = (p: Plan, node: string) => allActions(p).find((action) => action.node === node && action.path?.endsWith('storage_main_app.toml'))!
-    for (const node of ['s1', 's2', 's3']) expect(appConfig(plan, node).fingerprint).toBe(appConfig(firstPlan, node).fingerprint)
+    const appConfig = (p: Plan, node: string) =>
+      allActions(p).find((action) => action.node === node && action.path?.endsWith('storage_main_app.toml'))!
+    for (const node of ['s1', 's2', 's3'])
+      expect(appConfig(plan, node).fingerprint).toBe(appConfig(firstPlan, node).fingerprint)
     expect(appConfig(plan, 'new').content).toMatch(/^node_id = 10004$/m)
     // The plan shows only what is new: nothing on s2 or s3.
     expect(planJson(plan).actions.filter((action) => action.node === 's2' || action.node === 's3')).toEqual([])
@@ -97,18 +112,28 @@ describe('node ids are assigned once and recorded', () => {
     const plan = await planDeploy(cluster, {runtime: 'docker'})
     expect(planJson(plan).nodeIds.find((entry) => entry.node === 's3')!.ids).toEqual({storage: 10_003})
     expect(allActions(plan).map((action) => action.id)).toContain('s1:mgmtd:upload-chain-table')
-    expect(planJson(plan).chainTable).toEqual([{version: 1, chains: 12, newChains: 12, storageNodeIds: [10_001, 10_002, 10_003]}])
+    expect(planJson(plan).chainTable).toEqual([
+      {version: 1, chains: 12, newChains: 12, storageNodeIds: [10_001, 10_002, 10_003]},
+    ])
   })
 })
 
 describe('adding storage nodes', () => {
   it('1 node added to a 25-storage-node cluster: the plan lists only its actions plus new targets, new chains and one chain-table upload', async () => {
-    const {firstPlan, plan} = await deployedThenEdited(clusterYml({storage: storageNames(25)}), clusterYml({storage: storageNames(26)}))
+    const {firstPlan, plan} = await deployedThenEdited(
+      clusterYml({storage: storageNames(25)}),
+      clusterYml({storage: storageNames(26)}),
+    )
     const json = planJson(plan)
     const nodes = new Set(json.actions.map((action) => action.node))
     expect([...nodes].sort()).toEqual(['s1', 's26'])
     // On s26: directories, sysctl, image, data dirs, configs, container: and nothing of another service.
-    expect(json.actions.filter((action) => action.node === 's26').map((action) => action.service).every((service) => service === 'host' || service === 'storage')).toBe(true)
+    expect(
+      json.actions
+        .filter((action) => action.node === 's26')
+        .map((action) => action.service)
+        .every((service) => service === 'host' || service === 'storage'),
+    ).toBe(true)
     expect(json.actions.some((action) => action.node === 's26' && action.kind === 'start-container')).toBe(true)
     // On the admin node s1 only mgmtd's admin_cli work for the new chains and the waits.
     const admin = json.actions.filter((action) => action.node === 's1')
@@ -125,7 +150,10 @@ describe('adding storage nodes', () => {
       'wait until all 112 chains are SERVING',
     ])
     expect(json.actions.filter((action) => action.command?.includes('upload-chain-table'))).toHaveLength(1)
-    expect(json.chainTable.map((entry) => [entry.version, entry.chains, entry.newChains])).toEqual([[1, 100, 100], [2, 112, 12]])
+    expect(json.chainTable.map((entry) => [entry.version, entry.chains, entry.newChains])).toEqual([
+      [1, 100, 100],
+      [2, 112, 12],
+    ])
 
     // The new version lists version 1's chains in the same order, then the new ones.
     const file = (p: Plan, name: string) => allActions(p).find((action) => action.path?.endsWith(`/${name}`))!.content!
@@ -137,7 +165,11 @@ describe('adding storage nodes', () => {
     expect(file(plan, 'chain-table.csv')).toBe(file(firstPlan, 'chain-table.csv'))
     expect(file(plan, 'chains.csv')).toBe(file(firstPlan, 'chains.csv'))
     // upload-chains gets only the new chains, each with one replica on the new node, the others on distinct old nodes.
-    const rows = file(plan, 'chains-v2.csv').trim().split('\n').slice(1).map((row) => row.split(',').map(Number))
+    const rows = file(plan, 'chains-v2.csv')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((row) => row.split(',').map(Number))
     expect(rows).toHaveLength(12)
     for (const [, ...targets] of rows) {
       const nodeIds = targets.map((target) => Math.floor(target / 100_000) % 1_000_000)
@@ -147,7 +179,8 @@ describe('adding storage nodes', () => {
     // create-target only for targets that did not exist.
     const created = json.actions.find((action) => action.description.startsWith('create 36 targets'))!.stdin!
     const oldTargets = new Set(file(firstPlan, 'chains.csv').split(/[\n,]/))
-    for (const line of created.trim().split('\n')) expect(oldTargets.has(/--target-id (\d+)/.exec(line)![1]!)).toBe(false)
+    for (const line of created.trim().split('\n'))
+      expect(oldTargets.has(/--target-id (\d+)/.exec(line)![1]!)).toBe(false)
   })
 
   it('the plan after the growth was applied has nothing left but what always runs', async () => {
@@ -166,16 +199,22 @@ describe('adding storage nodes', () => {
     const shrunk = await load(clusterYml({storage: ['s1', 's2', 's4']}))
     const error = await planDeploy(shrunk, {runtime: 'docker'}).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(UsageError)
-    expect((error as UsageError).message).toMatch(/services\.storage no longer lists s3, which runs storage with node id 10003/)
+    expect((error as UsageError).message).toMatch(
+      /services\.storage no longer lists s3, which runs storage with node id 10003/,
+    )
     expect((error as UsageError).next.join('\n')).toMatch(/Put s3 back under services\.storage/)
   })
 
   it('a changed disk count on a live cluster is refused, naming services.storage.diskNumPerNode', async () => {
     const first = await load(clusterYml({storage: storageNames(3), disks: 2}))
     await recordDeployed(await planDeploy(first, {runtime: 'docker'}), first)
-    const error = await planDeploy(await load(clusterYml({storage: storageNames(3), disks: 3})), {runtime: 'docker'}).catch((caught: unknown) => caught)
+    const error = await planDeploy(await load(clusterYml({storage: storageNames(3), disks: 3})), {
+      runtime: 'docker',
+    }).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(UsageError)
-    expect((error as UsageError).message).toMatch(/services\.storage\.diskNumPerNode is 3, but the live cluster's targets and chains were made with 2/)
+    expect((error as UsageError).message).toMatch(
+      /services\.storage\.diskNumPerNode is 3, but the live cluster's targets and chains were made with 2/,
+    )
     // The record is unchanged: the refused plan wrote nothing.
     expect((await readLocalState(localStatePath(first.file, first.name)))!.layout!.storage!.diskNumPerNode).toBe(2)
   })
@@ -183,12 +222,19 @@ describe('adding storage nodes', () => {
 
 describe('clients added and taken out', () => {
   it('a new client gets its own mount actions only; a client taken out is unmounted, and nobody else is touched', async () => {
-    const {plan} = await deployedThenEdited(clusterYml({storage: storageNames(3), clients: ['c1', 'c2']}), clusterYml({storage: storageNames(3), clients: ['c1', 'c3'], idle: ['c2']}))
+    const {plan} = await deployedThenEdited(
+      clusterYml({storage: storageNames(3), clients: ['c1', 'c2']}),
+      clusterYml({storage: storageNames(3), clients: ['c1', 'c3'], idle: ['c2']}),
+    )
     const json = planJson(plan)
     const changed = json.actions.filter((action) => action.kind !== 'smoke-test')
     expect([...new Set(changed.map((action) => action.node))].sort()).toEqual(['c2', 'c3'])
-    expect(changed.filter((action) => action.node === 'c3').some((action) => action.kind === 'start-container')).toBe(true)
-    expect(changed.filter((action) => action.node === 'c2').map((action) => action.description)).toEqual([expect.stringMatching(/^unmount \/3fs and remove 3fs-client/)])
+    expect(changed.filter((action) => action.node === 'c3').some((action) => action.kind === 'start-container')).toBe(
+      true,
+    )
+    expect(changed.filter((action) => action.node === 'c2').map((action) => action.description)).toEqual([
+      expect.stringMatching(/^unmount \/3fs and remove 3fs-client/),
+    ])
     expect(json.nodeIds.find((entry) => entry.node === 'c3')!.ids).toEqual({client: 3})
   })
 })
@@ -203,7 +249,13 @@ describe('extending a chain table', () => {
     expect(new Set(added.targets.map((target) => target.nodeId))).toEqual(new Set([10_007, 10_008, 10_009]))
     const oldIds = new Set(existing.chains.map((chain) => chain.chainId))
     expect(added.chains.every((chain) => !oldIds.has(chain.chainId))).toBe(true)
-    expect(Math.min(...added.chains.filter((chain) => Math.floor(chain.chainId / 100_000) % 1000 === 1).map((chain) => chain.chainId % 100_000))).toBe(existing.chains.length / 2 + 1)
+    expect(
+      Math.min(
+        ...added.chains
+          .filter((chain) => Math.floor(chain.chainId / 100_000) % 1000 === 1)
+          .map((chain) => chain.chainId % 100_000),
+      ),
+    ).toBe(existing.chains.length / 2 + 1)
   })
 
   it('with fewer new nodes than RF, extra targets go to the least-loaded old nodes, never reusing a target id', () => {
@@ -215,7 +267,9 @@ describe('extending a chain table', () => {
     for (const chain of added.chains) expect(new Set(chain.targets.map((id) => byId.get(id)!.nodeId)).size).toBe(3)
     // 4 new chains x 2 old replicas per disk: 8 extra targets per disk over 6 old nodes, at most 1 apart.
     for (const disk of [0, 1]) {
-      const perOld = old.map((node) => added.targets.filter((target) => target.nodeId === node && target.diskIndex === disk).length)
+      const perOld = old.map(
+        (node) => added.targets.filter((target) => target.nodeId === node && target.diskIndex === disk).length,
+      )
       expect(perOld.reduce((sum, count) => sum + count, 0)).toBe(8)
       expect(Math.max(...perOld) - Math.min(...perOld)).toBeLessThanOrEqual(1)
     }
@@ -228,28 +282,50 @@ describe('an image tag change on a live cluster (upgrade) rolls storage', () => 
     const first = await load(yml)
     const firstPlan = await planDeploy(first, {runtime: 'docker'})
     const storageStage = (plan: Plan) => plan.stages.find((stage) => stage.name === 'storage')!
-    expect(stageSteps(storageStage(firstPlan)).filter((step) => step.some((action) => action.kind === 'start-container'))).toHaveLength(1)
+    expect(
+      stageSteps(storageStage(firstPlan)).filter((step) => step.some((action) => action.kind === 'start-container')),
+    ).toHaveLength(1)
     await recordDeployed(firstPlan, first)
 
-    const upgraded = await planDeploy(await load(`${yml}images:\n  3fs: {repo: open3fs/3fs, tag: '20250501'}\n`), {runtime: 'docker'})
-    const steps = stageSteps(storageStage(upgraded)).map((step) => step.map((action) => `${action.kind}@${action.node}`))
-    const rolled = steps.filter((step) => step.some((entry) => entry.startsWith('start-container')) || step.some((entry) => entry.startsWith('wait@s1')))
+    const upgraded = await planDeploy(await load(`${yml}images:\n  3fs: {repo: open3fs/3fs, tag: '20250501'}\n`), {
+      runtime: 'docker',
+    })
+    const steps = stageSteps(storageStage(upgraded)).map((step) =>
+      step.map((action) => `${action.kind}@${action.node}`),
+    )
+    const rolled = steps.filter(
+      (step) =>
+        step.some((entry) => entry.startsWith('start-container')) || step.some((entry) => entry.startsWith('wait@s1')),
+    )
     expect(rolled.slice(0, 9)).toEqual([
-      ['wait@s1'], ['start-container@s1'], ['wait@s1'],
-      ['wait@s1'], ['start-container@s2'], ['wait@s1'],
-      ['wait@s1'], ['start-container@s3'], ['wait@s1'],
+      ['wait@s1'],
+      ['start-container@s1'],
+      ['wait@s1'],
+      ['wait@s1'],
+      ['start-container@s2'],
+      ['wait@s1'],
+      ['wait@s1'],
+      ['start-container@s3'],
+      ['wait@s1'],
     ])
-    const waits = allActions(upgraded).filter((action) => action.id.includes(':storage:wait:before:') || action.id.includes(':storage:wait:after:'))
+    const waits = allActions(upgraded).filter(
+      (action) => action.id.includes(':storage:wait:before:') || action.id.includes(':storage:wait:after:'),
+    )
     expect(waits.every((action) => action.until!.includes('OFFLINE|LASTSRV'))).toBe(true)
     // Pending in the plan: the new image's starts with their waits, nothing on an unchanged config.
-    const pending = planJson(upgraded).actions.filter((action) => action.stage === 'storage').map((action) => action.kind)
+    const pending = planJson(upgraded)
+      .actions.filter((action) => action.stage === 'storage')
+      .map((action) => action.kind)
     expect(pending.filter((kind) => kind === 'start-container')).toHaveLength(3)
   })
 })
 
 describe('Grafana (services.grafana, as m3fs has it)', () => {
   it('plans the container with the ClickHouse data source (password redacted, file 0600) and every dashboard under templates/grafana, provisioned from files', async () => {
-    const yml = clusterYml({storage: storageNames(3)}).replace('services:\n', 'services:\n  grafana: {nodes: [s2], port: 3300}\n')
+    const yml = clusterYml({storage: storageNames(3)}).replace(
+      'services:\n',
+      'services:\n  grafana: {nodes: [s2], port: 3300}\n',
+    )
     const cluster = await load(yml)
     const plan = await planDeploy(cluster, {runtime: 'docker'})
     const json = planJson(plan)
@@ -262,7 +338,9 @@ describe('Grafana (services.grafana, as m3fs has it)', () => {
     expect(JSON.stringify(json)).not.toContain('ch-secret-4711')
     const dashboards = grafana.filter((action) => /\/dashboards\/[^/]+\.json$/.test(action.path ?? ''))
     expect(dashboards.map((action) => action.path!.split('/').pop())).toEqual(['3fs-overview.json'])
-    const dashboard = JSON.parse(allActions(plan).find((action) => action.path?.endsWith('/3fs-overview.json'))!.content!)
+    const dashboard = JSON.parse(
+      allActions(plan).find((action) => action.path?.endsWith('/3fs-overview.json'))!.content!,
+    )
     // Every panel reads the monitor tables this project creates, through the provisioned data source.
     for (const panel of dashboard.panels) {
       expect(panel.datasource.uid).toBe('3fs_clickhouse')
@@ -272,7 +350,12 @@ describe('Grafana (services.grafana, as m3fs has it)', () => {
     const start = grafana.find((action) => action.kind === 'start-container')!
     expect(start.command).toMatch(/ open3fs\/grafana:12\.0\.0$/)
     expect(start.command).toContain('GF_SERVER_HTTP_PORT=3300')
-    expect(json.actions.some((action) => action.node === 's2' && action.kind === 'pull-image' && action.description.includes('open3fs/grafana:12.0.0'))).toBe(true)
+    expect(
+      json.actions.some(
+        (action) =>
+          action.node === 's2' && action.kind === 'pull-image' && action.description.includes('open3fs/grafana:12.0.0'),
+      ),
+    ).toBe(true)
     const {grafanaUrl} = await import('../../src/deploy/services/grafana.js')
     expect(grafanaUrl(cluster)).toBe('http://10.9.0.2:3300')
   })

@@ -38,17 +38,41 @@ describe('m3fs compatibility', () => {
     ])
     expect(cluster.nodes[2]).toMatchObject({host: '10.1.1.10', port: 2222, username: 'root', group: 'rack'})
     expect(cluster.services.storage).toHaveLength(6)
-    expect(cluster.services.client).toEqual(['alpha', 'rack-node(10.1.1.10)', 'rack-node(10.1.1.11)', 'rack-node(10.1.1.12)', 'rack-node(10.1.1.13)'])
+    expect(cluster.services.client).toEqual([
+      'alpha',
+      'rack-node(10.1.1.10)',
+      'rack-node(10.1.1.11)',
+      'rack-node(10.1.1.12)',
+      'rack-node(10.1.1.13)',
+    ])
     expect(cluster.config.services.client?.hostMountpoint).toBe('/mnt/3fs')
     // stripSize (m3fs's sample spelling) is not silently taken for stripeSize: it is a warning with the fix.
-    expect(cluster.warnings).toEqual([expect.objectContaining({severity: 'warning', path: 'services.mgmtd.stripSize', line: 66, column: 5, hint: expect.stringContaining('stripeSize')})])
+    expect(cluster.warnings).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        path: 'services.mgmtd.stripSize',
+        line: 66,
+        column: 5,
+        hint: expect.stringContaining('stripeSize'),
+      }),
+    ])
   })
 
   it('fills m3fs defaults and mounts at /3fs when the client leaves hostMountpoint out', () => {
     const cluster = parseCluster(minimal(), 'c.yml')
     expect(cluster.config.services.client?.hostMountpoint).toBe('/3fs')
-    expect(cluster.config.services.mgmtd).toMatchObject({chunkSize: 1_048_576, stripeSize: 16, rdmaListenPort: 8000, tcpListenPort: 9000})
-    expect(cluster.config.services.storage).toMatchObject({rdmaListenPort: 8002, tcpListenPort: 9002, targetNumPerDisk: 32, chainIDPrefix: 9})
+    expect(cluster.config.services.mgmtd).toMatchObject({
+      chunkSize: 1_048_576,
+      stripeSize: 16,
+      rdmaListenPort: 8000,
+      tcpListenPort: 9000,
+    })
+    expect(cluster.config.services.storage).toMatchObject({
+      rdmaListenPort: 8002,
+      tcpListenPort: 9002,
+      targetNumPerDisk: 32,
+      chainIDPrefix: 9,
+    })
     expect(cluster.nodes[0]!.port).toBe(22)
     expect(cluster.ssh).toMatchObject({hostKeyPolicy: 'strict', connectTimeoutMs: 10_000, concurrency: 64})
   })
@@ -57,21 +81,43 @@ describe('m3fs compatibility', () => {
 describe('strict schema', () => {
   it('rejects an unknown key with its line, column, path and a suggestion', () => {
     const problems = problemsOf(minimal().replace('  meta: {nodes: [a]}', '  meta: {nodes: [a], rdmaListenPrt: 8001}'))
-    expect(problems).toEqual([expect.objectContaining({line: 9, column: 22, path: 'services.meta.rdmaListenPrt', message: 'unknown key', hint: 'Did you mean "rdmaListenPort"?'})])
+    expect(problems).toEqual([
+      expect.objectContaining({
+        line: 9,
+        column: 22,
+        path: 'services.meta.rdmaListenPrt',
+        message: 'unknown key',
+        hint: 'Did you mean "rdmaListenPort"?',
+      }),
+    ])
   })
 
   it('refuses a misspelt diskType in storage (non-strict, `diskTyp: dir` would default to nvme and format disks)', () => {
     const problems = problemsOf(minimal('', 'diskTyp: dir, replicationFactor: 1'))
-    expect(problems).toEqual([expect.objectContaining({line: 10, column: 25, path: 'services.storage.diskTyp', message: 'unknown key', hint: 'Did you mean "diskType"?'})])
+    expect(problems).toEqual([
+      expect.objectContaining({
+        line: 10,
+        column: 25,
+        path: 'services.storage.diskTyp',
+        message: 'unknown key',
+        hint: 'Did you mean "diskType"?',
+      }),
+    ])
   })
 
   it('refuses unknown keys in every service, node and ssh section (each object is strict)', () => {
     for (const [text, path] of [
       [minimal().replace('  mgmtd: {nodes: [a]}', '  mgmtd: {nodes: [a], chunkSiz: 1}'), 'services.mgmtd.chunkSiz'],
-      [minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountPoint: /x}'), 'services.client.hostMountPoint'],
+      [
+        minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountPoint: /x}'),
+        'services.client.hostMountPoint',
+      ],
       [minimal().replace('username: root}', 'username: root, sudoPasword: x}'), 'nodes[0].sudoPasword'],
       [minimal().replace('  fdb: {nodes: [a]}', '  fdb: {nodes: [a], prot: 1}'), 'services.fdb.prot'],
-      [minimal().replace('  clickhouse: {nodes: [a]}', '  clickhouse: {nodes: [a], prot: 1}'), 'services.clickhouse.prot'],
+      [
+        minimal().replace('  clickhouse: {nodes: [a]}', '  clickhouse: {nodes: [a], prot: 1}'),
+        'services.clickhouse.prot',
+      ],
       [minimal().replace('  monitor: {nodes: [a]}', '  monitor: {nodes: [a], prot: 1}'), 'services.monitor.prot'],
       [minimal('ssh: {concurency: 2}\n'), 'ssh.concurency'],
     ] as const) {
@@ -86,8 +132,12 @@ describe('strict schema', () => {
   })
 
   it('reports a missing required key at its parent', () => {
-    const problems = problemsOf(minimal().replace('{name: a, host: 10.0.0.1, username: root}', '{name: a, host: 10.0.0.1}'))
-    expect(problems).toEqual([expect.objectContaining({path: 'nodes[0].username', message: 'is required', line: 3, column: 5})])
+    const problems = problemsOf(
+      minimal().replace('{name: a, host: 10.0.0.1, username: root}', '{name: a, host: 10.0.0.1}'),
+    )
+    expect(problems).toEqual([
+      expect.objectContaining({path: 'nodes[0].username', message: 'is required', line: 3, column: 5}),
+    ])
   })
 
   it('reports wrong types and enum values with the allowed values', () => {
@@ -98,7 +148,9 @@ describe('strict schema', () => {
   })
 
   it('reports every problem at once, not only the first', () => {
-    const text = minimal().replace('name: t', 'name: t\nlogLevl: INFO').replace('  monitor: {nodes: [a]}', '  monitor: {nodes: [a], prot: 1}')
+    const text = minimal()
+      .replace('name: t', 'name: t\nlogLevl: INFO')
+      .replace('  monitor: {nodes: [a]}', '  monitor: {nodes: [a], prot: 1}')
     expect(problemsOf(text).map((problem) => problem.path)).toEqual(['logLevl', 'services.monitor.prot'])
   })
 
@@ -139,7 +191,7 @@ ${services}`
     expect(hosts[0]!.message).toContain('already node "z"')
   })
 
-  it('rejects a cluster name of 32 characters or more (3FS\'s fuse client aborts on it, FuseClients.cc:56-60)', () => {
+  it("rejects a cluster name of 32 characters or more (3FS's fuse client aborts on it, FuseClients.cc:56-60)", () => {
     const problems = problemsOf(minimal().replace('name: t', `name: ${'c'.repeat(32)}`))
     expect(problems[0]).toMatchObject({path: 'name', line: 1})
     expect(problems[0]!.message).toContain('has 32 characters')
@@ -150,7 +202,9 @@ ${services}`
     const cluster = parseCluster(minimal('images:\n  3fs: {repo: open3fs/3fs, tag: "20991231"}\n'), 'cluster.yml')
     const warning = cluster.warnings.find((problem) => problem.path === 'images.3fs.tag')
     expect(warning?.message).toContain('rendered from 3FS ee9a5ce')
-    expect(parseCluster(minimal(), 'cluster.yml').warnings.filter((problem) => problem.path === 'images.3fs.tag')).toEqual([])
+    expect(
+      parseCluster(minimal(), 'cluster.yml').warnings.filter((problem) => problem.path === 'images.3fs.tag'),
+    ).toEqual([])
   })
 
   it('rejects a service node that does not exist, suggesting the closest', () => {
@@ -159,7 +213,11 @@ ${services}`
   })
 
   it('rejects a missing required service', () => {
-    const problems = problemsOf(twoNodes(`  fdb: {nodes: [a]}\n  monitor: {nodes: [a]}\n  meta: {nodes: [a]}\n  mgmtd: {nodes: [a]}\n  storage: {nodes: [a, b]}\n`))
+    const problems = problemsOf(
+      twoNodes(
+        `  fdb: {nodes: [a]}\n  monitor: {nodes: [a]}\n  meta: {nodes: [a]}\n  mgmtd: {nodes: [a]}\n  storage: {nodes: [a, b]}\n`,
+      ),
+    )
     expect(problems.map((problem) => problem.message)).toEqual(['service "clickhouse" is missing'])
   })
 
@@ -173,29 +231,59 @@ services:
   storage: {nodeGroups: [g1]}
 `
     const problems = problemsOf(groups)
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({path: 'nodeGroups[1].ipBegin', line: 4, message: expect.stringContaining('overlaps node group "g1"')}),
-      expect.objectContaining({path: 'nodeGroups[2].ipEnd', line: 5, message: expect.stringContaining('comes before')}),
-    ]))
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          path: 'nodeGroups[1].ipBegin',
+          line: 4,
+          message: expect.stringContaining('overlaps node group "g1"'),
+        }),
+        expect.objectContaining({
+          path: 'nodeGroups[2].ipEnd',
+          line: 5,
+          message: expect.stringContaining('comes before'),
+        }),
+      ]),
+    )
   })
 
   it('rejects two services on one port of one host (3FS defaults clash: mgmtd and storage on 8000)', () => {
-    const problems = problemsOf(twoNodes(`${core}  mgmtd: {nodes: [a]}\n  storage: {nodes: [a, b], rdmaListenPort: 8000}\n`))
-    expect(problems).toEqual([expect.objectContaining({path: 'services.storage.rdmaListenPort', line: 11, message: 'port 8000 is also services.mgmtd.rdmaListenPort on node "a"'})])
+    const problems = problemsOf(
+      twoNodes(`${core}  mgmtd: {nodes: [a]}\n  storage: {nodes: [a, b], rdmaListenPort: 8000}\n`),
+    )
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: 'services.storage.rdmaListenPort',
+        line: 11,
+        message: 'port 8000 is also services.mgmtd.rdmaListenPort on node "a"',
+      }),
+    ])
   })
 
   it('allows the same port for services on different hosts', () => {
-    expect(() => parseCluster(twoNodes(`${core}  mgmtd: {nodes: [a]}\n  storage: {nodes: [b], rdmaListenPort: 8000, replicationFactor: 1}\n`), 'c.yml')).not.toThrow()
+    expect(() =>
+      parseCluster(
+        twoNodes(`${core}  mgmtd: {nodes: [a]}\n  storage: {nodes: [b], rdmaListenPort: 8000, replicationFactor: 1}\n`),
+        'c.yml',
+      ),
+    ).not.toThrow()
   })
 
   it('rejects a replication factor above the number of storage nodes', () => {
-    const problems = problemsOf(twoNodes(`${core}  mgmtd: {nodes: [a]}\n  storage: {nodes: [a, b], replicationFactor: 3}\n`))
-    expect(problems[0]).toMatchObject({path: 'services.storage.replicationFactor', hint: 'Add storage nodes or set replicationFactor: 2.'})
+    const problems = problemsOf(
+      twoNodes(`${core}  mgmtd: {nodes: [a]}\n  storage: {nodes: [a, b], replicationFactor: 3}\n`),
+    )
+    expect(problems[0]).toMatchObject({
+      path: 'services.storage.replicationFactor',
+      hint: 'Add storage nodes or set replicationFactor: 2.',
+    })
   })
 
   it('rejects a stripe size above the number of chains (3FS fails writes with EIO)', () => {
     // 2 nodes x 1 disk x 4 targets / RF 2 = 4 chains
-    const problems = problemsOf(twoNodes(`${core}  mgmtd: {nodes: [a], stripeSize: 8}\n  storage: {nodes: [a, b], targetNumPerDisk: 4}\n`))
+    const problems = problemsOf(
+      twoNodes(`${core}  mgmtd: {nodes: [a], stripeSize: 8}\n  storage: {nodes: [a, b], targetNumPerDisk: 4}\n`),
+    )
     expect(problems[0]).toMatchObject({path: 'services.mgmtd.stripeSize', line: 10})
     expect(problems[0]!.message).toContain('larger than the 4 chains')
   })
@@ -219,9 +307,16 @@ ${core}  mgmtd: {nodes: [a], stripeSize: 1}
   })
 
   it('rejects a system directory as mount point or work dir, and relative paths', () => {
-    expect(problemsOf(minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountpoint: /usr}'))[0]).toMatchObject({path: 'services.client.hostMountpoint'})
-    expect(problemsOf(minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountpoint: /}'))[0]).toMatchObject({path: 'services.client.hostMountpoint'})
-    expect(problemsOf(minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountpoint: mnt/3fs}'))[0]!.message).toContain('absolute path')
+    expect(
+      problemsOf(minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountpoint: /usr}'))[0],
+    ).toMatchObject({path: 'services.client.hostMountpoint'})
+    expect(
+      problemsOf(minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountpoint: /}'))[0],
+    ).toMatchObject({path: 'services.client.hostMountpoint'})
+    expect(
+      problemsOf(minimal().replace('  client: {nodes: [a]}', '  client: {nodes: [a], hostMountpoint: mnt/3fs}'))[0]!
+        .message,
+    ).toContain('absolute path')
     expect(problemsOf(minimal('workDir: /etc'))[0]).toMatchObject({path: 'workDir'})
     expect(problemsOf(minimal('workDir: /3fs'))[0]!.message).toContain('contain one another')
   })

@@ -49,7 +49,9 @@ describe('numbers that must fit 3FS types and Node timers', () => {
     expect(problem!.path).toBe('services.storage.chainIDPrefix')
     expect(problem!.hint).toContain('at most 42')
     expect(parseCluster(config({'chainIDPrefix: 9': 'chainIDPrefix: 42'}), 'cluster.yml').name).toBe('t')
-    expect(problemsOf(config({'chainIDPrefix: 9': 'chainIDPrefix: 43'}))[0]!.path).toBe('services.storage.chainIDPrefix')
+    expect(problemsOf(config({'chainIDPrefix: 9': 'chainIDPrefix: 43'}))[0]!.path).toBe(
+      'services.storage.chainIDPrefix',
+    )
   })
   it.each(['600h', '596h32m', 2 ** 31 * 1e6])('refuses a duration of 2^31 ms or more (%s)', (value) => {
     const [problem] = problemsOf(config({'connectTimeout: 10s': `connectTimeout: ${value}`}))
@@ -57,7 +59,9 @@ describe('numbers that must fit 3FS types and Node timers', () => {
     expect(problem!.message).toContain('596h')
   })
   it('accepts 596h', () => {
-    expect(parseCluster(config({'connectTimeout: 10s': 'connectTimeout: 596h'}), 'cluster.yml').ssh.connectTimeoutMs).toBe(596 * 3_600_000)
+    expect(
+      parseCluster(config({'connectTimeout: 10s': 'connectTimeout: 596h'}), 'cluster.yml').ssh.connectTimeoutMs,
+    ).toBe(596 * 3_600_000)
   })
 })
 
@@ -74,11 +78,17 @@ describe('names that reach a shell, SQL or a file are plain words', () => {
     expect(problemsOf(config({[from]: to})).map((problem) => problem.path)).toContain(path)
   })
   it('a ClickHouse password with a newline is refused (it would add a line to clickhouse.env)', () => {
-    expect(problemsOf(config({'user: default}': 'user: default, password: "p\\nX=1"}'})).map((problem) => problem.path)).toContain('services.clickhouse.password')
+    expect(
+      problemsOf(config({'user: default}': 'user: default, password: "p\\nX=1"}'})).map((problem) => problem.path),
+    ).toContain('services.clickhouse.password')
   })
   it('IPv6 and DNS hosts still validate', () => {
-    expect(parseCluster(config({'host: 10.0.0.1': 'host: "fe80::1%eth0"'}), 'cluster.yml').nodes[0]!.host).toBe('fe80::1%eth0')
-    expect(parseCluster(config({'host: 10.0.0.1': 'host: node-1.example.com'}), 'cluster.yml').nodes[0]!.host).toBe('node-1.example.com')
+    expect(parseCluster(config({'host: 10.0.0.1': 'host: "fe80::1%eth0"'}), 'cluster.yml').nodes[0]!.host).toBe(
+      'fe80::1%eth0',
+    )
+    expect(parseCluster(config({'host: 10.0.0.1': 'host: node-1.example.com'}), 'cluster.yml').nodes[0]!.host).toBe(
+      'node-1.example.com',
+    )
   })
 })
 

@@ -66,8 +66,18 @@ function golden(yaml: string): string {
     lines.push(`[${entry.stage}] ${entry.node} ${entry.kind}: ${entry.description}`)
     if (entry.path) lines.push(`    path ${entry.path}${entry.mode ? ` mode ${entry.mode}` : ''}`)
     // A 3FS config file is shown as what differs from the file 3FS ships (its text is checked whole below).
-    if (entry.config) lines.push(`    3FS configs/${entry.config.file} at ${entry.config.commit.slice(0, 7)}, changed:`, ...entry.config.changes.map((change) => `    ~ ${change.key} = ${change.value}  (shipped ${change.shipped})`))
-    else if (entry.content !== undefined) lines.push(...entry.content.trimEnd().split('\n').map((line) => `    | ${line}`))
+    if (entry.config)
+      lines.push(
+        `    3FS configs/${entry.config.file} at ${entry.config.commit.slice(0, 7)}, changed:`,
+        ...entry.config.changes.map((change) => `    ~ ${change.key} = ${change.value}  (shipped ${change.shipped})`),
+      )
+    else if (entry.content !== undefined)
+      lines.push(
+        ...entry.content
+          .trimEnd()
+          .split('\n')
+          .map((line) => `    | ${line}`),
+      )
     if (entry.command) lines.push(...entry.command.split('\n').map((line) => `    $ ${line}`))
     if (entry.until) lines.push(`    until /${entry.until}/`)
   }
@@ -87,40 +97,94 @@ describe('deploy plans (command construction; real 3FS cannot run here)', () => 
 
   it('plans the seed layout (25 storage + 50 compute): stages, counts and chain table size', async () => {
     const plan = buildPlan(parseCluster(seedLayout(), 'cluster.yml'))
-    const summary = plan.stages.map((stage) => `${stage.name}: ${stage.actions.length} actions on ${new Set(stage.actions.map((entry) => entry.node)).size} nodes in ${stageSteps(stage).length} step(s)`)
+    const summary = plan.stages.map(
+      (stage) =>
+        `${stage.name}: ${stage.actions.length} actions on ${new Set(stage.actions.map((entry) => entry.node)).size} nodes in ${stageSteps(stage).length} step(s)`,
+    )
     await expect(`${summary.join('\n')}\n`).toMatchFileSnapshot('../fixtures/deploy/plan-seed-summary.txt')
     const actions = allActions(plan)
-    expect(actions.find((entry) => entry.id.endsWith(':create-targets'))!.stdin!.trim().split('\n')).toHaveLength(25 * 16 * 6)
-    expect(actions.find((entry) => entry.description.startsWith('wait until all'))!.description).toBe('wait until all 800 chains are SERVING')
+    expect(
+      actions
+        .find((entry) => entry.id.endsWith(':create-targets'))!
+        .stdin!.trim()
+        .split('\n'),
+    ).toHaveLength(25 * 16 * 6)
+    expect(actions.find((entry) => entry.description.startsWith('wait until all'))!.description).toBe(
+      'wait until all 800 chains are SERVING',
+    )
     expect(actions.filter((entry) => entry.kind === 'smoke-test')).toHaveLength(50)
-    expect(actions.find((entry) => entry.description.startsWith('configure new'))!.description).toBe('configure new triple ssd')
+    expect(actions.find((entry) => entry.description.startsWith('configure new'))!.description).toBe(
+      'configure new triple ssd',
+    )
   })
 
-  it('runs the steps of every stage in 3FS\'s order: init-cluster before mgmtd starts, set-config before services start, waits last', () => {
+  it("runs the steps of every stage in 3FS's order: init-cluster before mgmtd starts, set-config before services start, waits last", () => {
     const plan = buildPlan(parseCluster(THREE_NODES, 'cluster.yml'))
     const mgmtd = stageSteps(plan.stages.find((stage) => stage.name === 'mgmtd')!)
     // After the primary is up, mgmtd's own main config is pushed (init-cluster stored it only the first time).
-    expect(mgmtd.map((step) => [...new Set(step.map((entry) => entry.kind))].join('+'))).toEqual(['write-file', 'admin-cli', 'start-container', 'wait+admin-cli'])
+    expect(mgmtd.map((step) => [...new Set(step.map((entry) => entry.kind))].join('+'))).toEqual([
+      'write-file',
+      'admin-cli',
+      'start-container',
+      'wait+admin-cli',
+    ])
     expect(mgmtd.at(-1)!.at(-1)!.description).toBe('set-config --type MGMTD (upload mgmtd_main.toml to mgmtd)')
     const meta = stageSteps(plan.stages.find((stage) => stage.name === 'meta')!)
     expect(meta[0]!.map((entry) => entry.kind)).toEqual(['write-file', 'admin-cli'])
     expect(meta.at(-1)!.map((entry) => entry.kind)).toEqual(['wait'])
-    expect(plan.stages.map((stage) => stage.name)).toEqual(['Prepare hosts', 'Pull images', 'FoundationDB', 'ClickHouse', 'Monitor collector', 'mgmtd', 'meta', 'storage', 'Chains', 'fuse client'])
+    expect(plan.stages.map((stage) => stage.name)).toEqual([
+      'Prepare hosts',
+      'Pull images',
+      'FoundationDB',
+      'ClickHouse',
+      'Monitor collector',
+      'mgmtd',
+      'meta',
+      'storage',
+      'Chains',
+      'fuse client',
+    ])
   })
 
-  it('renders every 3FS config file whole: the sections, keys and order of 3FS\'s own file at the image\'s commit', () => {
-    const plan = buildPlan(parseCluster(THREE_NODES.replace('mgmtd: {nodes: [n1]}', 'mgmtd: {nodes: [n1], rdmaListenPort: 8100, tcpListenPort: 9100}').replace('monitor: {nodes: [n1]}', 'monitor: {nodes: [n1], port: 10100}'), 'cluster.yml'))
+  it("renders every 3FS config file whole: the sections, keys and order of 3FS's own file at the image's commit", () => {
+    const plan = buildPlan(
+      parseCluster(
+        THREE_NODES.replace(
+          'mgmtd: {nodes: [n1]}',
+          'mgmtd: {nodes: [n1], rdmaListenPort: 8100, tcpListenPort: 9100}',
+        ).replace('monitor: {nodes: [n1]}', 'monitor: {nodes: [n1], port: 10100}'),
+        'cluster.yml',
+      ),
+    )
     const files = allActions(plan).filter((entry) => entry.kind === 'write-file' && entry.path?.endsWith('.toml'))
     const shipped = shippedConfigs('ee9a5cee0a85c64f4797bf380257350ca1becd36').files
     const checked = new Set<string>()
     for (const file of files) {
       const name = file.path!.split('/').pop()!
       expect(file.config?.file).toBe(name)
-      const shape = (sections: ReturnType<typeof extractSections>) => sections.map((section) => `${section.array ? '[[' : '['}${section.table}] ${section.entries.map(([key]) => key).join(',')}`)
+      const shape = (sections: ReturnType<typeof extractSections>) =>
+        sections.map(
+          (section) =>
+            `${section.array ? '[[' : '['}${section.table}] ${section.entries.map(([key]) => key).join(',')}`,
+        )
       expect(shape(extractSections(file.content!, name)), name).toEqual(shape(shipped[name]!))
       checked.add(name)
     }
-    expect([...checked].sort()).toEqual(['admin_cli.toml', 'hf3fs_fuse_main.toml', 'hf3fs_fuse_main_launcher.toml', 'meta_main.toml', 'meta_main_app.toml', 'meta_main_launcher.toml', 'mgmtd_main.toml', 'mgmtd_main_app.toml', 'mgmtd_main_launcher.toml', 'monitor_collector_main.toml', 'storage_main.toml', 'storage_main_app.toml', 'storage_main_launcher.toml'])
+    expect([...checked].sort()).toEqual([
+      'admin_cli.toml',
+      'hf3fs_fuse_main.toml',
+      'hf3fs_fuse_main_launcher.toml',
+      'meta_main.toml',
+      'meta_main_app.toml',
+      'meta_main_launcher.toml',
+      'mgmtd_main.toml',
+      'mgmtd_main_app.toml',
+      'mgmtd_main_launcher.toml',
+      'monitor_collector_main.toml',
+      'storage_main.toml',
+      'storage_main_app.toml',
+      'storage_main_launcher.toml',
+    ])
   })
 
   it('never shows a secret in a plan, redacting only the secret value of a 3FS config, and keeps it off docker command lines', () => {
@@ -132,13 +196,22 @@ describe('deploy plans (command construction; real 3FS cannot run here)', () => 
     expect(monitor.mode).toBe('0600')
     expect(monitor.content).toContain('passwd = <secret>')
     expect(monitor.content).toContain("user = 'default'")
-    expect(monitor.config!.changes.find((change) => change.key.endsWith('.passwd'))).toEqual({key: 'server.monitor_collector.reporter.clickhouse.passwd', shipped: "''", value: '<secret>', secret: true})
-    const start = allActions(buildPlan(parseCluster(THREE_NODES, 'cluster.yml'))).find((entry) => entry.id.endsWith(':clickhouse:start'))!
+    expect(monitor.config!.changes.find((change) => change.key.endsWith('.passwd'))).toEqual({
+      key: 'server.monitor_collector.reporter.clickhouse.passwd',
+      shipped: "''",
+      value: '<secret>',
+      secret: true,
+    })
+    const start = allActions(buildPlan(parseCluster(THREE_NODES, 'cluster.yml'))).find((entry) =>
+      entry.id.endsWith(':clickhouse:start'),
+    )!
     expect(start.command).toContain('--env-file')
   })
 
   it('plans 500 nodes (100 storage, 400 clients) with every action unique', () => {
-    const plan = buildPlan(parseCluster(seedLayout(100, 400).replace('targetNumPerDisk: 6', 'targetNumPerDisk: 3'), 'cluster.yml'))
+    const plan = buildPlan(
+      parseCluster(seedLayout(100, 400).replace('targetNumPerDisk: 6', 'targetNumPerDisk: 3'), 'cluster.yml'),
+    )
     const actions = allActions(plan)
     expect(new Set(actions.map((entry) => entry.id)).size).toBe(actions.length)
     expect(actions.filter((entry) => entry.kind === 'start-container' && entry.service === 'client')).toHaveLength(400)
@@ -146,21 +219,48 @@ describe('deploy plans (command construction; real 3FS cannot run here)', () => 
 
   it('changes the fingerprint of exactly the actions whose content changes', () => {
     const before = allActions(buildPlan(parseCluster(THREE_NODES, 'cluster.yml')))
-    const after = allActions(buildPlan(parseCluster(THREE_NODES.replace('monitor: {nodes: [n1]}', 'monitor: {nodes: [n1], port: 10100}'), 'cluster.yml')))
-    const changed = after.filter((entry, index) => entry.fingerprint !== before[index]!.fingerprint).map((entry) => entry.id)
+    const after = allActions(
+      buildPlan(
+        parseCluster(
+          THREE_NODES.replace('monitor: {nodes: [n1]}', 'monitor: {nodes: [n1], port: 10100}'),
+          'cluster.yml',
+        ),
+      ),
+    )
+    const changed = after
+      .filter((entry, index) => entry.fingerprint !== before[index]!.fingerprint)
+      .map((entry) => entry.id)
     expect(changed.length).toBeGreaterThan(0)
     // The monitor's address is in every main config, so each is rewritten and uploaded to mgmtd again.
     expect(changed.every((id) => /monitor|_main\.toml|hf3fs|set-config/.test(id))).toBe(true)
-    expect(changed.filter((id) => id.includes(':set-config:')).sort()).toEqual(['n1:client:set-config:FUSE', 'n1:meta:set-config:META', 'n1:mgmtd:set-config:MGMTD', 'n1:storage:set-config:STORAGE'])
+    expect(changed.filter((id) => id.includes(':set-config:')).sort()).toEqual([
+      'n1:client:set-config:FUSE',
+      'n1:meta:set-config:META',
+      'n1:mgmtd:set-config:MGMTD',
+      'n1:storage:set-config:STORAGE',
+    ])
   })
 
   it('destroys in reverse order and deletes data only when asked', () => {
     const cluster = parseCluster(THREE_NODES, 'cluster.yml')
     const keep = buildDestroyPlan(cluster, {purgeData: false, wipeDisks: false})
-    expect(keep.stages.map((stage) => stage.name)).toEqual(['Remove client', 'Remove storage', 'Remove meta', 'Remove mgmtd', 'Remove monitor', 'Remove clickhouse', 'Remove fdb', 'Forget deploy state'])
-    const commands = allActions(keep).map((entry) => entry.command ?? '').join('\n')
+    expect(keep.stages.map((stage) => stage.name)).toEqual([
+      'Remove client',
+      'Remove storage',
+      'Remove meta',
+      'Remove mgmtd',
+      'Remove monitor',
+      'Remove clickhouse',
+      'Remove fdb',
+      'Forget deploy state',
+    ])
+    const commands = allActions(keep)
+      .map((entry) => entry.command ?? '')
+      .join('\n')
     expect(commands).not.toMatch(/wipefs|rm -rf "\$d"/)
-    const purge = allActions(buildDestroyPlan(cluster, {purgeData: true, wipeDisks: true})).map((entry) => entry.command ?? '').join('\n')
+    const purge = allActions(buildDestroyPlan(cluster, {purgeData: true, wipeDisks: true}))
+      .map((entry) => entry.command ?? '')
+      .join('\n')
     expect(purge).toMatch(/wipefs -a/)
     expect(purge).toMatch(/rm -rf "\$d"/)
   })

@@ -6,7 +6,14 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {action} from '../../src/deploy/model.js'
-import {localStatePath, markerCommand, readLocalState, readNodeState, recordApplied, writeLocalState} from '../../src/deploy/state.js'
+import {
+  localStatePath,
+  markerCommand,
+  readLocalState,
+  readNodeState,
+  recordApplied,
+  writeLocalState,
+} from '../../src/deploy/state.js'
 import {LocalHost} from '../../src/remote/local-host.js'
 import type {Host, RunOptions} from '../../src/remote/host.js'
 
@@ -29,8 +36,21 @@ function spy(stdout = ''): {host: Host; calls: Array<{command: string; options: 
 
 describe('deploy state', () => {
   it('reads only whole 20-hex-digit marker names from the node, as root, and none from a missing directory', async () => {
-    const {host, calls} = spy(['0123456789abcdef0123', '  fedcba9876543210fedc  ', 'x0123456789abcdef0123', '0123456789abcdef01234', 'ABCDEF0123456789ABCD', 'notes.txt', ''].join('\n'))
-    expect([...(await readNodeState(host, '/var/lib/x'))].sort()).toEqual(['0123456789abcdef0123', 'fedcba9876543210fedc'])
+    const {host, calls} = spy(
+      [
+        '0123456789abcdef0123',
+        '  fedcba9876543210fedc  ',
+        'x0123456789abcdef0123',
+        '0123456789abcdef01234',
+        'ABCDEF0123456789ABCD',
+        'notes.txt',
+        '',
+      ].join('\n'),
+    )
+    expect([...(await readNodeState(host, '/var/lib/x'))].sort()).toEqual([
+      '0123456789abcdef0123',
+      'fedcba9876543210fedc',
+    ])
     expect(calls[0]!.options).toMatchObject({sudo: true, label: 'read deploy state'})
     expect(calls[0]!.command).toBe('ls -1 /var/lib/x 2>/dev/null || true')
     expect(await readNodeState(local, join(dir, 'absent'))).toEqual(new Set())
@@ -44,7 +64,10 @@ describe('deploy state', () => {
     expect(await readNodeState(local, stateDir)).toEqual(new Set([applied.fingerprint]))
     const {host, calls} = spy()
     await recordApplied(host, '/s', applied)
-    expect(calls[0]).toEqual({command: markerCommand('/s', applied), options: expect.objectContaining({sudo: true, check: true, label: `record ${applied.fingerprint}`})})
+    expect(calls[0]).toEqual({
+      command: markerCommand('/s', applied),
+      options: expect.objectContaining({sudo: true, check: true, label: `record ${applied.fingerprint}`}),
+    })
     await expect(recordApplied(host, '/fail', applied)).rejects.toThrow('failed')
   })
 

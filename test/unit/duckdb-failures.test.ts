@@ -18,7 +18,8 @@ afterAll(() => rmSync(work, {recursive: true, force: true}))
 
 const mount = join(work, 'mnt')
 mkdirSync(mount)
-const cluster = parseCluster(`name: d
+const cluster = parseCluster(
+  `name: d
 nodes:
   - {name: a, host: 127.0.0.1, username: ${userInfo().username}}
 services:
@@ -30,7 +31,9 @@ services:
   storage: {nodes: [a], diskType: dir, replicationFactor: 1}
   client: {nodes: [a], hostMountpoint: ${mount}}
 workDir: ${join(work, 'opt')}
-`, join(work, 'cluster.yml'))
+`,
+  join(work, 'cluster.yml'),
+)
 
 // The plain DuckDB CLI the install puts at <workDir>/duckdb/bin/duckdb: verify's independent read.
 const plainCli = join(work, 'opt', 'duckdb', 'bin', 'duckdb')
@@ -43,16 +46,23 @@ mkdirSync(join(work, 'opt', 'duckdb', 'bin'), {recursive: true})
 function wrapper(name: string, stdout: string, code = 0, stderr = '', plain = goodPlain(1000)): string {
   const bin = join(work, name)
   mkdirSync(bin)
-  writeFileSync(join(bin, 'duckdb-3fs'), `#!/bin/sh\ncat > /dev/null\nprintf '%s' '${stdout}'\nprintf '%s' '${stderr}' >&2\nexit ${code}\n`)
+  writeFileSync(
+    join(bin, 'duckdb-3fs'),
+    `#!/bin/sh\ncat > /dev/null\nprintf '%s' '${stdout}'\nprintf '%s' '${stderr}' >&2\nexit ${code}\n`,
+  )
   chmodSync(join(bin, 'duckdb-3fs'), 0o755)
-  writeFileSync(plainCli, `#!/bin/sh\necho "$@" > ${join(work, 'plain-args')}\ncat > ${join(work, 'plain-stdin')}\nprintf '%s' '${plain}'\n`)
+  writeFileSync(
+    plainCli,
+    `#!/bin/sh\necho "$@" > ${join(work, 'plain-args')}\ncat > ${join(work, 'plain-stdin')}\nprintf '%s' '${plain}'\n`,
+  )
   chmodSync(plainCli, 0o755)
   return bin
 }
 
 const good = (rows: number, read3fs = `${rows},42`) =>
   `mount_root,${mount}/\nRun Time (s): real 0.001\nRun Time (s): real 0.100\nread3fs,${read3fs}\nRun Time (s): real 0.010\nexpected,${rows},42\nRun Time (s): real 0.001\n`
-const goodPlain = (rows: number, readPath = `${rows},42`, threefsLoaded = 0) => `threefs,${threefsLoaded}\nRun Time (s): real 0.001\nreadPath,${readPath}\nRun Time (s): real 0.010\n`
+const goodPlain = (rows: number, readPath = `${rows},42`, threefsLoaded = 0) =>
+  `threefs,${threefsLoaded}\nRun Time (s): real 0.001\nreadPath,${readPath}\nRun Time (s): real 0.010\n`
 
 async function verify(binDir: string) {
   const result = await verifyDuckdb({cluster, rows: 1000, plan: false, binDir})
@@ -77,7 +87,11 @@ describe('duckdb verify failures', () => {
   it('fails when the extension did not serve 3fs:// (no read3fs row)', async () => {
     const output = good(1000).replace(/read3fs,.*\n/, '')
     const result = await verify(wrapper('no3fs', output))
-    expect(result.nodes[0]).toMatchObject({ok: false, usrbio: false, error: 'no result through 3fs:// (the extension did not serve the path)'})
+    expect(result.nodes[0]).toMatchObject({
+      ok: false,
+      usrbio: false,
+      error: 'no result through 3fs:// (the extension did not serve the path)',
+    })
   })
 
   it('fails when a read returns other rows or another checksum, naming both', async () => {
@@ -91,7 +105,11 @@ describe('duckdb verify failures', () => {
 
   it('reads the plain path once more with the plain DuckDB CLI, without the init file that loads the extension', async () => {
     const result = await verify(wrapper('plain', good(1000)))
-    expect(result.nodes[0]).toMatchObject({ok: true, readPath: {rows: 1000, checksum: '42', ms: 10}, plainLoadedThreefs: false})
+    expect(result.nodes[0]).toMatchObject({
+      ok: true,
+      readPath: {rows: 1000, checksum: '42', ms: 10},
+      plainLoadedThreefs: false,
+    })
     expect(readFileSync(join(work, 'plain-args'), 'utf8').trim()).toBe('-batch -init /dev/null')
     const script = readFileSync(join(work, 'plain-stdin'), 'utf8')
     expect(script).toMatch(/read_parquet\('[^']*\/t\.parquet'\)/)
@@ -128,11 +146,26 @@ describe('duckdb artifacts that were tampered with', () => {
     dir = join(store, 'duckdb', 'k1')
     mkdirSync(dir, {recursive: true})
     const files: ArtifactManifest['files'] = {}
-    for (const [name, content] of [['duckdb', 'cli binary'], ['threefs.duckdb_extension', 'extension binary'], ['libhf3fs_api_shared.so', 'library']] as const) {
+    for (const [name, content] of [
+      ['duckdb', 'cli binary'],
+      ['threefs.duckdb_extension', 'extension binary'],
+      ['libhf3fs_api_shared.so', 'library'],
+    ] as const) {
       writeFileSync(join(dir, name), content)
       files[name] = {sha256: createHash('sha256').update(content).digest('hex'), bytes: content.length}
     }
-    const manifest = {key: 'k1', builtOn: 'a', builtAt: '', mode: 'host', source: {kind: 'dir', path: '/src', treeSha256: 'x'}, duckdbVersion: 'v1.2.1 8e52ec4395', versionDirectory: 'v1.2.1', platform: 'linux_amd64', extensionDuckdbVersion: 'v1.2.1', files}
+    const manifest = {
+      key: 'k1',
+      builtOn: 'a',
+      builtAt: '',
+      mode: 'host',
+      source: {kind: 'dir', path: '/src', treeSha256: 'x'},
+      duckdbVersion: 'v1.2.1 8e52ec4395',
+      versionDirectory: 'v1.2.1',
+      platform: 'linux_amd64',
+      extensionDuckdbVersion: 'v1.2.1',
+      files,
+    }
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest))
     writeFileSync(join(store, 'duckdb', 'latest'), 'k1\n')
   })
@@ -148,18 +181,24 @@ describe('duckdb artifacts that were tampered with', () => {
 
   it('refuses a file whose content changed at the same size, naming it', async () => {
     writeFileSync(join(dir, 'threefs.duckdb_extension'), 'EXTENSION binary')
-    await expect(resolveArtifacts()).rejects.toThrow(`${dir}: threefs.duckdb_extension missing or not matching the recorded checksum`)
+    await expect(resolveArtifacts()).rejects.toThrow(
+      `${dir}: threefs.duckdb_extension missing or not matching the recorded checksum`,
+    )
   })
 
   it('refuses a truncated and a missing file, naming both', async () => {
     writeFileSync(join(dir, 'duckdb'), 'cli')
     rmSync(join(dir, 'libhf3fs_api_shared.so'))
-    await expect(resolveArtifacts(dir)).rejects.toThrow(`${dir}: duckdb, libhf3fs_api_shared.so missing or not matching the recorded checksum`)
+    await expect(resolveArtifacts(dir)).rejects.toThrow(
+      `${dir}: duckdb, libhf3fs_api_shared.so missing or not matching the recorded checksum`,
+    )
   })
 
   it('refuses a directory without a manifest, and a store without a build', async () => {
     rmSync(join(dir, 'manifest.json'))
-    await expect(resolveArtifacts(dir)).rejects.toThrow(`${dir} has no manifest.json: not a duckdb-3fs build made by 3fs-cli`)
+    await expect(resolveArtifacts(dir)).rejects.toThrow(
+      `${dir} has no manifest.json: not a duckdb-3fs build made by 3fs-cli`,
+    )
     rmSync(join(store, 'duckdb', 'latest'))
     await expect(resolveArtifacts()).rejects.toThrow('no duckdb-3fs build found')
     expect(existsSync(dir)).toBe(true)

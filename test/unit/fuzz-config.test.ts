@@ -28,18 +28,24 @@ describe(`cluster.yml mutations (seed ${SEED}, ${CASES} cases)`, () => {
       try {
         cluster = parseCluster(text, 'cluster.yml')
       } catch (error) {
-        if (!(error instanceof ConfigError)) throw new Error(`case ${index}: ${(error as Error).stack}\n--- cluster.yml ---\n${text}`)
+        if (!(error instanceof ConfigError))
+          throw new Error(`case ${index}: ${(error as Error).stack}\n--- cluster.yml ---\n${text}`)
         expect(error.problems.length, `case ${index}`).toBeGreaterThan(0)
-        for (const problem of error.problems) expect(problem.line === undefined || problem.line >= 1, `case ${index}: ${JSON.stringify(problem)}`).toBe(true)
+        for (const problem of error.problems)
+          expect(problem.line === undefined || problem.line >= 1, `case ${index}: ${JSON.stringify(problem)}`).toBe(
+            true,
+          )
         outcomes.refused++
         continue
       }
       outcomes.accepted++
       try {
         const shown = JSON.stringify(planJson(buildPlan(cluster)))
-        if (cluster.config.services.clickhouse?.password && cluster.config.services.clickhouse.password.length >= 4) expect(shown, `case ${index}`).not.toContain(cluster.config.services.clickhouse.password)
+        if (cluster.config.services.clickhouse?.password && cluster.config.services.clickhouse.password.length >= 4)
+          expect(shown, `case ${index}`).not.toContain(cluster.config.services.clickhouse.password)
       } catch (error) {
-        if (!(error instanceof UserError)) throw new Error(`case ${index}: plan crashed: ${(error as Error).stack}\n--- cluster.yml ---\n${text}`)
+        if (!(error instanceof UserError))
+          throw new Error(`case ${index}: plan crashed: ${(error as Error).stack}\n--- cluster.yml ---\n${text}`)
       }
     }
     // Both sides are exercised: the mutations are not all fatal, nor all harmless.

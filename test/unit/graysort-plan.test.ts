@@ -38,14 +38,34 @@ describe('graysort plan', () => {
     // One node that holds the data twice keeps the map output in memory; files on demand or when it does not fit.
     expect(plan.shuffle).toBe('memory')
     expect(plan.files.map).toBe(0)
-    expect(planGraysort({records: Math.floor(GiB / 100), nodes: 1, cores: 2, memoryBytes: 12 * GiB, shuffle: 'files'}).shuffle).toBe('files')
-    expect(planGraysort({records: Math.floor(GiB / 100), nodes: 3, cores: 2, memoryBytes: 12 * GiB}).shuffle).toBe('files')
-    expect(planGraysort({records: Math.floor((8 * GiB) / 100), nodes: 1, cores: 2, memoryBytes: 12 * GiB}).shuffle).toBe('files')
-    expect(() => planGraysort({records: Math.floor((8 * GiB) / 100), nodes: 1, cores: 2, memoryBytes: 12 * GiB, shuffle: 'memory'})).toThrow(/--shuffle memory needs one node/)
+    expect(
+      planGraysort({records: Math.floor(GiB / 100), nodes: 1, cores: 2, memoryBytes: 12 * GiB, shuffle: 'files'})
+        .shuffle,
+    ).toBe('files')
+    expect(planGraysort({records: Math.floor(GiB / 100), nodes: 3, cores: 2, memoryBytes: 12 * GiB}).shuffle).toBe(
+      'files',
+    )
+    expect(
+      planGraysort({records: Math.floor((8 * GiB) / 100), nodes: 1, cores: 2, memoryBytes: 12 * GiB}).shuffle,
+    ).toBe('files')
+    expect(() =>
+      planGraysort({
+        records: Math.floor((8 * GiB) / 100),
+        nodes: 1,
+        cores: 2,
+        memoryBytes: 12 * GiB,
+        shuffle: 'memory',
+      }),
+    ).toThrow(/--shuffle memory needs one node/)
   })
 
   it('scales partitions with data and memory from 1 GiB to 100+ TiB on hundreds of nodes', () => {
-    for (const [bytes, nodes, memory] of [[GiB, 1, 2 * GiB], [100 * GiB, 3, 8 * GiB], [10 * TiB, 100, 64 * GiB], [200 * TiB, 500, 256 * GiB]] as const) {
+    for (const [bytes, nodes, memory] of [
+      [GiB, 1, 2 * GiB],
+      [100 * GiB, 3, 8 * GiB],
+      [10 * TiB, 100, 64 * GiB],
+      [200 * TiB, 500, 256 * GiB],
+    ] as const) {
       const plan = planGraysort({records: Math.floor(bytes / 100), nodes, cores: 32, memoryBytes: memory})
       expect(plan.partitionBytes * 3, `${bytes}/${nodes}`).toBeLessThanOrEqual(plan.memoryPerNodeBytes)
       expect(plan.partitions).toBeGreaterThanOrEqual(nodes * 16)
@@ -54,9 +74,17 @@ describe('graysort plan', () => {
   })
 
   it('warns when forced partitions cannot fit in memory, and refuses absurd counts', () => {
-    const plan = planGraysort({records: Math.floor((10 * GiB) / 100), nodes: 1, cores: 2, memoryBytes: 2 * GiB, partitions: 2})
+    const plan = planGraysort({
+      records: Math.floor((10 * GiB) / 100),
+      nodes: 1,
+      cores: 2,
+      memoryBytes: 2 * GiB,
+      partitions: 2,
+    })
     expect(plan.warnings[0]).toContain('more than a third of the memory')
-    expect(() => planGraysort({records: TiB, nodes: 1, cores: 2, memoryBytes: 64 * 2 ** 20})).toThrow(/more than 1000000/)
+    expect(() => planGraysort({records: TiB, nodes: 1, cores: 2, memoryBytes: 64 * 2 ** 20})).toThrow(
+      /more than 1000000/,
+    )
     expect(() => planGraysort({records: 0, nodes: 1, cores: 1, memoryBytes: GiB})).toThrow(/at least one record/)
   })
 })
@@ -72,18 +100,43 @@ describe('sizes', () => {
 })
 
 describe('merging valsort summaries', () => {
-  const file = (path: string, firstKey: string, lastKey: string, extra: Partial<FileSummary> = {}): FileSummary => ({path, records: 10, duplicates: 0, unordered: 0, firstUnordered: -1, checksum: 'ff', firstKey, lastKey, ...extra})
+  const file = (path: string, firstKey: string, lastKey: string, extra: Partial<FileSummary> = {}): FileSummary => ({
+    path,
+    records: 10,
+    duplicates: 0,
+    unordered: 0,
+    firstUnordered: -1,
+    checksum: 'ff',
+    firstKey,
+    lastKey,
+    ...extra,
+  })
 
   it('adds counts and checksums and checks order across files', () => {
     const report = mergeFileSummaries([file('a', '00', '10'), file('b', '10', '20'), file('c', '30', '40')])
-    expect(report).toMatchObject({files: 3, records: 30, duplicates: 1, unordered: 0, checksum: (0xff * 3).toString(16), ok: true})
+    expect(report).toMatchObject({
+      files: 3,
+      records: 30,
+      duplicates: 1,
+      unordered: 0,
+      checksum: (0xff * 3).toString(16),
+      ok: true,
+    })
   })
 
   it('names files out of order, unreadable files and unordered records with their global index', () => {
     const report = mergeFileSummaries([
       file('a', '00', '50'),
       file('b', '40', '60'),
-      {path: 'c', records: 0, duplicates: 0, unordered: 0, firstUnordered: -1, checksum: '0', error: 'c is 150 bytes, not a whole number of 100-byte records (truncated?)'},
+      {
+        path: 'c',
+        records: 0,
+        duplicates: 0,
+        unordered: 0,
+        firstUnordered: -1,
+        checksum: '0',
+        error: 'c is 150 bytes, not a whole number of 100-byte records (truncated?)',
+      },
       file('d', '70', '80', {unordered: 2, firstUnordered: 3}),
     ])
     expect(report.ok).toBe(false)

@@ -16,14 +16,34 @@ const dir = mkdtempSync(join(tmpdir(), '3fs-cli-engines-'))
 
 function worker(args: string[], env: Record<string, string> = {}) {
   const out = spawnSync(workerPath(), args, {encoding: 'utf8', env: {...process.env, ...env}})
-  const lines = out.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line))
-  return {status: out.status, result: lines.find((line) => line.type === 'result'), error: lines.find((line) => line.type === 'error')}
+  const lines = out.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+  return {
+    status: out.status,
+    result: lines.find((line) => line.type === 'result'),
+    error: lines.find((line) => line.type === 'error'),
+  }
 }
 
 describe('I/O engines', () => {
   for (const engine of ['psync', 'io_uring']) {
     it(`${engine}: writes in shuffled order, reads back in another, every byte intact (O_DIRECT)`, () => {
-      const out = worker(['engine-check', '--dir', dir, '--engine', engine, '--blocks', '512', '--bs', '65536', '--iodepth', '16'])
+      const out = worker([
+        'engine-check',
+        '--dir',
+        dir,
+        '--engine',
+        engine,
+        '--blocks',
+        '512',
+        '--bs',
+        '65536',
+        '--iodepth',
+        '16',
+      ])
       expect(out.status).toBe(0)
       expect(out.result).toEqual({type: 'result', engine, engineNote: '', blocks: 512, verified: true})
     })
@@ -32,13 +52,25 @@ describe('I/O engines', () => {
   it('auto picks io_uring off a 3FS mount and says which engine ran and why', () => {
     const out = worker(['engine-check', '--dir', dir, '--engine', 'auto'])
     expect(out.result.engine).toBe('io_uring')
-    expect(out.result.engineNote).toMatch(/^not usrbio: .* is not on 3FS \(fstype \S+ at \S+, not fuse\.hf3fs\); io_uring$/)
+    expect(out.result.engineNote).toMatch(
+      /^not usrbio: .* is not on 3FS \(fstype \S+ at \S+, not fuse\.hf3fs\); io_uring$/,
+    )
   })
 
   it('usrbio without the library is a run-time message with the fix, not a load failure', () => {
-    const out = worker(['engine-check', '--dir', dir, '--engine', 'usrbio', '--usrbio-lib', '/nonexistent/libhf3fs_api_shared.so'])
+    const out = worker([
+      'engine-check',
+      '--dir',
+      dir,
+      '--engine',
+      'usrbio',
+      '--usrbio-lib',
+      '/nonexistent/libhf3fs_api_shared.so',
+    ])
     expect(out.status).toBe(1)
-    expect(out.error.message).toMatch(/^usrbio needs libhf3fs_api_shared\.so from a 3FS build: .*No such file.*; pass --usrbio-lib PATH or set THREEFS_USRBIO_LIB$/)
+    expect(out.error.message).toMatch(
+      /^usrbio needs libhf3fs_api_shared\.so from a 3FS build: .*No such file.*; pass --usrbio-lib PATH or set THREEFS_USRBIO_LIB$/,
+    )
   })
 
   for (const [engine, extra, env] of [
@@ -46,7 +78,27 @@ describe('I/O engines', () => {
     ['psync', [], {}],
   ] as const) {
     it(`throughput through ${engine} reports bytes, IOPS and latency percentiles`, () => {
-      const out = worker(['throughput', '--dir', dir, '--engine', engine, '--rw', 'randwrite', '--bs', '4096', '--iodepth', '8', '--jobs', '2', '--size', String(8 << 20), ...extra], env)
+      const out = worker(
+        [
+          'throughput',
+          '--dir',
+          dir,
+          '--engine',
+          engine,
+          '--rw',
+          'randwrite',
+          '--bs',
+          '4096',
+          '--iodepth',
+          '8',
+          '--jobs',
+          '2',
+          '--size',
+          String(8 << 20),
+          ...extra,
+        ],
+        env,
+      )
       expect(out.status, JSON.stringify(out.error)).toBe(0)
       const result = out.result
       expect(result.engine).toBe(engine)

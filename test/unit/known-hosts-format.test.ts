@@ -35,7 +35,13 @@ async function loaded(text: string): Promise<KnownHosts> {
 
 describe('known_hosts file format', () => {
   it('reads indented entries, tab and multi-space separators, and skips blank, whitespace-only and comment lines', () => {
-    const text = ['   ', '\t# a comment', `  10.0.0.1\t${keyTypeOf(key)}   ${key.toString('base64')}  `, '', `10.0.0.2 ${keyText} trailing comment`].join('\n')
+    const text = [
+      '   ',
+      '\t# a comment',
+      `  10.0.0.1\t${keyTypeOf(key)}   ${key.toString('base64')}  `,
+      '',
+      `10.0.0.2 ${keyText} trailing comment`,
+    ].join('\n')
     expect(parseKnownHosts(text)).toEqual([
       {line: 3, patterns: '10.0.0.1', keyType: 'ssh-ed25519', keyBase64: key.toString('base64'), marker: undefined},
       {line: 5, patterns: '10.0.0.2', keyType: 'ssh-ed25519', keyBase64: key.toString('base64'), marker: undefined},
@@ -47,7 +53,11 @@ describe('known_hosts file format', () => {
   })
 
   it('keeps @revoked and @cert-authority as markers, and skips lines with fewer than three fields', () => {
-    const entries = parseKnownHosts([`@cert-authority *.example ${keyText}`, `@revoked * ${keyText}`, '10.0.0.9 ssh-ed25519', '@revoked *'].join('\n'))
+    const entries = parseKnownHosts(
+      [`@cert-authority *.example ${keyText}`, `@revoked * ${keyText}`, '10.0.0.9 ssh-ed25519', '@revoked *'].join(
+        '\n',
+      ),
+    )
     expect(entries.map((entry) => [entry.line, entry.marker, entry.patterns])).toEqual([
       [1, '@cert-authority', '*.example'],
       [2, '@revoked', '*'],

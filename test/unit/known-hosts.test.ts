@@ -48,11 +48,20 @@ describe('known_hosts', () => {
   })
 
   it('tells known, unknown, changed and revoked keys apart', async () => {
-    const knownHosts = await knownHostsWith(['# comment', line('10.0.0.1'), line(hashed('[10.0.0.2]:2200')), `@revoked * ${keyTypeOf(other)} ${other.toString('base64')}`])
+    const knownHosts = await knownHostsWith([
+      '# comment',
+      line('10.0.0.1'),
+      line(hashed('[10.0.0.2]:2200')),
+      `@revoked * ${keyTypeOf(other)} ${other.toString('base64')}`,
+    ])
     expect(knownHosts.verify('10.0.0.1', 22, key)).toEqual({status: 'known'})
     expect(knownHosts.verify('10.0.0.2', 2200, key)).toEqual({status: 'known'})
     expect(knownHosts.verify('10.0.0.3', 22, key)).toEqual({status: 'unknown'})
-    expect(knownHosts.verify('10.0.0.1', 22, blob('ssh-ed25519', 'new-key'))).toEqual({status: 'changed', line: 2, keyType: 'ssh-ed25519'})
+    expect(knownHosts.verify('10.0.0.1', 22, blob('ssh-ed25519', 'new-key'))).toEqual({
+      status: 'changed',
+      line: 2,
+      keyType: 'ssh-ed25519',
+    })
     expect(knownHosts.verify('10.0.0.1', 22, other)).toEqual({status: 'revoked', line: 4})
     // A key of another type is not a change: the host may simply have several host keys.
     expect(knownHosts.verify('10.0.0.1', 22, blob('ecdsa-sha2-nistp256', 'x'))).toEqual({status: 'unknown'})
@@ -61,7 +70,9 @@ describe('known_hosts', () => {
 
   it('appends new keys in OpenSSH format, one line per host even when many nodes add at once', async () => {
     const knownHosts = await knownHostsWith([])
-    await Promise.all(Array.from({length: 50}, (_, index) => knownHosts.add(`10.0.1.${index}`, 2222, blob('ssh-ed25519', `k${index}`))))
+    await Promise.all(
+      Array.from({length: 50}, (_, index) => knownHosts.add(`10.0.1.${index}`, 2222, blob('ssh-ed25519', `k${index}`))),
+    )
     const lines = readFileSync(knownHosts.file, 'utf8').trim().split('\n')
     expect(lines).toHaveLength(50)
     for (const entry of lines) expect(entry).toMatch(/^\[10\.0\.1\.\d+\]:2222 ssh-ed25519 [A-Za-z0-9+/=]+$/)

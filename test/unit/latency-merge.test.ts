@@ -20,13 +20,25 @@ describe('latency histograms across nodes', () => {
 
   it('sums bandwidth over the seconds every node ran', () => {
     const node = (name: string, start: number, perSecond: number[]): NodeThroughput => ({
-      node: name, engine: 'io_uring', bytes: perSecond.reduce((a, b) => a + b, 0), ios: 10, seconds: perSecond.length,
-      bandwidthMiBps: perSecond.reduce((a, b) => a + b, 0) / 2 ** 20 / perSecond.length, iops: 10, latencyUs: {p50: 1, p99: 1, p999: 1, mean: 1},
-      startEpochMs: start, endEpochMs: start + perSecond.length * 1000, bytesPerSecond: perSecond, latencyHistogram: [[100, 10]],
+      node: name,
+      engine: 'io_uring',
+      bytes: perSecond.reduce((a, b) => a + b, 0),
+      ios: 10,
+      seconds: perSecond.length,
+      bandwidthMiBps: perSecond.reduce((a, b) => a + b, 0) / 2 ** 20 / perSecond.length,
+      iops: 10,
+      latencyUs: {p50: 1, p99: 1, p999: 1, mean: 1},
+      startEpochMs: start,
+      endEpochMs: start + perSecond.length * 1000,
+      bytesPerSecond: perSecond,
+      latencyHistogram: [[100, 10]],
     })
     const MiB = 2 ** 20
     // b started one second late: only seconds 1-2 of a overlap b's seconds 0-1.
-    const result = aggregate([node('a', 0, [MiB, 2 * MiB, 2 * MiB]), node('b', 1000, [3 * MiB, 3 * MiB, 9 * MiB])], 4096)
+    const result = aggregate(
+      [node('a', 0, [MiB, 2 * MiB, 2 * MiB]), node('b', 1000, [3 * MiB, 3 * MiB, 9 * MiB])],
+      4096,
+    )
     expect(result.windowSeconds).toBe(2)
     expect(result.bandwidthMiBps).toBe(5)
   })

@@ -1,9 +1,15 @@
 import {describe, expect, it} from 'vitest'
 
-import {aptInstallHint, describeMissing, packageFor, parseLddMissing, parseLddScript} from '../../src/remote/library-deps.js'
+import {
+  aptInstallHint,
+  describeMissing,
+  packageFor,
+  parseLddMissing,
+  parseLddScript,
+} from '../../src/remote/library-deps.js'
 
 describe('library dependencies from ldd', () => {
-  it('names the Debian/Ubuntu package of what 3FS\'s client library links (numa, rt, ibverbs, folly\'s deps)', () => {
+  it("names the Debian/Ubuntu package of what 3FS's client library links (numa, rt, ibverbs, folly's deps)", () => {
     expect(packageFor('libnuma.so.1')).toBe('libnuma1')
     expect(packageFor('librt.so.1')).toBe('libc6')
     expect(packageFor('libibverbs.so.1')).toBe('libibverbs1')
@@ -31,6 +37,11 @@ describe('library dependencies from ldd', () => {
       {file: '/home/u/.duckdb/extensions/v1.2.1/linux_amd64/threefs.duckdb_extension', missing: []},
     ])
     expect(describeMissing(entries)).toBe('libnuma.so.1 (libnuma1) for /opt/3fs/lib/libhf3fs_api_shared.so')
-    expect(aptInstallHint([...entries, {file: 'x', missing: parseLddMissing('libglog.so.0 => not found\nlibzz.so.1 => not found')}])).toBe('apt-get install libnuma1 libgoogle-glog0v6')
+    expect(
+      aptInstallHint([
+        ...entries,
+        {file: 'x', missing: parseLddMissing('libglog.so.0 => not found\nlibzz.so.1 => not found')},
+      ]),
+    ).toBe('apt-get install libnuma1 libgoogle-glog0v6')
   })
 })

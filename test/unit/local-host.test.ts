@@ -22,7 +22,12 @@ describe('LocalHost', () => {
   it('passes env, cwd and stdin, and streams output as it comes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lh-'))
     const chunks: string[] = []
-    const result = await host.run('pwd; echo "$GREETING"; cat; echo err >&2', {env: {GREETING: 'hi there'}, cwd: dir, stdin: 'from stdin\n', onStdout: (chunk) => chunks.push(chunk)})
+    const result = await host.run('pwd; echo "$GREETING"; cat; echo err >&2', {
+      env: {GREETING: 'hi there'},
+      cwd: dir,
+      stdin: 'from stdin\n',
+      onStdout: (chunk) => chunks.push(chunk),
+    })
     expect(result.stdout).toBe(`${dir}\nhi there\nfrom stdin\n`)
     expect(result.stderr).toBe('err\n')
     expect(chunks.join('')).toBe(result.stdout)
@@ -32,7 +37,9 @@ describe('LocalHost', () => {
     const result = await host.run('exit 3')
     expect(result.exitCode).toBe(3)
     await expect(host.run('echo boom >&2; exit 4', {check: true})).rejects.toThrow(CommandFailedError)
-    await expect(host.run('echo boom >&2; exit 4', {check: true})).rejects.toThrow(/^local: `echo boom >&2; exit 4` exited with 4:\nboom/)
+    await expect(host.run('echo boom >&2; exit 4', {check: true})).rejects.toThrow(
+      /^local: `echo boom >&2; exit 4` exited with 4:\nboom/,
+    )
   })
 
   it('stops a command at its timeout and at an abort signal', async () => {

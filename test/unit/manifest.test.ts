@@ -22,7 +22,9 @@ describe('generated files', () => {
     const env = {...process.env, OCLIF_SKIP_UPDATE_CHECK: '1', NODE_NO_WARNINGS: '1'}
     execFileSync(oclif, ['manifest'], {cwd: scratch, env, stdio: 'ignore'})
     execFileSync(oclif, ['readme', '--no-aliases'], {cwd: scratch, env, stdio: 'ignore'})
-    expect(JSON.parse(readFileSync(join(scratch, 'oclif.manifest.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')))
+    expect(JSON.parse(readFileSync(join(scratch, 'oclif.manifest.json'), 'utf8'))).toEqual(
+      JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')),
+    )
     expect(readFileSync(join(scratch, 'README.md'), 'utf8')).toBe(readFileSync(join(ROOT, 'README.md'), 'utf8'))
   }, 60_000)
 })

@@ -66,9 +66,15 @@ function machine(disks: Record<string, {fs?: string; label?: string; children?: 
   }
   writeFileSync(join(root, 'fstab'), '# existing\n')
   const dirs = [0, 1].map((index) => join(root, 'opt', 'storage', '3fsdata', `data${index}`))
-  const run = () => spawnSync('sh', ['-c', nvmeDiskScript(dirs, 4096, join(root, 'fstab'))], {encoding: 'utf8', env: {...process.env, PATH: `${bin}:${process.env.PATH}`, DISKS: root}})
-  const calls = () => (existsSync(join(root, 'calls.log')) ? readFileSync(join(root, 'calls.log'), 'utf8').trim().split('\n') : [])
-  const label = (name: string) => (existsSync(join(root, 'dev', name, 'label')) ? readFileSync(join(root, 'dev', name, 'label'), 'utf8').trim() : '')
+  const run = () =>
+    spawnSync('sh', ['-c', nvmeDiskScript(dirs, 4096, join(root, 'fstab'))], {
+      encoding: 'utf8',
+      env: {...process.env, PATH: `${bin}:${process.env.PATH}`, DISKS: root},
+    })
+  const calls = () =>
+    existsSync(join(root, 'calls.log')) ? readFileSync(join(root, 'calls.log'), 'utf8').trim().split('\n') : []
+  const label = (name: string) =>
+    existsSync(join(root, 'dev', name, 'label')) ? readFileSync(join(root, 'dev', name, 'label'), 'utf8').trim() : ''
   const failTool = (tool: string, message: string) => writeFileSync(join(root, `fail-${tool}`), message)
   return {root, dirs, run, calls, label, failTool, fstab: () => readFileSync(join(root, 'fstab'), 'utf8')}
 }
@@ -79,9 +85,14 @@ describe('NVMe data disk preparation (disk tool doubles)', () => {
     const result = node.run()
     expect(result.status, result.stderr).toBe(0)
     const formats = node.calls().filter((call) => call.startsWith('mkfs.xfs'))
-    expect(formats).toEqual(['mkfs.xfs -q -s size=4096 -L 3fs-data-0 /dev/nvme1n1', 'mkfs.xfs -q -s size=4096 -L 3fs-data-1 /dev/nvme3n1'])
+    expect(formats).toEqual([
+      'mkfs.xfs -q -s size=4096 -L 3fs-data-0 /dev/nvme1n1',
+      'mkfs.xfs -q -s size=4096 -L 3fs-data-1 /dev/nvme3n1',
+    ])
     expect(node.label('nvme0n1')).toBe('')
-    expect(node.fstab()).toBe(`# existing\nLABEL=3fs-data-0 ${node.dirs[0]} xfs defaults,nofail 0 0\nLABEL=3fs-data-1 ${node.dirs[1]} xfs defaults,nofail 0 0\n`)
+    expect(node.fstab()).toBe(
+      `# existing\nLABEL=3fs-data-0 ${node.dirs[0]} xfs defaults,nofail 0 0\nLABEL=3fs-data-1 ${node.dirs[1]} xfs defaults,nofail 0 0\n`,
+    )
     expect(readFileSync(join(node.root, 'mounts'), 'utf8').trim().split('\n')).toEqual(node.dirs)
   })
 
@@ -99,7 +110,9 @@ describe('NVMe data disk preparation (disk tool doubles)', () => {
     const node = machine({nvme0n1: {}, nvme1n1: {fs: 'xfs', label: 'scratch'}})
     const result = node.run()
     expect(result.status).toBe(3)
-    expect(result.stderr).toContain('no disk for data1: found no disk labelled 3fs-data-1 and no blank NVMe disk left (disks with partitions or a filesystem, or whose probe failed, are never formatted). Passed over; /dev/nvme1n1: has a signature')
+    expect(result.stderr).toContain(
+      'no disk for data1: found no disk labelled 3fs-data-1 and no blank NVMe disk left (disks with partitions or a filesystem, or whose probe failed, are never formatted). Passed over; /dev/nvme1n1: has a signature',
+    )
     expect(node.label('nvme1n1')).toBe('scratch')
   })
   it('formats nothing when wipefs fails: a disk whose probe failed is never taken for blank (an xfs disk labelled "precious" survives)', () => {
@@ -110,7 +123,9 @@ describe('NVMe data disk preparation (disk tool doubles)', () => {
     expect(result.status).toBe(3)
     expect(node.calls().filter((call) => call.startsWith('mkfs.xfs'))).toEqual([])
     expect(node.label('nvme0n1')).toBe('precious')
-    expect(result.stderr).toContain('/dev/nvme0n1: wipefs failed: wipefs: error: /dev/nvme0n1: probing initialization failed: Device or resource busy')
+    expect(result.stderr).toContain(
+      '/dev/nvme0n1: wipefs failed: wipefs: error: /dev/nvme0n1: probing initialization failed: Device or resource busy',
+    )
   })
 
   it.each([
@@ -130,7 +145,9 @@ describe('NVMe data disk preparation (disk tool doubles)', () => {
     const result = node.run()
     expect(result.status).toBe(3)
     expect(result.stderr).toContain('/dev/nvme0n1: mounted at /srv/scratch')
-    expect(node.calls().filter((call) => call.startsWith('mkfs.xfs'))).toEqual(['mkfs.xfs -q -s size=4096 -L 3fs-data-0 /dev/nvme1n1'])
+    expect(node.calls().filter((call) => call.startsWith('mkfs.xfs'))).toEqual([
+      'mkfs.xfs -q -s size=4096 -L 3fs-data-0 /dev/nvme1n1',
+    ])
   })
 
   it('stops when mkfs.xfs refuses (another writer put a filesystem there since the probe): it is never forced', () => {

@@ -36,7 +36,9 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex')
 describe('secret files in deploy --plan', () => {
   it('shows clickhouse.env with only the password redacted, and without a sha256', () => {
     const env = plan(PASSWORD).actions.find((action) => action.path?.endsWith('/clickhouse.env'))!
-    expect(env.content).toBe('CLICKHOUSE_USER=default\nCLICKHOUSE_PASSWORD=<secret>\nCLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT=1\n')
+    expect(env.content).toBe(
+      'CLICKHOUSE_USER=default\nCLICKHOUSE_PASSWORD=<secret>\nCLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT=1\n',
+    )
     expect(env.mode).toBe('0600')
     expect(env).not.toHaveProperty('sha256')
   })
@@ -49,19 +51,26 @@ describe('secret files in deploy --plan', () => {
     for (const action of shown.actions.filter((entry) => entry.content?.includes('<secret>'))) {
       const guessed = action.content!.split('<secret>').join(PASSWORD)
       expect(action.sha256).toBeUndefined()
-      for (const digest of [sha(guessed), sha(guessed).slice(0, 16), sha(guessed).slice(0, 20)]) expect(text).not.toContain(digest)
+      for (const digest of [sha(guessed), sha(guessed).slice(0, 16), sha(guessed).slice(0, 20)])
+        expect(text).not.toContain(digest)
     }
-    expect(shown.actions.filter((entry) => entry.content?.includes('<secret>')).map((entry) => entry.path!.split('/').pop())).toEqual(expect.arrayContaining(['clickhouse.env', 'monitor_collector_main.toml']))
+    expect(
+      shown.actions.filter((entry) => entry.content?.includes('<secret>')).map((entry) => entry.path!.split('/').pop()),
+    ).toEqual(expect.arrayContaining(['clickhouse.env', 'monitor_collector_main.toml']))
   })
 
   it('still changes the fingerprint of the secret files when the password changes, and only theirs', () => {
     const before = plan(PASSWORD).actions
     const after = plan('another-secret').actions
-    const changed = after.filter((action, index) => action.fingerprint !== before[index]!.fingerprint).map((action) => action.path ?? action.description)
+    const changed = after
+      .filter((action, index) => action.fingerprint !== before[index]!.fingerprint)
+      .map((action) => action.path ?? action.description)
     expect(changed.length).toBeGreaterThan(0)
     for (const what of changed) expect(what).toMatch(/clickhouse\.env|monitor_collector_main\.toml|monitor/)
     // Stable across runs on this machine: a re-deploy skips what is done.
-    expect(plan(PASSWORD).actions.map((action) => action.fingerprint)).toEqual(before.map((action) => action.fingerprint))
+    expect(plan(PASSWORD).actions.map((action) => action.fingerprint)).toEqual(
+      before.map((action) => action.fingerprint),
+    )
   })
 
   it('keeps its key readable by the owner only', () => {
@@ -69,4 +78,3 @@ describe('secret files in deploy --plan', () => {
     expect(statSync(digestKeyPath()).mode & 0o777).toBe(0o600)
   })
 })
-

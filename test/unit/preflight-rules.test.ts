@@ -42,10 +42,18 @@ services:
 }
 
 /** Runs a rule's own probe lines in a local shell (optionally wrapped, e.g. in unshare) and judges them. */
-function runRule(rule: PreflightRule, cluster: ReturnType<typeof clusterWith>, wrap: (script: string) => string[] = (script) => ['sh', '-c', script]) {
+function runRule(
+  rule: PreflightRule,
+  cluster: ReturnType<typeof clusterWith>,
+  wrap: (script: string) => string[] = (script) => ['sh', '-c', script],
+) {
   const context = deployContext(cluster)
   const node = cluster.nodes[0]!
-  const input = {context, node, services: ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage', 'client'] as const}
+  const input = {
+    context,
+    node,
+    services: ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage', 'client'] as const,
+  }
   const script = [PROBE_FUNCTIONS, ...rule.probe({...input, services: [...input.services]})].join('\n')
   const [command, ...args] = wrap(script)
   const output = execFileSync(command!, args, {encoding: 'utf8'})
@@ -79,7 +87,11 @@ describe('ports rule: a port is taken only where the service would bind it', () 
     expect(parseListener('[::ffff:10.0.0.1]:80')).toEqual({address: '10.0.0.1', port: 80})
     expect(parseListener('127.0.0.53%lo:53')).toEqual({address: '127.0.0.53', port: 53})
     expect(parseListener('garbage')).toBeUndefined()
-    expect(parseNicAddresses('2: eth0    inet 10.1.2.3/24 brd 10.1.2.255 scope global eth0\n3: ib0    inet 192.168.9.1/16 scope global ib0\n')).toEqual([
+    expect(
+      parseNicAddresses(
+        '2: eth0    inet 10.1.2.3/24 brd 10.1.2.255 scope global eth0\n3: ib0    inet 192.168.9.1/16 scope global ib0\n',
+      ),
+    ).toEqual([
       {nic: 'eth0', address: '10.1.2.3'},
       {nic: 'ib0', address: '192.168.9.1'},
     ])
@@ -94,7 +106,10 @@ describe('ports rule: a port is taken only where the service would bind it', () 
     const free = runRule(portsRule, clusterWith({fdb: 1, storageRdma: elsewhere.port, storageTcp: 2}))
     expect(free).toMatchObject({check: 'ports', status: 'ok'})
 
-    const taken = runRule(portsRule, clusterWith({fdb: elsewhere.port, storageRdma: onNode.port, storageTcp: everywhere.port}))
+    const taken = runRule(
+      portsRule,
+      clusterWith({fdb: elsewhere.port, storageRdma: onNode.port, storageTcp: everywhere.port}),
+    )
     expect(taken.status).toBe('fail')
     expect(taken.detail).toContain(`${elsewhere.port} (fdb) on 127.0.0.1`)
     expect(taken.detail).toContain(`${onNode.port} (storage) on 127.0.0.5`)
@@ -109,42 +124,79 @@ describe('limit rules: the kernel is asked what the container runtime will ask',
     return spawnSync('python3', ['-c', code]).status === 0
   }
 
-  it.skipIf(!isRoot)('nofile: the verdict on this machine agrees with setrlimit(RLIMIT_NOFILE, 1048576) from Python, and names why when it fails', () => {
-    const result = runRule(nofileRule, clusterWith({fdb: 1, storageRdma: 2, storageTcp: 3}))
-    const engineHas = /already runs with nofile/.test(result.detail)
-    if (!engineHas) expect(result.status).toBe(kernelAllows('RLIMIT_NOFILE', String(NOFILE)) ? 'ok' : 'fail')
-    if (result.status === 'fail') expect(result.detail).toMatch(/fs\.nr_open is \d+|setrlimit is refused to root/)
-  })
+  it.skipIf(!isRoot)(
+    'nofile: the verdict on this machine agrees with setrlimit(RLIMIT_NOFILE, 1048576) from Python, and names why when it fails',
+    () => {
+      const result = runRule(nofileRule, clusterWith({fdb: 1, storageRdma: 2, storageTcp: 3}))
+      const engineHas = /already runs with nofile/.test(result.detail)
+      if (!engineHas) expect(result.status).toBe(kernelAllows('RLIMIT_NOFILE', String(NOFILE)) ? 'ok' : 'fail')
+      if (result.status === 'fail') expect(result.detail).toMatch(/fs\.nr_open is \d+|setrlimit is refused to root/)
+    },
+  )
 
   it.skipIf(!isRoot)('memlock: the verdict agrees with setrlimit(RLIMIT_MEMLOCK, unlimited) from Python', () => {
     const result = runRule(memlockRule, clusterWith({fdb: 1, storageRdma: 2, storageTcp: 3}))
-    if (!/already runs with memlock/.test(result.detail)) expect(result.status).toBe(kernelAllows('RLIMIT_MEMLOCK', 'resource.RLIM_INFINITY') ? 'ok' : 'fail')
+    if (!/already runs with memlock/.test(result.detail))
+      expect(result.status).toBe(kernelAllows('RLIMIT_MEMLOCK', 'resource.RLIM_INFINITY') ? 'ok' : 'fail')
   })
 
   it('judges each combination of facts as the runtime would meet them', () => {
-    const judge = (text: string) => nofileRule.judge({text: (section: string) => (section === 'nofile' ? text : '')} as never)
+    const judge = (text: string) =>
+      nofileRule.judge({text: (section: string) => (section === 'nofile' ? text : '')} as never)
     expect(judge('NR_OPEN=1048576\nRAISE=ok').status).toBe('ok')
-    expect(judge('NR_OPEN=1048576\nRAISE=refused\nENGINE=containerd 1048576')).toMatchObject({status: 'ok', detail: 'containerd already runs with nofile 1048576'})
-    expect(judge('NR_OPEN=65536\nRAISE=refused\nENGINE=dockerd 65536')).toMatchObject({status: 'fail', fix: 'sysctl -w fs.nr_open=1048576 (and in /etc/sysctl.d/)'})
+    expect(judge('NR_OPEN=1048576\nRAISE=refused\nENGINE=containerd 1048576')).toMatchObject({
+      status: 'ok',
+      detail: 'containerd already runs with nofile 1048576',
+    })
+    expect(judge('NR_OPEN=65536\nRAISE=refused\nENGINE=dockerd 65536')).toMatchObject({
+      status: 'fail',
+      fix: 'sysctl -w fs.nr_open=1048576 (and in /etc/sysctl.d/)',
+    })
     expect(judge('NR_OPEN=1048576\nRAISE=refused\nENGINE=dockerd 20000').detail).toBe(
       '3FS containers start with --ulimit nofile=1048576, which this node cannot give: setrlimit is refused to root (no CAP_SYS_RESOURCE: a container or LXC node?), and dockerd runs with 20000',
     )
-    const memlock = (text: string) => memlockRule.judge({text: (section: string) => (section === 'memlock' ? text : '')} as never)
+    const memlock = (text: string) =>
+      memlockRule.judge({text: (section: string) => (section === 'memlock' ? text : '')} as never)
     expect(memlock('RAISE=refused\nENGINE=containerd unlimited').status).toBe('ok')
-    expect(memlock('RAISE=refused\nENGINE=containerd 8388608')).toMatchObject({status: 'fail', fix: expect.stringContaining('LimitMEMLOCK=infinity')})
+    expect(memlock('RAISE=refused\nENGINE=containerd 8388608')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('LimitMEMLOCK=infinity'),
+    })
   })
 })
 
 describe('propagation rule: the client mount must be able to reach the host', () => {
-  const inNamespace = (setup: string) => (script: string) => ['unshare', '-m', '--propagation', 'unchanged', 'sh', '-c', `${setup} && ${script}`]
+  const inNamespace = (setup: string) => (script: string) => [
+    'unshare',
+    '-m',
+    '--propagation',
+    'unchanged',
+    'sh',
+    '-c',
+    `${setup} && ${script}`,
+  ]
 
-  it.skipIf(!isRoot)('a mount point under a private mount fails naming the mount and the fix; under a shared one it passes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'propagation-'))
-    const mountpoint = join(dir, '3fs')
-    const privateMount = runRule(propagationRule, clusterWith({fdb: 1, storageRdma: 2, storageTcp: 3}, mountpoint), inNamespace(`mount -t tmpfs none ${dir} && mount --make-private ${dir}`))
-    expect(privateMount).toMatchObject({status: 'fail', fix: `mount --make-rshared ${dir} (systemd makes / shared at boot; find what made it private)`})
-    expect(privateMount.detail).toContain(`${mountpoint} is on the mount ${dir}, whose propagation is private`)
-    const sharedMount = runRule(propagationRule, clusterWith({fdb: 1, storageRdma: 2, storageTcp: 3}, mountpoint), inNamespace(`mount -t tmpfs none ${dir} && mount --make-shared ${dir}`))
-    expect(sharedMount).toMatchObject({status: 'ok', detail: `${mountpoint} is on ${dir} (shared)`})
-  })
+  it.skipIf(!isRoot)(
+    'a mount point under a private mount fails naming the mount and the fix; under a shared one it passes',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'propagation-'))
+      const mountpoint = join(dir, '3fs')
+      const privateMount = runRule(
+        propagationRule,
+        clusterWith({fdb: 1, storageRdma: 2, storageTcp: 3}, mountpoint),
+        inNamespace(`mount -t tmpfs none ${dir} && mount --make-private ${dir}`),
+      )
+      expect(privateMount).toMatchObject({
+        status: 'fail',
+        fix: `mount --make-rshared ${dir} (systemd makes / shared at boot; find what made it private)`,
+      })
+      expect(privateMount.detail).toContain(`${mountpoint} is on the mount ${dir}, whose propagation is private`)
+      const sharedMount = runRule(
+        propagationRule,
+        clusterWith({fdb: 1, storageRdma: 2, storageTcp: 3}, mountpoint),
+        inNamespace(`mount -t tmpfs none ${dir} && mount --make-shared ${dir}`),
+      )
+      expect(sharedMount).toMatchObject({status: 'ok', detail: `${mountpoint} is on ${dir} (shared)`})
+    },
+  )
 })

@@ -9,7 +9,13 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {PROBE_FUNCTIONS, decodeRecord, decodeRecordBytes, encodeRecord, splitSections} from '../../src/cluster/probe-protocol.js'
+import {
+  PROBE_FUNCTIONS,
+  decodeRecord,
+  decodeRecordBytes,
+  encodeRecord,
+  splitSections,
+} from '../../src/cluster/probe-protocol.js'
 import {nodeState} from '../../src/status/node-state.js'
 import type {LayoutNode, StatusLayout} from '../../src/status/layout.js'
 import {nodeProbeScript} from '../../src/status/probe-scripts.js'
@@ -47,13 +53,30 @@ describe('probe protocol', () => {
   })
 
   it('status shows a container engine that does not answer with its whole error (real docker CLI, no engine)', () => {
-    const node: LayoutNode = {name: 'n1', host: '127.0.0.1', services: ['mgmtd'], containers: [{service: 'mgmtd', container: '3fs-mgmtd'}], dataDirs: []}
+    const node: LayoutNode = {
+      name: 'n1',
+      host: '127.0.0.1',
+      services: ['mgmtd'],
+      containers: [{service: 'mgmtd', container: '3fs-mgmtd'}],
+      dataDirs: [],
+    }
     const socket = join(dir, 'no-engine.sock')
     const out = sh(nodeProbeScript(node, 'docker'), [], {...process.env, DOCKER_HOST: `unix://${socket}`})
     const state = nodeState(node, {sections: splitSections(out.toString('utf8'))})
     expect(state.runtime?.present).toBe(true)
     expect(state.runtime?.problem).toMatch(new RegExp(`Cannot connect to the Docker daemon at unix://${socket}`))
-    const layout: StatusLayout = {cluster: 'c', mountpoint: '/3fs', diskType: 'nvme', replicationFactor: 1, runtime: 'docker', mgmtdContainer: '3fs-mgmtd', fdbContainer: '3fs-fdb', adminNodes: ['n1'], fdbNodes: [], nodes: [node]}
+    const layout: StatusLayout = {
+      cluster: 'c',
+      mountpoint: '/3fs',
+      diskType: 'nvme',
+      replicationFactor: 1,
+      runtime: 'docker',
+      mgmtdContainer: '3fs-mgmtd',
+      fdbContainer: '3fs-fdb',
+      adminNodes: ['n1'],
+      fdbNodes: [],
+      nodes: [node],
+    }
     const [problem] = containerProblems(state, () => false, ruleContext(layout, '-c x.yml'))
     expect(problem!.cause).toContain(`docker does not answer: Cannot connect to the Docker daemon at unix://${socket}`)
     expect(problem!.cause).not.toContain('VERSION=')
@@ -62,7 +85,13 @@ describe('probe protocol', () => {
   it('status reads a data directory whose path holds spaces and quotes (real df and findmnt)', () => {
     const data = join(dir, 'data "0" x')
     mkdirSync(data)
-    const node: LayoutNode = {name: 'n1', host: '127.0.0.1', services: ['storage'], containers: [], dataDirs: [data, join(dir, 'absent')]}
+    const node: LayoutNode = {
+      name: 'n1',
+      host: '127.0.0.1',
+      services: ['storage'],
+      containers: [],
+      dataDirs: [data, join(dir, 'absent')],
+    }
     const out = sh(nodeProbeScript(node, 'docker'))
     const state = nodeState(node, {sections: splitSections(out.toString('utf8'))})
     expect(state.disks[0]).toMatchObject({path: data, exists: true})

@@ -74,7 +74,14 @@ describe('resolving a host from ssh config', () => {
   })
 
   it('Match host compares the HostName already obtained; Match originalhost the alias', () => {
-    const text = ['Host n1', '  HostName 10.1.2.3', 'Match host 10.1.*', '  User fromhost', 'Match originalhost n1', '  Port 2200'].join('\n')
+    const text = [
+      'Host n1',
+      '  HostName 10.1.2.3',
+      'Match host 10.1.*',
+      '  User fromhost',
+      'Match originalhost n1',
+      '  Port 2200',
+    ].join('\n')
     const r = resolve(text, 'n1')
     expect(r.user).toBe('fromhost')
     expect(r.port).toBe(2200)
@@ -93,21 +100,35 @@ describe('resolving a host from ssh config', () => {
   })
 
   it('lines after an Include belong to the enclosing block again, not to a Host the included file opened', () => {
-    const r = resolve('Host web1\n  Include extra.conf\n  User afterinclude\n', 'db1', {'extra.conf': 'Host db*\n  Port 2022\n'})
+    const r = resolve('Host web1\n  Include extra.conf\n  User afterinclude\n', 'db1', {
+      'extra.conf': 'Host db*\n  Port 2022\n',
+    })
     expect(r.port).toBe(2022)
     expect(r.user).toBeUndefined()
-    expect(resolve('Host web1\n  Include extra.conf\n  User afterinclude\n', 'web1', {'extra.conf': 'Host db*\n  Port 2022\n'}).user).toBe('afterinclude')
+    expect(
+      resolve('Host web1\n  Include extra.conf\n  User afterinclude\n', 'web1', {
+        'extra.conf': 'Host db*\n  Port 2022\n',
+      }).user,
+    ).toBe('afterinclude')
   })
 
   it('each included file starts in the enclosing block, not in a Host the previous included file opened', () => {
-    const r = resolve('Include conf.d/*.conf\n', 'db1', {'conf.d/a.conf': 'Host web*\n  Port 1\n', 'conf.d/b.conf': 'User top\n'})
+    const r = resolve('Include conf.d/*.conf\n', 'db1', {
+      'conf.d/a.conf': 'Host web*\n  Port 1\n',
+      'conf.d/b.conf': 'User top\n',
+    })
     expect([r.user, r.port]).toEqual(['top', undefined])
   })
 
   it('ProxyJump chains, none, and the first value wins over a later wildcard', () => {
-    expect(parseJumps('ops@b1:2201,b2', 'x')).toEqual([{user: 'ops', host: 'b1', port: 2201}, {user: undefined, host: 'b2', port: undefined}])
+    expect(parseJumps('ops@b1:2201,b2', 'x')).toEqual([
+      {user: 'ops', host: 'b1', port: 2201},
+      {user: undefined, host: 'b2', port: undefined},
+    ])
     expect(resolve('Host bastion\n  ProxyJump none\nHost *\n  ProxyJump bastion\n', 'bastion').proxyJump).toEqual([])
-    expect(resolve('Host bastion\n  ProxyJump none\nHost *\n  ProxyJump bastion\n', 'n1').proxyJump).toEqual([{user: undefined, host: 'bastion', port: undefined}])
+    expect(resolve('Host bastion\n  ProxyJump none\nHost *\n  ProxyJump bastion\n', 'n1').proxyJump).toEqual([
+      {user: undefined, host: 'bastion', port: undefined},
+    ])
   })
 
   it('ignores keywords 3fs-cli does not resolve, as a real ~/.ssh/config has many', () => {

@@ -34,7 +34,12 @@ describe('status on a 3-node RF3 cluster', () => {
     expect(report.problems).toEqual([])
     expect(report.verdict).toBe('HEALTHY')
     expect(report.summary).toMatchObject({chains: 6, servingChains: 6, targets: 18, servingTargets: 18, clients: 3})
-    expect(report.basis).toMatchObject({asked: 'node1', answered: ['list-nodes', 'list-chains', 'list-targets', 'list-chain-tables', 'list-clients'], failed: [], replicaCount: {count: 3, from: 'list-chain-tables'}})
+    expect(report.basis).toMatchObject({
+      asked: 'node1',
+      answered: ['list-nodes', 'list-chains', 'list-targets', 'list-chain-tables', 'list-clients'],
+      failed: [],
+      replicaCount: {count: 3, from: 'list-chain-tables'},
+    })
     expect(report.recovery).toEqual([])
   })
 
@@ -50,10 +55,17 @@ describe('status on a 3-node RF3 cluster', () => {
     expect(node1.next).toContain('--nodes node1 --sudo -- docker logs --tail 200 3fs-storage')
     const node2 = report.problems.find((problem) => problem.subject === 'storage 10002 on node2')!
     expect(node2.cause).toMatch(/^2 targets syncing after a restart \(4\.0 GiB of 20\.0 GiB copied, 20%\)/)
-    expect(report.problems.some((problem) => problem.subject.includes('node3') && /sync|wait/.test(problem.cause))).toBe(false)
+    expect(
+      report.problems.some((problem) => problem.subject.includes('node3') && /sync|wait/.test(problem.cause)),
+    ).toBe(false)
     // The replica count comes from list-chain-tables (3), not the default of 2.
-    expect(report.problems.find((problem) => problem.subject.startsWith('chains '))!.cause).toMatch(/6 of 6 chains serve with fewer replicas than 3 \(ReplicaCount of list-chain-tables\) \(6 syncing/)
-    expect(report.recovery.map((group) => [group.node, group.nodeId, group.syncing, group.waiting])).toEqual([['node1', 10001, 4, 2], ['node2', 10002, 2, 0]])
+    expect(report.problems.find((problem) => problem.subject.startsWith('chains '))!.cause).toMatch(
+      /6 of 6 chains serve with fewer replicas than 3 \(ReplicaCount of list-chain-tables\) \(6 syncing/,
+    )
+    expect(report.recovery.map((group) => [group.node, group.nodeId, group.syncing, group.waiting])).toEqual([
+      ['node1', 10001, 4, 2],
+      ['node2', 10002, 2, 0],
+    ])
   })
 
   it('calls a dead single meta DOWN and says to read its log and start it on node1', async () => {
@@ -65,7 +77,9 @@ describe('status on a 3-node RF3 cluster', () => {
     expect(container.next).toContain('--nodes node1 --sudo -- docker logs --tail 100 3fs-meta')
     const heartbeat = report.problems.find((problem) => problem.subject === 'meta 100 on node1')!
     expect(heartbeat).toMatchObject({severity: 'critical'})
-    expect(heartbeat.cause).toMatch(/stopped sending heartbeats to mgmtd \(last 2026-12-02 02:31:07\); no other meta service is up/)
+    expect(heartbeat.cause).toMatch(
+      /stopped sending heartbeats to mgmtd \(last 2026-12-02 02:31:07\); no other meta service is up/,
+    )
     expect(report.summary.servingChains).toBe(6)
   })
 
@@ -95,12 +109,16 @@ describe('status on a 3-node RF3 cluster', () => {
     expect(report.problems).toHaveLength(1)
     const problem = report.problems[0]!
     expect(problem).toMatchObject({severity: 'warning', subject: 'admin_cli list-chains'})
-    expect(problem.cause).toMatch(/6004\(MgmtdClient::RoutingInfoNotReady\) on node1 — mgmtd answered the other commands/)
+    expect(problem.cause).toMatch(
+      /6004\(MgmtdClient::RoutingInfoNotReady\) on node1 — mgmtd answered the other commands/,
+    )
     expect(problem.cause).toContain('chains are judged from list-targets instead (6 chains)')
     expect(problem.next).toMatch(/check mgmtd on node1/)
     expect(report.summary).toMatchObject({chains: 6, servingChains: 6})
     expect(report.basis).toMatchObject({chainsFrom: 'list-targets', failed: [{command: 'list-chains'}]})
-    expect(plain(renderStatus(result, {all: false})).split('\n')[1]).toBe('admin_cli on node1: judged from list-nodes, list-targets, list-chain-tables, list-clients; list-chains failed (chains rebuilt from list-targets)')
+    expect(plain(renderStatus(result, {all: false})).split('\n')[1]).toBe(
+      'admin_cli on node1: judged from list-nodes, list-targets, list-chain-tables, list-clients; list-chains failed (chains rebuilt from list-targets)',
+    )
   })
 
   it('names the primary mgmtd from list-nodes when the capture does not say which node was asked', async () => {
@@ -124,10 +142,17 @@ describe('status on a 3-node RF3 cluster', () => {
 
 describe('bad captures', () => {
   it('accepts the layout.json and capture.json that --capture writes (m3fs-style cluster)', async () => {
-    const cluster = parseCluster(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'm3fs-full.yml'), 'utf8'), 'm3fs-full.yml')
+    const cluster = parseCluster(
+      readFileSync(join(import.meta.dirname, '..', 'fixtures', 'm3fs-full.yml'), 'utf8'),
+      'm3fs-full.yml',
+    )
     const layout = statusLayout(cluster)
     const dir = dirFor('roundtrip')
-    await writeCapture(dir, {layout, nodes: {}, admin: {node: layout.adminNodes[0], sections: {}}, missing: []}, {capturedAt: '2026-12-02T03:00:00.000Z', tool: '3fs-cli test'})
+    await writeCapture(
+      dir,
+      {layout, nodes: {}, admin: {node: layout.adminNodes[0], sections: {}}, missing: []},
+      {capturedAt: '2026-12-02T03:00:00.000Z', tool: '3fs-cli test'},
+    )
     const {raw, info} = await readCapture(dir)
     expect(raw.layout).toEqual(layout)
     expect(info?.adminNode).toBe(layout.adminNodes[0])
@@ -177,11 +202,31 @@ describe('status --watch: sync progress between rounds', () => {
     const first = await judgeRf3('storage-restarted', {round: 0})
     const second = await judgeRf3('storage-restarted', {round: 1})
     const progress = syncProgress(first.report.recovery, second.report.recovery)
-    expect(progress[0]).toEqual({node: 'node1', nodeId: 10001, syncing: 3, waiting: 2, offline: 0, before: {syncing: 4, waiting: 2, offline: 0}, backToServing: 1, syncedBytes: 15 * 1024 ** 3, goalBytes: 30 * 1024 ** 3, copiedSinceBytes: 7 * 1024 ** 3, percent: 50})
-    expect(progress[1]).toMatchObject({node: 'node2', syncing: 2, backToServing: 0, percent: 50, copiedSinceBytes: 6 * 1024 ** 3})
+    expect(progress[0]).toEqual({
+      node: 'node1',
+      nodeId: 10001,
+      syncing: 3,
+      waiting: 2,
+      offline: 0,
+      before: {syncing: 4, waiting: 2, offline: 0},
+      backToServing: 1,
+      syncedBytes: 15 * 1024 ** 3,
+      goalBytes: 30 * 1024 ** 3,
+      copiedSinceBytes: 7 * 1024 ** 3,
+      percent: 50,
+    })
+    expect(progress[1]).toMatchObject({
+      node: 'node2',
+      syncing: 2,
+      backToServing: 0,
+      percent: 50,
+      copiedSinceBytes: 6 * 1024 ** 3,
+    })
     const text = plain(renderStatus(second, {all: false, progress}))
     expect(text).toContain('Sync progress since the last round')
-    expect(text).toContain('  node1 (storage 10001): 3 syncing, 2 waiting (was 4 syncing, 2 waiting); 1 target back to SERVING; 15.0 GiB of 30.0 GiB copied, 50% (+7.0 GiB)')
+    expect(text).toContain(
+      '  node1 (storage 10001): 3 syncing, 2 waiting (was 4 syncing, 2 waiting); 1 target back to SERVING; 15.0 GiB of 30.0 GiB copied, 50% (+7.0 GiB)',
+    )
     const json = JSON.parse(JSON.stringify(statusJson(second, progress))) as {progress: unknown[]; recovery: unknown[]}
     expect(json.progress).toHaveLength(2)
     expect(json.recovery).toHaveLength(2)
@@ -191,7 +236,12 @@ describe('status --watch: sync progress between rounds', () => {
     const first = await judgeRf3('storage-restarted')
     const healthy = await judgeRf3('healthy')
     const progress = syncProgress(first.report.recovery, healthy.report.recovery)
-    expect(progress.map((entry) => [entry.node, entry.syncing, entry.backToServing])).toEqual([['node1', 0, 6], ['node2', 0, 2]])
-    expect(plain(renderStatus(healthy, {all: false, progress}))).toContain('node1 (storage 10001): all serving (was 4 syncing, 2 waiting); 6 targets back to SERVING')
+    expect(progress.map((entry) => [entry.node, entry.syncing, entry.backToServing])).toEqual([
+      ['node1', 0, 6],
+      ['node2', 0, 2],
+    ])
+    expect(plain(renderStatus(healthy, {all: false, progress}))).toContain(
+      'node1 (storage 10001): all serving (was 4 syncing, 2 waiting); 6 targets back to SERVING',
+    )
   })
 })

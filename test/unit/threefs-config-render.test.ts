@@ -26,17 +26,34 @@ describe('3FS shipped config data', () => {
     // mgmtd code default false (src/mgmtd/service/MgmtdConfig.h:14); the shipped file says true.
     expect(shippedValue(COMMIT, 'mgmtd_main.toml', 'server.service.allow_heartbeat_from_unregistered')).toBe(true)
     // meta code default listeners 8000/9000 (src/meta/service/MetaServer.h:48-57); the shipped file 8001/9001.
-    expect(shippedValue(COMMIT, 'meta_main.toml', 'server.base.groups[network_type=RDMA].listener.listen_port')).toBe(8001)
-    expect(shippedValue(COMMIT, 'meta_main.toml', 'server.base.groups[network_type=TCP].listener.listen_port')).toBe(9001)
-    expect(shippedValue(COMMIT, 'mgmtd_main.toml', 'common.log.handlers[name=normal].file_path')).toBe('/var/log/3fs/mgmtd_main.log')
+    expect(shippedValue(COMMIT, 'meta_main.toml', 'server.base.groups[network_type=RDMA].listener.listen_port')).toBe(
+      8001,
+    )
+    expect(shippedValue(COMMIT, 'meta_main.toml', 'server.base.groups[network_type=TCP].listener.listen_port')).toBe(
+      9001,
+    )
+    expect(shippedValue(COMMIT, 'mgmtd_main.toml', 'common.log.handlers[name=normal].file_path')).toBe(
+      '/var/log/3fs/mgmtd_main.log',
+    )
   })
 
-  it.skipIf(!existsSync(MIRROR))('is what 3FS ships at that commit (re-extracted from the 3FS source when a copy is on this machine)', () => {
-    const git = (...args: string[]) => execFileSync('git', ['-C', MIRROR, ...args], {encoding: 'utf8'})
-    for (const file of ['mgmtd_main.toml', 'meta_main.toml', 'storage_main.toml', 'hf3fs_fuse_main_launcher.toml', 'monitor_collector_main.toml']) {
-      expect(extractSections(git('show', `${COMMIT}:configs/${file}`), file)).toEqual(shippedConfigs(COMMIT).files[file])
-    }
-  })
+  it.skipIf(!existsSync(MIRROR))(
+    'is what 3FS ships at that commit (re-extracted from the 3FS source when a copy is on this machine)',
+    () => {
+      const git = (...args: string[]) => execFileSync('git', ['-C', MIRROR, ...args], {encoding: 'utf8'})
+      for (const file of [
+        'mgmtd_main.toml',
+        'meta_main.toml',
+        'storage_main.toml',
+        'hf3fs_fuse_main_launcher.toml',
+        'monitor_collector_main.toml',
+      ]) {
+        expect(extractSections(git('show', `${COMMIT}:configs/${file}`), file)).toEqual(
+          shippedConfigs(COMMIT).files[file],
+        )
+      }
+    },
+  )
 })
 
 describe('rendering a 3FS config file whole', () => {
@@ -48,9 +65,19 @@ describe('rendering a 3FS config file whole', () => {
     ])
     const shipped = shippedConfigs(COMMIT).files['meta_main.toml']!
     const back = extractSections(rendered.text, 'meta_main.toml')
-    expect(back.map((section) => [section.table, section.array, section.entries.map(([key]) => key)])).toEqual(shipped.map((section) => [section.table, section.array, section.entries.map(([key]) => key)]))
-    const differing = back.flatMap((section, index) => section.entries.filter(([, literal], at) => shipped[index]!.entries[at]![1] !== literal).map(([key, literal]) => `${section.table}.${key} = ${literal}`))
-    expect(differing).toEqual(['common.log.categories.level = \'DEBUG\'', "common.monitor.reporters.monitor_collector.remote_ip = '10.0.0.1:10000'", 'server.base.groups.listener.listen_port = 8101'])
+    expect(back.map((section) => [section.table, section.array, section.entries.map(([key]) => key)])).toEqual(
+      shipped.map((section) => [section.table, section.array, section.entries.map(([key]) => key)]),
+    )
+    const differing = back.flatMap((section, index) =>
+      section.entries
+        .filter(([, literal], at) => shipped[index]!.entries[at]![1] !== literal)
+        .map(([key, literal]) => `${section.table}.${key} = ${literal}`),
+    )
+    expect(differing).toEqual([
+      "common.log.categories.level = 'DEBUG'",
+      "common.monitor.reporters.monitor_collector.remote_ip = '10.0.0.1:10000'",
+      'server.base.groups.listener.listen_port = 8101',
+    ])
     expect(rendered.changes.map((change) => `${change.key}: ${change.shipped} -> ${change.value}`)).toEqual([
       'server.base.groups[network_type=RDMA].listener.listen_port: 8001 -> 8101',
       "common.log.categories[0].level: 'INFO' -> 'DEBUG'",
@@ -59,20 +86,36 @@ describe('rendering a 3FS config file whole', () => {
   })
 
   it('writes a value in the TOML type of the shipped value and refuses another type (ClickHouse port is a string in 3FS)', () => {
-    const rendered = renderShipped(COMMIT, 'monitor_collector_main.toml', [{key: 'server.monitor_collector.reporter.clickhouse.port', value: '8999'}])
+    const rendered = renderShipped(COMMIT, 'monitor_collector_main.toml', [
+      {key: 'server.monitor_collector.reporter.clickhouse.port', value: '8999'},
+    ])
     expect(rendered.text).toContain("port = '8999'")
-    expect(() => renderShipped(COMMIT, 'monitor_collector_main.toml', [{key: 'server.monitor_collector.reporter.clickhouse.port', value: 8999}])).toThrow(/expects a string here/)
+    expect(() =>
+      renderShipped(COMMIT, 'monitor_collector_main.toml', [
+        {key: 'server.monitor_collector.reporter.clickhouse.port', value: 8999},
+      ]),
+    ).toThrow(/expects a string here/)
     expect(formatLiteral(30, 'float', 'x')).toBe('30.0')
   })
 
   it('refuses a key 3FS does not have (it would refuse the file) and an ambiguous or missing element', () => {
-    expect(() => renderShipped(COMMIT, 'mgmtd_main.toml', [{key: 'server.service.allow_heartbeat_from_unregistred', value: true}])).toThrow(/3FS has no key server.service.allow_heartbeat_from_unregistred/)
-    expect(() => renderShipped(COMMIT, 'mgmtd_main.toml', [{key: 'server.base.groups[network_type=IPoIB].listener.listen_port', value: 1}])).toThrow(/0 elements of \[\[server.base.groups\]\] have network_type = IPoIB/)
+    expect(() =>
+      renderShipped(COMMIT, 'mgmtd_main.toml', [{key: 'server.service.allow_heartbeat_from_unregistred', value: true}]),
+    ).toThrow(/3FS has no key server.service.allow_heartbeat_from_unregistred/)
+    expect(() =>
+      renderShipped(COMMIT, 'mgmtd_main.toml', [
+        {key: 'server.base.groups[network_type=IPoIB].listener.listen_port', value: 1},
+      ]),
+    ).toThrow(/0 elements of \[\[server.base.groups\]\] have network_type = IPoIB/)
   })
 
   it('records a secret without its value and lists its literal for redaction', () => {
-    const rendered = renderShipped(COMMIT, 'monitor_collector_main.toml', [{key: 'server.monitor_collector.reporter.clickhouse.passwd', value: "pa'ss", secret: true}])
-    expect(rendered.changes).toEqual([{key: 'server.monitor_collector.reporter.clickhouse.passwd', shipped: "''", value: '<secret>', secret: true}])
+    const rendered = renderShipped(COMMIT, 'monitor_collector_main.toml', [
+      {key: 'server.monitor_collector.reporter.clickhouse.passwd', value: "pa'ss", secret: true},
+    ])
+    expect(rendered.changes).toEqual([
+      {key: 'server.monitor_collector.reporter.clickhouse.passwd', shipped: "''", value: '<secret>', secret: true},
+    ])
     expect(rendered.secrets).toEqual(['"pa\'ss"'])
     expect(rendered.text).toContain('passwd = "pa\'ss"')
   })

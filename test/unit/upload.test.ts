@@ -3,7 +3,17 @@
  * mode, a transfer whose content changes on the way fails without touching the target, a stalled
  * transfer times out, and the worker binary ends up executable whatever was there before.
  */
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {PassThrough, Readable} from 'node:stream'
@@ -27,14 +37,27 @@ function mode(path: string): string {
 }
 
 /** A host whose commands run locally, with a hook that may change a command's options (stdin) or answer it. */
-function wrapped(change: (command: string, options: RunOptions) => RunOptions | {answer: string; exitCode?: number}, isLocal = true): Host {
+function wrapped(
+  change: (command: string, options: RunOptions) => RunOptions | {answer: string; exitCode?: number},
+  isLocal = true,
+): Host {
   return {
     name: 'wrapped',
     address: 'wrapped',
     isLocal,
     run: async (command, options = {}) => {
       const changed = change(String(command), options)
-      if ('answer' in changed) return {node: 'wrapped', command: String(command), exitCode: changed.exitCode ?? 0, stdout: changed.answer, stderr: '', durationMs: 0, timedOut: false, aborted: false}
+      if ('answer' in changed)
+        return {
+          node: 'wrapped',
+          command: String(command),
+          exitCode: changed.exitCode ?? 0,
+          stdout: changed.answer,
+          stderr: '',
+          durationMs: 0,
+          timedOut: false,
+          aborted: false,
+        }
       return host.run(command, changed)
     },
     runRaw: (command, options) => host.runRaw(command, options),
@@ -77,7 +100,9 @@ describe('upload: identical content', () => {
     writeFileSync(target, 'same\n')
     chmodSync(target, 0o600)
     // A node where chmod of the existing file is refused (another owner): answered with exit 1.
-    const failing = wrapped((command, options) => (command.startsWith('chmod 0640 --') ? {answer: '', exitCode: 1} : options))
+    const failing = wrapped((command, options) =>
+      command.startsWith('chmod 0640 --') ? {answer: '', exitCode: 1} : options,
+    )
     const result = await failing.upload(source, target, {mode: '0640'})
     expect(result).toMatchObject({skipped: false})
     expect(result.modeChanged).toBeUndefined()
@@ -87,7 +112,9 @@ describe('upload: identical content', () => {
   it('refuses an invalid mode before touching the node', async () => {
     const commands: string[] = []
     const spy = wrapped((command, options) => (commands.push(command), options))
-    await expect(uploadPath(spy, join(work, 'tool.sh'), join(work, 'never'), {mode: '0999'})).rejects.toThrow(/invalid file mode 0999/)
+    await expect(uploadPath(spy, join(work, 'tool.sh'), join(work, 'never'), {mode: '0999'})).rejects.toThrow(
+      /invalid file mode 0999/,
+    )
     expect(commands).toEqual([])
   })
 })
@@ -101,11 +128,15 @@ describe('upload failures', () => {
     writeFileSync(source, Buffer.alloc(64 * 1024, 7))
     writeFileSync(target, 'old content\n')
     // The bytes change on the way (a corrupting link): the node computes another checksum.
-    const corrupting = wrapped((command, options) => (command.includes('cat > ') ? {...options, stdin: Readable.from([Buffer.alloc(64 * 1024, 8)])} : options))
+    const corrupting = wrapped((command, options) =>
+      command.includes('cat > ') ? {...options, stdin: Readable.from([Buffer.alloc(64 * 1024, 8)])} : options,
+    )
     const error = await uploadPath(corrupting, source, target, {}).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(RemoteError)
     expect(error).toMatchObject({kind: 'transfer'})
-    expect((error as Error).message).toMatch(/upload of .*payload\.bin to .*payload\.bin failed: checksum mismatch after transfer/)
+    expect((error as Error).message).toMatch(
+      /upload of .*payload\.bin to .*payload\.bin failed: checksum mismatch after transfer/,
+    )
     expect(readFileSync(target, 'utf8')).toBe('old content\n')
     expect(readdirSync(dir)).toEqual(['payload.bin'])
   })
@@ -117,7 +148,9 @@ describe('upload failures', () => {
     const target = join(dir, 'stall.bin')
     writeFileSync(source, 'x'.repeat(1000))
     const stalled = new PassThrough() // never ends: the node waits for more bytes
-    const stalling = wrapped((command, options) => (command.includes('cat > ') ? {...options, stdin: stalled} : options))
+    const stalling = wrapped((command, options) =>
+      command.includes('cat > ') ? {...options, stdin: stalled} : options,
+    )
     const started = performance.now()
     const error = await uploadPath(stalling, source, target, {timeoutMs: 500}).catch((caught: unknown) => caught)
     stalled.destroy()

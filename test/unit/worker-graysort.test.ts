@@ -20,8 +20,16 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 function run(args: string[]): Array<Record<string, any>> {
   const result = spawnSync(worker, args, {encoding: 'utf8'})
-  const lines = result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line))
-  if (result.status !== 0) throw Object.assign(new Error(`worker ${args[0]} exited ${result.status}: ${result.stderr}`), {lines, status: result.status})
+  const lines = result.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+  if (result.status !== 0)
+    throw Object.assign(new Error(`worker ${args[0]} exited ${result.status}: ${result.stderr}`), {
+      lines,
+      status: result.status,
+    })
   return lines
 }
 const result = (lines: Array<Record<string, any>>) => lines.find((line) => line.type === 'result')!
@@ -51,7 +59,10 @@ describe('gensort-identical generator', () => {
   it('refuses bad options with exit code 2 and says why', () => {
     const out = spawnSync(worker, ['gen', '--count', 'ten', '--output', join(dir, 'x')], {encoding: 'utf8'})
     expect(out.status).toBe(2)
-    expect(JSON.parse(out.stdout.trim())).toEqual({type: 'error', message: 'option --count needs a whole number, got ten'})
+    expect(JSON.parse(out.stdout.trim())).toEqual({
+      type: 'error',
+      message: 'option --count needs a whole number, got ten',
+    })
   })
 })
 
@@ -67,24 +78,67 @@ describe('sort and validate', () => {
     const work = join(dir, name)
     mkdirSync(join(work, 'out'), {recursive: true})
     run(['test:sample', '--inputs', input, '--output', join(work, 'sample.keys'), '--per-file', '5000'])
-    run(['test:splitters', '--samples', join(work, 'sample.keys'), '--partitions', String(partitions), '--output', join(work, 'splitters.keys')])
-    const map = result(run(['test:map', '--inputs', input, '--splitters', join(work, 'splitters.keys'), '--output', join(work, 'map-0'), '--memory', String(memory)]))
+    run([
+      'test:splitters',
+      '--samples',
+      join(work, 'sample.keys'),
+      '--partitions',
+      String(partitions),
+      '--output',
+      join(work, 'splitters.keys'),
+    ])
+    const map = result(
+      run([
+        'test:map',
+        '--inputs',
+        input,
+        '--splitters',
+        join(work, 'splitters.keys'),
+        '--output',
+        join(work, 'map-0'),
+        '--memory',
+        String(memory),
+      ]),
+    )
     expect(map.records).toBe(300000)
-    const reduce = result(run(['test:reduce', '--maps', join(work, 'map-0'), '--first', '0', '--end', String(partitions), '--output-dir', join(work, 'out')]))
+    const reduce = result(
+      run([
+        'test:reduce',
+        '--maps',
+        join(work, 'map-0'),
+        '--first',
+        '0',
+        '--end',
+        String(partitions),
+        '--output-dir',
+        join(work, 'out'),
+      ]),
+    )
     expect(reduce).toMatchObject({records: 300000, partitions})
-    return readdirSync(join(work, 'out')).sort().map((file) => join(work, 'out', file))
+    return readdirSync(join(work, 'out'))
+      .sort()
+      .map((file) => join(work, 'out', file))
   }
 
   it('sorts into partitions whose concatenation is ordered and keeps every record', () => {
     const outputs = sortInto('plain', 7, 1 << 30)
     expect(outputs).toHaveLength(7)
-    expect(result(run(['validate', '--inputs', outputs.join(',')]))).toMatchObject({records: 300000, unordered: 0, duplicates: 0, checksum: inputChecksum})
+    expect(result(run(['validate', '--inputs', outputs.join(',')]))).toMatchObject({
+      records: 300000,
+      unordered: 0,
+      duplicates: 0,
+      checksum: inputChecksum,
+    })
   })
 
   it('stays correct when memory forces many map runs', () => {
     // 4 MB of memory gives 1 MB runs: 30 runs, so every partition is read back from 30 segments.
     const outputs = sortInto('runs', 5, 4_000_000)
-    expect(result(run(['validate', '--inputs', outputs.join(',')]))).toMatchObject({records: 300000, unordered: 0, checksum: inputChecksum})
+    expect(result(run(['validate', '--inputs', outputs.join(',')]))).toMatchObject({
+      records: 300000,
+      unordered: 0,
+      checksum: inputChecksum,
+    })
   })
 
   it('validates unsorted input as valsort does: counts the records out of order', () => {
@@ -110,7 +164,11 @@ describe('sort and validate', () => {
     writeFileSync(outputs[2]!, reordered)
     // Cut partition 3 in the middle of a record.
     truncateSync(outputs[3]!, 150)
-    const lines = run(['validate', '--inputs', [outputs[0], outputs[1], outputs[2], outputs[3], outputs[5], outputs[4]].join(',')])
+    const lines = run([
+      'validate',
+      '--inputs',
+      [outputs[0], outputs[1], outputs[2], outputs[3], outputs[5], outputs[4]].join(','),
+    ])
     const files = lines.filter((line) => line.type === 'file')
     expect(files[1]).toMatchObject({unordered: 0})
     expect(files[1]!.checksum).not.toBe(intactChecksum)
@@ -129,7 +187,9 @@ describe('validate at its internal boundaries', () => {
     const raw = join(dir, 'boundary-raw.dat')
     run(['gen', '--count', '200000', '--output', raw])
     const data = readFileSync(raw)
-    const order = Array.from({length: 200_000}, (_, index) => index).sort((a, b) => Buffer.compare(data.subarray(a * 100, a * 100 + 10), data.subarray(b * 100, b * 100 + 10)))
+    const order = Array.from({length: 200_000}, (_, index) => index).sort((a, b) =>
+      Buffer.compare(data.subarray(a * 100, a * 100 + 10), data.subarray(b * 100, b * 100 + 10)),
+    )
     const sorted = Buffer.alloc(data.length)
     for (const [to, from] of order.entries()) data.copy(sorted, to * 100, from * 100, from * 100 + 100)
     writeFileSync(sortedFile, sorted)
@@ -146,7 +206,11 @@ describe('validate at its internal boundaries', () => {
   }
 
   it('accepts the sorted file', () => {
-    expect(result(run(['validate', '--inputs', sortedFile]))).toMatchObject({records: 200_000, unordered: 0, duplicates: 0})
+    expect(result(run(['validate', '--inputs', sortedFile]))).toMatchObject({
+      records: 200_000,
+      unordered: 0,
+      duplicates: 0,
+    })
   })
 
   // The validator reads in steps of 10,000 records and pieces of 83,886 (8 MiB), checked by separate
@@ -159,7 +223,11 @@ describe('validate at its internal boundaries', () => {
   ] as const) {
     it(`finds a swap across ${what}`, () => {
       const path = swapped(`swap-${at}-${threads}.dat`, at)
-      expect(result(run(['validate', '--inputs', path, '--threads', threads]))).toMatchObject({records: 200_000, unordered: 1, firstUnordered: at + 1})
+      expect(result(run(['validate', '--inputs', path, '--threads', threads]))).toMatchObject({
+        records: 200_000,
+        unordered: 1,
+        firstUnordered: at + 1,
+      })
     })
   }
 
@@ -169,7 +237,11 @@ describe('validate at its internal boundaries', () => {
       data.copy(data, (at + 1) * 100, at * 100, at * 100 + 10) // record at+1 gets record at's key
       const path = join(dir, `duplicate-${at}.dat`)
       writeFileSync(path, data)
-      expect(result(run(['validate', '--inputs', path, '--threads', '1']))).toMatchObject({records: 200_000, unordered: 0, duplicates: 1})
+      expect(result(run(['validate', '--inputs', path, '--threads', '1']))).toMatchObject({
+        records: 200_000,
+        unordered: 0,
+        duplicates: 1,
+      })
     }
   })
 
@@ -177,8 +249,12 @@ describe('validate at its internal boundaries', () => {
     const data = readFileSync(sortedFile)
     writeFileSync(join(dir, 'low.dat'), data.subarray(0, 5_000_000))
     writeFileSync(join(dir, 'high.dat'), data.subarray(5_000_000))
-    expect(result(run(['validate', '--inputs', [join(dir, 'low.dat'), join(dir, 'high.dat')].join(',')]))).toMatchObject({records: 200_000, unordered: 0})
-    expect(result(run(['validate', '--inputs', [join(dir, 'high.dat'), join(dir, 'low.dat')].join(',')]))).toMatchObject({records: 200_000, unordered: 1, firstUnordered: 150_000})
+    expect(
+      result(run(['validate', '--inputs', [join(dir, 'low.dat'), join(dir, 'high.dat')].join(',')])),
+    ).toMatchObject({records: 200_000, unordered: 0})
+    expect(
+      result(run(['validate', '--inputs', [join(dir, 'high.dat'), join(dir, 'low.dat')].join(',')])),
+    ).toMatchObject({records: 200_000, unordered: 1, firstUnordered: 150_000})
   })
 })
 
@@ -197,9 +273,32 @@ describe('sort of keys that differ only in their last bytes', () => {
       for (let b = 8; b < 100; b++) data[i * 100 + b] = next() & 0xff
     }
     writeFileSync(join(base, 'input.dat'), data)
-    const sorted = result(run(['sort-node', '--index', '0', '--nodes', '1', '--inputs', join(base, 'input.dat'), '--work', join(base, 'work'), '--partitions', '2', '--output-dir', join(base, 'out'), '--shuffle', 'memory', '--memory', '40000000']))
+    const sorted = result(
+      run([
+        'sort-node',
+        '--index',
+        '0',
+        '--nodes',
+        '1',
+        '--inputs',
+        join(base, 'input.dat'),
+        '--work',
+        join(base, 'work'),
+        '--partitions',
+        '2',
+        '--output-dir',
+        join(base, 'out'),
+        '--shuffle',
+        'memory',
+        '--memory',
+        '40000000',
+      ]),
+    )
     expect(sorted).toMatchObject({records})
-    const files = readdirSync(join(base, 'out')).filter((name) => name.endsWith('.dat')).sort().map((name) => join(base, 'out', name))
+    const files = readdirSync(join(base, 'out'))
+      .filter((name) => name.endsWith('.dat'))
+      .sort()
+      .map((name) => join(base, 'out', name))
     expect(result(run(['validate', '--inputs', files.join(',')]))).toMatchObject({records, unordered: 0})
   })
 })
@@ -230,16 +329,42 @@ describe('sort of skewed input', () => {
       mkdirSync(join(base, 'work'), {recursive: true})
       mkdirSync(join(base, 'out'), {recursive: true})
       writeSkewed(join(base, 'input.dat'))
-      const sorted = result(run(['sort-node', '--index', '0', '--nodes', '1', '--inputs', join(base, 'input.dat'), '--work', join(base, 'work'), '--partitions', '8', '--output-dir', join(base, 'out'), '--shuffle', shuffle, '--memory', '40000000']))
+      const sorted = result(
+        run([
+          'sort-node',
+          '--index',
+          '0',
+          '--nodes',
+          '1',
+          '--inputs',
+          join(base, 'input.dat'),
+          '--work',
+          join(base, 'work'),
+          '--partitions',
+          '8',
+          '--output-dir',
+          join(base, 'out'),
+          '--shuffle',
+          shuffle,
+          '--memory',
+          '40000000',
+        ]),
+      )
       // 40 MB of memory cuts the 30 MB input into several map runs, so partitions are gathered from many
       // segments (from files, or straight from the in-memory arena).
       expect(sorted).toMatchObject({records: 300_000, partitions: 8, shuffle, mapRuns: 3})
-      const sizes = readdirSync(join(base, 'out')).filter((name) => name.endsWith('.dat')).sort().map((name) => readFileSync(join(base, 'out', name)).length)
+      const sizes = readdirSync(join(base, 'out'))
+        .filter((name) => name.endsWith('.dat'))
+        .sort()
+        .map((name) => readFileSync(join(base, 'out', name)).length)
       const mean = (300_000 * 100) / 8
       // Splitting by key range alone would put 90% into one partition; sampled splitters keep each near 1/8.
       expect(Math.max(...sizes)).toBeLessThan(mean * 1.25)
       expect(Math.min(...sizes)).toBeGreaterThan(mean * 0.75)
-      const files = readdirSync(join(base, 'out')).filter((name) => name.endsWith('.dat')).sort().map((name) => join(base, 'out', name))
+      const files = readdirSync(join(base, 'out'))
+        .filter((name) => name.endsWith('.dat'))
+        .sort()
+        .map((name) => join(base, 'out', name))
       expect(result(run(['validate', '--inputs', files.join(',')]))).toMatchObject({records: 300_000, unordered: 0})
     })
   }

@@ -43,7 +43,11 @@ describe('worker protocol (real worker binary)', () => {
     const missing = join(dir, 'missing.dat')
     const validate = run(validateArgv({inputs: [file, missing], threads: 1}), validateResult)
     const summaries = fileSummaries(validate as WorkerMessage[])
-    expect(summaries[0]).toMatchObject({path: file, records: 1000, checksum: (gen.at(-1) as {checksum: string}).checksum})
+    expect(summaries[0]).toMatchObject({
+      path: file,
+      records: 1000,
+      checksum: (gen.at(-1) as {checksum: string}).checksum,
+    })
     // gensort's records are in random order: validate says so through the typed summary.
     expect(summaries[0]!.unordered).toBeGreaterThan(0)
     expect(summaries[1]!.path).toBe(missing)
@@ -51,15 +55,33 @@ describe('worker protocol (real worker binary)', () => {
   })
 
   it('throughput: the result with its latency histogram and per-second bytes passes the schema', () => {
-    const lines = run(throughputArgv({dir, rw: 'write', blockSize: 65_536, iodepth: 1, jobs: 1, size: 1 << 20, runtimeMs: 0, direct: false, engine: 'psync', keep: false}), throughputResult)
+    const lines = run(
+      throughputArgv({
+        dir,
+        rw: 'write',
+        blockSize: 65_536,
+        iodepth: 1,
+        jobs: 1,
+        size: 1 << 20,
+        runtimeMs: 0,
+        direct: false,
+        engine: 'psync',
+        keep: false,
+      }),
+      throughputResult,
+    )
     const result = throughputResult.parse(lines.at(-1))
     expect(result.bytes).toBe(1 << 20)
     expect(result.engine).toBe('psync')
   })
 
   it('refuses a line whose fields do not match, naming the field and the line', () => {
-    expect(() => decodeWorkerLine('{"type":"result","records":"ten","bytes":1,"checksum":"ab","seconds":1}', genResult)).toThrow(WorkerProtocolError)
-    expect(() => decodeWorkerLine('{"type":"progress","phase":"gen","bytesDone":-1,"bytesTotal":2}', genResult)).toThrow(/bytesDone/)
+    expect(() =>
+      decodeWorkerLine('{"type":"result","records":"ten","bytes":1,"checksum":"ab","seconds":1}', genResult),
+    ).toThrow(WorkerProtocolError)
+    expect(() =>
+      decodeWorkerLine('{"type":"progress","phase":"gen","bytesDone":-1,"bytesTotal":2}', genResult),
+    ).toThrow(/bytesDone/)
     expect(() => decodeWorkerLine('{"records":1}', genResult)).toThrow(/no "type"/)
     // Not JSON: not part of the protocol (the worker logs to stderr, but a stray line must not end a run).
     expect(decodeWorkerLine('hello', genResult)).toBeUndefined()

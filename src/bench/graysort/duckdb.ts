@@ -11,7 +11,15 @@ import {performance} from 'node:perf_hooks'
 import {UserError, UsageError} from '../../errors.js'
 import type {BenchTarget} from '../target.js'
 import {planGraysort, RECORD_BYTES} from './plan.js'
-import {generateInput, validateFiles, validationFailures, type GraysortReporter, type PhaseTiming, type RunOptions, type RunReport} from './service.js'
+import {
+  generateInput,
+  validateFiles,
+  validationFailures,
+  type GraysortReporter,
+  type PhaseTiming,
+  type RunOptions,
+  type RunReport,
+} from './service.js'
 
 const sql = (text: string) => `'${text.replace(/'/g, "''")}'`
 
@@ -19,23 +27,50 @@ async function openDuckdb(): Promise<typeof import('@duckdb/node-api')> {
   try {
     return await import('@duckdb/node-api')
   } catch (error) {
-    throw new UserError('--impl duckdb needs the npm package @duckdb/node-api beside 3fs-cli', {next: 'Install it with `npm install @duckdb/node-api` in 3fs-cli\'s directory.', cause: error})
+    throw new UserError('--impl duckdb needs the npm package @duckdb/node-api beside 3fs-cli', {
+      next: "Install it with `npm install @duckdb/node-api` in 3fs-cli's directory.",
+      cause: error,
+    })
   }
 }
 
-export async function runGraysortDuckdb(target: BenchTarget, options: RunOptions, reporter: GraysortReporter = {}): Promise<RunReport> {
-  if (!target.local) throw new UsageError('--impl duckdb runs on this machine only so far', {next: 'Drop -c, or use --impl native on the cluster (duckdb-3fs on the nodes is not wired into graysort yet).'})
+export async function runGraysortDuckdb(
+  target: BenchTarget,
+  options: RunOptions,
+  reporter: GraysortReporter = {},
+): Promise<RunReport> {
+  if (!target.local)
+    throw new UsageError('--impl duckdb runs on this machine only so far', {
+      next: 'Drop -c, or use --impl native on the cluster (duckdb-3fs on the nodes is not wired into graysort yet).',
+    })
   const node = target.nodes[0]!
   const dir = (name: string) => posix.join(target.dir, name)
-  const input = await generateInput(target, {dir: dir('input'), start: 0n, records: options.records, mode: 'ascii', signal: options.signal}, reporter)
-  const plan = planGraysort({records: options.records, nodes: 1, cores: node.cores, memoryBytes: options.memoryBytes ?? node.memoryBytes, partitions: options.partitions, shuffle: 'files'})
+  const input = await generateInput(
+    target,
+    {dir: dir('input'), start: 0n, records: options.records, mode: 'ascii', signal: options.signal},
+    reporter,
+  )
+  const plan = planGraysort({
+    records: options.records,
+    nodes: 1,
+    cores: node.cores,
+    memoryBytes: options.memoryBytes ?? node.memoryBytes,
+    partitions: options.partitions,
+    shuffle: 'files',
+  })
   const partitions = plan.partitions
-  const outputs = Array.from({length: partitions}, (_, partition) => posix.join(dir('output'), `part-${String(partition).padStart(5, '0')}.dat`))
+  const outputs = Array.from({length: partitions}, (_, partition) =>
+    posix.join(dir('output'), `part-${String(partition).padStart(5, '0')}.dat`),
+  )
   try {
     const {DuckDBInstance} = await openDuckdb()
     await mkdir(dir('output'), {recursive: true})
     await mkdir(dir('work'), {recursive: true})
-    const db = await DuckDBInstance.create(':memory:', {threads: String(node.cores), memory_limit: `${Math.max(256, Math.floor(plan.memoryPerNodeBytes / 2 ** 20))}MB`, temp_directory: dir('work')})
+    const db = await DuckDBInstance.create(':memory:', {
+      threads: String(node.cores),
+      memory_limit: `${Math.max(256, Math.floor(plan.memoryPerNodeBytes / 2 ** 20))}MB`,
+      temp_directory: dir('work'),
+    })
     const connection = await db.connect()
     const timings: PhaseTiming[] = []
     const timed = async (phase: 'map' | 'reduce', work: () => Promise<void>) => {
@@ -51,13 +86,23 @@ export async function runGraysortDuckdb(target: BenchTarget, options: RunOptions
     try {
       // Each 100-byte record is one line of 98 printable characters and CRLF; \x01 never occurs in it.
       const files = `[${input.files.map(sql).join(', ')}]`
-      await timed('map', () => connection.run(`CREATE TABLE records AS SELECT line FROM read_csv(${files}, columns={'line': 'VARCHAR'}, delim='\\x01', quote='', escape='', header=false, new_line='\\r\\n', strict_mode=false, parallel=true)`).then(() => undefined))
+      await timed('map', () =>
+        connection
+          .run(
+            `CREATE TABLE records AS SELECT line FROM read_csv(${files}, columns={'line': 'VARCHAR'}, delim='\\x01', quote='', escape='', header=false, new_line='\\r\\n', strict_mode=false, parallel=true)`,
+          )
+          .then(() => undefined),
+      )
       await timed('reduce', async () => {
-        await connection.run(`CREATE TABLE sorted AS SELECT line, (row_number() OVER (ORDER BY line) - 1) * ${partitions} // ${options.records} AS part FROM records`)
+        await connection.run(
+          `CREATE TABLE sorted AS SELECT line, (row_number() OVER (ORDER BY line) - 1) * ${partitions} // ${options.records} AS part FROM records`,
+        )
         await connection.run('DROP TABLE records')
         for (const [partition, file] of outputs.entries()) {
           options.signal?.throwIfAborted()
-          await connection.run(`COPY (SELECT line FROM sorted WHERE part = ${partition} ORDER BY line) TO ${sql(file)} (FORMAT csv, header false, quote '', escape '', delim '\\x01', new_line '\\r\\n')`)
+          await connection.run(
+            `COPY (SELECT line FROM sorted WHERE part = ${partition} ORDER BY line) TO ${sql(file)} (FORMAT csv, header false, quote '', escape '', delim '\\x01', new_line '\\r\\n')`,
+          )
         }
       })
     } finally {

@@ -13,8 +13,28 @@ import {planResources} from '../resources.js'
 import {inBenchSession, saveBenchResult, type SaveOptions} from '../session.js'
 import {openTarget} from '../target.js'
 import type {EngineChoice} from '../throughput/service.js'
-import {checkLocalOutputDir, checkRemoteOutputDir, expandValidatePaths, isDirectoryTarget, listLocalInputs, listRemoteInputs, sortPaths} from './inputs.js'
-import {generateFile, generateInput, inputFiles, refuseExisting, runGraysort, sortFiles, validateFiles, type GenerateResult, type GraysortReporter, type RunReport, type SortResult} from './service.js'
+import {
+  checkLocalOutputDir,
+  checkRemoteOutputDir,
+  expandValidatePaths,
+  isDirectoryTarget,
+  listLocalInputs,
+  listRemoteInputs,
+  sortPaths,
+} from './inputs.js'
+import {
+  generateFile,
+  generateInput,
+  inputFiles,
+  refuseExisting,
+  runGraysort,
+  sortFiles,
+  validateFiles,
+  type GenerateResult,
+  type GraysortReporter,
+  type RunReport,
+  type SortResult,
+} from './service.js'
 import {planGraysort, type GraysortPlan, type ShuffleChoice} from './plan.js'
 import type {ValidationReport} from './summary.js'
 
@@ -66,14 +86,27 @@ export interface GenerateJobOptions extends WhereOptions {
 
 export async function generateJob(options: GenerateJobOptions, displayFor: DisplayFor): Promise<GenerateResult> {
   const toDirectory = isDirectoryTarget(options.output)
-  if (!options.output.startsWith('/') && options.cluster) throw new UsageError('--output must be an absolute path on the nodes', {next: 'For example /3fs/graysort/input/'})
-  const target = await openTarget({cluster: options.cluster, nodes: options.nodes, dir: options.dir ?? '/', runDir: false, purpose: 'graysort', signal: options.signal})
+  if (!options.output.startsWith('/') && options.cluster)
+    throw new UsageError('--output must be an absolute path on the nodes', {next: 'For example /3fs/graysort/input/'})
+  const target = await openTarget({
+    cluster: options.cluster,
+    nodes: options.nodes,
+    dir: options.dir ?? '/',
+    runDir: false,
+    purpose: 'graysort',
+    signal: options.signal,
+  })
   try {
     const output = options.cluster ? options.output : resolve(options.output)
-    if (!options.force) await refuseExisting(target, toDirectory ? inputFiles(output, target.nodes.length) : [output], options.signal)
+    if (!options.force)
+      await refuseExisting(target, toDirectory ? inputFiles(output, target.nodes.length) : [output], options.signal)
     const common = {start: options.start, records: options.records, mode: options.mode, signal: options.signal}
     const display = displayFor(target.nodes.length)
-    return await display.around(() => (toDirectory ? generateInput(target, {dir: output, ...common}, display) : generateFile(target, {file: output, ...common}, display)))
+    return await display.around(() =>
+      toDirectory
+        ? generateInput(target, {dir: output, ...common}, display)
+        : generateFile(target, {file: output, ...common}, display),
+    )
   } finally {
     await target.close()
   }
@@ -86,7 +119,10 @@ export interface SortJobOptions extends WhereOptions, SortEngineOptions {
   save: SaveOptions
 }
 
-export async function sortJob(options: SortJobOptions, displayFor: DisplayFor): Promise<SavedRun & {result: SortResult; output: string}> {
+export async function sortJob(
+  options: SortJobOptions,
+  displayFor: DisplayFor,
+): Promise<SavedRun & {result: SortResult; output: string}> {
   const onNodes = options.cluster !== undefined
   const {input, output} = sortPaths(onNodes, options.input, options.output)
   // Checked before anything is made: a local run fails on a bad input or output without a run directory.
@@ -95,15 +131,54 @@ export async function sortJob(options: SortJobOptions, displayFor: DisplayFor): 
   let recorder = new PhaseRecorder()
   // The map files go to a new marked directory of this run (in --dir, else in the output directory),
   // removed at the end, also after a failure or Ctrl-C; nothing already there is touched.
-  const run = await inBenchSession({cluster: options.cluster, nodes: options.nodes, dir: options.dir ?? output, purpose: 'graysort', keep: options.keep, cliVersion: options.cliVersion, signal: options.signal, onLeftover: options.onLeftover}, async (target) => {
-    if (onNodes) await checkRemoteOutputDir(target, output, options.dir === undefined)
-    const inputs = onNodes ? await listRemoteInputs(target, input) : localInputs
-    const {keep, partitions, shuffle, memoryBytes, engine, usrbioLibrary, mountPoint, signal} = options
-    const display = displayFor(target.nodes.length)
-    recorder = new PhaseRecorder(display)
-    return display.around(() => sortFiles(target, {inputs, outputDir: output, workDir: posix.join(target.dir, 'work'), partitions, shuffle, memoryBytes, keep, engine, usrbioLibrary, mountPoint, signal}, recorder))
-  })
-  const saved = await saveBenchResult(graysortSortResult(run.value, {argv: options.save.argv, environment: run.environment, phases: recorder.spans, nodes: run.nodes, parameters: {shuffle: options.shuffle, engineChoice: options.engine}}), options.save)
+  const run = await inBenchSession(
+    {
+      cluster: options.cluster,
+      nodes: options.nodes,
+      dir: options.dir ?? output,
+      purpose: 'graysort',
+      keep: options.keep,
+      cliVersion: options.cliVersion,
+      signal: options.signal,
+      onLeftover: options.onLeftover,
+    },
+    async (target) => {
+      if (onNodes) await checkRemoteOutputDir(target, output, options.dir === undefined)
+      const inputs = onNodes ? await listRemoteInputs(target, input) : localInputs
+      const {keep, partitions, shuffle, memoryBytes, engine, usrbioLibrary, mountPoint, signal} = options
+      const display = displayFor(target.nodes.length)
+      recorder = new PhaseRecorder(display)
+      return display.around(() =>
+        sortFiles(
+          target,
+          {
+            inputs,
+            outputDir: output,
+            workDir: posix.join(target.dir, 'work'),
+            partitions,
+            shuffle,
+            memoryBytes,
+            keep,
+            engine,
+            usrbioLibrary,
+            mountPoint,
+            signal,
+          },
+          recorder,
+        ),
+      )
+    },
+  )
+  const saved = await saveBenchResult(
+    graysortSortResult(run.value, {
+      argv: options.save.argv,
+      environment: run.environment,
+      phases: recorder.spans,
+      nodes: run.nodes,
+      parameters: {shuffle: options.shuffle, engineChoice: options.engine},
+    }),
+    options.save,
+  )
   return {result: run.value, output, nodes: run.nodes, saved}
 }
 
@@ -116,16 +191,45 @@ export interface ValidateJobOptions extends WhereOptions {
   save: SaveOptions
 }
 
-export async function validateJob(options: ValidateJobOptions): Promise<SavedRun & {report: ValidationReport & {seconds: number}}> {
-  const {files, missing} = options.cluster ? {files: options.paths, missing: []} : expandValidatePaths(options.paths.map((path) => resolve(path)))
+export async function validateJob(
+  options: ValidateJobOptions,
+): Promise<SavedRun & {report: ValidationReport & {seconds: number}}> {
+  const {files, missing} = options.cluster
+    ? {files: options.paths, missing: []}
+    : expandValidatePaths(options.paths.map((path) => resolve(path)))
   const recorder = new PhaseRecorder()
-  const run = await inBenchSession({cluster: options.cluster, nodes: options.nodes, dir: options.dir ?? '/', runDir: false, purpose: 'graysort', cliVersion: options.cliVersion, signal: options.signal}, (target) => validateFiles(target, files, recorder, options.signal))
+  const run = await inBenchSession(
+    {
+      cluster: options.cluster,
+      nodes: options.nodes,
+      dir: options.dir ?? '/',
+      runDir: false,
+      purpose: 'graysort',
+      cliVersion: options.cliVersion,
+      signal: options.signal,
+    },
+    (target) => validateFiles(target, files, recorder, options.signal),
+  )
   const report = run.value
   for (const path of missing) report.problems.push({path, problem: 'missing (the partition numbers have a gap here)'})
-  if (options.expectRecords !== undefined && report.records !== options.expectRecords) report.problems.push({path: '(all)', problem: `${report.records} records, expected ${options.expectRecords}`})
-  if (options.expectChecksum !== undefined && report.checksum !== options.expectChecksum.toLowerCase().replace(/^0+(?=.)/, '')) report.problems.push({path: '(all)', problem: `checksum ${report.checksum}, expected ${options.expectChecksum}`})
+  if (options.expectRecords !== undefined && report.records !== options.expectRecords)
+    report.problems.push({path: '(all)', problem: `${report.records} records, expected ${options.expectRecords}`})
+  if (
+    options.expectChecksum !== undefined &&
+    report.checksum !== options.expectChecksum.toLowerCase().replace(/^0+(?=.)/, '')
+  )
+    report.problems.push({path: '(all)', problem: `checksum ${report.checksum}, expected ${options.expectChecksum}`})
   report.ok = report.ok && report.problems.length === 0
-  const saved = await saveBenchResult(graysortValidateResult(report, {argv: options.save.argv, environment: run.environment, phases: recorder.spans, nodes: run.nodes, parameters: {expectRecords: options.expectRecords, expectChecksum: options.expectChecksum}}), options.save)
+  const saved = await saveBenchResult(
+    graysortValidateResult(report, {
+      argv: options.save.argv,
+      environment: run.environment,
+      phases: recorder.spans,
+      nodes: run.nodes,
+      parameters: {expectRecords: options.expectRecords, expectChecksum: options.expectChecksum},
+    }),
+    options.save,
+  )
   return {report, nodes: run.nodes, saved}
 }
 
@@ -141,15 +245,47 @@ export interface RunJobOptions extends WhereOptions, SortEngineOptions {
 export async function runJob(options: RunJobOptions, displayFor: DisplayFor): Promise<SavedRun & {report: RunReport}> {
   let recorder = new PhaseRecorder()
   // runGraysort removes its files itself, as its last phase (shown in the display): the session leaves them.
-  const run = await inBenchSession({cluster: options.cluster, nodes: options.nodes, dir: options.dir, purpose: 'graysort', workCleansUp: true, cliVersion: options.cliVersion, signal: options.signal, onLeftover: options.onLeftover}, async (target) => {
-    const sorter = options.impl === 'duckdb' ? (await import('./duckdb.js')).runGraysortDuckdb : runGraysort
-    const {records, mode, partitions, shuffle, memoryBytes, keep, engine, usrbioLibrary, mountPoint, signal} = options
-    const display = displayFor(target.nodes.length)
-    recorder = new PhaseRecorder(display)
-    return display.around(() => sorter(target, {records, mode, partitions, shuffle, memoryBytes, keep, engine, usrbioLibrary, mountPoint, signal}, recorder))
-  })
-  const parameters = {mode: options.impl === 'duckdb' ? 'ascii' : options.mode, shuffle: options.shuffle, memoryBytes: options.memoryBytes, engineChoice: options.engine}
-  const saved = await saveBenchResult(graysortRunResult(run.value, {argv: options.save.argv, environment: run.environment, phases: recorder.spans, impl: options.impl, parameters}), options.save)
+  const run = await inBenchSession(
+    {
+      cluster: options.cluster,
+      nodes: options.nodes,
+      dir: options.dir,
+      purpose: 'graysort',
+      workCleansUp: true,
+      cliVersion: options.cliVersion,
+      signal: options.signal,
+      onLeftover: options.onLeftover,
+    },
+    async (target) => {
+      const sorter = options.impl === 'duckdb' ? (await import('./duckdb.js')).runGraysortDuckdb : runGraysort
+      const {records, mode, partitions, shuffle, memoryBytes, keep, engine, usrbioLibrary, mountPoint, signal} = options
+      const display = displayFor(target.nodes.length)
+      recorder = new PhaseRecorder(display)
+      return display.around(() =>
+        sorter(
+          target,
+          {records, mode, partitions, shuffle, memoryBytes, keep, engine, usrbioLibrary, mountPoint, signal},
+          recorder,
+        ),
+      )
+    },
+  )
+  const parameters = {
+    mode: options.impl === 'duckdb' ? 'ascii' : options.mode,
+    shuffle: options.shuffle,
+    memoryBytes: options.memoryBytes,
+    engineChoice: options.engine,
+  }
+  const saved = await saveBenchResult(
+    graysortRunResult(run.value, {
+      argv: options.save.argv,
+      environment: run.environment,
+      phases: recorder.spans,
+      impl: options.impl,
+      parameters,
+    }),
+    options.save,
+  )
   return {report: run.value, nodes: run.nodes, saved}
 }
 
@@ -169,9 +305,22 @@ export async function planJob(options: PlanJobOptions): Promise<GraysortPlan> {
   let nodes = options.planNodes ?? 1
   if (options.cluster && options.planNodes === undefined) {
     const {selectNodes} = await import('../../config/select.js')
-    nodes = (options.nodes !== undefined ? selectNodes(options.cluster, {nodes: options.nodes}) : selectNodes(options.cluster, {service: 'client'})).length
+    nodes = (
+      options.nodes !== undefined
+        ? selectNodes(options.cluster, {nodes: options.nodes})
+        : selectNodes(options.cluster, {service: 'client'})
+    ).length
   }
   const needProbe = options.cores === undefined || options.memoryBytes === undefined
-  const probed = needProbe ? await planResources({cluster: options.cluster, nodes: options.nodes, signal: options.signal}) : undefined
-  return planGraysort({records: options.records, nodes, cores: options.cores ?? probed!.cores, memoryBytes: options.memoryBytes ?? probed!.memoryBytes, partitions: options.partitions, shuffle: options.shuffle})
+  const probed = needProbe
+    ? await planResources({cluster: options.cluster, nodes: options.nodes, signal: options.signal})
+    : undefined
+  return planGraysort({
+    records: options.records,
+    nodes,
+    cores: options.cores ?? probed!.cores,
+    memoryBytes: options.memoryBytes ?? probed!.memoryBytes,
+    partitions: options.partitions,
+    shuffle: options.shuffle,
+  })
 }

@@ -55,31 +55,46 @@ export interface GraysortPlan {
 
 export function planGraysort(input: PlanInput): GraysortPlan {
   const {records, nodes, cores} = input
-  if (!Number.isSafeInteger(records) || records < 1) throw new UsageError(`the run needs at least one record (got ${records})`, {next: 'Pass --size or --records.'})
-  if (nodes < 1) throw new UsageError('the run needs at least one node', {next: 'Give nodes with --nodes or a cluster.yml with client nodes.'})
+  if (!Number.isSafeInteger(records) || records < 1)
+    throw new UsageError(`the run needs at least one record (got ${records})`, {next: 'Pass --size or --records.'})
+  if (nodes < 1)
+    throw new UsageError('the run needs at least one node', {
+      next: 'Give nodes with --nodes or a cluster.yml with client nodes.',
+    })
   const bytes = records * RECORD_BYTES
   const perNodeBytes = Math.ceil(records / nodes) * RECORD_BYTES
   const memory = Math.max(64 * 2 ** 20, input.memoryBytes)
   // The reducer holds three partitions (double-buffered input, sorted output): one partition may use a
   // quarter of the memory, and never more than 4 GiB so that reads and sorts overlap in steps.
   const maxPartitionBytes = Math.min(4 * 2 ** 30, Math.floor(memory / 4))
-  let partitions = input.partitions ?? Math.max(nodes * 16, Math.ceil(bytes / Math.max(maxPartitionBytes / 2, RECORD_BYTES)))
+  let partitions =
+    input.partitions ?? Math.max(nodes * 16, Math.ceil(bytes / Math.max(maxPartitionBytes / 2, RECORD_BYTES)))
   // At least 16 partitions per node, so that reading, sorting and writing overlap from one partition to
   // the next. Every node reduces the same number of partitions.
   if (input.partitions === undefined) partitions = Math.ceil(partitions / nodes) * nodes
   const warnings: string[] = []
-  if (partitions > MAX_PARTITIONS) throw new UsageError(`${partitions} partitions are more than ${MAX_PARTITIONS}`, {next: 'Give the workers more memory (--memory) or pass fewer --partitions.'})
+  if (partitions > MAX_PARTITIONS)
+    throw new UsageError(`${partitions} partitions are more than ${MAX_PARTITIONS}`, {
+      next: 'Give the workers more memory (--memory) or pass fewer --partitions.',
+    })
   if (partitions < 1) throw new UsageError('--partitions must be at least 1')
   const partitionBytes = Math.ceil(bytes / partitions)
-  if (partitionBytes * 3 > memory) warnings.push(`a partition (${partitionBytes} bytes) needs more than a third of the memory per node; use more partitions`)
-  if (partitions < nodes) warnings.push(`${partitions} partitions for ${nodes} nodes leaves ${nodes - partitions} nodes without reduce work`)
+  if (partitionBytes * 3 > memory)
+    warnings.push(
+      `a partition (${partitionBytes} bytes) needs more than a third of the memory per node; use more partitions`,
+    )
+  if (partitions < nodes)
+    warnings.push(`${partitions} partitions for ${nodes} nodes leaves ${nodes - partitions} nodes without reduce work`)
   // Map runs as the worker cuts them: 64 MiB, or larger so that a node has at most 64 runs (a reducer
   // reads one segment per run per node), but at most a quarter of the memory (four run buffers).
   const mapRunBytes = runBytesFor(perNodeBytes, memory)
   const mapRunsPerNode = Math.max(1, Math.ceil(perNodeBytes / mapRunBytes))
   const fitsInMemory = nodes === 1 && bytes * 2 <= memory
   if (input.shuffle === 'memory' && !fitsInMemory) {
-    throw new UsageError(`--shuffle memory needs one node whose memory holds the data twice (${bytes} bytes on ${nodes} node(s), ${memory} bytes of memory)`, {next: 'Use --shuffle files (the default for this size), or give the worker more --memory.'})
+    throw new UsageError(
+      `--shuffle memory needs one node whose memory holds the data twice (${bytes} bytes on ${nodes} node(s), ${memory} bytes of memory)`,
+      {next: 'Use --shuffle files (the default for this size), or give the worker more --memory.'},
+    )
   }
   const shuffle = input.shuffle === 'files' || !fitsInMemory ? 'files' : 'memory'
   const assignments = Array.from({length: nodes}, (_, node) => {

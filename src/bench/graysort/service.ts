@@ -13,7 +13,16 @@ import {shellQuote} from '../../remote/shell.js'
 import {checkUsrbioLibraries} from '../library-check.js'
 import type {BenchNode, BenchTarget} from '../target.js'
 import {runWorker, WorkerFailedError, type WorkerProgress} from '../worker.js'
-import {fileSummaries, genArgv, genResult, sortNodeArgv, sortNodeResult, validateArgv, validateResult, type WorkerMessage} from '../worker-protocol.js'
+import {
+  fileSummaries,
+  genArgv,
+  genResult,
+  sortNodeArgv,
+  sortNodeResult,
+  validateArgv,
+  validateResult,
+  type WorkerMessage,
+} from '../worker-protocol.js'
 import {planGraysort, RECORD_BYTES, type GraysortPlan, type ShuffleChoice} from './plan.js'
 import {addChecksums, mergeFileSummaries, type FileSummary, type ValidationReport} from './summary.js'
 
@@ -37,16 +46,27 @@ function shared(target: BenchTarget, ...parts: string[]): string {
 }
 
 /** Runs one phase on every node at once; the first failure cancels the others and is rethrown. */
-async function onEveryNode<T>(target: BenchTarget, phase: Phase, reporter: GraysortReporter, signal: AbortSignal | undefined, work: (node: BenchNode, index: number, signal: AbortSignal) => Promise<T>, options: {finishedByWorker?: boolean} = {}): Promise<{values: T[]; seconds: number}> {
+async function onEveryNode<T>(
+  target: BenchTarget,
+  phase: Phase,
+  reporter: GraysortReporter,
+  signal: AbortSignal | undefined,
+  work: (node: BenchNode, index: number, signal: AbortSignal) => Promise<T>,
+  options: {finishedByWorker?: boolean} = {},
+): Promise<{values: T[]; seconds: number}> {
   reporter.phaseStarted?.(phase, target.nodes.length)
   const started = performance.now()
   const indexed = target.nodes.map((node, index) => ({...node, index}))
-  const outcomes = await fanOut(indexed, async (node, nodeSignal) => {
-    const start = Date.now()
-    const value = await work(node, node.index, nodeSignal)
-    if (!options.finishedByWorker) reporter.nodePhase?.(phase, node.name, start, Date.now())
-    return value
-  }, {concurrency: target.nodes.length, failFast: true, signal})
+  const outcomes = await fanOut(
+    indexed,
+    async (node, nodeSignal) => {
+      const start = Date.now()
+      const value = await work(node, node.index, nodeSignal)
+      if (!options.finishedByWorker) reporter.nodePhase?.(phase, node.name, start, Date.now())
+      return value
+    },
+    {concurrency: target.nodes.length, failFast: true, signal},
+  )
   const values = valuesOrThrow(outcomes)
   const seconds = (performance.now() - started) / 1000
   if (!options.finishedByWorker) reporter.phaseFinished?.(phase, seconds)
@@ -71,15 +91,26 @@ export function inputFiles(dir: string, nodes: number): string[] {
  */
 export async function refuseExisting(target: BenchTarget, files: string[], signal?: AbortSignal): Promise<void> {
   const script = `for f in ${files.map((file) => shellQuote(file)).join(' ')}; do if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\\n' "$f"; fi; done`
-  const found = await target.nodes[0]!.host.run(script, {check: true, signal, label: 'check the output files do not exist'})
+  const found = await target.nodes[0]!.host.run(script, {
+    check: true,
+    signal,
+    label: 'check the output files do not exist',
+  })
   const existing = found.stdout.split('\n').filter((line) => line !== '')
   if (existing.length > 0) {
-    throw new UsageError(`${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ` and ${existing.length - 3} more` : ''} already exist${existing.length === 1 ? 's' : ''}: gen does not replace files`, {next: 'Give a new --output, remove the file yourself, or add --force to replace it.'})
+    throw new UsageError(
+      `${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ` and ${existing.length - 3} more` : ''} already exist${existing.length === 1 ? 's' : ''}: gen does not replace files`,
+      {next: 'Give a new --output, remove the file yourself, or add --force to replace it.'},
+    )
   }
 }
 
 /** Generates records [start, start+records) split across the nodes, one file per node, in `dir`. */
-export async function generateInput(target: BenchTarget, options: {dir: string; start: bigint; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
+export async function generateInput(
+  target: BenchTarget,
+  options: {dir: string; start: bigint; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal},
+  reporter: GraysortReporter = {},
+): Promise<GenerateResult> {
   const n = target.nodes.length
   await target.nodes[0]!.host.run(['mkdir', '-p', options.dir], {check: true, signal: options.signal})
   const {values, seconds} = await onEveryNode(target, 'gen', reporter, options.signal, async (node, index, signal) => {
@@ -88,18 +119,49 @@ export async function generateInput(target: BenchTarget, options: {dir: string; 
     const first = options.start + share(index)
     const count = share(index + 1) - share(index)
     const file = inputFiles(options.dir, n)[index]!
-    const {result} = await runWorker({host: node.host, binary: node.worker, phase: 'gen', signal, onProgress: reporter.progress, result: genResult, args: genArgv({start: first, count, mode: options.mode, output: file, threads: node.cores})})
+    const {result} = await runWorker({
+      host: node.host,
+      binary: node.worker,
+      phase: 'gen',
+      signal,
+      onProgress: reporter.progress,
+      result: genResult,
+      args: genArgv({start: first, count, mode: options.mode, output: file, threads: node.cores}),
+    })
     return {file, checksum: result.checksum}
   })
-  return {files: values.map((value) => value.file), records: options.records, checksum: values.reduce((sum, value) => addChecksums(sum, value.checksum), '0'), seconds}
+  return {
+    files: values.map((value) => value.file),
+    records: options.records,
+    checksum: values.reduce((sum, value) => addChecksums(sum, value.checksum), '0'),
+    seconds,
+  }
 }
 
 /** Generates one file that is byte-identical to `gensort [-a] -bSTART RECORDS FILE`, on the first node. */
-export async function generateFile(target: BenchTarget, options: {file: string; start: bigint; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal}, reporter: GraysortReporter = {}): Promise<GenerateResult> {
+export async function generateFile(
+  target: BenchTarget,
+  options: {file: string; start: bigint; records: number; mode: 'binary' | 'ascii'; signal?: AbortSignal},
+  reporter: GraysortReporter = {},
+): Promise<GenerateResult> {
   const node = target.nodes[0]!
   reporter.phaseStarted?.('gen', 1)
   const started = performance.now()
-  const {result} = await runWorker({host: node.host, binary: node.worker, phase: 'gen', signal: options.signal, onProgress: reporter.progress, result: genResult, args: genArgv({start: options.start, count: options.records, mode: options.mode, output: options.file, threads: node.cores})})
+  const {result} = await runWorker({
+    host: node.host,
+    binary: node.worker,
+    phase: 'gen',
+    signal: options.signal,
+    onProgress: reporter.progress,
+    result: genResult,
+    args: genArgv({
+      start: options.start,
+      count: options.records,
+      mode: options.mode,
+      output: options.file,
+      threads: node.cores,
+    }),
+  })
   const seconds = (performance.now() - started) / 1000
   reporter.phaseFinished?.('gen', seconds)
   return {files: [options.file], records: options.records, checksum: result.checksum, seconds}
@@ -132,14 +194,33 @@ export interface SortResult {
   bytes: number
 }
 
-export async function sortFiles(target: BenchTarget, options: SortOptions, reporter: GraysortReporter = {}): Promise<SortResult> {
-  if (options.inputs.length === 0) throw new UsageError('there are no input files to sort', {next: 'Point --input at a file or a directory of .dat files.'})
-  await checkUsrbioLibraries(target, {engine: options.engine, usrbioLibrary: options.usrbioLibrary, signal: options.signal})
+export async function sortFiles(
+  target: BenchTarget,
+  options: SortOptions,
+  reporter: GraysortReporter = {},
+): Promise<SortResult> {
+  if (options.inputs.length === 0)
+    throw new UsageError('there are no input files to sort', {
+      next: 'Point --input at a file or a directory of .dat files.',
+    })
+  await checkUsrbioLibraries(target, {
+    engine: options.engine,
+    usrbioLibrary: options.usrbioLibrary,
+    signal: options.signal,
+  })
   const first = target.nodes[0]!
   const sizes = await first.host.run(['stat', '-c', '%s', '--', ...options.inputs], {signal: options.signal})
-  if (sizes.exitCode !== 0) throw new UsageError(`cannot read the input files: ${sizes.stderr.trim()}`, {next: 'Check the --input path.'})
-  const bytes = sizes.stdout.trim().split('\n').map(Number).reduce((sum, size) => sum + size, 0)
-  if (bytes % RECORD_BYTES !== 0) throw new UsageError(`the input is ${bytes} bytes, not a whole number of 100-byte records`, {next: 'Sort files made by gensort or `3fs-cli bench graysort gen`.'})
+  if (sizes.exitCode !== 0)
+    throw new UsageError(`cannot read the input files: ${sizes.stderr.trim()}`, {next: 'Check the --input path.'})
+  const bytes = sizes.stdout
+    .trim()
+    .split('\n')
+    .map(Number)
+    .reduce((sum, size) => sum + size, 0)
+  if (bytes % RECORD_BYTES !== 0)
+    throw new UsageError(`the input is ${bytes} bytes, not a whole number of 100-byte records`, {
+      next: 'Sort files made by gensort or `3fs-cli bench graysort gen`.',
+    })
   const plan = planGraysort({
     records: bytes / RECORD_BYTES,
     nodes: target.nodes.length,
@@ -175,40 +256,98 @@ export async function sortFiles(target: BenchTarget, options: SortOptions, repor
   const perFile = Math.max(1000, Math.ceil((plan.partitions * 100) / options.inputs.length))
   let engines: string[] = []
   try {
-    const sorted = await onEveryNode(target, 'sample', reporter, options.signal, async (node, index, signal) => {
-      const args = sortNodeArgv({
-        index, nodes: n, inputs: inputsOf(index), work: options.workDir, partitions: plan.partitions, outputDir: options.outputDir, memoryBytes: plan.memoryPerNodeBytes,
-        threads: node.cores, samplePerFile: perFile, engine: options.engine ?? 'auto', shuffle: plan.shuffle, mountPoint: options.mountPoint ?? target.mountPoint, usrbioLibrary: options.usrbioLibrary,
-      })
-      // Each node's own sample/map/reduce spans, for the saved result's timeline.
-      let phaseStart = Date.now()
-      const onNodeMessage = (message: WorkerMessage) => {
-        onMessage(message)
-        if (message.type === 'phase') reporter.nodePhase?.((message as {phase: string}).phase as Phase, node.name, phaseStart, (phaseStart = Date.now()))
-      }
-      return (await runWorker({host: node.host, binary: node.worker, phase: 'sort', signal, onProgress: reporter.progress, onMessage: onNodeMessage, result: sortNodeResult, args})).result
-    }, {finishedByWorker: true})
+    const sorted = await onEveryNode(
+      target,
+      'sample',
+      reporter,
+      options.signal,
+      async (node, index, signal) => {
+        const args = sortNodeArgv({
+          index,
+          nodes: n,
+          inputs: inputsOf(index),
+          work: options.workDir,
+          partitions: plan.partitions,
+          outputDir: options.outputDir,
+          memoryBytes: plan.memoryPerNodeBytes,
+          threads: node.cores,
+          samplePerFile: perFile,
+          engine: options.engine ?? 'auto',
+          shuffle: plan.shuffle,
+          mountPoint: options.mountPoint ?? target.mountPoint,
+          usrbioLibrary: options.usrbioLibrary,
+        })
+        // Each node's own sample/map/reduce spans, for the saved result's timeline.
+        let phaseStart = Date.now()
+        const onNodeMessage = (message: WorkerMessage) => {
+          onMessage(message)
+          if (message.type === 'phase')
+            reporter.nodePhase?.(
+              (message as {phase: string}).phase as Phase,
+              node.name,
+              phaseStart,
+              (phaseStart = Date.now()),
+            )
+        }
+        return (
+          await runWorker({
+            host: node.host,
+            binary: node.worker,
+            phase: 'sort',
+            signal,
+            onProgress: reporter.progress,
+            onMessage: onNodeMessage,
+            result: sortNodeResult,
+            args,
+          })
+        ).result
+      },
+      {finishedByWorker: true},
+    )
     engines = [...new Set(sorted.values.map((result) => result.engine))]
   } catch (error) {
     // Name the phase the run was in, not just "sort".
     const phase = (['sample', 'map', 'reduce'] as Phase[]).find((name) => finishedBy.get(name) !== n) ?? 'reduce'
-    if (error instanceof WorkerFailedError) throw new WorkerFailedError(error.node, phase, error.reason, error.stderrTail)
+    if (error instanceof WorkerFailedError)
+      throw new WorkerFailedError(error.node, phase, error.reason, error.stderrTail)
     throw error
   } finally {
     if (!options.keep) await first.host.run(['rm', '-rf', '--', options.workDir]).catch(() => undefined)
   }
-  const outputs = Array.from({length: plan.partitions}, (_, partition) => posix.join(options.outputDir, `part-${String(partition).padStart(5, '0')}.dat`))
-  return {engine: engines.join(','), plan, outputs, timings, seconds: timings.reduce((sum, timing) => sum + timing.seconds, 0), bytes}
+  const outputs = Array.from({length: plan.partitions}, (_, partition) =>
+    posix.join(options.outputDir, `part-${String(partition).padStart(5, '0')}.dat`),
+  )
+  return {
+    engine: engines.join(','),
+    plan,
+    outputs,
+    timings,
+    seconds: timings.reduce((sum, timing) => sum + timing.seconds, 0),
+    bytes,
+  }
 }
 
 /** Validates files in the given order, each node taking a contiguous slice, and merges the summaries. */
-export async function validateFiles(target: BenchTarget, files: string[], reporter: GraysortReporter = {}, signal?: AbortSignal): Promise<ValidationReport & {seconds: number}> {
-  if (files.length === 0) throw new UsageError('there are no files to validate', {next: 'Give files or a directory of part-*.dat files.'})
+export async function validateFiles(
+  target: BenchTarget,
+  files: string[],
+  reporter: GraysortReporter = {},
+  signal?: AbortSignal,
+): Promise<ValidationReport & {seconds: number}> {
+  if (files.length === 0)
+    throw new UsageError('there are no files to validate', {next: 'Give files or a directory of part-*.dat files.'})
   const n = target.nodes.length
   const {values, seconds} = await onEveryNode(target, 'validate', reporter, signal, async (node, index, nodeSignal) => {
     const mine = files.slice(Math.floor((files.length * index) / n), Math.floor((files.length * (index + 1)) / n))
     if (mine.length === 0) return [] as FileSummary[]
-    const {lines} = await runWorker({host: node.host, binary: node.worker, phase: 'validate', signal: nodeSignal, result: validateResult, args: validateArgv({inputs: mine, threads: node.cores})})
+    const {lines} = await runWorker({
+      host: node.host,
+      binary: node.worker,
+      phase: 'validate',
+      signal: nodeSignal,
+      result: validateResult,
+      args: validateArgv({inputs: mine, threads: node.cores}),
+    })
     return fileSummaries(lines)
   })
   return {...mergeFileSummaries(values.flat()), seconds}
@@ -246,20 +385,50 @@ export interface RunReport {
 }
 
 /** Why a sorted output is not a valid sort of its input (empty when it is): counts, checksum, order, files. */
-export function validationFailures(validation: ValidationReport, inputRecords: number, inputChecksum: string): string[] {
+export function validationFailures(
+  validation: ValidationReport,
+  inputRecords: number,
+  inputChecksum: string,
+): string[] {
   const reasons: string[] = []
-  if (validation.records !== inputRecords) reasons.push(`the output has ${validation.records} records, the input had ${inputRecords}`)
-  if (validation.checksum !== inputChecksum) reasons.push(`the output checksum ${validation.checksum} differs from the input checksum ${inputChecksum}`)
+  if (validation.records !== inputRecords)
+    reasons.push(`the output has ${validation.records} records, the input had ${inputRecords}`)
+  if (validation.checksum !== inputChecksum)
+    reasons.push(`the output checksum ${validation.checksum} differs from the input checksum ${inputChecksum}`)
   if (validation.unordered > 0) reasons.push(`${validation.unordered} records are out of order`)
   for (const problem of validation.problems) reasons.push(`${problem.path}: ${problem.problem}`)
   return reasons
 }
 
-export async function runGraysort(target: BenchTarget, options: RunOptions, reporter: GraysortReporter = {}): Promise<RunReport> {
+export async function runGraysort(
+  target: BenchTarget,
+  options: RunOptions,
+  reporter: GraysortReporter = {},
+): Promise<RunReport> {
   try {
     // Generation is inside the try: a failed or interrupted generation leaves nothing behind either.
-    const input = await generateInput(target, {dir: shared(target, 'input'), start: 0n, records: options.records, mode: options.mode, signal: options.signal}, reporter)
-    const sort = await sortFiles(target, {inputs: input.files, outputDir: shared(target, 'output'), workDir: shared(target, 'work'), partitions: options.partitions, shuffle: options.shuffle, memoryBytes: options.memoryBytes, keep: options.keep, engine: options.engine, usrbioLibrary: options.usrbioLibrary, mountPoint: options.mountPoint, signal: options.signal}, reporter)
+    const input = await generateInput(
+      target,
+      {dir: shared(target, 'input'), start: 0n, records: options.records, mode: options.mode, signal: options.signal},
+      reporter,
+    )
+    const sort = await sortFiles(
+      target,
+      {
+        inputs: input.files,
+        outputDir: shared(target, 'output'),
+        workDir: shared(target, 'work'),
+        partitions: options.partitions,
+        shuffle: options.shuffle,
+        memoryBytes: options.memoryBytes,
+        keep: options.keep,
+        engine: options.engine,
+        usrbioLibrary: options.usrbioLibrary,
+        mountPoint: options.mountPoint,
+        signal: options.signal,
+      },
+      reporter,
+    )
     const validation = await validateFiles(target, sort.outputs, reporter, options.signal)
     const reasons = validationFailures(validation, options.records, input.checksum)
     const bytes = options.records * RECORD_BYTES

@@ -42,13 +42,19 @@ export function mergeFileSummaries(summaries: FileSummary[]): ValidationReport {
       continue
     }
     if (file.unordered > 0) {
-      problems.push({path: file.path, problem: `${file.unordered} records out of order (first at record ${file.firstUnordered} of the file)`})
+      problems.push({
+        path: file.path,
+        problem: `${file.unordered} records out of order (first at record ${file.firstUnordered} of the file)`,
+      })
       if (firstUnordered < 0) firstUnordered = records + file.firstUnordered
     }
     if (file.records > 0 && previousLast !== undefined && file.firstKey !== undefined) {
       if (file.firstKey < previousLast) {
         unordered++
-        problems.push({path: file.path, problem: 'its first key is smaller than the last key of the file before it (files out of order?)'})
+        problems.push({
+          path: file.path,
+          problem: 'its first key is smaller than the last key of the file before it (files out of order?)',
+        })
         if (firstUnordered < 0) firstUnordered = records
       } else if (file.firstKey === previousLast) {
         duplicates++
@@ -60,7 +66,16 @@ export function mergeFileSummaries(summaries: FileSummary[]): ValidationReport {
     checksum += BigInt(`0x${file.checksum}`)
     if (file.records > 0) previousLast = file.lastKey
   }
-  return {files: summaries.length, records, duplicates, unordered, firstUnordered, checksum: checksum.toString(16), problems, ok: problems.length === 0 && unordered === 0}
+  return {
+    files: summaries.length,
+    records,
+    duplicates,
+    unordered,
+    firstUnordered,
+    checksum: checksum.toString(16),
+    problems,
+    ok: problems.length === 0 && unordered === 0,
+  }
 }
 
 export function addChecksums(a: string, b: string): string {

@@ -16,13 +16,28 @@ export interface ResultContext {
   now?: Date
 }
 
-const fig = (key: string, label: string, value: number, unit: string, better: Figure['better']): Figure => ({key, label, value, unit, better})
+const fig = (key: string, label: string, value: number, unit: string, better: Figure['better']): Figure => ({
+  key,
+  label,
+  value,
+  unit,
+  better,
+})
 
 function base(context: ResultContext) {
-  return {schema: RESULT_SCHEMA_VERSION, createdAt: (context.now ?? new Date()).toISOString(), argv: context.argv, environment: context.environment, phases: context.phases ?? []} as const
+  return {
+    schema: RESULT_SCHEMA_VERSION,
+    createdAt: (context.now ?? new Date()).toISOString(),
+    argv: context.argv,
+    environment: context.environment,
+    phases: context.phases ?? [],
+  } as const
 }
 
-function throughputFigures(prefix: string, entry: {bandwidthMiBps: number; iops: number; latencyUs: {p50: number; p99: number; p999: number; mean: number}}): Figure[] {
+function throughputFigures(
+  prefix: string,
+  entry: {bandwidthMiBps: number; iops: number; latencyUs: {p50: number; p99: number; p999: number; mean: number}},
+): Figure[] {
   return [
     fig(`${prefix}.bandwidthMiBps`, 'bandwidth', entry.bandwidthMiBps, 'MiB/s', 'higher'),
     fig(`${prefix}.iops`, 'IOPS', entry.iops, 'IO/s', 'higher'),
@@ -42,13 +57,23 @@ export function throughputResult(report: ThroughputReport, context: ResultContex
     title: `${w.rw} ${formatBytes(w.blockSize)} x${w.iodepth} x${w.jobs} on ${report.nodes.length} node${report.nodes.length === 1 ? '' : 's'}, ${report.engine}`,
     parameters: {...w, nodes: report.nodes.map((node) => node.node), ...context.parameters},
     engine: report.engine,
-    figures: [...throughputFigures('aggregate', report.aggregate), fig('aggregate.windowSeconds', 'window', report.aggregate.windowSeconds, 's', 'none')],
+    figures: [
+      ...throughputFigures('aggregate', report.aggregate),
+      fig('aggregate.windowSeconds', 'window', report.aggregate.windowSeconds, 's', 'none'),
+    ],
     nodes: report.nodes.map((node: NodeThroughput) => ({
       node: node.node,
       engine: node.engine,
-      figures: [...throughputFigures(`node.${node.node}`, node), fig(`node.${node.node}.seconds`, 'run time', node.seconds, 's', 'none')],
+      figures: [
+        ...throughputFigures(`node.${node.node}`, node),
+        fig(`node.${node.node}.seconds`, 'run time', node.seconds, 's', 'none'),
+      ],
     })),
-    series: report.nodes.map((node) => ({node: node.node, startEpochMs: node.startEpochMs, bytesPerSecond: node.bytesPerSecond})),
+    series: report.nodes.map((node) => ({
+      node: node.node,
+      startEpochMs: node.startEpochMs,
+      bytesPerSecond: node.bytesPerSecond,
+    })),
     latencyHistogram: [...merged.entries()].sort((a, b) => a[0] - b[0]),
     report,
   }
@@ -67,12 +92,21 @@ export function graysortRunResult(report: RunReport, context: ResultContext & {i
     const seconds = timing(phase)
     if (seconds !== undefined) figures.push(fig(`sort.${phase}.seconds`, `${phase} time`, seconds, 's', 'lower'))
   }
-  figures.push(fig('records', 'records', report.records, 'records', 'none'), fig('partitions', 'partitions', report.partitions, 'files', 'none'))
+  figures.push(
+    fig('records', 'records', report.records, 'records', 'none'),
+    fig('partitions', 'partitions', report.partitions, 'files', 'none'),
+  )
   return {
     ...base(context),
     kind: 'graysort-run',
     title: `graysort ${formatBytes(report.bytes)} on ${report.nodes.length} node${report.nodes.length === 1 ? '' : 's'}, ${context.impl ?? 'native'}, ${report.engine}`,
-    parameters: {records: report.records, bytes: report.bytes, partitions: report.partitions, nodes: report.nodes, ...context.parameters},
+    parameters: {
+      records: report.records,
+      bytes: report.bytes,
+      partitions: report.partitions,
+      nodes: report.nodes,
+      ...context.parameters,
+    },
     engine: report.engine,
     impl: context.impl ?? 'native',
     verdict: report.verdict,
@@ -87,8 +121,16 @@ export function graysortRunResult(report: RunReport, context: ResultContext & {i
 export function graysortSortResult(result: SortResult, context: ResultContext & {nodes: string[]}): BenchResult {
   const figures = [
     fig('sort.seconds', 'sort time', result.seconds, 's', 'lower'),
-    fig('gibPerSecondPerNode', 'sort rate per node', result.bytes / 2 ** 30 / result.seconds / Math.max(1, context.nodes.length), 'GiB/s', 'higher'),
-    ...result.timings.map((timing) => fig(`sort.${timing.phase}.seconds`, `${timing.phase} time`, timing.seconds, 's', 'lower')),
+    fig(
+      'gibPerSecondPerNode',
+      'sort rate per node',
+      result.bytes / 2 ** 30 / result.seconds / Math.max(1, context.nodes.length),
+      'GiB/s',
+      'higher',
+    ),
+    ...result.timings.map((timing) =>
+      fig(`sort.${timing.phase}.seconds`, `${timing.phase} time`, timing.seconds, 's', 'lower'),
+    ),
     fig('bytes', 'data', result.bytes, 'B', 'none'),
   ]
   return {
@@ -106,7 +148,10 @@ export function graysortSortResult(result: SortResult, context: ResultContext & 
   }
 }
 
-export function graysortValidateResult(report: ValidationReport & {seconds: number}, context: ResultContext & {nodes: string[]}): BenchResult {
+export function graysortValidateResult(
+  report: ValidationReport & {seconds: number},
+  context: ResultContext & {nodes: string[]},
+): BenchResult {
   return {
     ...base(context),
     kind: 'graysort-validate',
@@ -132,7 +177,15 @@ function nodeFiguresFromPhases(phases: PhaseSpan[]): BenchResult['nodes'] {
   const byNode = new Map<string, Figure[]>()
   for (const span of phases) {
     const figures = byNode.get(span.node) ?? []
-    figures.push(fig(`node.${span.node}.${span.phase}.seconds`, `${span.phase} time`, (span.endEpochMs - span.startEpochMs) / 1000, 's', 'lower'))
+    figures.push(
+      fig(
+        `node.${span.node}.${span.phase}.seconds`,
+        `${span.phase} time`,
+        (span.endEpochMs - span.startEpochMs) / 1000,
+        's',
+        'lower',
+      ),
+    )
     byNode.set(span.node, figures)
   }
   return [...byNode.entries()].map(([node, figures]) => ({node, figures}))

@@ -45,7 +45,10 @@ function allFigures(result: BenchResult): Figure[] {
 
 export function compareResults(base: BenchResult, next: BenchResult, options: CompareOptions = {}): Comparison {
   const samePct = options.samePct ?? 1
-  if (options.thresholdPct !== undefined && !(options.thresholdPct >= 0)) throw new UsageError(`--threshold ${options.thresholdPct} is not a percentage`, {next: 'Give a number of percent, e.g. --threshold 5.'})
+  if (options.thresholdPct !== undefined && !(options.thresholdPct >= 0))
+    throw new UsageError(`--threshold ${options.thresholdPct} is not a percentage`, {
+      next: 'Give a number of percent, e.g. --threshold 5.',
+    })
   const baseFigures = new Map(allFigures(base).map((figure) => [figure.key, figure]))
   const newFigures = new Map(allFigures(next).map((figure) => [figure.key, figure]))
   const keys = [...new Set([...baseFigures.keys(), ...newFigures.keys()])]
@@ -60,20 +63,25 @@ export function compareResults(base: BenchResult, next: BenchResult, options: Co
     let verdict: Verdict
     if (Math.abs(change) <= samePct) verdict = 'same'
     else if (meta.better === 'none') verdict = 'changed'
-    else verdict = (change > 0) === (meta.better === 'higher') ? 'better' : 'worse'
-    const regression = verdict === 'worse' && options.thresholdPct !== undefined && Math.abs(change) > options.thresholdPct
+    else verdict = change > 0 === (meta.better === 'higher') ? 'better' : 'worse'
+    const regression =
+      verdict === 'worse' && options.thresholdPct !== undefined && Math.abs(change) > options.thresholdPct
     return {...common, changePct, verdict, regression}
   })
   const notes: string[] = []
   if (base.kind !== next.kind) notes.push(`different benches: ${base.kind} against ${next.kind}`)
   if (base.engine !== next.engine) notes.push(`different engines: ${base.engine} against ${next.engine}`)
-  if ((base.impl ?? '') !== (next.impl ?? '')) notes.push(`different sort implementations: ${base.impl ?? '-'} against ${next.impl ?? '-'}`)
+  if ((base.impl ?? '') !== (next.impl ?? ''))
+    notes.push(`different sort implementations: ${base.impl ?? '-'} against ${next.impl ?? '-'}`)
   for (const key of new Set([...Object.keys(base.parameters), ...Object.keys(next.parameters)])) {
     const a = JSON.stringify(base.parameters[key])
     const b = JSON.stringify(next.parameters[key])
     if (a !== b) notes.push(`parameter ${key}: ${a ?? '-'} against ${b ?? '-'}`)
   }
-  const hostsOf = (result: BenchResult) => result.environment.hosts.map((host) => `${host.node} ${host.kernel ?? '?'} ${host.cpu ?? '?'} ${host.cores ?? '?'} cores`).join('; ')
+  const hostsOf = (result: BenchResult) =>
+    result.environment.hosts
+      .map((host) => `${host.node} ${host.kernel ?? '?'} ${host.cpu ?? '?'} ${host.cores ?? '?'} cores`)
+      .join('; ')
   if (hostsOf(base) !== hostsOf(next)) notes.push(`different machines: ${hostsOf(base)} against ${hostsOf(next)}`)
   const count = (verdict: Verdict) => figures.filter((figure) => figure.verdict === verdict).length
   return {

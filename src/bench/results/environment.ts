@@ -13,11 +13,17 @@ export interface EnvironmentOptions {
 
 /** One shell round trip per node; a node whose probe fails is listed with its name only. */
 export async function collectEnvironment(target: BenchTarget, options: EnvironmentOptions): Promise<Environment> {
-  const outcomes = await fanOut(target.nodes, async (node, signal) => {
-    const result = await node.host.run(probeScript(target.dir), {signal, timeoutMs: 15_000})
-    return parseProbe(node.name, result.stdout)
-  }, {concurrency: Math.max(1, target.nodes.length), signal: options.signal})
-  const hosts: HostEnvironment[] = outcomes.map((outcome, index) => (outcome.ok ? outcome.value : {node: target.nodes[index]!.name}))
+  const outcomes = await fanOut(
+    target.nodes,
+    async (node, signal) => {
+      const result = await node.host.run(probeScript(target.dir), {signal, timeoutMs: 15_000})
+      return parseProbe(node.name, result.stdout)
+    },
+    {concurrency: Math.max(1, target.nodes.length), signal: options.signal},
+  )
+  const hosts: HostEnvironment[] = outcomes.map((outcome, index) =>
+    outcome.ok ? outcome.value : {node: target.nodes[index]!.name},
+  )
   const onThreeFs = hosts.find((host) => host.mount?.fstype.includes('hf3fs'))
   return {
     cliVersion: options.cliVersion,
@@ -55,7 +61,7 @@ export function parseProbe(node: string, stdout: string): HostEnvironment {
     cpu: values.get('cpu') || undefined,
     cores: number('cores'),
     memoryBytes: number('mem'),
-    mount: mountParts.length >= 3 ? {target: mountParts[0]!, source: mountParts[1]!, fstype: mountParts[2]!} : undefined,
+    mount:
+      mountParts.length >= 3 ? {target: mountParts[0]!, source: mountParts[1]!, fstype: mountParts[2]!} : undefined,
   }
 }
-

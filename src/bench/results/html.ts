@@ -7,13 +7,29 @@
 import {bucketValueNs} from '../throughput/latency.js'
 import type {BenchResult, Figure} from './model.js'
 
-const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf']
+const COLORS = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+]
 const W = 560
 const H = 260
 const M = {left: 60, right: 16, top: 16, bottom: 40}
 
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
 }
 
 function number(value: number): string {
@@ -37,9 +53,18 @@ function ticks(max: number, count = 5): number[] {
   return out
 }
 
-function frame(title: string, body: string, xLabel: string, yLabel: string, legend: Array<[string, string]> = []): string {
+function frame(
+  title: string,
+  body: string,
+  xLabel: string,
+  yLabel: string,
+  legend: Array<[string, string]> = [],
+): string {
   const legendSvg = legend
-    .map(([name, color], index) => `<g transform="translate(${M.left + 8 + (index % 4) * 125},${M.top + 4 + Math.floor(index / 4) * 14})"><rect width="10" height="10" fill="${color}"/><text x="14" y="9" font-size="10">${escapeHtml(name.slice(0, 18))}</text></g>`)
+    .map(
+      ([name, color], index) =>
+        `<g transform="translate(${M.left + 8 + (index % 4) * 125},${M.top + 4 + Math.floor(index / 4) * 14})"><rect width="10" height="10" fill="${color}"/><text x="14" y="9" font-size="10">${escapeHtml(name.slice(0, 18))}</text></g>`,
+    )
     .join('')
   return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(title)}">
 <rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>${body}
@@ -51,8 +76,10 @@ function axes(xTicks: Array<[number, string]>, yTicks: Array<[number, string]>):
   const x0 = M.left
   const y0 = H - M.bottom
   let out = `<line x1="${x0}" y1="${y0}" x2="${W - M.right}" y2="${y0}" stroke="#333"/><line x1="${x0}" y1="${M.top}" x2="${x0}" y2="${y0}" stroke="#333"/>`
-  for (const [x, label] of xTicks) out += `<line x1="${x}" y1="${y0}" x2="${x}" y2="${y0 + 4}" stroke="#333"/><text x="${x}" y="${y0 + 15}" font-size="10" text-anchor="middle">${escapeHtml(label)}</text>`
-  for (const [y, label] of yTicks) out += `<line x1="${x0 - 4}" y1="${y}" x2="${W - M.right}" y2="${y}" stroke="#eee"/><text x="${x0 - 6}" y="${y + 3}" font-size="10" text-anchor="end">${escapeHtml(label)}</text>`
+  for (const [x, label] of xTicks)
+    out += `<line x1="${x}" y1="${y0}" x2="${x}" y2="${y0 + 4}" stroke="#333"/><text x="${x}" y="${y0 + 15}" font-size="10" text-anchor="middle">${escapeHtml(label)}</text>`
+  for (const [y, label] of yTicks)
+    out += `<line x1="${x0 - 4}" y1="${y}" x2="${W - M.right}" y2="${y}" stroke="#eee"/><text x="${x0 - 6}" y="${y + 3}" font-size="10" text-anchor="end">${escapeHtml(label)}</text>`
   return out
 }
 
@@ -62,7 +89,10 @@ export function throughputChart(result: BenchResult): string {
   const start = Math.min(...result.series.map((series) => series.startEpochMs))
   const lines = result.series.map((series) => {
     const offset = Math.round((series.startEpochMs - start) / 1000)
-    return {name: series.node, points: series.bytesPerSecond.map((bytes, second) => [offset + second + 1, bytes / 2 ** 20] as [number, number])}
+    return {
+      name: series.node,
+      points: series.bytesPerSecond.map((bytes, second) => [offset + second + 1, bytes / 2 ** 20] as [number, number]),
+    }
   })
   if (lines.length > 1) {
     const sums = new Map<number, number>()
@@ -79,19 +109,38 @@ export function throughputChart(result: BenchResult): string {
     .map((line, index) => {
       const color = line.name === 'aggregate' ? '#000' : COLORS[index % COLORS.length]!
       const path = line.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')
-      const dots = line.points.length <= 60 ? line.points.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${color}"/>`).join('') : ''
+      const dots =
+        line.points.length <= 60
+          ? line.points
+              .map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${color}"/>`)
+              .join('')
+          : ''
       return `<polyline fill="none" stroke="${color}" stroke-width="${line.name === 'aggregate' ? 2.5 : 1.5}" points="${path}"/>${dots}`
     })
     .join('')
   const xt = ticks(maxX, Math.min(maxX, 8)).map((x) => [sx(x), number(x)] as [number, string])
-  const legend = lines.map((line, index) => [line.name, line.name === 'aggregate' ? '#000' : COLORS[index % COLORS.length]!] as [string, string])
-  return frame('Throughput per second', axes(xt, yt.map((y) => [sy(y), number(y)])) + body, 'second of the run', 'MiB/s', legend)
+  const legend = lines.map(
+    (line, index) =>
+      [line.name, line.name === 'aggregate' ? '#000' : COLORS[index % COLORS.length]!] as [string, string],
+  )
+  return frame(
+    'Throughput per second',
+    axes(
+      xt,
+      yt.map((y) => [sy(y), number(y)]),
+    ) + body,
+    'second of the run',
+    'MiB/s',
+    legend,
+  )
 }
 
 /** I/O count per latency bucket on a log time axis, with p50, p99 and p99.9 marked. */
 export function latencyChart(result: BenchResult): string {
   if (result.latencyHistogram.length === 0) return ''
-  const points = result.latencyHistogram.map(([bucket, count]) => [Math.max(0.001, bucketValueNs(bucket) / 1000), count] as [number, number])
+  const points = result.latencyHistogram.map(
+    ([bucket, count]) => [Math.max(0.001, bucketValueNs(bucket) / 1000), count] as [number, number],
+  )
   const minX = Math.min(...points.map((point) => point[0]))
   const maxX = Math.max(...points.map((point) => point[0]))
   const lo = Math.floor(Math.log10(minX))
@@ -102,8 +151,17 @@ export function latencyChart(result: BenchResult): string {
   const sx = (us: number) => M.left + ((Math.log10(us) - lo) / (hi - lo)) * (W - M.left - M.right)
   const sy = (y: number) => H - M.bottom - (y / top) * (H - M.top - M.bottom)
   const barWidth = Math.max(1.5, (W - M.left - M.right) / ((hi - lo) * 32 * 0.35))
-  let body = points.map(([x, y]) => `<rect x="${(sx(x) - barWidth / 2).toFixed(1)}" y="${sy(y).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(H - M.bottom - sy(y)).toFixed(1)}" fill="#1f77b4"/>`).join('')
-  const marks: Array<[string, string, string]> = [['aggregate.latency.p50', 'p50', '#2ca02c'], ['aggregate.latency.p99', 'p99', '#ff7f0e'], ['aggregate.latency.p999', 'p99.9', '#d62728']]
+  let body = points
+    .map(
+      ([x, y]) =>
+        `<rect x="${(sx(x) - barWidth / 2).toFixed(1)}" y="${sy(y).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(H - M.bottom - sy(y)).toFixed(1)}" fill="#1f77b4"/>`,
+    )
+    .join('')
+  const marks: Array<[string, string, string]> = [
+    ['aggregate.latency.p50', 'p50', '#2ca02c'],
+    ['aggregate.latency.p99', 'p99', '#ff7f0e'],
+    ['aggregate.latency.p999', 'p99.9', '#d62728'],
+  ]
   marks.forEach(([key, label, color], index) => {
     const value = result.figures.find((figure) => figure.key === key)?.value
     if (value === undefined || !(value > 0)) return
@@ -112,7 +170,15 @@ export function latencyChart(result: BenchResult): string {
   })
   const xt: Array<[number, string]> = []
   for (let power = lo; power <= hi; power++) xt.push([sx(10 ** power), number(10 ** power)])
-  return frame('Latency histogram', axes(xt, yt.map((y) => [sy(y), number(y)])) + body, 'latency (us, log scale)', 'I/Os')
+  return frame(
+    'Latency histogram',
+    axes(
+      xt,
+      yt.map((y) => [sy(y), number(y)]),
+    ) + body,
+    'latency (us, log scale)',
+    'I/Os',
+  )
 }
 
 /** Every node's phases as bars on one time axis (seconds since the first phase began). */
@@ -137,7 +203,13 @@ export function phaseChart(result: BenchResult): string {
     }
   })
   const xt = ticks(total, 6).map((x) => [sx(x), number(x)] as [number, string])
-  return frame('Phases per node', axes(xt, []) + body, 'seconds since the first phase began', 'node', phases.map((phase, index) => [phase, COLORS[index % COLORS.length]!]))
+  return frame(
+    'Phases per node',
+    axes(xt, []) + body,
+    'seconds since the first phase began',
+    'node',
+    phases.map((phase, index) => [phase, COLORS[index % COLORS.length]!]),
+  )
 }
 
 function figureCell(figure: Figure | undefined): string {
@@ -149,24 +221,45 @@ export function figureTable(results: BenchResult[]): string {
   const rows = new Map<string, string>()
   for (const result of results) {
     for (const figure of result.figures) if (!rows.has(figure.key)) rows.set(figure.key, figure.label)
-    for (const node of result.nodes) for (const figure of node.figures) if (!rows.has(figure.key)) rows.set(figure.key, `${node.node}: ${figure.label}`)
+    for (const node of result.nodes)
+      for (const figure of node.figures)
+        if (!rows.has(figure.key)) rows.set(figure.key, `${node.node}: ${figure.label}`)
   }
-  const find = (result: BenchResult, key: string) => result.figures.find((figure) => figure.key === key) ?? result.nodes.flatMap((node) => node.figures).find((figure) => figure.key === key)
+  const find = (result: BenchResult, key: string) =>
+    result.figures.find((figure) => figure.key === key) ??
+    result.nodes.flatMap((node) => node.figures).find((figure) => figure.key === key)
   const head = `<tr><th>figure</th>${results.map((result, index) => `<th>#${index + 1} ${escapeHtml(result.title)}</th>`).join('')}</tr>`
-  const body = [...rows.entries()].map(([key, label]) => `<tr><td title="${escapeHtml(key)}">${escapeHtml(label)}</td>${results.map((result) => `<td class="num">${figureCell(find(result, key))}</td>`).join('')}</tr>`).join('\n')
+  const body = [...rows.entries()]
+    .map(
+      ([key, label]) =>
+        `<tr><td title="${escapeHtml(key)}">${escapeHtml(label)}</td>${results.map((result) => `<td class="num">${figureCell(find(result, key))}</td>`).join('')}</tr>`,
+    )
+    .join('\n')
   return `<table class="figures">${head}\n${body}</table>`
 }
 
 function environmentTable(result: BenchResult): string {
   const env = result.environment
-  const rows = env.hosts.map((host) => `<tr><td>${escapeHtml(host.node)}</td><td>${escapeHtml(host.kernel ?? '')}</td><td>${escapeHtml(host.cpu ?? '')}</td><td class="num">${host.cores ?? ''}</td><td class="num">${host.memoryBytes ? (host.memoryBytes / 2 ** 30).toFixed(1) + ' GiB' : ''}</td><td>${escapeHtml(host.mount ? `${host.mount.target} (${host.mount.fstype})` : '')}</td></tr>`).join('')
+  const rows = env.hosts
+    .map(
+      (host) =>
+        `<tr><td>${escapeHtml(host.node)}</td><td>${escapeHtml(host.kernel ?? '')}</td><td>${escapeHtml(host.cpu ?? '')}</td><td class="num">${host.cores ?? ''}</td><td class="num">${host.memoryBytes ? (host.memoryBytes / 2 ** 30).toFixed(1) + ' GiB' : ''}</td><td>${escapeHtml(host.mount ? `${host.mount.target} (${host.mount.fstype})` : '')}</td></tr>`,
+    )
+    .join('')
   return `<table class="env"><tr><th>node</th><th>kernel</th><th>CPU</th><th>cores</th><th>memory</th><th>mount</th></tr>${rows}</table>
 <p class="meta">3fs-cli ${escapeHtml(env.cliVersion)}, Node.js ${escapeHtml(env.nodeVersion)}${env.threeFs ? `, 3FS at ${escapeHtml(env.threeFs.mount)}${env.threeFs.version ? ` (${escapeHtml(env.threeFs.version)})` : ''}` : ''}</p>`
 }
 
 function section(result: BenchResult, index: number): string {
-  const verdict = result.verdict ? ` <span class="${result.verdict === 'PASS' ? 'pass' : 'fail'}">${result.verdict}</span>` : ''
-  const params = Object.entries(result.parameters).map(([key, value]) => `<code>${escapeHtml(key)}=${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value) ?? '')}</code>`).join(' ')
+  const verdict = result.verdict
+    ? ` <span class="${result.verdict === 'PASS' ? 'pass' : 'fail'}">${result.verdict}</span>`
+    : ''
+  const params = Object.entries(result.parameters)
+    .map(
+      ([key, value]) =>
+        `<code>${escapeHtml(key)}=${escapeHtml(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))}</code>`,
+    )
+    .join(' ')
   return `<section class="result"><h2>#${index + 1} ${escapeHtml(result.title)}${verdict}</h2>
 <p class="meta">${escapeHtml(result.kind)}, engine ${escapeHtml(result.engine)}${result.impl ? `, impl ${escapeHtml(result.impl)}` : ''}, ${escapeHtml(result.createdAt)}</p>
 <p class="params">${params}</p>

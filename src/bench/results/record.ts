@@ -29,7 +29,10 @@ export async function writeHtmlReport(results: BenchResult[], file: string): Pro
   try {
     await writeFile(path, renderHtmlReport(results))
   } catch (error) {
-    throw new UserError(`cannot write the HTML report to ${path}: ${errorMessage(error)}`, {next: 'Give a writable file with --html.', cause: error})
+    throw new UserError(`cannot write the HTML report to ${path}: ${errorMessage(error)}`, {
+      next: 'Give a writable file with --html.',
+      cause: error,
+    })
   }
   return path
 }

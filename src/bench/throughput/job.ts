@@ -28,19 +28,32 @@ export interface ThroughputJobOptions extends Omit<ThroughputOptions, 'mountPoin
   onLeftover?: (command: string) => void
 }
 
-export async function throughputJob(options: ThroughputJobOptions, displayFor: (nodes: number) => ThroughputDisplay): Promise<{report: ThroughputReport; saved: Recorded}> {
+export async function throughputJob(
+  options: ThroughputJobOptions,
+  displayFor: (nodes: number) => ThroughputDisplay,
+): Promise<{report: ThroughputReport; saved: Recorded}> {
   const {cluster, nodes, dir, cliVersion, save, onLeftover, ...workload} = options
   const mountPoint = options.mountPoint ?? cluster?.config.services.client?.hostMountpoint
-  const run = await inBenchSession({cluster, nodes, dir, purpose: 'throughput', keep: options.keep, cliVersion, signal: options.signal, onLeftover}, (target) => {
-    const display = displayFor(target.nodes.length)
-    return display.around(async () => {
-      display.phaseStarted('run')
-      const started = performance.now()
-      const report = await runThroughput(target, {...workload, mountPoint}, display.progress)
-      display.phaseFinished('run', (performance.now() - started) / 1000)
-      return report
-    })
-  })
-  const saved = await saveBenchResult(throughputResult(run.value, {argv: save.argv, environment: run.environment, parameters: {engineChoice: options.engine}}), save)
+  const run = await inBenchSession(
+    {cluster, nodes, dir, purpose: 'throughput', keep: options.keep, cliVersion, signal: options.signal, onLeftover},
+    (target) => {
+      const display = displayFor(target.nodes.length)
+      return display.around(async () => {
+        display.phaseStarted('run')
+        const started = performance.now()
+        const report = await runThroughput(target, {...workload, mountPoint}, display.progress)
+        display.phaseFinished('run', (performance.now() - started) / 1000)
+        return report
+      })
+    },
+  )
+  const saved = await saveBenchResult(
+    throughputResult(run.value, {
+      argv: save.argv,
+      environment: run.environment,
+      parameters: {engineChoice: options.engine},
+    }),
+    save,
+  )
   return {report: run.value, saved}
 }

@@ -16,7 +16,8 @@ export function bucketValueNs(bucket: number): number {
 
 export function mergeHistograms(histograms: SparseHistogram[]): Map<number, number> {
   const merged = new Map<number, number>()
-  for (const histogram of histograms) for (const [bucket, count] of histogram) merged.set(bucket, (merged.get(bucket) ?? 0) + count)
+  for (const histogram of histograms)
+    for (const [bucket, count] of histogram) merged.set(bucket, (merged.get(bucket) ?? 0) + count)
   return merged
 }
 

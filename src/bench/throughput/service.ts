@@ -64,7 +64,15 @@ export interface NodeThroughput {
 
 export interface ThroughputReport {
   engine: string
-  workload: {rw: Pattern; blockSize: number; iodepth: number; jobs: number; size: number; runtimeMs: number; direct: boolean}
+  workload: {
+    rw: Pattern
+    blockSize: number
+    iodepth: number
+    jobs: number
+    size: number
+    runtimeMs: number
+    direct: boolean
+  }
   aggregate: {
     bandwidthMiBps: number
     iops: number
@@ -80,16 +88,41 @@ export interface ThroughputReport {
 
 const MiB = 2 ** 20
 
-export async function runThroughput(target: BenchTarget, options: ThroughputOptions, onProgress?: (progress: WorkerProgress) => void): Promise<ThroughputReport> {
-  if (options.direct && options.blockSize % 4096 !== 0) throw new UsageError(`--bs ${options.blockSize} is not a multiple of 4096, which direct I/O needs`, {next: 'Use --bs 4KiB, 1MiB, ... or drop --direct.'})
-  if (options.size < options.blockSize) throw new UsageError(`--size (${options.size} bytes) is smaller than one block (--bs ${options.blockSize} bytes)`, {next: 'Give a --size of at least one --bs.'})
+export async function runThroughput(
+  target: BenchTarget,
+  options: ThroughputOptions,
+  onProgress?: (progress: WorkerProgress) => void,
+): Promise<ThroughputReport> {
+  if (options.direct && options.blockSize % 4096 !== 0)
+    throw new UsageError(`--bs ${options.blockSize} is not a multiple of 4096, which direct I/O needs`, {
+      next: 'Use --bs 4KiB, 1MiB, ... or drop --direct.',
+    })
+  if (options.size < options.blockSize)
+    throw new UsageError(`--size (${options.size} bytes) is smaller than one block (--bs ${options.blockSize} bytes)`, {
+      next: 'Give a --size of at least one --bs.',
+    })
   const dirOf = (name: string) => (target.local ? target.dir : posix.join(target.dir, name))
   const argsFor = (dir: string, step: {layoutOnly: true} | {startAt: number}) =>
     throughputArgv({
-      dir, rw: options.rw, blockSize: options.blockSize, iodepth: options.iodepth, jobs: options.jobs, size: options.size, runtimeMs: options.runtimeMs,
-      direct: options.direct, engine: options.engine, keep: options.keep, mountPoint: options.mountPoint, usrbioLibrary: options.usrbioLibrary, ...step,
+      dir,
+      rw: options.rw,
+      blockSize: options.blockSize,
+      iodepth: options.iodepth,
+      jobs: options.jobs,
+      size: options.size,
+      runtimeMs: options.runtimeMs,
+      direct: options.direct,
+      engine: options.engine,
+      keep: options.keep,
+      mountPoint: options.mountPoint,
+      usrbioLibrary: options.usrbioLibrary,
+      ...step,
     })
-  await checkUsrbioLibraries(target, {engine: options.engine, usrbioLibrary: options.usrbioLibrary, signal: options.signal})
+  await checkUsrbioLibraries(target, {
+    engine: options.engine,
+    usrbioLibrary: options.usrbioLibrary,
+    signal: options.signal,
+  })
   // First every node lays its files out, so that the timed run starts on all nodes at one instant
   // instead of whenever each node's layout ends.
   valuesOrThrow(
@@ -97,7 +130,14 @@ export async function runThroughput(target: BenchTarget, options: ThroughputOpti
       target.nodes,
       async (node, signal) => {
         await node.host.run(['mkdir', '-p', dirOf(node.name)], {check: true, signal})
-        await runWorker({host: node.host, binary: node.worker, phase: 'layout', signal, result: anyResult, args: argsFor(dirOf(node.name), {layoutOnly: true})})
+        await runWorker({
+          host: node.host,
+          binary: node.worker,
+          phase: 'layout',
+          signal,
+          result: anyResult,
+          args: argsFor(dirOf(node.name), {layoutOnly: true}),
+        })
       },
       {concurrency: target.nodes.length, failFast: true, signal: options.signal},
     ),
@@ -108,7 +148,15 @@ export async function runThroughput(target: BenchTarget, options: ThroughputOpti
     target.nodes,
     async (node, signal) => {
       const dir = dirOf(node.name)
-      const {result} = await runWorker({host: node.host, binary: node.worker, phase: 'throughput', signal, onProgress, result: throughputResult, args: argsFor(dir, {startAt})})
+      const {result} = await runWorker({
+        host: node.host,
+        binary: node.worker,
+        phase: 'throughput',
+        signal,
+        onProgress,
+        result: throughputResult,
+        args: argsFor(dir, {startAt}),
+      })
       if (!options.keep && !target.local) await node.host.run(['rmdir', '--', dir]).catch(() => undefined)
       return toNode(node.name, result)
     },
@@ -117,7 +165,15 @@ export async function runThroughput(target: BenchTarget, options: ThroughputOpti
   const nodes = valuesOrThrow(outcomes)
   return {
     engine: [...new Set(nodes.map((node) => node.engine))].join(','),
-    workload: {rw: options.rw, blockSize: options.blockSize, iodepth: options.iodepth, jobs: options.jobs, size: options.size, runtimeMs: options.runtimeMs, direct: options.direct},
+    workload: {
+      rw: options.rw,
+      blockSize: options.blockSize,
+      iodepth: options.iodepth,
+      jobs: options.jobs,
+      size: options.size,
+      runtimeMs: options.runtimeMs,
+      direct: options.direct,
+    },
     aggregate: aggregate(nodes, options.blockSize),
     nodes,
     dir: target.dir,
@@ -135,7 +191,12 @@ function toNode(name: string, result: z.infer<typeof throughputResult>): NodeThr
     seconds,
     bandwidthMiBps: seconds > 0 ? bytes / MiB / seconds : 0,
     iops: seconds > 0 ? ios / seconds : 0,
-    latencyUs: {p50: result.latencyP50Us, p99: result.latencyP99Us, p999: result.latencyP999Us, mean: result.latencyMeanUs},
+    latencyUs: {
+      p50: result.latencyP50Us,
+      p99: result.latencyP99Us,
+      p999: result.latencyP999Us,
+      mean: result.latencyMeanUs,
+    },
     startEpochMs: result.startEpochMs,
     endEpochMs: result.endEpochMs,
     bytesPerSecond: result.bytesPerSecond,
@@ -156,11 +217,22 @@ export function aggregate(nodes: NodeThroughput[], blockSize: number): Throughpu
     p50: percentileUs(merged, 0.5),
     p99: percentileUs(merged, 0.99),
     p999: percentileUs(merged, 0.999),
-    mean: nodes.reduce((sum, node) => sum + node.latencyUs.mean * node.ios, 0) / Math.max(1, nodes.reduce((sum, node) => sum + node.ios, 0)),
+    mean:
+      nodes.reduce((sum, node) => sum + node.latencyUs.mean * node.ios, 0) /
+      Math.max(
+        1,
+        nodes.reduce((sum, node) => sum + node.ios, 0),
+      ),
   }
   if (nodes.length === 1) {
     const [node] = nodes as [NodeThroughput]
-    return {bandwidthMiBps: node.bandwidthMiBps, iops: node.iops, latencyUs, windowSeconds: node.seconds, sumOfNodesMiBps}
+    return {
+      bandwidthMiBps: node.bandwidthMiBps,
+      iops: node.iops,
+      latencyUs,
+      windowSeconds: node.seconds,
+      sumOfNodesMiBps,
+    }
   }
   const windowStart = Math.max(...nodes.map((node) => node.startEpochMs))
   const windowEnd = Math.min(...nodes.map((node) => node.startEpochMs + 1000 * Math.floor(node.seconds)))

@@ -41,7 +41,9 @@ interface IndexedSection extends ShippedSection {
 function indexSections(sections: ShippedSection[], file: string): IndexedSection[] {
   const counters = new Map<string, number>()
   return sections.map((section) => {
-    const owner = [...counters.keys()].filter((array) => section.table.startsWith(`${array}.`)).sort((a, b) => b.length - a.length)[0]
+    const owner = [...counters.keys()]
+      .filter((array) => section.table.startsWith(`${array}.`))
+      .sort((a, b) => b.length - a.length)[0]
     if (section.array) {
       if (owner) throw new BugError(`${file}: nested arrays of tables (${section.table} in ${owner}) are not supported`)
       const index = counters.get(section.table) ?? 0
@@ -66,11 +68,20 @@ function resolveKey(sections: IndexedSection[], key: string, where: string): {se
   }
   const name = key.slice(cut + 1)
   const tablePart = cut < 0 ? '' : key.slice(0, cut)
-  const resolved = tablePart.replace(/([A-Za-z0-9_.-]+)\[([^\]=]+)=([^\]]*)\]/g, (_, table: string, field: string, wanted: string) => {
-    const matches = sections.filter((section) => section.array && section.table === table && section.entries.some(([entry, literal]) => entry === field && String(parseLiteral(literal)) === wanted))
-    if (matches.length !== 1) throw new BugError(`${where}: ${matches.length} elements of [[${table}]] have ${field} = ${wanted}`)
-    return matches[0]!.path
-  })
+  const resolved = tablePart.replace(
+    /([A-Za-z0-9_.-]+)\[([^\]=]+)=([^\]]*)\]/g,
+    (_, table: string, field: string, wanted: string) => {
+      const matches = sections.filter(
+        (section) =>
+          section.array &&
+          section.table === table &&
+          section.entries.some(([entry, literal]) => entry === field && String(parseLiteral(literal)) === wanted),
+      )
+      if (matches.length !== 1)
+        throw new BugError(`${where}: ${matches.length} elements of [[${table}]] have ${field} = ${wanted}`)
+      return matches[0]!.path
+    },
+  )
   const section = sections.find((candidate) => candidate.path === resolved)
   if (!section) throw new BugError(`${where}: no table ${resolved || '(top level)'} for ${key}`)
   return {section, name}
@@ -81,7 +92,10 @@ export function renderShipped(commit: string, file: string, overrides: ConfigOve
   // Selectors match the SHIPPED values, so an override that changes a selecting value (the RDMA group's
   // network_type to IPoIB) does not hide that element from the overrides after it.
   const shippedSections = indexSections(shippedFile(commit, file), file)
-  const sections = shippedSections.map((section) => ({...section, entries: section.entries.map(([key, literal]) => [key, literal] as [string, string])}))
+  const sections = shippedSections.map((section) => ({
+    ...section,
+    entries: section.entries.map(([key, literal]) => [key, literal] as [string, string]),
+  }))
   const changes: ConfigChange[] = []
   const secrets: string[] = []
   const seen = new Set<string>()
@@ -97,9 +111,16 @@ export function renderShipped(commit: string, file: string, overrides: ConfigOve
     if (override.secret && literal !== "''") secrets.push(literal)
     if (sameValue(literal, shipped)) continue
     entry[1] = literal
-    changes.push({key: override.key, shipped, value: override.secret ? '<secret>' : literal, ...(override.secret ? {secret: true} : {})})
+    changes.push({
+      key: override.key,
+      shipped,
+      value: override.secret ? '<secret>' : literal,
+      ...(override.secret ? {secret: true} : {}),
+    })
   }
-  const lines = [`# 3FS configs/${file} at ${commit.slice(0, 7)}, whole; 3fs-cli changed ${changes.length} key(s): ${changes.map((change) => change.key).join(', ') || 'none'}`]
+  const lines = [
+    `# 3FS configs/${file} at ${commit.slice(0, 7)}, whole; 3fs-cli changed ${changes.length} key(s): ${changes.map((change) => change.key).join(', ') || 'none'}`,
+  ]
   for (const section of sections) {
     if (section.table) lines.push('', section.array ? `[[${section.table}]]` : `[${section.table}]`)
     for (const [key, literal] of section.entries) lines.push(`${key} = ${literal}`)

@@ -57,7 +57,10 @@ export function shippedConfigs(commit: string): ShippedConfigs {
     try {
       text = readFileSync(templatePath(`3fs/shipped/${commit.slice(0, 7)}.json`), 'utf8')
     } catch (error) {
-      throw new BugError(`no shipped 3FS config data for commit ${commit} (templates/3fs/shipped/${commit.slice(0, 7)}.json)`, {cause: error})
+      throw new BugError(
+        `no shipped 3FS config data for commit ${commit} (templates/3fs/shipped/${commit.slice(0, 7)}.json)`,
+        {cause: error},
+      )
     }
     configs = JSON.parse(text) as ShippedConfigs
     loaded.set(commit, configs)

@@ -13,10 +13,17 @@ export default class BenchClean extends BaseCommand {
     `Benchmarks write into a new run directory of their own (run-<time>-<id> on a cluster, 3fs-cli-<purpose>-<id> locally), marked with a ${'.3fs-cli-run'} file naming it, and remove it when they end, also after a failure or Ctrl-C. When that was impossible (a node lost, the process killed) the directory stays: this command lists them, and removes them only with --remove. Only marked run directories are ever listed or removed, never anything else in the directories searched. Searched: --dir (each directory a benchmark's --dir named), else ${RUN_PURPOSES.map((purpose) => `<mount>/${purpose}`).join(' and ')} on a cluster (-c), else the temp directory. Do not remove while a benchmark is running there.`,
   )
 
-  static override examples = ['<%= config.bin %> bench clean -c cluster.yml', '<%= config.bin %> bench clean -c cluster.yml --remove', '<%= config.bin %> bench clean --dir /data/bench --remove']
+  static override examples = [
+    '<%= config.bin %> bench clean -c cluster.yml',
+    '<%= config.bin %> bench clean -c cluster.yml --remove',
+    '<%= config.bin %> bench clean --dir /data/bench --remove',
+  ]
 
   static override flags = {
-    config: Flags.string({char: 'c', description: 'cluster.yml: look on the 3FS mount through a client node. Without it, this machine.'}),
+    config: Flags.string({
+      char: 'c',
+      description: 'cluster.yml: look on the 3FS mount through a client node. Without it, this machine.',
+    }),
     dir: Flags.string({description: 'Directory a benchmark ran in (its --dir); repeat for several.', multiple: true}),
     remove: Flags.boolean({description: 'Remove the run directories found (without it, only list them).'}),
   }
@@ -31,10 +38,17 @@ export default class BenchClean extends BaseCommand {
 
 function renderClean(report: CleanReport, remove: boolean): string {
   if (report.runs.length === 0) return `No run directories left in ${report.searched.join(', ')}.`
-  const rows = report.runs.map((run) => [run.dir, formatBytes(run.bytes), run.startedAt, ...(remove ? [run.removed ? color.green('removed') : color.red('not removed')] : [])])
+  const rows = report.runs.map((run) => [
+    run.dir,
+    formatBytes(run.bytes),
+    run.startedAt,
+    ...(remove ? [run.removed ? color.green('removed') : color.red('not removed')] : []),
+  ])
   const total = formatBytes(report.runs.reduce((sum, run) => sum + run.bytes, 0))
   return [
     renderTable(['run directory', 'size', 'started', ...(remove ? ['result'] : [])], rows),
-    remove ? `${report.removed} of ${report.runs.length} removed (${total}).` : `${report.runs.length} run director${report.runs.length === 1 ? 'y' : 'ies'}, ${total}. Remove them with --remove.`,
+    remove
+      ? `${report.removed} of ${report.runs.length} removed (${total}).`
+      : `${report.runs.length} run director${report.runs.length === 1 ? 'y' : 'ies'}, ${total}. Remove them with --remove.`,
   ].join('\n')
 }

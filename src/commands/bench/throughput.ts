@@ -13,7 +13,7 @@ import {PhaseProgress} from '../../ui/phase-progress.js'
 export default class BenchThroughput extends BaseCommand {
   static override summary = 'Measure read/write throughput, IOPS and latency through usrbio, io_uring or psync.'
   static override description = withExitCodes(
-    'Runs a fio-like workload with the native worker: sequential or random reads or writes of one block size, --jobs threads per node each keeping --iodepth requests in flight on its own file. The engine is usrbio (3FS\'s user-space rings, via libhf3fs_api_shared.so) on a 3FS mount, else io_uring (registered buffers, O_DIRECT), else psync; the result says which ran. Without -c it runs on this machine in a temp directory (or --dir); with -c on the client nodes in a directory on the 3FS mount, all nodes starting at the same instant, the aggregate summed over the seconds every node ran. Files are laid out before read tests and removed afterwards unless --keep.',
+    "Runs a fio-like workload with the native worker: sequential or random reads or writes of one block size, --jobs threads per node each keeping --iodepth requests in flight on its own file. The engine is usrbio (3FS's user-space rings, via libhf3fs_api_shared.so) on a 3FS mount, else io_uring (registered buffers, O_DIRECT), else psync; the result says which ran. Without -c it runs on this machine in a temp directory (or --dir); with -c on the client nodes in a directory on the 3FS mount, all nodes starting at the same instant, the aggregate summed over the seconds every node ran. Files are laid out before read tests and removed afterwards unless --keep.",
   )
 
   static override examples = [
@@ -27,12 +27,20 @@ export default class BenchThroughput extends BaseCommand {
     bs: Flags.string({description: `Block size of each I/O. ${SIZE_UNITS_HELP}`, default: '1M'}),
     iodepth: Flags.integer({description: 'I/Os in flight per job.', default: 32, min: 1, max: 65536}),
     jobs: Flags.integer({description: 'Threads per node, each with its own file.', default: 1, min: 1, max: 1024}),
-    size: Flags.string({description: `File size per job (and bytes per job for size-based runs). ${SIZE_UNITS_HELP}`, default: '1G'}),
+    size: Flags.string({
+      description: `File size per job (and bytes per job for size-based runs). ${SIZE_UNITS_HELP}`,
+      default: '1G',
+    }),
     runtime: Flags.string({description: 'Run for this long (e.g. 10s) instead of moving --size bytes per job.'}),
     engine: Flags.string({description: 'I/O engine.', options: [...ENGINES], default: 'auto'}),
     direct: Flags.boolean({description: 'O_DIRECT (bypass the page cache).', default: true, allowNo: true}),
-    'usrbio-lib': Flags.string({description: 'Path of libhf3fs_api_shared.so (else THREEFS_USRBIO_LIB or the usual 3FS locations).'}),
-    mount: Flags.string({description: '3FS mount root for usrbio (default: the cluster\'s hostMountpoint, or the root of the fuse.hf3fs mount holding --dir).'}),
+    'usrbio-lib': Flags.string({
+      description: 'Path of libhf3fs_api_shared.so (else THREEFS_USRBIO_LIB or the usual 3FS locations).',
+    }),
+    mount: Flags.string({
+      description:
+        "3FS mount root for usrbio (default: the cluster's hostMountpoint, or the root of the fuse.hf3fs mount holding --dir).",
+    }),
     keep: Flags.boolean({description: 'Keep the test files.'}),
     ...targetFlags,
     ...resultFlags,
@@ -62,8 +70,18 @@ export default class BenchThroughput extends BaseCommand {
         signal: this.signal,
         onLeftover: (command: string) => this.leftoverNote(command),
       },
-      (nodes) => new PhaseProgress(['run'] as const, {run: `${flags.rw} ${flags.bs} x ${flags.iodepth} deep x ${flags.jobs} jobs on ${nodes} node${nodes === 1 ? '' : 's'}`}, !this.jsonMode),
+      (nodes) =>
+        new PhaseProgress(
+          ['run'] as const,
+          {
+            run: `${flags.rw} ${flags.bs} x ${flags.iodepth} deep x ${flags.jobs} jobs on ${nodes} node${nodes === 1 ? '' : 's'}`,
+          },
+          !this.jsonMode,
+        ),
     )
-    this.emit({...report, resultFile: saved.path, htmlFile: saved.html}, () => `${renderThroughput(report)}\n${savedNote(saved)}`)
+    this.emit(
+      {...report, resultFile: saved.path, htmlFile: saved.html},
+      () => `${renderThroughput(report)}\n${savedNote(saved)}`,
+    )
   }
 }

@@ -18,7 +18,10 @@ export default class ConfigCreate extends BaseCommand {
   static override flags = {
     name: Flags.string({description: 'Cluster name.', default: '3fs'}),
     file: Flags.string({char: 'f', description: 'Where to write the file.', default: 'cluster.yml'}),
-    nodes: Flags.string({description: 'Comma-separated hosts, each HOST or NAME=HOST (default: 127.0.0.1).', default: ''}),
+    nodes: Flags.string({
+      description: 'Comma-separated hosts, each HOST or NAME=HOST (default: 127.0.0.1).',
+      default: '',
+    }),
     username: Flags.string({description: 'SSH user for every node.', default: 'root'}),
     registry: Flags.string({description: 'Image registry prefix (empty: Docker Hub).', default: ''}),
     force: Flags.boolean({description: 'Overwrite an existing file.'}),
@@ -29,7 +32,10 @@ export default class ConfigCreate extends BaseCommand {
     const result = await createConfig({
       name: flags.name,
       file: flags.file,
-      nodes: flags.nodes.split(',').map((node) => node.trim()).filter(Boolean),
+      nodes: flags.nodes
+        .split(',')
+        .map((node) => node.trim())
+        .filter(Boolean),
       username: flags.username,
       registry: flags.registry,
       force: flags.force,

@@ -13,8 +13,14 @@ export default class ConfigSchema extends BaseCommand {
   static override examples = ['<%= config.bin %> config schema --output cluster.schema.json']
 
   static override flags = {
-    output: Flags.string({char: 'o', description: 'Write the schema to this file instead of stdout (a new file, or an earlier schema it replaces).'}),
-    force: Flags.boolean({description: 'Replace --output even when it is not an earlier cluster.yml schema.', dependsOn: ['output']}),
+    output: Flags.string({
+      char: 'o',
+      description: 'Write the schema to this file instead of stdout (a new file, or an earlier schema it replaces).',
+    }),
+    force: Flags.boolean({
+      description: 'Replace --output even when it is not an earlier cluster.yml schema.',
+      dependsOn: ['output'],
+    }),
   }
 
   async run(): Promise<void> {

@@ -11,7 +11,10 @@ export default class ConfigValidate extends BaseCommand {
     'Runs the checks every command runs before it does anything: YAML syntax, the strict schema (unknown keys are errors, with a suggestion), and cluster rules: unique nodes and hosts, service references, node group ranges, port clashes per host, replication factor and stripe size against the storage layout, and safe paths. Every problem is reported with file:line:column and its key path.',
   )
 
-  static override examples = ['<%= config.bin %> config validate', '<%= config.bin %> config validate -c prod.yml --json']
+  static override examples = [
+    '<%= config.bin %> config validate',
+    '<%= config.bin %> config validate -c prod.yml --json',
+  ]
 
   static override flags = {config: configFlag}
 
@@ -22,7 +25,9 @@ export default class ConfigValidate extends BaseCommand {
     this.emit({valid: true, ...summary, warnings: cluster.warnings}, () =>
       [
         `${color.green('Valid:')} ${cluster.file} (cluster "${cluster.name}", ${summary.nodes} nodes)`,
-        ...Object.entries(summary.services).map(([service, count]) => `  ${service.padEnd(11)} ${count} node${count === 1 ? '' : 's'}`),
+        ...Object.entries(summary.services).map(
+          ([service, count]) => `  ${service.padEnd(11)} ${count} node${count === 1 ? '' : 's'}`,
+        ),
         `  chains      ${summary.chains} (replicationFactor ${summary.replicationFactor}, stripeSize ${summary.stripeSize})`,
         ...cluster.warnings.map((warning) => `${color.yellow('Warning:')} ${formatProblem(warning)}`),
       ].join('\n'),

@@ -8,21 +8,33 @@ import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, 
 import {renderTable} from '../../ui/table.js'
 
 export default class PythonInstall extends BaseCommand {
-  static override summary = 'Install a Python virtual environment with the duckdb-3fs DuckDB wheel and the smallpond-3fs wheel on every client node.'
+  static override summary =
+    'Install a Python virtual environment with the duckdb-3fs DuckDB wheel and the smallpond-3fs wheel on every client node.'
   static override description = withExitCodes(
     'Builds a new venv beside the current one (<venv>.releases/<stamp>), pip-installs the DuckDB wheel of the duckdb build and the smallpond-3fs wheel into it, checks that both import, and only then points <venv> at it with one atomic rename; a failed install leaves the previous environment in place. Dependencies come from the index each node reaches, or with --wheelhouse only from that directory (pip --no-index), for clusters without an index. Never touches the system site-packages.',
   )
 
-  static override examples = ['<%= config.bin %> python install -c cluster.yml --smallpond-wheel dist/smallpond-0.15.0-py3-none-any.whl', '<%= config.bin %> python install -c cluster.yml --smallpond-wheel sp.whl --wheelhouse ./wheelhouse --plan']
+  static override examples = [
+    '<%= config.bin %> python install -c cluster.yml --smallpond-wheel dist/smallpond-0.15.0-py3-none-any.whl',
+    '<%= config.bin %> python install -c cluster.yml --smallpond-wheel sp.whl --wheelhouse ./wheelhouse --plan',
+  ]
 
   static override flags = {
     config: configFlag,
     nodes: Flags.string({description: 'Comma-separated nodes (default: the client nodes).'}),
     venv: Flags.string({description: 'Path of the venv on the nodes (default: <workDir>/python/venv).'}),
-    artifacts: Flags.string({description: 'duckdb build directory whose Python wheel to install (default: the latest build).'}),
+    artifacts: Flags.string({
+      description: 'duckdb build directory whose Python wheel to install (default: the latest build).',
+    }),
     'duckdb-wheel': Flags.string({description: 'DuckDB wheel file instead of the one of the duckdb build.'}),
-    'smallpond-wheel': Flags.string({description: 'smallpond-3fs wheel file (python3 -m build in a smallpond-3fs checkout).', required: true}),
-    wheelhouse: Flags.string({description: 'Directory of dependency wheels (3fs-cli python prepare-wheels): install with --no-index from it only.'}),
+    'smallpond-wheel': Flags.string({
+      description: 'smallpond-3fs wheel file (python3 -m build in a smallpond-3fs checkout).',
+      required: true,
+    }),
+    wheelhouse: Flags.string({
+      description:
+        'Directory of dependency wheels (3fs-cli python prepare-wheels): install with --no-index from it only.',
+    }),
     python: Flags.string({description: 'Interpreter on the nodes that creates the venv.', default: 'python3'}),
     plan: Flags.boolean({description: 'Print the steps and change nothing.'}),
     ...sshFlags,
@@ -46,8 +58,21 @@ export default class PythonInstall extends BaseCommand {
       signal: this.signal,
     })
     this.emit(result, () => {
-      if (result.plan) return [`${color.bold('nodes')}: ${result.nodes.map((node) => node.node).join(', ')}`, ...(result.steps ?? []).map((step) => `  ${step}`)].join('\n')
-      return renderTable(['node', 'result', 'duckdb', 'smallpond', 'venv'], result.nodes.map((node) => [node.node, node.ok ? color.green('ok') : color.red(node.error ?? 'failed'), node.packages?.duckdb ?? '-', node.packages?.smallpond ?? '-', node.release ?? '-']))
+      if (result.plan)
+        return [
+          `${color.bold('nodes')}: ${result.nodes.map((node) => node.node).join(', ')}`,
+          ...(result.steps ?? []).map((step) => `  ${step}`),
+        ].join('\n')
+      return renderTable(
+        ['node', 'result', 'duckdb', 'smallpond', 'venv'],
+        result.nodes.map((node) => [
+          node.node,
+          node.ok ? color.green('ok') : color.red(node.error ?? 'failed'),
+          node.packages?.duckdb ?? '-',
+          node.packages?.smallpond ?? '-',
+          node.release ?? '-',
+        ]),
+      )
     })
     if (result.nodes.some((node) => !node.ok)) this.exit(ExitCode.Failure)
   }

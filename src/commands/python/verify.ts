@@ -8,12 +8,16 @@ import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, 
 import {renderTable} from '../../ui/table.js'
 
 export default class PythonVerify extends BaseCommand {
-  static override summary = 'Prove on every client node that Python DuckDB with the extension and smallpond read and write the 3FS mount.'
+  static override summary =
+    'Prove on every client node that Python DuckDB with the extension and smallpond read and write the 3FS mount.'
   static override description = withExitCodes(
     'Runs in the venv of python install, with data it generates: DuckDB (LOAD threefs) writes Parquet to 3fs://..., reads it back through 3fs:// and the mount path, copies it through the mount path; then smallpond read_parquet -> repartition(hash_by) -> partial_sql -> write_parquet, compared with the same query in DuckDB. Per node verdict and timings; the files are removed. Exit 1 when a node fails.',
   )
 
-  static override examples = ['<%= config.bin %> python verify -c cluster.yml', '<%= config.bin %> python verify -c cluster.yml --rows 1000000 --json']
+  static override examples = [
+    '<%= config.bin %> python verify -c cluster.yml',
+    '<%= config.bin %> python verify -c cluster.yml --rows 1000000 --json',
+  ]
 
   static override flags = {
     config: configFlag,
@@ -28,13 +32,36 @@ export default class PythonVerify extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(PythonVerify)
     const cluster = await loadClusterWithSshFlags(flags)
-    const result = await verifyPython({cluster, nodes: splitList(flags.nodes), venv: flags.venv, rows: flags.rows, partitions: flags.partitions, plan: flags.plan, pool: interactivePoolOptions(), concurrency: flags.concurrency, signal: this.signal})
-    const ms = (node: (typeof result.nodes)[number], key: string) => (node.ms?.[key] === undefined ? '-' : node.ms[key]!.toFixed(1))
+    const result = await verifyPython({
+      cluster,
+      nodes: splitList(flags.nodes),
+      venv: flags.venv,
+      rows: flags.rows,
+      partitions: flags.partitions,
+      plan: flags.plan,
+      pool: interactivePoolOptions(),
+      concurrency: flags.concurrency,
+      signal: this.signal,
+    })
+    const ms = (node: (typeof result.nodes)[number], key: string) =>
+      node.ms?.[key] === undefined ? '-' : node.ms[key]!.toFixed(1)
     this.emit(result, () => {
-      if (result.plan) return [`${color.bold('nodes')}: ${result.nodes.map((node) => node.node).join(', ')}`, ...(result.steps ?? []).map((step) => `  ${step}`)].join('\n')
+      if (result.plan)
+        return [
+          `${color.bold('nodes')}: ${result.nodes.map((node) => node.node).join(', ')}`,
+          ...(result.steps ?? []).map((step) => `  ${step}`),
+        ].join('\n')
       return renderTable(
         ['node', 'result', 'write 3fs:// ms', 'read 3fs:// ms', 'read path ms', 'smallpond ms', 'total ms'],
-        result.nodes.map((node) => [node.node, node.ok ? color.green('ok') : color.red(node.error ?? 'failed'), ms(node, 'write3fs'), ms(node, 'read3fs'), ms(node, 'readPath'), ms(node, 'smallpond'), node.totalMs ?? '-']),
+        result.nodes.map((node) => [
+          node.node,
+          node.ok ? color.green('ok') : color.red(node.error ?? 'failed'),
+          ms(node, 'write3fs'),
+          ms(node, 'read3fs'),
+          ms(node, 'readPath'),
+          ms(node, 'smallpond'),
+          node.totalMs ?? '-',
+        ]),
       )
     })
     if (!result.ok) this.exit(ExitCode.Failure)

@@ -28,16 +28,33 @@ export function chainActions(context: DeployContext): Action[] {
       // printed in user-add's form (AdminUserCtrl.cc:53) and captured as a new one would be.
       command: `t=$(cat ${shellQuote(context.paths.token)} 2>/dev/null); if [ -n "$t" ]; then printf 'Token  %s(Expired at N/A)\\n' "$t"; else ${adminCliCommand(context, 'user-add --root --admin 0 root')}; fi`,
       adminCli: true,
-      captureToken: {tokenFile: context.paths.token, adminConfig: context.paths.adminRootConfig, adminConfigBase: context.paths.adminConfig},
+      captureToken: {
+        tokenFile: context.paths.token,
+        adminConfig: context.paths.adminRootConfig,
+        adminConfigBase: context.paths.adminConfig,
+      },
     }),
   ]
   let upTo: ChainTable = {targets: [], chains: []}
   for (const generation of generations) {
-    upTo = {targets: [...upTo.targets, ...generation.table.targets], chains: [...upTo.chains, ...generation.table.chains]}
+    upTo = {
+      targets: [...upTo.targets, ...generation.table.targets],
+      chains: [...upTo.chains, ...generation.table.chains],
+    }
     actions.push(...generationActions(context, generation, upTo, storage.replicationFactor, admin, etc))
   }
   // Every chain listed and none of them anything but SERVING (m3fs #123: UNAVAILABLE while storage starts).
-  actions.push(waitFor(admin, 'mgmtd', 'chains-serving', `wait until all ${total} chains are SERVING`, adminCliCommand(context, 'list-chains'), `^(?![\\s\\S]*(UNAVAILABLE|SYNCING|SERVING\\(|Encounter error))(?=[\\s\\S]*^ChainId)(?:[\\s\\S]*?^\\s*\\d+\\s.*SERVING){${total}}`, 600_000))
+  actions.push(
+    waitFor(
+      admin,
+      'mgmtd',
+      'chains-serving',
+      `wait until all ${total} chains are SERVING`,
+      adminCliCommand(context, 'list-chains'),
+      `^(?![\\s\\S]*(UNAVAILABLE|SYNCING|SERVING\\(|Encounter error))(?=[\\s\\S]*^ChainId)(?:[\\s\\S]*?^\\s*\\d+\\s.*SERVING){${total}}`,
+      600_000,
+    ),
+  )
   return actions
 }
 
@@ -48,14 +65,27 @@ export function chainActions(context: DeployContext): Action[] {
  * storage nodes one more. The first generation keeps the action ids and files of a first deploy, so
  * clusters deployed before generations existed see those actions as applied.
  */
-function generationActions(context: DeployContext, generation: ChainGeneration, upTo: ChainTable, rf: number, admin: string, etc: string): Action[] {
+function generationActions(
+  context: DeployContext,
+  generation: ChainGeneration,
+  upTo: ChainTable,
+  rf: number,
+  admin: string,
+  etc: string,
+): Action[] {
   const first = generation.version === 1
   const suffix = first ? '' : `-v${generation.version}`
   const table = generation.table
-  const added = first ? '' : ` (${table.chains.length} new on storage node${generation.nodeIds.length === 1 ? '' : 's'} ${generation.nodeIds.join(', ')})`
+  const added = first
+    ? ''
+    : ` (${table.chains.length} new on storage node${generation.nodeIds.length === 1 ? '' : 's'} ${generation.nodeIds.join(', ')})`
   return [
-    writeFile(admin, 'mgmtd', `${etc}/chains${suffix}.csv`, chainsCsv(table), {description: `write chains${suffix}.csv (${table.chains.length} chains x ${rf} replicas)`}),
-    writeFile(admin, 'mgmtd', `${etc}/chain-table${suffix}.csv`, chainTableCsv(upTo), {description: first ? 'write chain-table.csv' : `write chain-table${suffix}.csv (${upTo.chains.length} chains)`}),
+    writeFile(admin, 'mgmtd', `${etc}/chains${suffix}.csv`, chainsCsv(table), {
+      description: `write chains${suffix}.csv (${table.chains.length} chains x ${rf} replicas)`,
+    }),
+    writeFile(admin, 'mgmtd', `${etc}/chain-table${suffix}.csv`, chainTableCsv(upTo), {
+      description: first ? 'write chain-table.csv' : `write chain-table${suffix}.csv (${upTo.chains.length} chains)`,
+    }),
     action({
       id: `${admin}:mgmtd:create-targets${suffix}`,
       node: admin,
@@ -66,14 +96,28 @@ function generationActions(context: DeployContext, generation: ChainGeneration, 
       stdin: `${createTargetCommands(table).join('\n')}\n`,
       adminCli: true,
     }),
-    action({id: `${admin}:mgmtd:upload-chains${suffix}`, node: admin, service: 'mgmtd', kind: 'admin-cli', description: `upload-chains (${table.chains.length}${first ? '' : ' new'} chains)`, command: adminCliCommand(context, `upload-chains /opt/3fs/etc/chains${suffix}.csv`, true), adminCli: true}),
+    action({
+      id: `${admin}:mgmtd:upload-chains${suffix}`,
+      node: admin,
+      service: 'mgmtd',
+      kind: 'admin-cli',
+      description: `upload-chains (${table.chains.length}${first ? '' : ' new'} chains)`,
+      command: adminCliCommand(context, `upload-chains /opt/3fs/etc/chains${suffix}.csv`, true),
+      adminCli: true,
+    }),
     action({
       id: `${admin}:mgmtd:upload-chain-table${suffix}`,
       node: admin,
       service: 'mgmtd',
       kind: 'admin-cli',
-      description: first ? 'upload-chain-table 1' : `upload-chain-table 1, version ${generation.version}: the ${upTo.chains.length - table.chains.length} chains of version ${generation.version - 1} unchanged plus ${table.chains.length} new`,
-      command: adminCliCommand(context, `upload-chain-table --desc ${shellQuote(`replication-${rf}`)} 1 /opt/3fs/etc/chain-table${suffix}.csv`, true),
+      description: first
+        ? 'upload-chain-table 1'
+        : `upload-chain-table 1, version ${generation.version}: the ${upTo.chains.length - table.chains.length} chains of version ${generation.version - 1} unchanged plus ${table.chains.length} new`,
+      command: adminCliCommand(
+        context,
+        `upload-chain-table --desc ${shellQuote(`replication-${rf}`)} 1 /opt/3fs/etc/chain-table${suffix}.csv`,
+        true,
+      ),
       adminCli: true,
     }),
   ]

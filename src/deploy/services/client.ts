@@ -8,7 +8,18 @@ import {nodesOf} from '../../config/model.js'
 import {shellQuote} from '../../remote/shell.js'
 import type {DeployContext} from '../context.js'
 import {action, barrier, type Action} from '../model.js'
-import {logLevelOverride, monitorOverride, run, setConfigAction, startContainerCommand, threefsContainerOptions, threefsVolumes, waitFor, writeConfig, writeConfigTo} from './common.js'
+import {
+  logLevelOverride,
+  monitorOverride,
+  run,
+  setConfigAction,
+  startContainerCommand,
+  threefsContainerOptions,
+  threefsVolumes,
+  waitFor,
+  writeConfig,
+  writeConfigTo,
+} from './common.js'
 
 export function smokeTestCommand(mountpoint: string, node: string): string {
   const file = `${mountpoint}/.3fs-cli-smoke-${node.replace(/[^A-Za-z0-9_.-]/g, '_')}`
@@ -56,22 +67,26 @@ export function clientActions(context: DeployContext): Action[] {
   const nodes = nodesOf(context.cluster, 'client')
   if (nodes.length === 0) return retireActions(context)
   const admin = context.adminNode.name
-  const main = [logLevelOverride(context), monitorOverride(context), {key: 'mgmtd.mgmtd_server_addresses', value: context.mgmtdAddresses}]
+  const main = [
+    logLevelOverride(context),
+    monitorOverride(context),
+    {key: 'mgmtd.mgmtd_server_addresses', value: context.mgmtdAddresses},
+  ]
   const adminCopy = writeConfigTo(context, admin, 'client', context.paths.etc('mgmtd'), 'hf3fs_fuse_main.toml', main)
   const actions: Action[] = [adminCopy, setConfigAction(context, 'FUSE', adminCopy, 'client')]
   const mp = context.mountpoint
   for (const [index, node] of nodes.entries()) {
     const token = action({
-        id: `${node.name}:client:write:${context.paths.clientToken}`,
-        node: node.name,
-        service: 'client',
-        kind: 'write-file',
-        description: `write the token file ${context.paths.clientToken} (0600, from the admin node)`,
-        path: context.paths.clientToken,
-        mode: '0600',
-        secret: true,
-        contentFrom: {node: admin, path: context.paths.token},
-      })
+      id: `${node.name}:client:write:${context.paths.clientToken}`,
+      node: node.name,
+      service: 'client',
+      kind: 'write-file',
+      description: `write the token file ${context.paths.clientToken} (0600, from the admin node)`,
+      path: context.paths.clientToken,
+      mode: '0600',
+      secret: true,
+      contentFrom: {node: admin, path: context.paths.token},
+    })
     actions.push(
       index === 0 ? barrier(token) : token,
       writeConfig(context, node.name, 'client', 'hf3fs_fuse_main_launcher.toml', [
@@ -89,14 +104,37 @@ export function clientActions(context: DeployContext): Action[] {
         startContainerCommand(context, {
           service: 'client',
           image: context.images.threefs,
-          options: [...threefsContainerOptions(true), '--mount', `type=bind,source=${mp},target=${mp},bind-propagation=rshared`],
+          options: [
+            ...threefsContainerOptions(true),
+            '--mount',
+            `type=bind,source=${mp},target=${mp},bind-propagation=rshared`,
+          ],
           volumes: [...threefsVolumes(context, 'client'), ['/dev/shm', '/dev/shm']],
           args: ['/opt/3fs/bin/hf3fs_fuse_main', '--launcher_cfg', `${IMAGE_ETC_DIR}/hf3fs_fuse_main_launcher.toml`],
         }),
         'start-container',
       ),
-      waitFor(node.name, 'client', 'mounted', `wait until ${mp} is a fuse.hf3fs mount`, `findmnt -n -o FSTYPE --mountpoint ${shellQuote(mp)} || true`, '^fuse\\.hf3fs$', 120_000),
-      {...run(node.name, 'client', 'smoke-test', `write and read back 4 MiB on ${mp}`, smokeTestCommand(mp, node.name), 'smoke-test'), always: true, verifies: true},
+      waitFor(
+        node.name,
+        'client',
+        'mounted',
+        `wait until ${mp} is a fuse.hf3fs mount`,
+        `findmnt -n -o FSTYPE --mountpoint ${shellQuote(mp)} || true`,
+        '^fuse\\.hf3fs$',
+        120_000,
+      ),
+      {
+        ...run(
+          node.name,
+          'client',
+          'smoke-test',
+          `write and read back 4 MiB on ${mp}`,
+          smokeTestCommand(mp, node.name),
+          'smoke-test',
+        ),
+        always: true,
+        verifies: true,
+      },
     )
   }
   return [...actions, ...retireActions(context)]

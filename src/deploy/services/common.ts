@@ -24,7 +24,15 @@ export interface ContainerSpec {
 export function startContainerCommand(context: DeployContext, spec: ContainerSpec): string {
   const name = context.containers[spec.service]
   const run = [
-    context.runtime, 'run', '-d', '--name', name, '--network', 'host', '--restart', 'unless-stopped',
+    context.runtime,
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'host',
+    '--restart',
+    'unless-stopped',
     ...(spec.envFile ? ['--env-file', spec.envFile] : []),
     ...(spec.options ?? []),
     ...spec.volumes.flatMap(([host, container]) => ['-v', `${host}:${container}`]),
@@ -44,7 +52,13 @@ export function adminCliBatchCommand(context: DeployContext): string {
   return toShell(adminCliExecArgv(context.runtime, context.containers.mgmtd, {root: true, stdin: true}))
 }
 
-export function writeFile(node: string, service: ServiceName | 'host', path: string, content: string, options: {mode?: string; secret?: boolean; redact?: string[]; description?: string} = {}): Action {
+export function writeFile(
+  node: string,
+  service: ServiceName | 'host',
+  path: string,
+  content: string,
+  options: {mode?: string; secret?: boolean; redact?: string[]; description?: string} = {},
+): Action {
   // An empty value would "redact" between every character.
   const redact = (options.redact ?? []).filter((value) => value !== '')
   return action({
@@ -66,14 +80,30 @@ export function writeFile(node: string, service: ServiceName | 'host', path: str
  * deployment's keys changed. The plan shows which keys differ from the shipped file; a secret value is
  * redacted wherever the content is shown, and a file holding one is written 0600.
  */
-export function writeConfig(context: DeployContext, node: string, service: ServiceName, file: string, overrides: ConfigOverride[]): Action {
+export function writeConfig(
+  context: DeployContext,
+  node: string,
+  service: ServiceName,
+  file: string,
+  overrides: ConfigOverride[],
+): Action {
   return writeConfigTo(context, node, service, context.paths.etc(service), file, overrides)
 }
 
 /** The same rendering, for a copy kept somewhere else (the main configs set-config reads on the admin node). */
-export function writeConfigTo(context: DeployContext, node: string, service: ServiceName, dir: string, file: string, overrides: ConfigOverride[]): Action {
+export function writeConfigTo(
+  context: DeployContext,
+  node: string,
+  service: ServiceName,
+  dir: string,
+  file: string,
+  overrides: ConfigOverride[],
+): Action {
   const rendered = renderShipped(context.threefsCommit, file, overrides)
-  const written = writeFile(node, service, `${dir}/${file}`, rendered.text, {mode: rendered.secrets.length > 0 ? '0600' : '0644', redact: rendered.secrets})
+  const written = writeFile(node, service, `${dir}/${file}`, rendered.text, {
+    mode: rendered.secrets.length > 0 ? '0600' : '0644',
+    redact: rendered.secrets,
+  })
   return {...written, config: {file, commit: rendered.commit, changes: rendered.changes}}
 }
 
@@ -83,17 +113,46 @@ export function contentTag(write: Action): string {
   return (holdsSecret(write) ? secretDigest(write.content ?? '') : sha256(write.content ?? '')).slice(0, 16)
 }
 
-export function run(node: string, service: ServiceName | 'host', id: string, description: string, command: string, kind: Action['kind'] = 'run'): Action {
+export function run(
+  node: string,
+  service: ServiceName | 'host',
+  id: string,
+  description: string,
+  command: string,
+  kind: Action['kind'] = 'run',
+): Action {
   return action({id: `${node}:${service}:${id}`, node, service, kind, description, command})
 }
 
-export function waitFor(node: string, service: ServiceName | 'host', id: string, description: string, command: string, until: string, timeoutMs: number): Action {
-  return action({id: `${node}:${service}:wait:${id}`, node, service, kind: 'wait', description, command, until, timeoutMs})
+export function waitFor(
+  node: string,
+  service: ServiceName | 'host',
+  id: string,
+  description: string,
+  command: string,
+  until: string,
+  timeoutMs: number,
+): Action {
+  return action({
+    id: `${node}:${service}:wait:${id}`,
+    node,
+    service,
+    kind: 'wait',
+    description,
+    command,
+    until,
+    timeoutMs,
+  })
 }
 
 /** The binary of a 3FS service with its launcher and app configs, as 3FS's systemd units start it. */
 export function serviceArgs(binary: string, withApp = true): string[] {
-  return [`${IMAGE_BIN_DIR}/${binary}`, '--launcher_cfg', `${IMAGE_ETC_DIR}/${binary}_launcher.toml`, ...(withApp ? ['--app-cfg', `${IMAGE_ETC_DIR}/${binary}_app.toml`] : [])]
+  return [
+    `${IMAGE_BIN_DIR}/${binary}`,
+    '--launcher_cfg',
+    `${IMAGE_ETC_DIR}/${binary}_launcher.toml`,
+    ...(withApp ? ['--app-cfg', `${IMAGE_ETC_DIR}/${binary}_app.toml`] : []),
+  ]
 }
 
 /**
@@ -103,12 +162,20 @@ export function serviceArgs(binary: string, withApp = true): string[] {
  */
 export function threefsVolumes(context: DeployContext, service: ServiceName): Array<[string, string]> {
   // The monitor collector speaks TCP only (its shipped file has a TCP listener group alone).
-  return [['/dev', '/dev'], [context.paths.etc(service), IMAGE_ETC_DIR], [context.paths.log(service), '/var/log/3fs'], ...(service === 'monitor' ? [] : rdmaVolumes(context))]
+  return [
+    ['/dev', '/dev'],
+    [context.paths.etc(service), IMAGE_ETC_DIR],
+    [context.paths.log(service), '/var/log/3fs'],
+    ...(service === 'monitor' ? [] : rdmaVolumes(context)),
+  ]
 }
 
 /** Where the host stage keeps what RXE and ERDMA containers need (m3fs keeps ibdev2netdev in <workDir>/bin). */
 export function rdmaHostFiles(context: DeployContext): {ibdev2netdev: string; erdmaProvider: string} {
-  return {ibdev2netdev: `${context.workDir}/bin/ibdev2netdev`, erdmaProvider: `${context.workDir}/lib/liberdma-rdmav34.so`}
+  return {
+    ibdev2netdev: `${context.workDir}/bin/ibdev2netdev`,
+    erdmaProvider: `${context.workDir}/lib/liberdma-rdmav34.so`,
+  }
 }
 
 export const ERDMA_DRIVER_FILE = '/etc/libibverbs.d/erdma.driver'
@@ -122,8 +189,13 @@ export const ERDMA_PROVIDER_IN_CONTAINER = '/usr/lib/x86_64-linux-gnu/libibverbs
 export function rdmaVolumes(context: DeployContext): Array<[string, string]> {
   const files = rdmaHostFiles(context)
   const volumes: Array<[string, string]> = []
-  if (context.networkType === 'RXE' || context.networkType === 'ERDMA') volumes.push([files.ibdev2netdev, '/usr/sbin/ibdev2netdev:ro'])
-  if (context.networkType === 'ERDMA') volumes.push([ERDMA_DRIVER_FILE, `${ERDMA_DRIVER_FILE}:ro`], [files.erdmaProvider, `${ERDMA_PROVIDER_IN_CONTAINER}:ro`])
+  if (context.networkType === 'RXE' || context.networkType === 'ERDMA')
+    volumes.push([files.ibdev2netdev, '/usr/sbin/ibdev2netdev:ro'])
+  if (context.networkType === 'ERDMA')
+    volumes.push(
+      [ERDMA_DRIVER_FILE, `${ERDMA_DRIVER_FILE}:ro`],
+      [files.erdmaProvider, `${ERDMA_PROVIDER_IN_CONTAINER}:ro`],
+    )
   return volumes
 }
 
@@ -143,13 +215,22 @@ export function logLevelOverride(context: DeployContext): ConfigOverride {
 
 /** Where a 3FS service reports its metrics: the monitor_collector (3FS's shipped files leave it empty). */
 export function monitorOverride(context: DeployContext): ConfigOverride {
-  return {key: 'common.monitor.reporters[type=monitor_collector].monitor_collector.remote_ip', value: context.monitorAddress}
+  return {
+    key: 'common.monitor.reporters[type=monitor_collector].monitor_collector.remote_ip',
+    value: context.monitorAddress,
+  }
 }
 
 /** The listener ports of a service's RDMA and TCP groups; on InfiniBand mgmtd's RDMA group is IPoIB. */
-export function listenerOverrides(context: DeployContext, ports: {rdma: number; tcp: number}, rdmaGroupType: 'RDMA' | 'IPoIB' = 'RDMA'): ConfigOverride[] {
+export function listenerOverrides(
+  context: DeployContext,
+  ports: {rdma: number; tcp: number},
+  rdmaGroupType: 'RDMA' | 'IPoIB' = 'RDMA',
+): ConfigOverride[] {
   return [
-    ...(rdmaGroupType === 'RDMA' ? [] : [{key: 'server.base.groups[network_type=RDMA].network_type', value: rdmaGroupType}]),
+    ...(rdmaGroupType === 'RDMA'
+      ? []
+      : [{key: 'server.base.groups[network_type=RDMA].network_type', value: rdmaGroupType}]),
     {key: 'server.base.groups[network_type=RDMA].listener.listen_port', value: ports.rdma},
     {key: 'server.base.groups[network_type=TCP].listener.listen_port', value: ports.tcp},
   ]
@@ -163,7 +244,12 @@ export const FDB_CLUSTER_FILE_IN_CONTAINER = `${IMAGE_ETC_DIR}/fdb.cluster`
  * mgmtd hot-updates its own). The command carries the file's content hash, so a changed file is
  * uploaded again on a re-run instead of being skipped as applied.
  */
-export function setConfigAction(context: DeployContext, type: 'MGMTD' | 'META' | 'STORAGE' | 'FUSE', write: Action, service: ServiceName): Action {
+export function setConfigAction(
+  context: DeployContext,
+  type: 'MGMTD' | 'META' | 'STORAGE' | 'FUSE',
+  write: Action,
+  service: ServiceName,
+): Action {
   const admin = context.adminNode.name
   const file = write.path!.slice(write.path!.lastIndexOf('/') + 1)
   return action({

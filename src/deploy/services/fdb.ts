@@ -17,7 +17,16 @@ export function fdbActions(context: DeployContext): Action[] {
   const dir = `${context.workDir}/fdb`
   const actions: Action[] = []
   for (const node of nodes) {
-    actions.push(run(node.name, 'fdb', 'mkdir', `create ${dir}/data and logs`, `mkdir -p ${shellQuote(`${dir}/data`)} ${shellQuote(`${dir}/logs`)}`, 'mkdir'))
+    actions.push(
+      run(
+        node.name,
+        'fdb',
+        'mkdir',
+        `create ${dir}/data and logs`,
+        `mkdir -p ${shellQuote(`${dir}/data`)} ${shellQuote(`${dir}/logs`)}`,
+        'mkdir',
+      ),
+    )
     actions.push(
       run(
         node.name,
@@ -27,7 +36,10 @@ export function fdbActions(context: DeployContext): Action[] {
         startContainerCommand(context, {
           service: 'fdb',
           image: context.images.fdb,
-          volumes: [[`${dir}/data`, '/var/fdb/data'], [`${dir}/logs`, '/var/fdb/logs']],
+          volumes: [
+            [`${dir}/data`, '/var/fdb/data'],
+            [`${dir}/logs`, '/var/fdb/logs'],
+          ],
           // No FDB_NETWORKING_MODE=host: under it the image's fdb.bash advertises 127.0.0.1, which the
           // cluster file (the node addresses) does not name, so a multi-node database never forms.
           // m3fs passes only the cluster file contents (m3fs pkg/fdb/steps.go:87-89).
@@ -38,7 +50,8 @@ export function fdbActions(context: DeployContext): Action[] {
     )
   }
   const first = nodes[0]!.name
-  const fdbcli = (command: string) => `${shellQuote(context.runtime)} exec ${shellQuote(context.containers.fdb)} fdbcli --timeout 10 --exec ${shellQuote(command)}`
+  const fdbcli = (command: string) =>
+    `${shellQuote(context.runtime)} exec ${shellQuote(context.containers.fdb)} fdbcli --timeout 10 --exec ${shellQuote(command)}`
   // The coordinators may not all be up yet when the first node asks: tried up to 10 times, 3 s apart (m3fs
   // retries its step likewise). "Database already exists" means an earlier run configured it: fine on a resume.
   const mode = redundancyMode(nodes.length)
@@ -54,7 +67,15 @@ export function fdbActions(context: DeployContext): Action[] {
   ].join('\n')
   actions.push(
     barrier(run(first, 'fdb', 'configure', `configure new ${mode} ssd`, configure)),
-    waitFor(first, 'fdb', 'available', 'wait until the database is available', fdbcli('status minimal'), 'The database is available', 300_000),
+    waitFor(
+      first,
+      'fdb',
+      'available',
+      'wait until the database is available',
+      fdbcli('status minimal'),
+      'The database is available',
+      300_000,
+    ),
   )
   return actions
 }

@@ -24,7 +24,9 @@ export function grafanaUrl(cluster: Cluster): string | undefined {
 }
 
 export function dashboardFiles(): string[] {
-  return readdirSync(templatePath('grafana')).filter((name) => name.endsWith('.json')).sort()
+  return readdirSync(templatePath('grafana'))
+    .filter((name) => name.endsWith('.json'))
+    .sort()
 }
 
 export function grafanaActions(context: DeployContext): Action[] {
@@ -51,15 +53,45 @@ export function grafanaActions(context: DeployContext): Action[] {
     `      password: ${JSON.stringify(clickhouse.password)}`,
     '',
   ].join('\n')
-  const provider = ['apiVersion: 1', 'providers:', "  - name: '3fs'", '    type: file', '    disableDeletion: false', '    updateIntervalSeconds: 60', '    options:', '      path: /etc/grafana/provisioning/dashboards', ''].join('\n')
+  const provider = [
+    'apiVersion: 1',
+    'providers:',
+    "  - name: '3fs'",
+    '    type: file',
+    '    disableDeletion: false',
+    '    updateIntervalSeconds: 60',
+    '    options:',
+    '      path: /etc/grafana/provisioning/dashboards',
+    '',
+  ].join('\n')
   const actions: Action[] = []
   for (const node of nodes) {
-    const datasourceWrite = writeFile(node.name, 'grafana', `${dir}/datasources/clickhouse.yaml`, datasource, {mode: '0600', description: 'write the ClickHouse data source (0600: it holds the password)'})
+    const datasourceWrite = writeFile(node.name, 'grafana', `${dir}/datasources/clickhouse.yaml`, datasource, {
+      mode: '0600',
+      description: 'write the ClickHouse data source (0600: it holds the password)',
+    })
     actions.push(
-      run(node.name, 'grafana', 'mkdir', `create ${dir} directories`, `mkdir -p ${shellQuote(`${dir}/datasources`)} ${shellQuote(`${dir}/dashboards`)}`, 'mkdir'),
+      run(
+        node.name,
+        'grafana',
+        'mkdir',
+        `create ${dir} directories`,
+        `mkdir -p ${shellQuote(`${dir}/datasources`)} ${shellQuote(`${dir}/dashboards`)}`,
+        'mkdir',
+      ),
       {...datasourceWrite, redact: [clickhouse.password]},
-      writeFile(node.name, 'grafana', `${dir}/dashboards/3fs.yaml`, provider, {description: 'write the dashboard provider (files in the dashboards directory)'}),
-      ...dashboardFiles().map((file) => writeFile(node.name, 'grafana', `${dir}/dashboards/${file}`, renderPlain(`grafana/${file}`, {db: clickhouse.db}), {description: `write the dashboard ${file}`})),
+      writeFile(node.name, 'grafana', `${dir}/dashboards/3fs.yaml`, provider, {
+        description: 'write the dashboard provider (files in the dashboards directory)',
+      }),
+      ...dashboardFiles().map((file) =>
+        writeFile(
+          node.name,
+          'grafana',
+          `${dir}/dashboards/${file}`,
+          renderPlain(`grafana/${file}`, {db: clickhouse.db}),
+          {description: `write the dashboard ${file}`},
+        ),
+      ),
       run(
         node.name,
         'grafana',
@@ -70,11 +102,22 @@ export function grafanaActions(context: DeployContext): Action[] {
           image: context.images.grafana,
           // The grafana image runs as uid 472; the 0600 data source file is root's, so the container runs as root.
           options: ['--user', '0', '-e', `GF_SERVER_HTTP_PORT=${settings.port}`],
-          volumes: [[`${dir}/datasources`, '/etc/grafana/provisioning/datasources:ro'], [`${dir}/dashboards`, '/etc/grafana/provisioning/dashboards:ro']],
+          volumes: [
+            [`${dir}/datasources`, '/etc/grafana/provisioning/datasources:ro'],
+            [`${dir}/dashboards`, '/etc/grafana/provisioning/dashboards:ro'],
+          ],
         }),
         'start-container',
       ),
-      waitFor(node.name, 'grafana', 'ready', `wait until Grafana answers on port ${settings.port}`, `curl -fsS http://127.0.0.1:${settings.port}/api/health || wget -qO- http://127.0.0.1:${settings.port}/api/health || true`, '"database"\\s*:\\s*"ok"', 120_000),
+      waitFor(
+        node.name,
+        'grafana',
+        'ready',
+        `wait until Grafana answers on port ${settings.port}`,
+        `curl -fsS http://127.0.0.1:${settings.port}/api/health || wget -qO- http://127.0.0.1:${settings.port}/api/health || true`,
+        '"database"\\s*:\\s*"ok"',
+        120_000,
+      ),
     )
   }
   return actions

@@ -58,16 +58,43 @@ export function hostActions(context: DeployContext): Action[] {
   const actions: Action[] = []
   const files = rdmaHostFiles(context)
   for (const node of context.cluster.nodes) {
-    const services = servicesOf(context.cluster, node.name).filter((service) => service !== 'postgresql' && service !== 'grafana')
+    const services = servicesOf(context.cluster, node.name).filter(
+      (service) => service !== 'postgresql' && service !== 'grafana',
+    )
     if (services.length === 0) continue
     const threefs = services.filter((service) => (THREEFS_SERVICES as readonly string[]).includes(service))
-    const dirs = [context.paths.state, ...threefs.flatMap((service) => [context.paths.etc(service), context.paths.log(service)])]
-    actions.push(run(node.name, 'host', 'mkdir', `create ${context.workDir} directories`, `mkdir -p ${dirs.map(shellQuote).join(' ')}`, 'mkdir'))
+    const dirs = [
+      context.paths.state,
+      ...threefs.flatMap((service) => [context.paths.etc(service), context.paths.log(service)]),
+    ]
+    actions.push(
+      run(
+        node.name,
+        'host',
+        'mkdir',
+        `create ${context.workDir} directories`,
+        `mkdir -p ${dirs.map(shellQuote).join(' ')}`,
+        'mkdir',
+      ),
+    )
     for (const service of FDB_READERS.filter((reader) => services.includes(reader))) {
-      actions.push(writeFile(node.name, 'host', context.paths.fdbClusterFile(service), `${context.fdbClusterFile}\n`, {description: `write the FoundationDB cluster file for ${service}`}))
+      actions.push(
+        writeFile(node.name, 'host', context.paths.fdbClusterFile(service), `${context.fdbClusterFile}\n`, {
+          description: `write the FoundationDB cluster file for ${service}`,
+        }),
+      )
     }
     const rdmaUser = threefs.some((service) => service !== 'monitor')
-    if (rdmaUser && context.networkType === 'RXE') actions.push(run(node.name, 'host', 'rxe', 'soft-RoCE: rdma_rxe and an rxe device on the NIC of the node address', rxeScript(node.host)))
+    if (rdmaUser && context.networkType === 'RXE')
+      actions.push(
+        run(
+          node.name,
+          'host',
+          'rxe',
+          'soft-RoCE: rdma_rxe and an rxe device on the NIC of the node address',
+          rxeScript(node.host),
+        ),
+      )
     if (rdmaUser && context.networkType === 'ERDMA') {
       actions.push(
         run(
@@ -86,7 +113,12 @@ export function hostActions(context: DeployContext): Action[] {
       )
     }
     if (rdmaUser && (context.networkType === 'RXE' || context.networkType === 'ERDMA')) {
-      actions.push(writeFile(node.name, 'host', files.ibdev2netdev, IBDEV2NETDEV_SCRIPT, {mode: '0755', description: `write ${files.ibdev2netdev} (mounted as /usr/sbin/ibdev2netdev in 3FS containers)`}))
+      actions.push(
+        writeFile(node.name, 'host', files.ibdev2netdev, IBDEV2NETDEV_SCRIPT, {
+          mode: '0755',
+          description: `write ${files.ibdev2netdev} (mounted as /usr/sbin/ibdev2netdev in 3FS containers)`,
+        }),
+      )
     }
     if (services.includes('storage')) {
       actions.push(
@@ -100,7 +132,16 @@ export function hostActions(context: DeployContext): Action[] {
       )
     }
     if (services.includes('client')) {
-      actions.push(run(node.name, 'host', 'mountpoint', `create the mount point ${context.mountpoint}`, `mkdir -p ${shellQuote(context.mountpoint)}`, 'mkdir'))
+      actions.push(
+        run(
+          node.name,
+          'host',
+          'mountpoint',
+          `create the mount point ${context.mountpoint}`,
+          `mkdir -p ${shellQuote(context.mountpoint)}`,
+          'mkdir',
+        ),
+      )
     }
   }
   return actions

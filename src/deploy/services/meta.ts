@@ -37,7 +37,14 @@ export function metaMainOverrides(context: DeployContext): ConfigOverride[] {
 export function metaActions(context: DeployContext): Action[] {
   const nodes = nodesOf(context.cluster, 'meta')
   const admin = context.adminNode.name
-  const adminCopy = writeConfigTo(context, admin, 'meta', context.paths.etc('mgmtd'), 'meta_main.toml', metaMainOverrides(context))
+  const adminCopy = writeConfigTo(
+    context,
+    admin,
+    'meta',
+    context.paths.etc('mgmtd'),
+    'meta_main.toml',
+    metaMainOverrides(context),
+  )
   const actions: Action[] = [adminCopy, setConfigAction(context, 'META', adminCopy, 'meta')]
   for (const [index, node] of nodes.entries()) {
     const first = writeConfig(context, node.name, 'meta', 'meta_main_launcher.toml', [
@@ -46,9 +53,24 @@ export function metaActions(context: DeployContext): Action[] {
     ])
     actions.push(
       index === 0 ? barrier(first) : first,
-      writeConfig(context, node.name, 'meta', 'meta_main_app.toml', [{key: 'node_id', value: context.nodeIds.meta.get(node.name)!}]),
+      writeConfig(context, node.name, 'meta', 'meta_main_app.toml', [
+        {key: 'node_id', value: context.nodeIds.meta.get(node.name)!},
+      ]),
       writeConfig(context, node.name, 'meta', 'meta_main.toml', metaMainOverrides(context)),
-      run(node.name, 'meta', 'start', `start ${context.containers.meta}`, startContainerCommand(context, {service: 'meta', image: context.images.threefs, options: threefsContainerOptions(true), volumes: threefsVolumes(context, 'meta'), args: serviceArgs('meta_main')}), 'start-container'),
+      run(
+        node.name,
+        'meta',
+        'start',
+        `start ${context.containers.meta}`,
+        startContainerCommand(context, {
+          service: 'meta',
+          image: context.images.threefs,
+          options: threefsContainerOptions(true),
+          volumes: threefsVolumes(context, 'meta'),
+          args: serviceArgs('meta_main'),
+        }),
+        'start-container',
+      ),
     )
   }
   actions.push(barrier(waitForHeartbeats(context, 'META', [...context.nodeIds.meta.values()], 'meta')))
@@ -56,7 +78,20 @@ export function metaActions(context: DeployContext): Action[] {
 }
 
 /** Waits until list-nodes shows every id of that type HEARTBEAT_CONNECTED. */
-export function waitForHeartbeats(context: DeployContext, type: string, ids: number[], service: 'meta' | 'storage'): Action {
+export function waitForHeartbeats(
+  context: DeployContext,
+  type: string,
+  ids: number[],
+  service: 'meta' | 'storage',
+): Action {
   const until = ids.map((id) => `(?=[\\s\\S]*^\\s*${id}\\s+${type}\\s+HEARTBEAT_CONNECTED)`).join('')
-  return waitFor(context.adminNode.name, service, 'heartbeats', `wait until ${ids.length} ${type} service(s) send heartbeats`, adminCliCommand(context, 'list-nodes'), `^${until}`, 300_000)
+  return waitFor(
+    context.adminNode.name,
+    service,
+    'heartbeats',
+    `wait until ${ids.length} ${type} service(s) send heartbeats`,
+    adminCliCommand(context, 'list-nodes'),
+    `^${until}`,
+    300_000,
+  )
 }

@@ -64,7 +64,9 @@ export function mgmtdActions(context: DeployContext): Action[] {
         {key: 'fdb.clusterFile', value: FDB_CLUSTER_FILE_IN_CONTAINER},
         {key: 'kv_engine.fdb.clusterFile', value: FDB_CLUSTER_FILE_IN_CONTAINER},
       ]),
-      writeConfig(context, node.name, 'mgmtd', 'mgmtd_main_app.toml', [{key: 'node_id', value: context.nodeIds.mgmtd.get(node.name)!}]),
+      writeConfig(context, node.name, 'mgmtd', 'mgmtd_main_app.toml', [
+        {key: 'node_id', value: context.nodeIds.mgmtd.get(node.name)!},
+      ]),
       main,
     )
   }
@@ -72,28 +74,66 @@ export function mgmtdActions(context: DeployContext): Action[] {
   // init-cluster runs in a throwaway container: mgmtd must not run yet. It is recorded once applied,
   // because running it twice fails (the cluster exists) and re-initializing would need fdb wiped.
   const init = [
-    context.runtime, 'run', '--rm', '--network', 'host', ...threefsContainerOptions(false),
+    context.runtime,
+    'run',
+    '--rm',
+    '--network',
+    'host',
+    ...threefsContainerOptions(false),
     ...threefsVolumes(context, 'mgmtd').flatMap(([host, container]) => ['-v', `${host}:${container}`]),
     context.images.threefs,
     ...adminCliInvocation(),
     `init-cluster --mgmtd ${IMAGE_ETC_DIR}/mgmtd_main.toml 1 ${settings.chunkSize} ${settings.stripeSize}`,
-  ].map(shellQuote).join(' ')
+  ]
+    .map(shellQuote)
+    .join(' ')
   // A cluster whose FoundationDB data outlived a destroy (data is kept without --purge-data) is initialized
   // already: init-cluster then answers 999(Unknown) "Config for MGMTD existed, version N" (3FS
   // src/client/cli/admin/InitCluster.cc:94-99), which is success here; mgmtd's config is pushed by set-config below.
-  actions.push({...barrier(run(admin, 'mgmtd', 'init-cluster', `init-cluster (chain table 1, chunk ${settings.chunkSize}, stripe ${settings.stripeSize})`, init, 'admin-cli')), adminCli: true, alreadyDone: '^999\\(Unknown\\) Config for MGMTD existed, version \\d+$'})
+  actions.push({
+    ...barrier(
+      run(
+        admin,
+        'mgmtd',
+        'init-cluster',
+        `init-cluster (chain table 1, chunk ${settings.chunkSize}, stripe ${settings.stripeSize})`,
+        init,
+        'admin-cli',
+      ),
+    ),
+    adminCli: true,
+    alreadyDone: '^999\\(Unknown\\) Config for MGMTD existed, version \\d+$',
+  })
   for (const [index, node] of nodes.entries()) {
     const start = run(
       node.name,
       'mgmtd',
       'start',
       `start ${context.containers.mgmtd}`,
-      startContainerCommand(context, {service: 'mgmtd', image: context.images.threefs, options: threefsContainerOptions(true), volumes: threefsVolumes(context, 'mgmtd'), args: serviceArgs('mgmtd_main')}),
+      startContainerCommand(context, {
+        service: 'mgmtd',
+        image: context.images.threefs,
+        options: threefsContainerOptions(true),
+        volumes: threefsVolumes(context, 'mgmtd'),
+        args: serviceArgs('mgmtd_main'),
+      }),
       'start-container',
     )
     actions.push(index === 0 ? barrier(start) : start)
   }
-  actions.push(barrier(waitFor(admin, 'mgmtd', 'primary', 'wait for a primary mgmtd', adminCliCommand(context, 'list-nodes'), 'PRIMARY_MGMTD', 120_000)))
+  actions.push(
+    barrier(
+      waitFor(
+        admin,
+        'mgmtd',
+        'primary',
+        'wait for a primary mgmtd',
+        adminCliCommand(context, 'list-nodes'),
+        'PRIMARY_MGMTD',
+        120_000,
+      ),
+    ),
+  )
   actions.push(setConfigAction(context, 'MGMTD', mainWrite!, 'mgmtd'))
   return actions
 }

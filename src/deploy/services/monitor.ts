@@ -2,7 +2,14 @@
 import {nodesOf} from '../../config/model.js'
 import type {DeployContext} from '../context.js'
 import type {Action} from '../model.js'
-import {logLevelOverride, run, startContainerCommand, threefsContainerOptions, threefsVolumes, writeConfig} from './common.js'
+import {
+  logLevelOverride,
+  run,
+  startContainerCommand,
+  threefsContainerOptions,
+  threefsVolumes,
+  writeConfig,
+} from './common.js'
 
 export function monitorActions(context: DeployContext): Action[] {
   const settings = context.cluster.config.services

@@ -29,6 +29,16 @@ export function rollStorageStarts(context: DeployContext, actions: Action[]): Ac
   if (!context.live) return actions
   const isStart = (action: Action) => action.kind === 'start-container'
   const isHeartbeats = (action: Action) => action.id.endsWith(':wait:heartbeats')
-  const rolled = actions.filter(isStart).flatMap((start) => [barrier(chainsServing(context, 'before', start)), barrier(start), barrier(chainsServing(context, 'after', start))])
-  return [...actions.filter((action) => !isStart(action) && !isHeartbeats(action)), ...rolled, ...actions.filter(isHeartbeats)]
+  const rolled = actions
+    .filter(isStart)
+    .flatMap((start) => [
+      barrier(chainsServing(context, 'before', start)),
+      barrier(start),
+      barrier(chainsServing(context, 'after', start)),
+    ])
+  return [
+    ...actions.filter((action) => !isStart(action) && !isHeartbeats(action)),
+    ...rolled,
+    ...actions.filter(isHeartbeats),
+  ]
 }

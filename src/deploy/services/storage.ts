@@ -9,7 +9,19 @@ import {nodesOf} from '../../config/model.js'
 import {shellQuote} from '../../remote/shell.js'
 import type {DeployContext} from '../context.js'
 import {barrier, type Action} from '../model.js'
-import {listenerOverrides, logLevelOverride, monitorOverride, run, serviceArgs, setConfigAction, startContainerCommand, threefsContainerOptions, threefsVolumes, writeConfig, writeConfigTo} from './common.js'
+import {
+  listenerOverrides,
+  logLevelOverride,
+  monitorOverride,
+  run,
+  serviceArgs,
+  setConfigAction,
+  startContainerCommand,
+  threefsContainerOptions,
+  threefsVolumes,
+  writeConfig,
+  writeConfigTo,
+} from './common.js'
 import {waitForHeartbeats} from './meta.js'
 import {rollStorageStarts} from './rolling.js'
 
@@ -55,7 +67,7 @@ export function nvmeDiskScript(dataDirs: string[], sectorSize: number, fstab = '
     'while [ $i -lt $need ]; do',
     '  dev=$(labelled $i) || exit 3',
     '  if [ -z "$dev" ]; then',
-    '    dev=$(echo $blank | awk \'{print $1}\')',
+    "    dev=$(echo $blank | awk '{print $1}')",
     '    [ -n "$dev" ] || fail "no disk for data$i: found no disk labelled 3fs-data-$i and no blank NVMe disk left (disks with partitions or a filesystem, or whose probe failed, are never formatted)${skipped:+. Passed over$skipped}"',
     '    blank=$(echo $blank | cut -s -d" " -f2-)',
     `    mkfs.xfs -q -s size=${sectorSize} -L "3fs-data-$i" "$dev" || fail "mkfs.xfs on $dev failed; nothing else was formatted"`,
@@ -85,22 +97,45 @@ export function storageActions(context: DeployContext): Action[] {
   const settings = context.cluster.config.services.storage!
   const nodes = nodesOf(context.cluster, 'storage')
   const admin = context.adminNode.name
-  const adminCopy = writeConfigTo(context, admin, 'storage', context.paths.etc('mgmtd'), 'storage_main.toml', storageMainOverrides(context))
+  const adminCopy = writeConfigTo(
+    context,
+    admin,
+    'storage',
+    context.paths.etc('mgmtd'),
+    'storage_main.toml',
+    storageMainOverrides(context),
+  )
   const actions: Action[] = [adminCopy, setConfigAction(context, 'STORAGE', adminCopy, 'storage')]
   // Each data dir holds the targets in a 3fs subdirectory (m3fs's layout); dir mode makes both.
   const targetDirs = context.dataDirs.map((dir) => `${dir}/3fs`)
   for (const [index, node] of nodes.entries()) {
     const disks =
       settings.diskType === 'nvme'
-        ? run(node.name, 'storage', 'disks', `prepare ${context.dataDirs.length} NVMe data disk(s) (blank disks only) and mount them by label`, nvmeDiskScript(context.dataDirs, settings.sectorSize), 'prepare-disk')
-        : run(node.name, 'storage', 'disks', `create ${context.dataDirs.length} data director${context.dataDirs.length === 1 ? 'y' : 'ies'}`, `mkdir -p ${targetDirs.map(shellQuote).join(' ')}`, 'prepare-disk')
+        ? run(
+            node.name,
+            'storage',
+            'disks',
+            `prepare ${context.dataDirs.length} NVMe data disk(s) (blank disks only) and mount them by label`,
+            nvmeDiskScript(context.dataDirs, settings.sectorSize),
+            'prepare-disk',
+          )
+        : run(
+            node.name,
+            'storage',
+            'disks',
+            `create ${context.dataDirs.length} data director${context.dataDirs.length === 1 ? 'y' : 'ies'}`,
+            `mkdir -p ${targetDirs.map(shellQuote).join(' ')}`,
+            'prepare-disk',
+          )
     actions.push(
       index === 0 ? barrier(disks) : disks,
       writeConfig(context, node.name, 'storage', 'storage_main_launcher.toml', [
         {key: 'cluster_id', value: context.cluster.name},
         {key: 'mgmtd_client.mgmtd_server_addresses', value: context.mgmtdAddresses},
       ]),
-      writeConfig(context, node.name, 'storage', 'storage_main_app.toml', [{key: 'node_id', value: context.nodeIds.storage.get(node.name)!}]),
+      writeConfig(context, node.name, 'storage', 'storage_main_app.toml', [
+        {key: 'node_id', value: context.nodeIds.storage.get(node.name)!},
+      ]),
       writeConfig(context, node.name, 'storage', 'storage_main.toml', storageMainOverrides(context)),
       run(
         node.name,
@@ -111,7 +146,10 @@ export function storageActions(context: DeployContext): Action[] {
           service: 'storage',
           image: context.images.threefs,
           options: threefsContainerOptions(true),
-          volumes: [...threefsVolumes(context, 'storage'), [`${context.workDir}/storage/3fsdata`, STORAGE_DATA_IN_CONTAINER]],
+          volumes: [
+            ...threefsVolumes(context, 'storage'),
+            [`${context.workDir}/storage/3fsdata`, STORAGE_DATA_IN_CONTAINER],
+          ],
           args: serviceArgs('storage_main'),
         }),
         'start-container',

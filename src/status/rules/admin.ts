@@ -58,18 +58,21 @@ const COMMANDS: AdminCommand[] = ['list-nodes', 'list-chains', 'list-targets', '
  * StatusException is printed with its own code (client/cli/common/Dispatcher.cc:152-157), no message line.
  */
 const ADMIN_ERROR_HINTS: Record<string, string> = {
-  RoutingInfoNotReady: 'admin_cli cannot reach mgmtd: mgmtd is down, or its RDMA listener is not on a NIC 3FS accepts (en*, eth*, bond*, xgbe*; ib* as IPoIB)',
+  RoutingInfoNotReady:
+    'admin_cli cannot reach mgmtd: mgmtd is down, or its RDMA listener is not on a NIC 3FS accepts (en*, eth*, bond*, xgbe*; ib* as IPoIB)',
 }
 
 /** The same code when other commands did answer: mgmtd is reachable. */
 const PARTIAL_ERROR_HINTS: Record<string, string> = {
-  RoutingInfoNotReady: 'mgmtd answered the other commands, so it is reachable; its routing info was not ready for this one (mgmtd just started or a new primary took over)',
+  RoutingInfoNotReady:
+    'mgmtd answered the other commands, so it is reachable; its routing info was not ready for this one (mgmtd just started or a new primary took over)',
 }
 
 function parseOne(command: AdminCommand, text: string): unknown {
   const error = findAdminCliError(text)
   if (error) throw error
-  if (!/\S/.test(text) || !/^\s*[A-Z][A-Za-z]+\s{2,}[A-Z]/m.test(text)) throw new Error(`no table in its output: ${text.trim().split('\n')[0] || 'empty output'}`)
+  if (!/\S/.test(text) || !/^\s*[A-Z][A-Za-z]+\s{2,}[A-Z]/m.test(text))
+    throw new Error(`no table in its output: ${text.trim().split('\n')[0] || 'empty output'}`)
   switch (command) {
     case 'list-nodes':
       return parseListNodes(text)
@@ -84,7 +87,13 @@ function parseOne(command: AdminCommand, text: string): unknown {
   }
 }
 
-const KEYS: Record<AdminCommand, keyof AdminTables> = {'list-nodes': 'nodes', 'list-chains': 'chains', 'list-targets': 'targets', 'list-chain-tables': 'chainTables', 'list-clients': 'clients'}
+const KEYS: Record<AdminCommand, keyof AdminTables> = {
+  'list-nodes': 'nodes',
+  'list-chains': 'chains',
+  'list-targets': 'targets',
+  'list-chain-tables': 'chainTables',
+  'list-clients': 'clients',
+}
 
 /** What a failing command leaves unseen, and how bad that is when other commands answered. */
 const PARTIAL_LOSS: Record<AdminCommand, {severity: Problem['severity']; unseen: string}> = {
@@ -95,7 +104,11 @@ const PARTIAL_LOSS: Record<AdminCommand, {severity: Problem['severity']; unseen:
   'list-clients': {severity: 'warning', unseen: 'clients are not listed'},
 }
 
-export function readAdmin(raw: AdminRawInput, nodes: NodeState[], context: RuleContext): {tables: AdminTables; basis: AdminBasis; problems: Problem[]; missing: string[]} {
+export function readAdmin(
+  raw: AdminRawInput,
+  nodes: NodeState[],
+  context: RuleContext,
+): {tables: AdminTables; basis: AdminBasis; problems: Problem[]; missing: string[]} {
   const {layout, cli} = context
   const tables: AdminTables = {}
   const problems: Problem[] = []
@@ -107,11 +120,21 @@ export function readAdmin(raw: AdminRawInput, nodes: NodeState[], context: RuleC
   const adminNode = nodes.find((node) => node.name === (raw.node ?? layout.adminNodes[0]))
   const mgmtd = adminNode?.containers.find((entry) => entry.container === layout.mgmtdContainer)
   if (mgmtd && mgmtd.state !== 'running' && mgmtd.state !== 'unknown') {
-    problems.push({severity: 'critical', subject: 'mgmtd', cause: `admin_cli cannot run on ${adminNode!.name}: its ${layout.mgmtdContainer} container is ${mgmtd.state}, so nodes, chains and targets cannot be seen`, next: 'Fix the container problem of that node first (see above).'})
+    problems.push({
+      severity: 'critical',
+      subject: 'mgmtd',
+      cause: `admin_cli cannot run on ${adminNode!.name}: its ${layout.mgmtdContainer} container is ${mgmtd.state}, so nodes, chains and targets cannot be seen`,
+      next: 'Fix the container problem of that node first (see above).',
+    })
     return {tables, basis, problems, missing}
   }
   if (raw.error) {
-    problems.push({severity: 'critical', subject: 'mgmtd', cause: `admin_cli could not be run on any mgmtd node (${layout.adminNodes.join(', ') || 'none configured'}): ${raw.error.message}`, next: `Reach a mgmtd node first: ${cli('exec {c} --service mgmtd -- true')}`})
+    problems.push({
+      severity: 'critical',
+      subject: 'mgmtd',
+      cause: `admin_cli could not be run on any mgmtd node (${layout.adminNodes.join(', ') || 'none configured'}): ${raw.error.message}`,
+      next: `Reach a mgmtd node first: ${cli('exec {c} --service mgmtd -- true')}`,
+    })
     return {tables, basis, problems, missing}
   }
   const errors = new Map<AdminCommand, unknown>()
@@ -134,7 +157,9 @@ export function readAdmin(raw: AdminRawInput, nodes: NodeState[], context: RuleC
   const primary = tables.nodes?.find((row) => row.status === 'PRIMARY_MGMTD')?.hostname
   const where = asked ?? primary
   const mgmtdLogs = `Check mgmtd on ${where ?? 'its node'}: ${cli(`exec {c} --service mgmtd --sudo -- ${layout.runtime} logs --tail 100 ${layout.mgmtdContainer}`)}`
-  const someAnswered = basis.answered.some((command) => command === 'list-nodes' || command === 'list-chains' || command === 'list-targets')
+  const someAnswered = basis.answered.some(
+    (command) => command === 'list-nodes' || command === 'list-chains' || command === 'list-targets',
+  )
   if (!tables.chains && errors.has('list-chains') && tables.targets) {
     tables.chains = chainsFromTargets(tables.targets)
     basis.chainsFrom = 'list-targets'
@@ -146,22 +171,36 @@ export function readAdmin(raw: AdminRawInput, nodes: NodeState[], context: RuleC
     if (someAnswered) {
       const hint = PARTIAL_ERROR_HINTS[name]
       const loss = PARTIAL_LOSS[command]
-      const unseen = command === 'list-chains' && basis.chainsFrom ? `chains are judged from list-targets instead (${tables.chains!.length} chains)` : loss.unseen
-      problems.push({severity: command === 'list-chains' && basis.chainsFrom ? 'warning' : loss.severity, subject: `admin_cli ${command}`, cause: `${message} on ${where ?? 'the mgmtd node'}${hint ? ` — ${hint}` : ''}; ${unseen}`, next: `Run status again in a few seconds; if it persists, ${mgmtdLogs.charAt(0).toLowerCase()}${mgmtdLogs.slice(1)}`})
+      const unseen =
+        command === 'list-chains' && basis.chainsFrom
+          ? `chains are judged from list-targets instead (${tables.chains!.length} chains)`
+          : loss.unseen
+      problems.push({
+        severity: command === 'list-chains' && basis.chainsFrom ? 'warning' : loss.severity,
+        subject: `admin_cli ${command}`,
+        cause: `${message} on ${where ?? 'the mgmtd node'}${hint ? ` — ${hint}` : ''}; ${unseen}`,
+        next: `Run status again in a few seconds; if it persists, ${mgmtdLogs.charAt(0).toLowerCase()}${mgmtdLogs.slice(1)}`,
+      })
       continue
     }
     // Nothing answered: one problem for a mgmtd that does not answer, not one per table.
     const core = command === 'list-nodes' || command === 'list-chains'
     if (reported && !core) continue
     const hint = ADMIN_ERROR_HINTS[name]
-    problems.push({severity: core ? 'critical' : 'error', subject: `admin_cli ${command}`, cause: `${message}${hint ? ` — ${hint}` : ''}`, next: mgmtdLogs})
+    problems.push({
+      severity: core ? 'critical' : 'error',
+      subject: `admin_cli ${command}`,
+      cause: `${message}${hint ? ` — ${hint}` : ''}`,
+      next: mgmtdLogs,
+    })
     reported = true
   }
   if (basis.mgmtdBootstrapping) {
     problems.push({
       severity: 'warning',
       subject: `mgmtd${primary || where ? ` on ${primary ?? where}` : ''}`,
-      cause: 'mgmtd is bootstrapping (it just started, or took over as primary): list-clients says "The client list may be incomplete", and sessions it has not yet loaded are missing from the view',
+      cause:
+        'mgmtd is bootstrapping (it just started, or took over as primary): list-clients says "The client list may be incomplete", and sessions it has not yet loaded are missing from the view',
       next: `Run status again in a minute; if it still bootstraps, ${mgmtdLogs.charAt(0).toLowerCase()}${mgmtdLogs.slice(1)}`,
     })
   }

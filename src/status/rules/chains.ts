@@ -59,8 +59,14 @@ export interface ReplicaCount {
 }
 
 /** The replica count: list-chain-tables' ReplicaCount when present, else cluster.yml's, else the widest chain. */
-export function replicaCountOf(chainTables: ChainTableRow[] | undefined, layoutFactor: number | undefined, chains: ChainRow[]): ReplicaCount {
-  const counts = (chainTables ?? []).map((table) => table.replicaCount).filter((count): count is number => count !== undefined)
+export function replicaCountOf(
+  chainTables: ChainTableRow[] | undefined,
+  layoutFactor: number | undefined,
+  chains: ChainRow[],
+): ReplicaCount {
+  const counts = (chainTables ?? [])
+    .map((table) => table.replicaCount)
+    .filter((count): count is number => count !== undefined)
   if (counts.length > 0) return {count: Math.max(...counts), from: 'list-chain-tables'}
   if (layoutFactor) return {count: layoutFactor, from: 'layout'}
   return {count: Math.max(0, ...chains.map((chain) => chain.targets.length)), from: 'chains'}
@@ -76,7 +82,13 @@ export function chainsFromTargets(targets: TargetRow[]): ChainRow[] {
       const serving = rows.filter((row) => row.publicState === 'SERVING').length
       const syncing = rows.some((row) => row.publicState === 'SYNCING')
       // The same status rule as list-chains (ListChains.cc:51-60).
-      const status = syncing ? 'SYNCING' : serving === rows.length ? 'SERVING' : serving === 0 ? 'UNAVAILABLE' : 'SERVING'
+      const status = syncing
+        ? 'SYNCING'
+        : serving === rows.length
+          ? 'SERVING'
+          : serving === 0
+            ? 'UNAVAILABLE'
+            : 'SERVING'
       return {
         chainId,
         referencedBy: '',
@@ -94,18 +106,38 @@ export function fullyServing(chain: ChainRow): boolean {
 }
 
 /** Groups every target that does not serve by the storage node that holds it. */
-export function recoveryByNode(chains: ChainRow[], targets: TargetView[], nodeIdToNode: Map<number, string>): NodeRecovery[] {
+export function recoveryByNode(
+  chains: ChainRow[],
+  targets: TargetView[],
+  nodeIdToNode: Map<number, string>,
+): NodeRecovery[] {
   const targetById = new Map(targets.map((target) => [target.targetId, target]))
   const groups = new Map<string, NodeRecovery>()
   for (const chain of chains) {
-    const servingBytes = Math.max(0, ...chain.targets.filter((target) => target.publicState === 'SERVING').map((target) => targetById.get(target.id)?.usedBytes ?? 0))
+    const servingBytes = Math.max(
+      0,
+      ...chain.targets
+        .filter((target) => target.publicState === 'SERVING')
+        .map((target) => targetById.get(target.id)?.usedBytes ?? 0),
+    )
     for (const target of chain.targets) {
       if (target.publicState === 'SERVING') continue
       const row = targetById.get(target.id)
       const nodeId = row && row.nodeId >= 0 ? row.nodeId : storageNodeIdOfTarget(target.id)
       const node = row?.node ?? nodeIdToNode.get(nodeId) ?? `storage node id ${nodeId}`
       const disk = row?.diskIndex ?? diskIndexOfTarget(target.id)
-      const group = groups.get(node) ?? {node, nodeId, syncing: 0, waiting: 0, offline: 0, lastsrv: 0, other: 0, chains: [], disks: [], targets: []}
+      const group = groups.get(node) ?? {
+        node,
+        nodeId,
+        syncing: 0,
+        waiting: 0,
+        offline: 0,
+        lastsrv: 0,
+        other: 0,
+        chains: [],
+        disks: [],
+        targets: [],
+      }
       if (target.publicState === 'SYNCING') {
         group.syncing++
         if (row?.usedBytes !== undefined && servingBytes > 0) {
@@ -118,7 +150,9 @@ export function recoveryByNode(chains: ChainRow[], targets: TargetView[], nodeId
       else group.other++
       if (!group.chains.includes(chain.chainId)) group.chains.push(chain.chainId)
       if (disk >= 0 && !group.disks.includes(disk)) group.disks.push(disk)
-      group.targets.push(`${target.id} ${target.publicState}-${target.localState} (chain ${chain.chainId}, disk ${disk})`)
+      group.targets.push(
+        `${target.id} ${target.publicState}-${target.localState} (chain ${chain.chainId}, disk ${disk})`,
+      )
       groups.set(node, group)
     }
   }
@@ -143,14 +177,19 @@ export function formatBytes(bytes: number): string {
 /** `4 targets syncing after a restart, 2 waiting` and the copied share when list-targets gave sizes. */
 export function describeRecovery(group: NodeRecovery): string {
   const parts: string[] = []
-  if (group.syncing) parts.push(`${counted(group.syncing, 'syncing')}${group.offline + group.lastsrv === 0 ? ' after a restart' : ''}`)
+  if (group.syncing)
+    parts.push(`${counted(group.syncing, 'syncing')}${group.offline + group.lastsrv === 0 ? ' after a restart' : ''}`)
   if (group.waiting) parts.push(parts.length ? `${group.waiting} waiting` : counted(group.waiting, 'waiting'))
-  const copied = group.goalBytes ? ` (${formatBytes(group.syncedBytes ?? 0)} of ${formatBytes(group.goalBytes)} copied, ${Math.floor(((group.syncedBytes ?? 0) / group.goalBytes) * 100)}%)` : ''
+  const copied = group.goalBytes
+    ? ` (${formatBytes(group.syncedBytes ?? 0)} of ${formatBytes(group.goalBytes)} copied, ${Math.floor(((group.syncedBytes ?? 0) / group.goalBytes) * 100)}%)`
+    : ''
   return `${parts.join(', ')}${copied}`
 }
 
 function storageLogs(node: string, context: RuleContext): string {
-  const container = context.layout.nodes.find((entry) => entry.name === node)?.containers.find((entry) => entry.service === 'storage')?.container ?? '3fs-storage'
+  const container =
+    context.layout.nodes.find((entry) => entry.name === node)?.containers.find((entry) => entry.service === 'storage')
+      ?.container ?? '3fs-storage'
   return onNode(context, node, `logs --tail 200 ${container}`)
 }
 
@@ -169,7 +208,13 @@ export function chainProblems(inputs: ChainInputs, context: RuleContext): Proble
   const problems: Problem[] = []
   const hasStorage = layout.nodes.some((node) => node.services.includes('storage'))
   if (chains.length === 0) {
-    if (hasStorage && inputs.chainsFrom === undefined) problems.push({severity: 'critical', subject: 'chains', cause: 'mgmtd has no chains: the chain table was never uploaded, so no file can be written', next: `Create targets, chains and the chain table: ${cli('deploy {c}')}`})
+    if (hasStorage && inputs.chainsFrom === undefined)
+      problems.push({
+        severity: 'critical',
+        subject: 'chains',
+        cause: 'mgmtd has no chains: the chain table was never uploaded, so no file can be written',
+        next: `Create targets, chains and the chain table: ${cli('deploy {c}')}`,
+      })
     return problems
   }
   const targetById = new Map(targets.map((target) => [target.targetId, target]))
@@ -187,7 +232,9 @@ export function chainProblems(inputs: ChainInputs, context: RuleContext): Proble
         const group = groups.find((entry) => entry.targets.some((text) => text.startsWith(`${target.id} `)))
         const node = group && known(group.node) ? group.node : undefined
         lastServing.add(node ?? 'an unknown node')
-        lastTargets.push(`target ${target.id} of chain ${chain.chainId} on ${node ?? `storage node id ${targetById.get(target.id)?.nodeId ?? storageNodeIdOfTarget(target.id)}`}`)
+        lastTargets.push(
+          `target ${target.id} of chain ${chain.chainId} on ${node ?? `storage node id ${targetById.get(target.id)?.nodeId ?? storageNodeIdOfTarget(target.id)}`}`,
+        )
       }
     }
     // The node with the last serving replica holds the newest data: it has to return first.
@@ -196,7 +243,9 @@ export function chainProblems(inputs: ChainInputs, context: RuleContext): Proble
       severity: 'critical',
       subject: `chains ${sample(unavailable.map((chain) => chain.chainId))}`,
       cause: `${unavailable.length} of ${chains.length} chains UNAVAILABLE: no replica serves them${stopped.length ? `; storage stopped reporting on ${stopped.join(', ')}` : ''}${lastServing.size ? ` (${[...lastServing].join(', ')} held the last serving replica and must come back first: ${sample(lastTargets)})` : ''}. Right after a deploy this also happens while storage is still starting.`,
-      next: first ? `Start storage again on ${first} first, after reading why it stopped: ${storageLogs(first, context)}` : `Check every storage node: ${cli(`exec {c} --service storage --sudo -- ${layout.runtime} ps -a`)}`,
+      next: first
+        ? `Start storage again on ${first} first, after reading why it stopped: ${storageLogs(first, context)}`
+        : `Check every storage node: ${cli(`exec {c} --service storage --sudo -- ${layout.runtime} ps -a`)}`,
     })
   }
   for (const group of groups) {
@@ -208,7 +257,9 @@ export function chainProblems(inputs: ChainInputs, context: RuleContext): Proble
         severity: 'error',
         subject: known(group.node) ? `${group.node}/storage` : where,
         cause: `${group.offline + group.lastsrv} target(s) in ${group.chains.length} chain(s) are LASTSRV/OFFLINE${group.other ? `, ${group.other} in another state` : ''}: the storage service${known(group.node) ? ` on ${group.node}` : ` with node id ${group.nodeId}`} stopped reporting to mgmtd${recovering} — ${sample(group.targets)}`,
-        next: known(group.node) ? `Read its log and start it again (its targets then resync): ${storageLogs(group.node, context)}` : `No node in cluster.yml runs storage node id ${group.nodeId}: find it in list-nodes (${cli('status {c} --json')}, services[])`,
+        next: known(group.node)
+          ? `Read its log and start it again (its targets then resync): ${storageLogs(group.node, context)}`
+          : `No node in cluster.yml runs storage node id ${group.nodeId}: find it in list-nodes (${cli('status {c} --json')}, services[])`,
       })
     } else {
       problems.push({
@@ -224,7 +275,9 @@ export function chainProblems(inputs: ChainInputs, context: RuleContext): Proble
   for (const table of inputs.chainTables ?? []) {
     if (table.replicaCounts.length < 2) continue
     const most = Math.max(...table.replicaCounts)
-    const short = chains.filter((chain) => chain.referencedBy.split(',').includes(String(table.tableId)) && chain.targets.length < most)
+    const short = chains.filter(
+      (chain) => chain.referencedBy.split(',').includes(String(table.tableId)) && chain.targets.length < most,
+    )
     problems.push({
       severity: 'warning',
       subject: `chain table ${table.tableId} v${table.version ?? '?'}`,
@@ -235,12 +288,18 @@ export function chainProblems(inputs: ChainInputs, context: RuleContext): Proble
   const degraded = chains.filter((chain) => chain.status !== 'UNAVAILABLE' && !fullyServing(chain))
   if (degraded.length > 0) {
     const replicas = replicaCountOf(inputs.chainTables, layout.replicationFactor, chains)
-    const syncing = degraded.filter((chain) => chain.status === 'SYNCING' || chain.targets.some((target) => target.publicState === 'SYNCING' || target.publicState === 'WAITING'))
+    const syncing = degraded.filter(
+      (chain) =>
+        chain.status === 'SYNCING' ||
+        chain.targets.some((target) => target.publicState === 'SYNCING' || target.publicState === 'WAITING'),
+    )
     problems.push({
       severity: 'warning',
       subject: `chains ${sample(degraded.map((chain) => chain.chainId))}`,
       cause: `${degraded.length} of ${chains.length} chains serve with fewer replicas than ${replicas.count}${replicas.from === 'list-chain-tables' ? ' (ReplicaCount of list-chain-tables)' : ''}${syncing.length ? ` (${syncing.length} syncing: data is being copied back)` : ''}; the nodes are named above`,
-      next: syncing.length ? `Wait for the sync to finish and watch it: ${watch}` : 'Bring back the storage nodes named above.',
+      next: syncing.length
+        ? `Wait for the sync to finish and watch it: ${watch}`
+        : 'Bring back the storage nodes named above.',
     })
   }
   return problems

@@ -15,10 +15,21 @@ export function diskProblems(node: NodeState, context: RuleContext): Problem[] {
         cause: disk.exists
           ? 'data disk not mounted: the disk labelled for this directory is missing or was not remounted after a reboot, and storage would write to the root filesystem'
           : 'storage data directory does not exist',
-        next: disk.exists ? `Check the disks and their labels: ${cli(`exec {c} --nodes ${node.name} -- lsblk -o NAME,LABEL,MOUNTPOINT`)}` : `Deploy storage on the node: ${cli('deploy {c}')}`,
+        next: disk.exists
+          ? `Check the disks and their labels: ${cli(`exec {c} --nodes ${node.name} -- lsblk -o NAME,LABEL,MOUNTPOINT`)}`
+          : `Deploy storage on the node: ${cli('deploy {c}')}`,
       })
-    } else if (disk.sizeBytes && disk.usedBytes !== undefined && (disk.usedBytes / disk.sizeBytes) * 100 >= FULL_PERCENT) {
-      problems.push({severity: 'warning', subject: `${node.name}:${disk.path}`, cause: `data disk ${Math.round((disk.usedBytes / disk.sizeBytes) * 100)}% full`, next: 'Free space or add storage nodes before writes fail.'})
+    } else if (
+      disk.sizeBytes &&
+      disk.usedBytes !== undefined &&
+      (disk.usedBytes / disk.sizeBytes) * 100 >= FULL_PERCENT
+    ) {
+      problems.push({
+        severity: 'warning',
+        subject: `${node.name}:${disk.path}`,
+        cause: `data disk ${Math.round((disk.usedBytes / disk.sizeBytes) * 100)}% full`,
+        next: 'Free space or add storage nodes before writes fail.',
+      })
     }
   }
   return problems

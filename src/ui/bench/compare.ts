@@ -6,7 +6,8 @@ import {renderTable} from '../table.js'
 function value(figure: FigureComparison, side: 'base' | 'new'): string {
   const number = figure[side]
   if (number === undefined) return '-'
-  const text = Math.abs(number) >= 1000 ? Math.round(number).toLocaleString('en-US') : Number(number.toPrecision(4)).toString()
+  const text =
+    Math.abs(number) >= 1000 ? Math.round(number).toLocaleString('en-US') : Number(number.toPrecision(4)).toString()
   return `${text} ${figure.unit}`
 }
 

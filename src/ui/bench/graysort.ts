@@ -9,7 +9,14 @@ import {PhaseProgress} from '../phase-progress.js'
 import {renderTable} from '../table.js'
 
 export const RUN_PHASES: Phase[] = ['gen', 'sample', 'map', 'reduce', 'validate', 'cleanup']
-export const PHASE_TITLES: Record<Phase, string> = {gen: 'Generate input (gensort records)', sample: 'Sample keys, pick splitters', map: 'Map: range-partition', reduce: 'Reduce: sort partitions', validate: 'Validate (valsort)', cleanup: 'Remove run files'}
+export const PHASE_TITLES: Record<Phase, string> = {
+  gen: 'Generate input (gensort records)',
+  sample: 'Sample keys, pick splitters',
+  map: 'Map: range-partition',
+  reduce: 'Reduce: sort partitions',
+  validate: 'Validate (valsort)',
+  cleanup: 'Remove run files',
+}
 
 /** The listr display of a graysort run's phases (silent when `enabled` is false, as in --json mode). */
 export function graysortProgress(enabled: boolean, phases: Phase[] = RUN_PHASES): PhaseProgress<Phase> {
@@ -23,12 +30,23 @@ export function renderPlan(plan: GraysortPlan): string {
     ['threads per node', plan.threadsPerNode],
     ['memory per node', formatBytes(plan.memoryPerNodeBytes)],
     ['records per node', plan.recordsPerNode.toLocaleString('en-US')],
-    ['partitions', `${plan.partitions} (${plan.partitionsPerNode} per node, ~${formatBytes(plan.partitionBytes)} each)`],
+    [
+      'partitions',
+      `${plan.partitions} (${plan.partitionsPerNode} per node, ~${formatBytes(plan.partitionBytes)} each)`,
+    ],
     ['map runs per node', `${plan.mapRunsPerNode} of up to ${formatBytes(plan.mapRunBytes)}`],
-    ['shuffle', plan.shuffle === 'memory' ? 'in memory (one node holds the data twice over)' : 'map run files on the shared filesystem'],
+    [
+      'shuffle',
+      plan.shuffle === 'memory'
+        ? 'in memory (one node holds the data twice over)'
+        : 'map run files on the shared filesystem',
+    ],
     ['files', `${plan.files.input} input, ${plan.files.map} map (runs + index per node), ${plan.files.output} output`],
   ]
-  return [renderTable(['plan', ''], rows), ...plan.warnings.map((warning) => `${color.yellow('Warning:')} ${warning}`)].join('\n')
+  return [
+    renderTable(['plan', ''], rows),
+    ...plan.warnings.map((warning) => `${color.yellow('Warning:')} ${warning}`),
+  ].join('\n')
 }
 
 export function renderRunReport(report: RunReport): string {
@@ -40,10 +58,19 @@ export function renderRunReport(report: RunReport): string {
     ['partitions', report.partitions],
     ['engine', report.engine],
     ['generate', `${report.input.seconds.toFixed(2)} s`],
-    ['sort (input files to output files)', `${report.sort.seconds.toFixed(2)} s: sample ${phase('sample')} + map ${phase('map')} + reduce ${phase('reduce')}`],
+    [
+      'sort (input files to output files)',
+      `${report.sort.seconds.toFixed(2)} s: sample ${phase('sample')} + map ${phase('map')} + reduce ${phase('reduce')}`,
+    ],
     ['validate', `${report.validation.seconds.toFixed(2)} s`],
-    ['throughput', `${report.tibPerMinute.toFixed(4)} TiB/min, ${report.gibPerSecondPerNode.toFixed(3)} GiB/s per node`],
-    ['vs smallpond on 3FS', `${(report.gibPerSecondPerNode / SMALLPOND_RUN.gibPerSecondPerNode).toFixed(2)}x its ${SMALLPOND_RUN.gibPerSecondPerNode.toFixed(2)} GiB/s per node`],
+    [
+      'throughput',
+      `${report.tibPerMinute.toFixed(4)} TiB/min, ${report.gibPerSecondPerNode.toFixed(3)} GiB/s per node`,
+    ],
+    [
+      'vs smallpond on 3FS',
+      `${(report.gibPerSecondPerNode / SMALLPOND_RUN.gibPerSecondPerNode).toFixed(2)}x its ${SMALLPOND_RUN.gibPerSecondPerNode.toFixed(2)} GiB/s per node`,
+    ],
     ['checksum', `${report.validation.checksum} (input ${report.input.checksum})`],
     ['duplicate keys', report.validation.duplicates],
   ]
@@ -54,12 +81,18 @@ export function renderRunReport(report: RunReport): string {
 }
 
 export function renderSort(result: SortResult, output: string, nodes: number): string {
-  return renderTable(['sort', ''], [
-    ['data', formatBytes(result.bytes)],
-    ['partitions', `${result.plan.partitions} files in ${output}`],
-    ['time', `${result.seconds.toFixed(2)} s (${result.timings.map((timing) => `${timing.phase} ${timing.seconds.toFixed(2)}`).join(', ')})`],
-    ['throughput', `${(result.bytes / 2 ** 30 / result.seconds / nodes).toFixed(3)} GiB/s per node`],
-  ])
+  return renderTable(
+    ['sort', ''],
+    [
+      ['data', formatBytes(result.bytes)],
+      ['partitions', `${result.plan.partitions} files in ${output}`],
+      [
+        'time',
+        `${result.seconds.toFixed(2)} s (${result.timings.map((timing) => `${timing.phase} ${timing.seconds.toFixed(2)}`).join(', ')})`,
+      ],
+      ['throughput', `${(result.bytes / 2 ** 30 / result.seconds / nodes).toFixed(3)} GiB/s per node`],
+    ],
+  )
 }
 
 export function renderGenerate(result: GenerateResult, records: number): string {
@@ -68,15 +101,21 @@ export function renderGenerate(result: GenerateResult, records: number): string 
 
 export function renderValidation(report: ValidationReport & {seconds: number}): string {
   const lines = [
-    renderTable(['valsort', ''], [
-      ['result', report.ok ? color.green('SUCCESS - all records are in order') : color.red('FAILED')],
-      ['files', report.files],
-      ['records', report.records.toLocaleString('en-US')],
-      ['checksum', report.checksum],
-      ['duplicate keys', report.duplicates],
-      ['unordered records', report.unordered + (report.firstUnordered >= 0 ? ` (first: record ${report.firstUnordered})` : '')],
-      ['time', `${report.seconds.toFixed(2)} s`],
-    ]),
+    renderTable(
+      ['valsort', ''],
+      [
+        ['result', report.ok ? color.green('SUCCESS - all records are in order') : color.red('FAILED')],
+        ['files', report.files],
+        ['records', report.records.toLocaleString('en-US')],
+        ['checksum', report.checksum],
+        ['duplicate keys', report.duplicates],
+        [
+          'unordered records',
+          report.unordered + (report.firstUnordered >= 0 ? ` (first: record ${report.firstUnordered})` : ''),
+        ],
+        ['time', `${report.seconds.toFixed(2)} s`],
+      ],
+    ),
   ]
   for (const problem of report.problems) lines.push(color.red(`  ${problem.path}: ${problem.problem}`))
   return lines.join('\n')

@@ -6,21 +6,37 @@ import {color} from '../colors.js'
 import {renderTable} from '../table.js'
 
 export function renderPreflight(report: PreflightReport): string {
-  const mark = (status: string) => (status === 'ok' ? color.green('ok') : status === 'warn' ? color.yellow('warn') : color.red('FAIL'))
+  const mark = (status: string) =>
+    status === 'ok' ? color.green('ok') : status === 'warn' ? color.yellow('warn') : color.red('FAIL')
   const rows = report.nodes.map((node) => [
     node.node,
     node.host,
     node.services.join(' ') || '-',
     node.ok ? color.green('ready') : color.red('not ready'),
-    node.checks.filter((check) => check.status !== 'ok').map((check) => `${check.check}: ${mark(check.status)}`).join(', ') || 'all checks ok',
+    node.checks
+      .filter((check) => check.status !== 'ok')
+      .map((check) => `${check.check}: ${mark(check.status)}`)
+      .join(', ') || 'all checks ok',
   ])
   const lines = [renderTable(['node', 'host', 'services', 'verdict', 'checks not ok'], rows)]
-  const problems = report.nodes.flatMap((node) => node.checks.filter((check) => check.status !== 'ok').map((check) => ({node: node.node, check})))
+  const problems = report.nodes.flatMap((node) =>
+    node.checks.filter((check) => check.status !== 'ok').map((check) => ({node: node.node, check})),
+  )
   if (problems.length > 0) {
     lines.push('')
-    for (const {node, check} of problems) lines.push(`${mark(check.status)} ${color.bold(`${node} ${check.check}`)}: ${check.detail}${check.fix ? `\n     ${color.dim('->')} ${check.fix}` : ''}`)
+    for (const {node, check} of problems)
+      lines.push(
+        `${mark(check.status)} ${color.bold(`${node} ${check.check}`)}: ${check.detail}${check.fix ? `\n     ${color.dim('->')} ${check.fix}` : ''}`,
+      )
   }
-  lines.push('', report.ok ? color.green(`All ${report.nodes.length} node(s) ready${report.warnings ? ` (${report.warnings} warning(s))` : ''}.`) : color.red(`${report.failed} of ${report.nodes.length} node(s) not ready.`))
+  lines.push(
+    '',
+    report.ok
+      ? color.green(
+          `All ${report.nodes.length} node(s) ready${report.warnings ? ` (${report.warnings} warning(s))` : ''}.`,
+        )
+      : color.red(`${report.failed} of ${report.nodes.length} node(s) not ready.`),
+  )
   return lines.join('\n')
 }
 
@@ -37,16 +53,37 @@ export function renderPlan(plan: ReturnType<typeof planJson>): string {
     }
     for (const [key, entries] of grouped) {
       const nodes = entries.map((entry) => entry.node)
-      lines.push(`  ${key} ${color.dim(`@ ${nodes.length <= 4 ? nodes.join(', ') : `${nodes.slice(0, 3).join(', ')} and ${nodes.length - 3} more`}`)}`)
+      lines.push(
+        `  ${key} ${color.dim(`@ ${nodes.length <= 4 ? nodes.join(', ') : `${nodes.slice(0, 3).join(', ')} and ${nodes.length - 3} more`}`)}`,
+      )
       lines.push(...configChanges(entries))
     }
   }
-  const ids = plan.nodeIds.map((entry) => `${entry.node} ${Object.entries(entry.ids).map(([service, id]) => `${service}=${id}`).join(' ')}`)
-  if (ids.length > 0) lines.push('', color.bold('== Node ids') + color.dim(' (assigned once, recorded beside cluster.yml)'), `  ${ids.length <= 12 ? ids.join(', ') : `${ids.slice(0, 10).join(', ')} and ${ids.length - 10} more (--json lists all)`}`)
+  const ids = plan.nodeIds.map(
+    (entry) =>
+      `${entry.node} ${Object.entries(entry.ids)
+        .map(([service, id]) => `${service}=${id}`)
+        .join(' ')}`,
+  )
+  if (ids.length > 0)
+    lines.push(
+      '',
+      color.bold('== Node ids') + color.dim(' (assigned once, recorded beside cluster.yml)'),
+      `  ${ids.length <= 12 ? ids.join(', ') : `${ids.slice(0, 10).join(', ')} and ${ids.length - 10} more (--json lists all)`}`,
+    )
   const table = plan.chainTable.at(-1)
-  if (table) lines.push(`  chain table 1: version ${table.version} with ${table.chains} chains${plan.chainTable.length > 1 ? ` (${table.newChains} new on storage node ids ${table.storageNodeIds.join(', ')})` : ''}`)
-  const applied = plan.alreadyApplied > 0 ? ` ${plan.alreadyApplied} more are recorded as applied and not shown (deploy re-checks each node).` : ''
-  lines.push('', `${plan.actions.length} actions in ${plan.stages.length} stages.${applied} --json prints every action with its command and file contents.`)
+  if (table)
+    lines.push(
+      `  chain table 1: version ${table.version} with ${table.chains} chains${plan.chainTable.length > 1 ? ` (${table.newChains} new on storage node ids ${table.storageNodeIds.join(', ')})` : ''}`,
+    )
+  const applied =
+    plan.alreadyApplied > 0
+      ? ` ${plan.alreadyApplied} more are recorded as applied and not shown (deploy re-checks each node).`
+      : ''
+  lines.push(
+    '',
+    `${plan.actions.length} actions in ${plan.stages.length} stages.${applied} --json prints every action with its command and file contents.`,
+  )
   return lines.join('\n')
 }
 
@@ -54,18 +91,38 @@ export function renderPlan(plan: ReturnType<typeof planJson>): string {
 function configChanges(entries: ReturnType<typeof planJson>['actions']): string[] {
   const config = entries[0]?.config
   if (!config) return []
-  const lines = [color.dim(`      3FS configs/${config.file} at ${config.commit.slice(0, 7)} with ${config.changes.length} key(s) changed:`)]
+  const lines = [
+    color.dim(
+      `      3FS configs/${config.file} at ${config.commit.slice(0, 7)} with ${config.changes.length} key(s) changed:`,
+    ),
+  ]
   for (const change of config.changes) {
-    const values = new Set(entries.map((entry) => entry.config?.changes.find((other) => other.key === change.key)?.value))
-    lines.push(color.dim(`        ${change.key} = ${values.size > 1 ? '(per node)' : change.value}  (3FS: ${change.shipped})`))
+    const values = new Set(
+      entries.map((entry) => entry.config?.changes.find((other) => other.key === change.key)?.value),
+    )
+    lines.push(
+      color.dim(`        ${change.key} = ${values.size > 1 ? '(per node)' : change.value}  (3FS: ${change.shipped})`),
+    )
   }
   return lines
 }
 
 export function renderApply(report: ApplyReport, what: string): string {
-  const rows = report.stages.map((stage) => [stage.name, stage.applied, stage.skipped, (stage.durationMs / 1000).toFixed(1), stage.failed ? color.red('failed') : color.green('ok')])
+  const rows = report.stages.map((stage) => [
+    stage.name,
+    stage.applied,
+    stage.skipped,
+    (stage.durationMs / 1000).toFixed(1),
+    stage.failed ? color.red('failed') : color.green('ok'),
+  ])
   return [
     renderTable(['stage', 'applied', 'already done', 's', 'result'], rows),
-    report.changes === 0 ? color.green(`${what}: 0 changes, everything was already applied (${report.skipped} actions checked${report.verified > 0 ? `, ${report.verified} verified again` : ''}).`) : color.green(`${what}: ${report.changes} change(s), ${report.skipped} already done, ${(report.durationMs / 1000).toFixed(1)} s.`),
+    report.changes === 0
+      ? color.green(
+          `${what}: 0 changes, everything was already applied (${report.skipped} actions checked${report.verified > 0 ? `, ${report.verified} verified again` : ''}).`,
+        )
+      : color.green(
+          `${what}: ${report.changes} change(s), ${report.skipped} already done, ${(report.durationMs / 1000).toFixed(1)} s.`,
+        ),
   ].join('\n')
 }

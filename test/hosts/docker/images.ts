@@ -9,7 +9,17 @@
 import {execFile, execFileSync} from 'node:child_process'
 import {promisify} from 'node:util'
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, isAbsolute, join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -50,7 +60,14 @@ export function parseImagesTxt(text: string, base: string): ImageSpec[] {
       // The stand-ins' form: NAME TAB ROOTFS TAB change;;change;;...
       const [name, rootfs, changes = ''] = raw.split('\t').map((field) => field.trim())
       if (!name || !rootfs) throw new Error(`images.txt: "${line}" lacks an image name or rootfs dir`)
-      specs.push({name, rootfs: isAbsolute(rootfs) ? rootfs : join(base, rootfs), changes: changes.split(';;').map((change) => change.trim()).filter(Boolean)})
+      specs.push({
+        name,
+        rootfs: isAbsolute(rootfs) ? rootfs : join(base, rootfs),
+        changes: changes
+          .split(';;')
+          .map((change) => change.trim())
+          .filter(Boolean),
+      })
       continue
     }
     if (DOCKERFILE_WORDS.test(line)) {
@@ -59,14 +76,21 @@ export function parseImagesTxt(text: string, base: string): ImageSpec[] {
       continue
     }
     const [name, rootfs, ...rest] = line.split(/\t+|\s+/)
-    if (!name || !rootfs) throw new Error(`images.txt: "${line}" is neither "IMAGE ROOTFS-DIR" nor a Dockerfile instruction`)
-    specs.push({name, rootfs: isAbsolute(rootfs) ? rootfs : join(base, rootfs), changes: rest.length > 0 && DOCKERFILE_WORDS.test(rest.join(' ')) ? [rest.join(' ')] : []})
+    if (!name || !rootfs)
+      throw new Error(`images.txt: "${line}" is neither "IMAGE ROOTFS-DIR" nor a Dockerfile instruction`)
+    specs.push({
+      name,
+      rootfs: isAbsolute(rootfs) ? rootfs : join(base, rootfs),
+      changes: rest.length > 0 && DOCKERFILE_WORDS.test(rest.join(' ')) ? [rest.join(' ')] : [],
+    })
   }
   return specs
 }
 
 function builderDir(): {dir: string; kind: ImageSet['builder']} {
-  return existsSync(join(STANDIN, 'build.sh')) ? {dir: STANDIN, kind: 'standin'} : {dir: PLACEHOLDER, kind: 'placeholder'}
+  return existsSync(join(STANDIN, 'build.sh'))
+    ? {dir: STANDIN, kind: 'standin'}
+    : {dir: PLACEHOLDER, kind: 'placeholder'}
 }
 
 /** Hash of every file the images come from (the builder's tree and this module), path and content. */
@@ -95,14 +119,28 @@ export async function buildImages(docker: (args: string[], input?: Buffer) => Bu
   const cache = join(tmpdir(), '3fs-cli-images', inputsHash(dir))
   const tarball = join(cache, 'images.tar')
   if (existsSync(tarball) && existsSync(join(cache, 'images.json'))) {
-    return {tarball, images: JSON.parse(readFileSync(join(cache, 'images.json'), 'utf8')), builder: kind, cached: true, buildMs: 0}
+    return {
+      tarball,
+      images: JSON.parse(readFileSync(join(cache, 'images.json'), 'utf8')),
+      builder: kind,
+      cached: true,
+      buildMs: 0,
+    }
   }
   const out = mkdtempSync(join(tmpdir(), '3fs-cli-rootfs-'))
   try {
     // Asynchronous: the compile takes 20-70 s, and a test worker blocked that long loses its RPC to vitest.
-    await promisify(execFile)('sh', [join(dir, 'build.sh'), out], {maxBuffer: 64 * 1024 * 1024}).catch((error: {code?: number; stderr?: string}) => {
-      throw new Error(`${join(dir, 'build.sh')} failed (${error.code}): ${String(error.stderr ?? '').trim().split('\n').slice(-15).join('\n')}`)
-    })
+    await promisify(execFile)('sh', [join(dir, 'build.sh'), out], {maxBuffer: 64 * 1024 * 1024}).catch(
+      (error: {code?: number; stderr?: string}) => {
+        throw new Error(
+          `${join(dir, 'build.sh')} failed (${error.code}): ${String(error.stderr ?? '')
+            .trim()
+            .split('\n')
+            .slice(-15)
+            .join('\n')}`,
+        )
+      },
+    )
     const specs = parseImagesTxt(readFileSync(join(out, 'images.txt'), 'utf8'), out)
     for (const spec of specs) {
       const rootfs = execFileSync('tar', ['-C', spec.rootfs, '--numeric-owner', '-c', '.'], {maxBuffer: 2 * 1024 ** 3})
@@ -113,7 +151,13 @@ export async function buildImages(docker: (args: string[], input?: Buffer) => Bu
     docker(['save', '-o', partial, ...specs.map((spec) => spec.name)])
     renameSync(partial, tarball)
     writeFileSync(join(cache, 'images.json'), JSON.stringify(specs.map((spec) => spec.name)))
-    return {tarball, images: specs.map((spec) => spec.name), builder: kind, cached: false, buildMs: performance.now() - started}
+    return {
+      tarball,
+      images: specs.map((spec) => spec.name),
+      builder: kind,
+      cached: false,
+      buildMs: performance.now() - started,
+    }
   } finally {
     rmSync(out, {recursive: true, force: true})
   }

@@ -8,9 +8,68 @@
 import {appendFileSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 
 // Linux capability numbers (include/uapi/linux/capability.h).
-const CAPS = ['CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF', 'CHECKPOINT_RESTORE']
+const CAPS = [
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'DAC_READ_SEARCH',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'SETGID',
+  'SETUID',
+  'SETPCAP',
+  'LINUX_IMMUTABLE',
+  'NET_BIND_SERVICE',
+  'NET_BROADCAST',
+  'NET_ADMIN',
+  'NET_RAW',
+  'IPC_LOCK',
+  'IPC_OWNER',
+  'SYS_MODULE',
+  'SYS_RAWIO',
+  'SYS_CHROOT',
+  'SYS_PTRACE',
+  'SYS_PACCT',
+  'SYS_ADMIN',
+  'SYS_BOOT',
+  'SYS_NICE',
+  'SYS_RESOURCE',
+  'SYS_TIME',
+  'SYS_TTY_CONFIG',
+  'MKNOD',
+  'LEASE',
+  'AUDIT_WRITE',
+  'AUDIT_CONTROL',
+  'SETFCAP',
+  'MAC_OVERRIDE',
+  'MAC_ADMIN',
+  'SYSLOG',
+  'WAKE_ALARM',
+  'BLOCK_SUSPEND',
+  'AUDIT_READ',
+  'PERFMON',
+  'BPF',
+  'CHECKPOINT_RESTORE',
+]
 // Where the kernel keeps the current hard limit of each rlimit the spec may name.
-const LIMIT_ROWS = {RLIMIT_CPU: 'Max cpu time', RLIMIT_FSIZE: 'Max file size', RLIMIT_DATA: 'Max data size', RLIMIT_STACK: 'Max stack size', RLIMIT_CORE: 'Max core file size', RLIMIT_RSS: 'Max resident set', RLIMIT_NPROC: 'Max processes', RLIMIT_NOFILE: 'Max open files', RLIMIT_MEMLOCK: 'Max locked memory', RLIMIT_AS: 'Max address space', RLIMIT_LOCKS: 'Max file locks', RLIMIT_SIGPENDING: 'Max pending signals', RLIMIT_MSGQUEUE: 'Max msgqueue size', RLIMIT_NICE: 'Max nice priority', RLIMIT_RTPRIO: 'Max realtime priority', RLIMIT_RTTIME: 'Max realtime timeout'}
+const LIMIT_ROWS = {
+  RLIMIT_CPU: 'Max cpu time',
+  RLIMIT_FSIZE: 'Max file size',
+  RLIMIT_DATA: 'Max data size',
+  RLIMIT_STACK: 'Max stack size',
+  RLIMIT_CORE: 'Max core file size',
+  RLIMIT_RSS: 'Max resident set',
+  RLIMIT_NPROC: 'Max processes',
+  RLIMIT_NOFILE: 'Max open files',
+  RLIMIT_MEMLOCK: 'Max locked memory',
+  RLIMIT_AS: 'Max address space',
+  RLIMIT_LOCKS: 'Max file locks',
+  RLIMIT_SIGPENDING: 'Max pending signals',
+  RLIMIT_MSGQUEUE: 'Max msgqueue size',
+  RLIMIT_NICE: 'Max nice priority',
+  RLIMIT_RTPRIO: 'Max realtime priority',
+  RLIMIT_RTTIME: 'Max realtime timeout',
+}
 
 const [file, log, id = '?'] = process.argv.slice(2)
 const status = readFileSync('/proc/self/status', 'utf8')
@@ -20,7 +79,9 @@ const inBounding = (name) => {
   return bit >= 0 && (bounding >> BigInt(bit)) & 1n
 }
 const hardLimit = (type) => {
-  const row = readFileSync('/proc/self/limits', 'utf8').split('\n').find((line) => line.startsWith(LIMIT_ROWS[type] ?? '\0'))
+  const row = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith(LIMIT_ROWS[type] ?? '\0'))
   if (!row) return undefined
   const hard = row.slice(26).trim().split(/\s+/)[1]
   return hard === 'unlimited' ? 2n ** 64n - 1n : BigInt(hard)
@@ -46,7 +107,9 @@ if (Array.isArray(proc?.rlimits) && !inBounding('CAP_SYS_RESOURCE')) {
   proc.rlimits = proc.rlimits.filter((limit) => {
     const hard = hardLimit(limit.type)
     if (hard === undefined || BigInt(String(limit.hard).replace('bigint:', '')) <= hard) return true
-    edits.push(`dropped ${limit.type} soft=${unbig(JSON.stringify(limit.soft))} hard=${unbig(JSON.stringify(limit.hard))} (hard limit here is ${hard}; raising it needs CAP_SYS_RESOURCE)`)
+    edits.push(
+      `dropped ${limit.type} soft=${unbig(JSON.stringify(limit.soft))} hard=${unbig(JSON.stringify(limit.hard))} (hard limit here is ${hard}; raising it needs CAP_SYS_RESOURCE)`,
+    )
     return false
   })
 }

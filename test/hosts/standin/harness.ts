@@ -41,7 +41,12 @@ export class StandinLab {
   static async build(): Promise<StandinLab> {
     const lab = new StandinLab(mkdtempSync(join(tmpdir(), 'standin-test-')))
     await new Promise<void>((resolve, reject) => {
-      execFile('sh', [join(STANDIN_SRC, 'build.sh'), join(lab.dir, 'build')], {maxBuffer: 1 << 24}, (error, _out, err) => (error ? reject(new Error(`build.sh failed: ${err}`)) : resolve()))
+      execFile(
+        'sh',
+        [join(STANDIN_SRC, 'build.sh'), join(lab.dir, 'build')],
+        {maxBuffer: 1 << 24},
+        (error, _out, err) => (error ? reject(new Error(`build.sh failed: ${err}`)) : resolve()),
+      )
     })
     return lab
   }
@@ -65,10 +70,19 @@ export class StandinLab {
   }
 
   /** Starts a long-running program (argv[0] = program) on node address `ip`. */
-  start(program: string, args: string[], options: {ip: string; cwd?: string; env?: Record<string, string>; command?: string}): ChildProcess {
+  start(
+    program: string,
+    args: string[],
+    options: {ip: string; cwd?: string; env?: Record<string, string>; command?: string},
+  ): ChildProcess {
     const cwd = options.cwd ?? this.dir
     mkdirSync(cwd, {recursive: true})
-    const child = spawn(options.command ?? this.bin, args, {argv0: program, cwd, env: {...process.env, STANDIN_NODE_IP: options.ip, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(options.command ?? this.bin, args, {
+      argv0: program,
+      cwd,
+      env: {...process.env, STANDIN_NODE_IP: options.ip, ...options.env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let output = ''
     child.stdout!.on('data', (chunk) => (output += chunk))
     child.stderr!.on('data', (chunk) => (output += chunk))
@@ -78,9 +92,17 @@ export class StandinLab {
   }
 
   /** Runs a program to its end. */
-  run(program: string, args: string[], options: {ip: string; input?: string; env?: Record<string, string>; cwd?: string}): Promise<RunResult> {
+  run(
+    program: string,
+    args: string[],
+    options: {ip: string; input?: string; env?: Record<string, string>; cwd?: string},
+  ): Promise<RunResult> {
     return new Promise((resolve) => {
-      const child = spawn(this.bin, args, {argv0: program, cwd: options.cwd ?? this.dir, env: {...process.env, STANDIN_NODE_IP: options.ip, ...options.env}})
+      const child = spawn(this.bin, args, {
+        argv0: program,
+        cwd: options.cwd ?? this.dir,
+        env: {...process.env, STANDIN_NODE_IP: options.ip, ...options.env},
+      })
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (chunk) => (stdout += chunk))
@@ -122,7 +144,11 @@ export class StandinLab {
 }
 
 /** Polls `probe` until it returns true or `timeoutMs` passes. */
-export async function eventually(probe: () => Promise<boolean> | boolean, timeoutMs = 10_000, stepMs = 200): Promise<boolean> {
+export async function eventually(
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+  stepMs = 200,
+): Promise<boolean> {
   const end = Date.now() + timeoutMs
   for (;;) {
     if (await probe()) return true
@@ -142,7 +168,11 @@ export function deployFiles(lab: StandinLab, yaml: string, node: string, service
   mkdirSync(lab.path(service, 'log'), {recursive: true})
   for (const action of allActions(plan)) {
     if (action.kind !== 'write-file' || action.node !== node || action.content === undefined) continue
-    if (!action.path!.includes(`/${service}/config.d/`) && !(action.service === service && action.path!.includes(`/${service}/`))) continue
+    if (
+      !action.path!.includes(`/${service}/config.d/`) &&
+      !(action.service === service && action.path!.includes(`/${service}/`))
+    )
+      continue
     const name = action.path!.split('/').pop()!
     out[name] = action.content
       .replaceAll('/mnt/3fsdata', lab.path('3fsdata'))

@@ -16,7 +16,7 @@ import {resultFlags, savedNote} from '../../../ui/bench/result-flags.js'
 export default class GraysortRun extends BaseCommand {
   static override summary = 'Generate, sort and validate GraySort data: the whole benchmark in one command.'
   static override description = withExitCodes(
-    'Generates gensort-identical records on every node in parallel, sorts them with the native two-pass sort (map: range-partition by sampled splitters; reduce: sort each partition into its own file) and validates the output as valsort does, requiring the output record count and checksum to equal the input\'s. Without -c it runs on this machine in a temporary directory. Exit code 1 when the verdict is FAIL.',
+    "Generates gensort-identical records on every node in parallel, sorts them with the native two-pass sort (map: range-partition by sampled splitters; reduce: sort each partition into its own file) and validates the output as valsort does, requiring the output record count and checksum to equal the input's. Without -c it runs on this machine in a temporary directory. Exit code 1 when the verdict is FAIL.",
   )
 
   static override examples = [
@@ -26,37 +26,89 @@ export default class GraysortRun extends BaseCommand {
   ]
 
   static override flags = {
-    size: Flags.string({description: `Amount of data in 100-byte records, e.g. 1G, 110.5TiB, or 100GB (10^9 records, as sortbenchmark.org counts). ${SIZE_UNITS_HELP}`, exclusive: ['records']}),
+    size: Flags.string({
+      description: `Amount of data in 100-byte records, e.g. 1G, 110.5TiB, or 100GB (10^9 records, as sortbenchmark.org counts). ${SIZE_UNITS_HELP}`,
+      exclusive: ['records'],
+    }),
     records: Flags.integer({description: 'Number of 100-byte records.', min: 1, exclusive: ['size']}),
-    mode: Flags.string({description: 'Record format (gensort default binary, or -a ascii); skew (gensort -s) is not available, see --help.', options: ['binary', 'ascii', 'skew'], default: 'binary'}),
-    partitions: Flags.integer({description: 'Number of output partitions (default: from data size, nodes and memory).', min: 1}),
-    shuffle: Flags.string({description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.', options: [...SHUFFLE_CHOICES], default: 'auto'}),
-    memory: Flags.string({description: `Memory each node's worker may use (default: 60% of available). ${SIZE_UNITS_HELP}`}),
+    mode: Flags.string({
+      description:
+        'Record format (gensort default binary, or -a ascii); skew (gensort -s) is not available, see --help.',
+      options: ['binary', 'ascii', 'skew'],
+      default: 'binary',
+    }),
+    partitions: Flags.integer({
+      description: 'Number of output partitions (default: from data size, nodes and memory).',
+      min: 1,
+    }),
+    shuffle: Flags.string({
+      description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.',
+      options: [...SHUFFLE_CHOICES],
+      default: 'auto',
+    }),
+    memory: Flags.string({
+      description: `Memory each node's worker may use (default: 60% of available). ${SIZE_UNITS_HELP}`,
+    }),
     keep: Flags.boolean({description: 'Keep input, intermediate and output files.'}),
-    engine: Flags.string({description: 'I/O engine for the sort\'s data (auto: usrbio on a 3FS mount, else io_uring, else psync).', options: ['auto', 'usrbio', 'io_uring', 'psync'], default: 'auto'}),
-    'usrbio-lib': Flags.string({description: 'Path of libhf3fs_api_shared.so on the nodes (else THREEFS_USRBIO_LIB or the usual 3FS locations).'}),
-    mount: Flags.string({description: '3FS mount point, for usrbio (default: the cluster\'s hostMountpoint).'}),
+    engine: Flags.string({
+      description: "I/O engine for the sort's data (auto: usrbio on a 3FS mount, else io_uring, else psync).",
+      options: ['auto', 'usrbio', 'io_uring', 'psync'],
+      default: 'auto',
+    }),
+    'usrbio-lib': Flags.string({
+      description: 'Path of libhf3fs_api_shared.so on the nodes (else THREEFS_USRBIO_LIB or the usual 3FS locations).',
+    }),
+    mount: Flags.string({description: "3FS mount point, for usrbio (default: the cluster's hostMountpoint)."}),
     plan: Flags.boolean({description: 'Print the plan (partitions, memory, files per node) and run nothing.'}),
-    'plan-nodes': Flags.integer({description: 'With --plan: plan for this many nodes instead of the real ones.', min: 1, dependsOn: ['plan']}),
+    'plan-nodes': Flags.integer({
+      description: 'With --plan: plan for this many nodes instead of the real ones.',
+      min: 1,
+      dependsOn: ['plan'],
+    }),
     cores: Flags.integer({description: 'With --plan: cores per node to plan for.', min: 1, dependsOn: ['plan']}),
     ...targetFlags,
-    impl: Flags.string({description: 'Sorter: native (the two-pass sort of the worker) or duckdb (DuckDB sorts the records in gensort\'s ASCII form with read_csv, ORDER BY and COPY into the same number of key-range files; this machine only, through @duckdb/node-api). Both are checked by the same validator.', options: ['native', 'duckdb'], default: 'native'}),
+    impl: Flags.string({
+      description:
+        "Sorter: native (the two-pass sort of the worker) or duckdb (DuckDB sorts the records in gensort's ASCII form with read_csv, ORDER BY and COPY into the same number of key-range files; this machine only, through @duckdb/node-api). Both are checked by the same validator.",
+      options: ['native', 'duckdb'],
+      default: 'native',
+    }),
     ...resultFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(GraysortRun)
     rejectSkewMode(flags.mode)
-    if (flags.size === undefined && flags.records === undefined) throw new UsageError('give the amount of data with --size or --records', {next: 'For example: 3fs-cli bench graysort run --size 1GiB'})
-    const records = flags.records === undefined ? Math.floor(parseSize(flags.size!, '--size', {min: RECORD_BYTES}) / RECORD_BYTES) : checkRecords(flags.records)
+    if (flags.size === undefined && flags.records === undefined)
+      throw new UsageError('give the amount of data with --size or --records', {
+        next: 'For example: 3fs-cli bench graysort run --size 1GiB',
+      })
+    const records =
+      flags.records === undefined
+        ? Math.floor(parseSize(flags.size!, '--size', {min: RECORD_BYTES}) / RECORD_BYTES)
+        : checkRecords(flags.records)
     const memoryBytes = flags.memory === undefined ? undefined : parseSize(flags.memory, '--memory')
     const cluster = await loadOptionalCluster(flags.config)
-    const where = {cluster, nodes: splitList(flags.nodes), dir: flags.dir, signal: this.signal, onLeftover: (command: string) => this.leftoverNote(command)}
+    const where = {
+      cluster,
+      nodes: splitList(flags.nodes),
+      dir: flags.dir,
+      signal: this.signal,
+      onLeftover: (command: string) => this.leftoverNote(command),
+    }
     const shuffle = flags.shuffle as ShuffleChoice
 
     if (flags.plan) {
       // With -c the plan uses the chosen nodes' cores and memory (probed, read-only), not this machine's.
-      const plan = await planJob({...where, records, planNodes: flags['plan-nodes'], cores: flags.cores, memoryBytes, partitions: flags.partitions, shuffle})
+      const plan = await planJob({
+        ...where,
+        records,
+        planNodes: flags['plan-nodes'],
+        cores: flags.cores,
+        memoryBytes,
+        partitions: flags.partitions,
+        shuffle,
+      })
       this.emit(plan, () => renderPlan(plan))
       return
     }
@@ -79,7 +131,10 @@ export default class GraysortRun extends BaseCommand {
       },
       () => graysortProgress(!this.jsonMode),
     )
-    this.emit({...report, resultFile: saved.path, htmlFile: saved.html}, () => `${renderRunReport(report)}\n${savedNote(saved)}`)
+    this.emit(
+      {...report, resultFile: saved.path, htmlFile: saved.html},
+      () => `${renderRunReport(report)}\n${savedNote(saved)}`,
+    )
     if (report.verdict !== 'PASS') this.exit(ExitCode.Failure)
   }
 }

@@ -15,18 +15,34 @@ export default class GraysortSort extends BaseCommand {
     'Sorts existing 100-byte-record files (from gensort or `bench graysort gen`) with the native two-pass sort. --input is a file or a directory whose *.dat files are the input. Concatenating the output partitions in name order gives the sorted data; check it with `bench graysort validate DIR`.',
   )
 
-  static override examples = ['<%= config.bin %> bench graysort sort --input input.dat --output sorted/', '<%= config.bin %> bench graysort sort -c cluster.yml --input /3fs/graysort/input --output /3fs/graysort/output']
+  static override examples = [
+    '<%= config.bin %> bench graysort sort --input input.dat --output sorted/',
+    '<%= config.bin %> bench graysort sort -c cluster.yml --input /3fs/graysort/input --output /3fs/graysort/output',
+  ]
 
   static override flags = {
     input: Flags.string({char: 'i', description: 'Input file, or directory of .dat files.', required: true}),
     output: Flags.string({char: 'o', description: 'Output directory for part-NNNNN.dat files.', required: true}),
-    partitions: Flags.integer({description: 'Number of output partitions (default: from size, nodes and memory).', min: 1}),
-    shuffle: Flags.string({description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.', options: [...SHUFFLE_CHOICES], default: 'auto'}),
+    partitions: Flags.integer({
+      description: 'Number of output partitions (default: from size, nodes and memory).',
+      min: 1,
+    }),
+    shuffle: Flags.string({
+      description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.',
+      options: [...SHUFFLE_CHOICES],
+      default: 'auto',
+    }),
     memory: Flags.string({description: `Memory each worker may use (default: 60% of available). ${SIZE_UNITS_HELP}`}),
     keep: Flags.boolean({description: 'Keep intermediate (map) files.'}),
-    engine: Flags.string({description: 'I/O engine for the sort\'s data (auto: usrbio on a 3FS mount, else io_uring, else psync).', options: ['auto', 'usrbio', 'io_uring', 'psync'], default: 'auto'}),
-    'usrbio-lib': Flags.string({description: 'Path of libhf3fs_api_shared.so on the nodes (else THREEFS_USRBIO_LIB or the usual 3FS locations).'}),
-    mount: Flags.string({description: '3FS mount point, for usrbio (default: the cluster\'s hostMountpoint).'}),
+    engine: Flags.string({
+      description: "I/O engine for the sort's data (auto: usrbio on a 3FS mount, else io_uring, else psync).",
+      options: ['auto', 'usrbio', 'io_uring', 'psync'],
+      default: 'auto',
+    }),
+    'usrbio-lib': Flags.string({
+      description: 'Path of libhf3fs_api_shared.so on the nodes (else THREEFS_USRBIO_LIB or the usual 3FS locations).',
+    }),
+    mount: Flags.string({description: "3FS mount point, for usrbio (default: the cluster's hostMountpoint)."}),
     ...targetFlags,
     ...resultFlags,
   }
@@ -55,6 +71,16 @@ export default class GraysortSort extends BaseCommand {
       },
       () => graysortProgress(!this.jsonMode, ['sample', 'map', 'reduce']),
     )
-    this.emit({...result, outputs: undefined, outputDir: output, files: result.outputs.length, resultFile: saved.path, htmlFile: saved.html}, () => `${renderSort(result, output, nodes.length)}\n${savedNote(saved)}`)
+    this.emit(
+      {
+        ...result,
+        outputs: undefined,
+        outputDir: output,
+        files: result.outputs.length,
+        resultFile: saved.path,
+        htmlFile: saved.html,
+      },
+      () => `${renderSort(result, output, nodes.length)}\n${savedNote(saved)}`,
+    )
   }
 }

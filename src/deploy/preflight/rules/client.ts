@@ -10,7 +10,14 @@ export const fuseRule: PreflightRule = {
   appliesTo: ({services}) => services.includes('client'),
   probe: () => ['S fuse; if [ -e /dev/fuse ]; then echo dev; fi; grep -qw fuse /proc/filesystems && echo fs || true'],
   judge: ({text}) =>
-    text('fuse').includes('dev') ? {check: 'fuse', status: 'ok', detail: '/dev/fuse present'} : {check: 'fuse', status: 'fail', detail: 'no /dev/fuse', fix: 'Load FUSE: modprobe fuse (and add it to /etc/modules-load.d).'},
+    text('fuse').includes('dev')
+      ? {check: 'fuse', status: 'ok', detail: '/dev/fuse present'}
+      : {
+          check: 'fuse',
+          status: 'fail',
+          detail: 'no /dev/fuse',
+          fix: 'Load FUSE: modprobe fuse (and add it to /etc/modules-load.d).',
+        },
 }
 
 export const shmRule: PreflightRule = {
@@ -20,8 +27,17 @@ export const shmRule: PreflightRule = {
   judge: ({text}) => {
     const shm = Number(text('shm'))
     return shm >= MIN_SHM_BYTES
-      ? {check: 'shm', status: 'ok', detail: `/dev/shm ${(shm / 1024 ** 3).toFixed(1)} GiB (usrbio rings and buffers live there)`}
-      : {check: 'shm', status: 'fail', detail: `/dev/shm is only ${(shm / 1024 ** 2).toFixed(0)} MiB; usrbio needs room for its rings and I/O buffers`, fix: 'Enlarge it: mount -o remount,size=16G /dev/shm (and in /etc/fstab).'}
+      ? {
+          check: 'shm',
+          status: 'ok',
+          detail: `/dev/shm ${(shm / 1024 ** 3).toFixed(1)} GiB (usrbio rings and buffers live there)`,
+        }
+      : {
+          check: 'shm',
+          status: 'fail',
+          detail: `/dev/shm is only ${(shm / 1024 ** 2).toFixed(0)} MiB; usrbio needs room for its rings and I/O buffers`,
+          fix: 'Enlarge it: mount -o remount,size=16G /dev/shm (and in /etc/fstab).',
+        }
   },
 }
 
@@ -30,14 +46,33 @@ export const mountpointRule: PreflightRule = {
   appliesTo: ({services}) => services.includes('client'),
   probe: ({context}) => {
     const mp = shellQuote(context.mountpoint)
-    return [`S mountpoint; echo "FSTYPE=$(findmnt -n -o FSTYPE --mountpoint ${mp} 2>/dev/null)"; if [ -d ${mp} ]; then echo "EXISTS=1"; echo "ENTRIES=$(ls -A ${mp} 2>/dev/null | head -n 3 | tr '\\n' ' ')"; else echo "EXISTS=0"; fi`]
+    return [
+      `S mountpoint; echo "FSTYPE=$(findmnt -n -o FSTYPE --mountpoint ${mp} 2>/dev/null)"; if [ -d ${mp} ]; then echo "EXISTS=1"; echo "ENTRIES=$(ls -A ${mp} 2>/dev/null | head -n 3 | tr '\\n' ' ')"; else echo "EXISTS=0"; fi`,
+    ]
   },
   judge: ({context, text}) => {
     const mp = keyValues(text('mountpoint'))
-    if (mp.FSTYPE === 'fuse.hf3fs') return {check: 'mountpoint', status: 'ok', detail: `${context.mountpoint} is already 3FS`}
-    if (mp.FSTYPE) return {check: 'mountpoint', status: 'fail', detail: `${context.mountpoint} is a ${mp.FSTYPE} mount`, fix: 'Unmount it or choose another services.client.hostMountpoint.'}
-    if (mp.ENTRIES) return {check: 'mountpoint', status: 'fail', detail: `${context.mountpoint} is a non-empty directory (${mp.ENTRIES}); mounting 3FS over it would hide those files`, fix: 'Move the files away or choose another hostMountpoint.'}
-    return {check: 'mountpoint', status: 'ok', detail: mp.EXISTS === '1' ? `${context.mountpoint} empty` : `${context.mountpoint} will be created`}
+    if (mp.FSTYPE === 'fuse.hf3fs')
+      return {check: 'mountpoint', status: 'ok', detail: `${context.mountpoint} is already 3FS`}
+    if (mp.FSTYPE)
+      return {
+        check: 'mountpoint',
+        status: 'fail',
+        detail: `${context.mountpoint} is a ${mp.FSTYPE} mount`,
+        fix: 'Unmount it or choose another services.client.hostMountpoint.',
+      }
+    if (mp.ENTRIES)
+      return {
+        check: 'mountpoint',
+        status: 'fail',
+        detail: `${context.mountpoint} is a non-empty directory (${mp.ENTRIES}); mounting 3FS over it would hide those files`,
+        fix: 'Move the files away or choose another hostMountpoint.',
+      }
+    return {
+      check: 'mountpoint',
+      status: 'ok',
+      detail: mp.EXISTS === '1' ? `${context.mountpoint} empty` : `${context.mountpoint} will be created`,
+    }
   },
 }
 
@@ -50,14 +85,22 @@ export const mountpointRule: PreflightRule = {
 export const propagationRule: PreflightRule = {
   check: 'propagation',
   appliesTo: ({services}) => services.includes('client'),
-  probe: ({context}) => [`S propagation; d=${shellQuote(context.mountpoint)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; findmnt -n -o TARGET,PROPAGATION --target "$d" 2>/dev/null | tail -n 1`],
+  probe: ({context}) => [
+    `S propagation; d=${shellQuote(context.mountpoint)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; findmnt -n -o TARGET,PROPAGATION --target "$d" 2>/dev/null | tail -n 1`,
+  ],
   judge: ({context, text}) => {
     const line = text('propagation')
     const at = line.lastIndexOf(' ')
-    if (line === '' || at < 0) return {check: 'propagation', status: 'warn', detail: `could not read the propagation of the mount holding ${context.mountpoint} (findmnt missing?)`}
+    if (line === '' || at < 0)
+      return {
+        check: 'propagation',
+        status: 'warn',
+        detail: `could not read the propagation of the mount holding ${context.mountpoint} (findmnt missing?)`,
+      }
     const target = line.slice(0, at).trim()
     const propagation = line.slice(at + 1)
-    if (propagation.split(',').includes('shared')) return {check: 'propagation', status: 'ok', detail: `${context.mountpoint} is on ${target} (${propagation})`}
+    if (propagation.split(',').includes('shared'))
+      return {check: 'propagation', status: 'ok', detail: `${context.mountpoint} is on ${target} (${propagation})`}
     return {
       check: 'propagation',
       status: 'fail',

@@ -7,17 +7,29 @@ export const runtimeRule: PreflightRule = {
   appliesTo: () => true,
   probe: ({context}) => {
     const rt = shellQuote(context.runtime)
-    return [`S runtime; if command -v ${rt} >/dev/null 2>&1; then echo "PATH=$(command -v ${rt})"; timeout 20 ${rt} version --format 'SERVER={{.Server.Version}}' 2>&1 | tail -n 2; else echo missing; fi`]
+    return [
+      `S runtime; if command -v ${rt} >/dev/null 2>&1; then echo "PATH=$(command -v ${rt})"; timeout 20 ${rt} version --format 'SERVER={{.Server.Version}}' 2>&1 | tail -n 2; else echo missing; fi`,
+    ]
   },
   judge: ({context, text}) => {
     const runtime = text('runtime')
     if (runtime === 'missing' || runtime === '') {
-      return {check: 'runtime', status: 'fail', detail: `${context.runtime} not found`, fix: `Install a container engine (e.g. apt-get install docker.io) and start it; 3FS runs in containers from the ${context.images.threefs} image.`}
+      return {
+        check: 'runtime',
+        status: 'fail',
+        detail: `${context.runtime} not found`,
+        fix: `Install a container engine (e.g. apt-get install docker.io) and start it; 3FS runs in containers from the ${context.images.threefs} image.`,
+      }
     }
     const server = /SERVER=(\S+)/.exec(runtime)?.[1]
     return server
       ? {check: 'runtime', status: 'ok', detail: `${context.runtime} ${server}`}
-      : {check: 'runtime', status: 'fail', detail: `${context.runtime} is installed but its engine does not answer: ${runtime.split('\n').pop()}`, fix: `Start it: systemctl start ${context.runtime}`}
+      : {
+          check: 'runtime',
+          status: 'fail',
+          detail: `${context.runtime} is installed but its engine does not answer: ${runtime.split('\n').pop()}`,
+          fix: `Start it: systemctl start ${context.runtime}`,
+        }
   },
 }
 

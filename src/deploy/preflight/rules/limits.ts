@@ -30,20 +30,30 @@ function engineLimit(facts: Record<string, string>): {process: string; hard: str
 export const nofileRule: PreflightRule = {
   check: 'nofile',
   appliesTo: ({services}) => runsThreefs(services),
-  probe: () => [`S nofile; echo "NR_OPEN=$(cat /proc/sys/fs/nr_open)"; ${limitProbe('n', String(NOFILE), 'Max open files')}`],
+  probe: () => [
+    `S nofile; echo "NR_OPEN=$(cat /proc/sys/fs/nr_open)"; ${limitProbe('n', String(NOFILE), 'Max open files')}`,
+  ],
   judge: ({text}): CheckResult => {
     const facts = keyValues(text('nofile'))
     const engine = engineLimit(facts)
     const engineHas = engine !== undefined && (engine.hard === 'unlimited' || Number(engine.hard) >= NOFILE)
-    if (facts.RAISE === 'ok') return {check: 'nofile', status: 'ok', detail: `root can set nofile ${NOFILE} (fs.nr_open ${facts.NR_OPEN})`}
-    if (engineHas) return {check: 'nofile', status: 'ok', detail: `${engine.process} already runs with nofile ${engine.hard}`}
+    if (facts.RAISE === 'ok')
+      return {check: 'nofile', status: 'ok', detail: `root can set nofile ${NOFILE} (fs.nr_open ${facts.NR_OPEN})`}
+    if (engineHas)
+      return {check: 'nofile', status: 'ok', detail: `${engine.process} already runs with nofile ${engine.hard}`}
     const nrOpen = Number(facts.NR_OPEN)
-    const why = Number.isFinite(nrOpen) && nrOpen < NOFILE ? `fs.nr_open is ${nrOpen}` : 'setrlimit is refused to root (no CAP_SYS_RESOURCE: a container or LXC node?)'
+    const why =
+      Number.isFinite(nrOpen) && nrOpen < NOFILE
+        ? `fs.nr_open is ${nrOpen}`
+        : 'setrlimit is refused to root (no CAP_SYS_RESOURCE: a container or LXC node?)'
     return {
       check: 'nofile',
       status: 'fail',
       detail: `3FS containers start with --ulimit nofile=${NOFILE}, which this node cannot give: ${why}${engine ? `, and ${engine.process} runs with ${engine.hard}` : ''}`,
-      fix: Number.isFinite(nrOpen) && nrOpen < NOFILE ? `sysctl -w fs.nr_open=${NOFILE} (and in /etc/sysctl.d/)` : 'Run the container engine with LimitNOFILE=1048576 (systemctl edit containerd docker), or give the node CAP_SYS_RESOURCE.',
+      fix:
+        Number.isFinite(nrOpen) && nrOpen < NOFILE
+          ? `sysctl -w fs.nr_open=${NOFILE} (and in /etc/sysctl.d/)`
+          : 'Run the container engine with LimitNOFILE=1048576 (systemctl edit containerd docker), or give the node CAP_SYS_RESOURCE.',
     }
   },
 }
@@ -55,8 +65,14 @@ export const memlockRule: PreflightRule = {
   judge: ({text}): CheckResult => {
     const facts = keyValues(text('memlock'))
     const engine = engineLimit(facts)
-    if (facts.RAISE === 'ok') return {check: 'memlock', status: 'ok', detail: 'root can set memlock unlimited (RDMA buffers are registered locked)'}
-    if (engine?.hard === 'unlimited') return {check: 'memlock', status: 'ok', detail: `${engine.process} already runs with memlock unlimited`}
+    if (facts.RAISE === 'ok')
+      return {
+        check: 'memlock',
+        status: 'ok',
+        detail: 'root can set memlock unlimited (RDMA buffers are registered locked)',
+      }
+    if (engine?.hard === 'unlimited')
+      return {check: 'memlock', status: 'ok', detail: `${engine.process} already runs with memlock unlimited`}
     return {
       check: 'memlock',
       status: 'fail',

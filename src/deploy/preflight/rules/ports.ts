@@ -26,7 +26,11 @@ export function parseListener(local: string): Listener | undefined {
   if (at < 0) return undefined
   const port = Number(local.slice(at + 1))
   if (!Number.isInteger(port) || port <= 0) return undefined
-  let address = local.slice(0, at).replace(/^\[|\]$/g, '').replace(/%.*$/, '').replace(/^::ffff:(?=\d+\.)/i, '')
+  let address = local
+    .slice(0, at)
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '')
+    .replace(/^::ffff:(?=\d+\.)/i, '')
   if (address === '' || address === '*' || address === '0.0.0.0' || address === '::' || address === ':') address = '*'
   return {address, port}
 }
@@ -42,7 +46,12 @@ export function parseNicAddresses(text: string): {nic: string; address: string}[
 }
 
 /** The listener that stops `service` from binding `port` on this node, if any. */
-function blocker(service: ServiceName, port: number, listeners: Listener[], threefsAddresses: Set<string>): Listener | undefined {
+function blocker(
+  service: ServiceName,
+  port: number,
+  listeners: Listener[],
+  threefsAddresses: Set<string>,
+): Listener | undefined {
   const onPort = listeners.filter((listener) => listener.port === port)
   if (!THREEFS_SERVICES.includes(service)) return onPort[0]
   return onPort.find((listener) => listener.address === '*' || threefsAddresses.has(listener.address))
@@ -57,8 +66,16 @@ export const portsRule: PreflightRule = {
     'S addresses; ip -o -4 addr show up 2>/dev/null || true',
   ],
   judge: ({context, node, services, text}) => {
-    const listeners = text('listeners').split(/\s+/).map(parseListener).filter((listener): listener is Listener => listener !== undefined)
-    const threefsAddresses = new Set([node.host, ...parseNicAddresses(text('addresses')).filter(({nic}) => THREEFS_NIC.test(nic)).map(({address}) => address)])
+    const listeners = text('listeners')
+      .split(/\s+/)
+      .map(parseListener)
+      .filter((listener): listener is Listener => listener !== undefined)
+    const threefsAddresses = new Set([
+      node.host,
+      ...parseNicAddresses(text('addresses'))
+        .filter(({nic}) => THREEFS_NIC.test(nic))
+        .map(({address}) => address),
+    ])
     const running = new Set(text('containers').split(/\s+/).filter(Boolean))
     const clashes: string[] = []
     for (const service of services) {
@@ -70,6 +87,11 @@ export const portsRule: PreflightRule = {
     }
     return clashes.length === 0
       ? {check: 'ports', status: 'ok', detail: 'free'}
-      : {check: 'ports', status: 'fail', detail: `in use by something else: ${clashes.join(', ')}`, fix: 'Stop what listens there (ss -ltnp shows it) or change the ports in cluster.yml.'}
+      : {
+          check: 'ports',
+          status: 'fail',
+          detail: `in use by something else: ${clashes.join(', ')}`,
+          fix: 'Stop what listens there (ss -ltnp shows it) or change the ports in cluster.yml.',
+        }
   },
 }

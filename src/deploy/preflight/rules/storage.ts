@@ -7,11 +7,16 @@ const MIN_DIR_FREE_BYTES = 10 * 1024 ** 3
 
 /** NVMe whole disks that are blank (no children, no filesystem, not mounted) or already labelled 3fs-data-*. */
 export function usableNvmeDisks(lsblk: string): string[] {
-  const rows = lsblk.split('\n').filter(Boolean).map((line) => Object.fromEntries([...line.matchAll(/([A-Z]+)="([^"]*)"/g)].map((match) => [match[1], match[2]])))
+  const rows = lsblk
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Object.fromEntries([...line.matchAll(/([A-Z]+)="([^"]*)"/g)].map((match) => [match[1], match[2]])))
   const children = new Set(rows.filter((row) => row.PKNAME).map((row) => row.PKNAME))
   return rows
     .filter((row) => row.TYPE === 'disk' && /^nvme/.test(row.NAME ?? ''))
-    .filter((row) => /^3fs-data-\d+$/.test(row.LABEL ?? '') || (!row.FSTYPE && !row.MOUNTPOINT && !children.has(row.NAME)))
+    .filter(
+      (row) => /^3fs-data-\d+$/.test(row.LABEL ?? '') || (!row.FSTYPE && !row.MOUNTPOINT && !children.has(row.NAME)),
+    )
     .map((row) => row.NAME!)
 }
 
@@ -27,13 +32,31 @@ export const disksRule: PreflightRule = {
     if (storage.diskType === 'nvme') {
       const usable = usableNvmeDisks(text('disks'))
       return usable.length >= storage.diskNumPerNode
-        ? {check: 'disks', status: 'ok', detail: `${usable.length} usable NVMe disk(s) for ${storage.diskNumPerNode}: ${usable.join(', ')}`}
-        : {check: 'disks', status: 'fail', detail: `${usable.length} usable NVMe disk(s) (blank or labelled 3fs-data-*), ${storage.diskNumPerNode} needed`, fix: 'Free more NVMe disks (unmounted, no partitions or filesystem: wipefs -a only if it holds nothing you need), or lower diskNumPerNode, or use diskType: dir.'}
+        ? {
+            check: 'disks',
+            status: 'ok',
+            detail: `${usable.length} usable NVMe disk(s) for ${storage.diskNumPerNode}: ${usable.join(', ')}`,
+          }
+        : {
+            check: 'disks',
+            status: 'fail',
+            detail: `${usable.length} usable NVMe disk(s) (blank or labelled 3fs-data-*), ${storage.diskNumPerNode} needed`,
+            fix: 'Free more NVMe disks (unmounted, no partitions or filesystem: wipefs -a only if it holds nothing you need), or lower diskNumPerNode, or use diskType: dir.',
+          }
     }
     const free = Number(text('dir-free'))
     return free >= MIN_DIR_FREE_BYTES
-      ? {check: 'disks', status: 'ok', detail: `diskType dir, ${(free / 1024 ** 3).toFixed(0)} GiB free under ${context.workDir}`}
-      : {check: 'disks', status: 'warn', detail: `only ${(free / 1024 ** 3).toFixed(1)} GiB free under ${context.workDir}`, fix: 'Free space, or point workDir at a larger filesystem.'}
+      ? {
+          check: 'disks',
+          status: 'ok',
+          detail: `diskType dir, ${(free / 1024 ** 3).toFixed(0)} GiB free under ${context.workDir}`,
+        }
+      : {
+          check: 'disks',
+          status: 'warn',
+          detail: `only ${(free / 1024 ** 3).toFixed(1)} GiB free under ${context.workDir}`,
+          fix: 'Free space, or point workDir at a larger filesystem.',
+        }
   },
 }
 
@@ -43,6 +66,8 @@ export const aioRule: PreflightRule = {
   probe: () => ['S aio; sysctl -n fs.aio-max-nr 2>/dev/null || cat /proc/sys/fs/aio-max-nr'],
   judge: ({text}) => {
     const aio = Number(text('aio'))
-    return aio >= AIO_MAX_NR ? {check: 'aio-max-nr', status: 'ok', detail: String(aio)} : {check: 'aio-max-nr', status: 'warn', detail: `${aio}, below ${AIO_MAX_NR}; deploy sets it (and at boot)`}
+    return aio >= AIO_MAX_NR
+      ? {check: 'aio-max-nr', status: 'ok', detail: String(aio)}
+      : {check: 'aio-max-nr', status: 'warn', detail: `${aio}, below ${AIO_MAX_NR}; deploy sets it (and at boot)`}
   },
 }
