@@ -105,7 +105,7 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
       const result = await runCli(['check', '-c', withClient, '--json', '--runtime', 'no-such-engine'])
       expect(result.exitCode).toBe(1)
       const node1 = result.json.nodes.find((node: any) => node.node === 'node1')
-      expect(node1.checks.find((check: any) => check.check === 'ports')).toMatchObject({status: 'fail', detail: 'in use by something else: 8999 (clickhouse)'})
+      expect(node1.checks.find((check: any) => check.check === 'ports')).toMatchObject({status: 'fail', detail: 'in use by something else: 8999 (clickhouse) on 127.0.0.1'})
       const node2 = result.json.nodes.find((node: any) => node.node === 'node2')
       // /3fs on a test host is a bind mount of a shared directory: mounting 3FS there would hide it.
       expect(node2.checks.find((check: any) => check.check === 'mountpoint')).toMatchObject({status: 'fail', detail: expect.stringMatching(/^\/3fs is a \S+ mount$/)})
