@@ -128,7 +128,7 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
       const node1 = result.json.nodes.find((node: any) => node.node === 'node1')
       expect(node1.checks.find((check: any) => check.check === 'ports')).toMatchObject({
         status: 'fail',
-        detail: 'in use by something else: 8999 (clickhouse)',
+        detail: 'in use by something else: 8999 (clickhouse) on 127.0.0.1',
       })
       const node2 = result.json.nodes.find((node: any) => node.node === 'node2')
       // /3fs on a test host is a bind mount of a shared directory: mounting 3FS there would hide it.
