@@ -1,12 +1,12 @@
 /**
  * check / deploy / destroy through the built CLI against real sshd test hosts, for what the real-engine
- * tests (deploy-docker.test.ts: a real dockerd per node with stand-in 3FS images) do not cover yet:
- * preflight findings, a deploy refused before anything changes, the plan, and a deploy that fails
- * half way and resumes, and destroy's refusal to delete data. The engine in the deploy/resume/destroy
- * tests here is a TEST DOUBLE (test/hosts/doubles/docker-engine-double.sh) because injecting a `docker
- * run` failure at one exact step is not yet wired into the real-engine harness; it answers every
- * admin_cli line with success and derives SERVING chains from the CSVs deploy wrote, so these tests do
- * NOT verify the waits (the real-engine test does).
+ * tests (deploy-docker.test.ts: a real dockerd per node with stand-in 3FS images) do not cover:
+ * preflight findings, a deploy refused before anything changes, the plan, a `docker run` that the ENGINE
+ * itself refuses (exit 125) and the resume after it with init-cluster and user-add counted per call, and
+ * destroy's refusal to delete data. The engine here is a TEST DOUBLE (test/hosts/doubles/docker-engine-double.sh):
+ * it records every call (which a real dockerd does not expose) and can refuse one `run`; it answers every
+ * admin_cli line with success and derives SERVING chains from the CSVs deploy wrote, so these tests do NOT
+ * verify the waits. A failure inside a 3FS step and its resume run on the real engine in deploy-docker.test.ts.
  */
 import {copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
