@@ -34,8 +34,11 @@ export function boundPorts(config: ClusterFile): PortBinding[] {
   return out
 }
 
-/** Services deploy does not start (m3fs's optional dashboard stack): their ports are no deploy's concern. */
-const NOT_DEPLOYED: readonly ServiceName[] = ['postgresql', 'grafana']
+/**
+ * Services deploy does not start (m3fs's PostgreSQL): their ports are no deploy's concern. Grafana is
+ * started (services/grafana.ts, host network, GF_SERVER_HTTP_PORT), so its port is checked like the others.
+ */
+const NOT_DEPLOYED: readonly ServiceName[] = ['postgresql']
 
 /** Ports a service that deploy starts listens on, from cluster.yml. */
 export function portsOf(cluster: Cluster, service: ServiceName): number[] {

@@ -17,6 +17,7 @@ import {deployContext} from '../../src/deploy/context.js'
 import type {PreflightRule} from '../../src/deploy/preflight/model.js'
 import {PREFLIGHT_RULES} from '../../src/deploy/preflight/rules.js'
 import {memlockRule, NOFILE, nofileRule} from '../../src/deploy/preflight/rules/limits.js'
+import {portsOf} from '../../src/cluster/ports.js'
 import {parseListener, parseNicAddresses, portsRule} from '../../src/deploy/preflight/rules/ports.js'
 import {propagationRule} from '../../src/deploy/preflight/rules/client.js'
 import {PROBE_FUNCTIONS, splitSections} from '../../src/cluster/probe-protocol.js'
@@ -114,6 +115,28 @@ describe('ports rule: a port is taken only where the service would bind it', () 
     expect(taken.detail).toContain(`${elsewhere.port} (fdb) on 127.0.0.1`)
     expect(taken.detail).toContain(`${onNode.port} (storage) on 127.0.0.5`)
     expect(taken.detail).toContain(`${everywhere.port} (storage) on every address`)
+  })
+})
+
+describe('ports of the services deploy starts', () => {
+  it("include Grafana's (deploy starts it on the host network) and not PostgreSQL's (deploy never starts it)", () => {
+    const cluster = parseCluster(
+      `name: g
+nodes:
+  - {name: a, host: 10.0.0.1, username: root}
+services:
+  fdb: {nodes: [a]}
+  clickhouse: {nodes: [a]}
+  monitor: {nodes: [a]}
+  mgmtd: {nodes: [a], stripeSize: 1}
+  meta: {nodes: [a]}
+  storage: {nodes: [a], diskType: dir, replicationFactor: 1}
+  grafana: {nodes: [a], port: 3123}
+`,
+      'cluster.yml',
+    )
+    expect(portsOf(cluster, 'grafana')).toEqual([3123])
+    expect(portsOf(cluster, 'postgresql')).toEqual([])
   })
 })
 
