@@ -180,7 +180,20 @@ export const otherMessage = z.looseObject({
 /** The result line of each subcommand, with the fields this side reads. */
 export const genResult = resultBase.extend({records: count, bytes: count, checksum: hex, seconds})
 export const validateResult = resultBase.extend({files: count, records: count, checksum: hex, seconds})
-export const sortNodeResult = resultBase.extend({engine: z.string(), records: count, bytes: count, seconds})
+/** sort-node's result; the map/reduce parts are what the worker's partition and sort threads spent (main.cc). */
+export const sortNodeResult = resultBase.extend({
+  engine: z.string(),
+  records: count,
+  bytes: count,
+  seconds,
+  mapReadWaitSeconds: seconds.optional(),
+  mapPartitionSeconds: seconds.optional(),
+  mapPopulateWaitSeconds: seconds.optional(),
+  mapWriteWaitSeconds: seconds.optional(),
+  reduceReadWaitSeconds: seconds.optional(),
+  reduceSortSeconds: seconds.optional(),
+  reduceWriteSeconds: seconds.optional(),
+})
 export const throughputResult = resultBase.extend({
   engine: z.string(),
   engineNote: z.string().optional(),
