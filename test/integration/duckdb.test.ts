@@ -193,6 +193,63 @@ describe.skipIf(!available)(
       expect(readdirSync(join(hosts.dir, 'shared3fs', '.3fs-cli-duckdb-verify'))).toEqual([])
     })
 
+    it('bench graysort run --impl duckdb -c: every node sorts its key range with duckdb-3fs over 3fs:// paths, checked by the same validator', async () => {
+      const out = join(cache, 'duckdb-cluster-sort.json')
+      const result = await runCli(
+        [
+          'bench',
+          'graysort',
+          'run',
+          '-c',
+          config,
+          '--size',
+          '4M',
+          '--impl',
+          'duckdb',
+          '--duckdb-bin-dir',
+          '/opt/3fs/bin',
+          '--out',
+          out,
+          '--json',
+        ],
+        {env: env()},
+      )
+      expect(result.exitCode, JSON.stringify(result.json ?? result.stderr)).toBe(0)
+      expect(result.json).toMatchObject({verdict: 'PASS', engine: 'duckdb-3fs', nodes: ['node1', 'node2']})
+      expect(result.json.validation.records).toBe(Math.floor((4 * 2 ** 20) / 100))
+      expect(result.json.validation.checksum).toBe(result.json.input.checksum)
+      const saved = JSON.parse(readFileSync(out, 'utf8'))
+      expect(saved.impl).toBe('duckdb')
+      // Both nodes sorted (a map and a reduce span each), after node1 took the sample.
+      const spans = saved.phases.map((span: any) => `${span.node}:${span.phase}`)
+      expect(spans).toEqual(
+        expect.arrayContaining(['node1:sample', 'node1:map', 'node1:reduce', 'node2:map', 'node2:reduce']),
+      )
+      // Its own run directory (under <mount>/graysort) is gone with everything in it.
+      expect(readdirSync(join(hosts.dir, 'shared3fs', 'graysort'))).toEqual([])
+
+      const missing = await runCli(
+        [
+          'bench',
+          'graysort',
+          'run',
+          '-c',
+          config,
+          '--size',
+          '1M',
+          '--impl',
+          'duckdb',
+          '--duckdb-bin-dir',
+          '/opt/none',
+          '--json',
+        ],
+        {env: env()},
+      )
+      expect(missing.exitCode).not.toBe(0)
+      expect(missing.json.error.message).toContain('node1, node2: no /opt/none/duckdb-3fs')
+      expect(missing.json.error.next.join('\n')).toContain('3fs-cli duckdb install')
+    })
+
     it('install fails on every node where the 3FS library NEEDs a library the node lacks, naming it (ldd, a real ELF)', async () => {
       const elf = join(mkdtempSync(join(tmpdir(), 'elf-')), 'libhf3fs_api_shared.so')
       buildElfNeeding(elf, ['lib3fscli-absent-dependency.so.7'])
