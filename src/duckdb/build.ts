@@ -168,7 +168,9 @@ export async function resolveGitRef(
   ref: string,
   signal?: AbortSignal,
 ): Promise<{kind: 'git'; url: string; ref: string; commit: string}> {
+  // As the clone runs: under sudo (the same git config, credentials and repository ownership rules).
   const result = await host.run(`git ls-remote ${shellQuote(url)} ${shellQuote(ref)} ${shellQuote(`${ref}^{}`)}`, {
+    sudo: true,
     signal,
     timeoutMs: 120_000,
   })
