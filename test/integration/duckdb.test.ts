@@ -16,6 +16,7 @@ import {ROOT, runCli} from '../helpers/cli.js'
 import {STANDIN_CLI_VERSION, writeStandinSource} from '../fixtures/duckdb-standin.js'
 import {buildElfNeeding} from '../helpers/elf-with-missing-deps.js'
 import {ALL_PRESENT, BuildToolDoubles} from '../helpers/build-tool-doubles.js'
+import {serveIndex, writeStandinIndex} from '../fixtures/pip-index-standin.js'
 
 const available = hostsAvailable()
 
@@ -117,6 +118,31 @@ describe.skipIf(!available)(
       )
       expect(result.json.error.next.join('\n')).toMatch(/find-links = <dir> in \/etc\/pip\.conf/)
       expect(existsSync(buildSrc())).toBe(false)
+    }, 200_000)
+
+    it('--python through a package index the node reaches (a stand-in index on loopback) builds the wheel and collects it', async () => {
+      const index = await serveIndex(writeStandinIndex(mkdtempSync(join(tmpdir(), 'pip-index-standin-'))))
+      tools.env(
+        {PIP_CONFIG_FILE: '/dev/null', PIP_INDEX_URL: index.url, PIP_NO_CACHE_DIR: '1'},
+        join(cache, 'sudo-env'),
+      )
+      try {
+        const withPython = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-python-')), {
+          root: ROOT,
+          pythonpkg: true,
+        })
+        const result = await runCli(['duckdb', 'build', '-c', config, '--source', withPython, '--python', '--json'], {
+          env: env(),
+          timeoutMs: 180_000,
+        })
+        expect(result.exitCode, JSON.stringify(result.json ?? result.stderr)).toBe(0)
+        expect(result.json.steps.map((step: any) => step.name)).toEqual(['3fs', 'extension', 'python', 'collect'])
+        expect(result.json.manifest.wheel).toBe('duckdb-1.5.6-py3-none-any.whl')
+        expect(Object.keys(result.json.manifest.files)).toContain('duckdb-1.5.6-py3-none-any.whl')
+      } finally {
+        tools.env(undefined, join(cache, 'sudo-env'))
+        index.stop()
+      }
     }, 200_000)
 
     it('--plan shows the build steps on the first client node, with 3FS built once', async () => {
