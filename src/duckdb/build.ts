@@ -262,7 +262,17 @@ function prerequisiteError(
           ...(index && !index.ok ? indexUnreachable(node, index, '', PYTHON_BUILD_DEPS).next.slice(0, 2) : []),
           'Or build in a container that has all of it: --mode container --build-image IMAGE.',
         ]
-      : [`Install ${missing.map((entry) => entry.what).join(', ')} on ${node}, or use --mode host.`]
+      : [
+          ...(missing.length > 0
+            ? [`Install ${missing.map((entry) => entry.what).join(', ')} on ${node}, or use --mode host.`]
+            : []),
+          ...(index && !index.ok
+            ? [
+                `pip in the build image ${options.buildImage} (run with --network host on ${node}) reaches no index: use an image whose pip.conf names one it reaches, or one holding the build dependencies (${PYTHON_BUILD_DEPS}) as wheels with no-index and find-links set`,
+                'Or build without --python and install the DuckDB wheel from elsewhere.',
+              ]
+            : []),
+        ]
   return new UserError(
     `build node ${node} lacks what a ${options.mode}-mode duckdb-3fs build needs (nothing was fetched or built):\n${lines.join('\n')}`,
     {next},
@@ -291,9 +301,19 @@ export async function buildDuckdb(options: BuildOptions): Promise<BuildResult> {
     const existing = await readManifest(dir)
     if (existing && (await verifyArtifacts(dir, existing)).length === 0)
       return {reused: true, node: node.name, dir, manifest: existing, steps: []}
+    // In container mode the wheel is built inside the build image, so pip is asked there (the image is
+    // pulled now rather than at the first build step); only when the engine itself is present.
     const canProbeIndex =
-      options.python && options.mode === 'host' && !missing.some((entry) => /^(python3|pip )/.test(entry.what))
-    const index = canProbeIndex ? await probeIndex(host, {signal: options.signal}) : undefined
+      options.python &&
+      (options.mode === 'host'
+        ? !missing.some((entry) => /^(python3|pip )/.test(entry.what))
+        : !missing.some((entry) => entry.what === options.runtime))
+    const index = canProbeIndex
+      ? await probeIndex(host, {
+          signal: options.signal,
+          container: options.mode === 'container' ? {runtime: options.runtime, image: options.buildImage} : undefined,
+        })
+      : undefined
     if (missing.length > 0 || (index && !index.ok)) throw prerequisiteError(node.name, options, missing, index)
 
     await mkdir(storeRoot(), {recursive: true})

@@ -57,9 +57,20 @@ export function parseIndexProbe(output: string): IndexProbe {
 /** Runs the probe on the node (as the build will run: sudo) and returns what it found. */
 export async function probeIndex(
   host: Host,
-  options: {python?: string; signal?: AbortSignal; sudo?: boolean} = {},
+  options: {
+    python?: string
+    signal?: AbortSignal
+    sudo?: boolean
+    /** Probe inside the build container (--mode container): the wheel is built there, with its network. */
+    container?: {runtime: string; image: string}
+  } = {},
 ): Promise<IndexProbe> {
-  const result = await host.run(indexProbeScript(options.python), {
+  const script = indexProbeScript(options.python)
+  // The same flags as the build step's container (build.ts buildSteps: --network host).
+  const command = options.container
+    ? `${shellQuote(options.container.runtime)} run --rm --network host ${shellQuote(options.container.image)} bash -c ${shellQuote(script)}`
+    : script
+  const result = await host.run(command, {
     sudo: options.sudo ?? true,
     signal: options.signal,
     timeoutMs: 90_000,

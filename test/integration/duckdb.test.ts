@@ -5,7 +5,7 @@
  * reuse, the footer version check, the install layout, and DuckDB writing and reading Parquet on the
  * shared /3fs. Not real: the duckdb-3fs build itself, the extension and usrbio.
  */
-import {existsSync, mkdtempSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -117,6 +117,59 @@ describe.skipIf(!available)(
         /lacks what a host-mode duckdb-3fs build needs[^\n]*\n {2}- a reachable Python package index: pip uses https:\/\/pypi\.org\/simple \(pip default\) and pip download setuptools failed \(Failed to establish a new connection: .*\); --python installs/,
       )
       expect(result.json.error.next.join('\n')).toMatch(/find-links = <dir> in \/etc\/pip\.conf/)
+      expect(existsSync(buildSrc())).toBe(false)
+    }, 200_000)
+
+    it('--mode container --python asks pip inside the build image, before building (a docker DOUBLE that runs the container command on the node)', async () => {
+      tools.use({real: ['git', 'python3']})
+      // The engine double: checks the run is the build container's (--rm --network host IMAGE bash -c) and runs
+      // its command on the node, as a host-network container would; pip there is real and has no internet.
+      const calls = join(cache, 'docker-double-calls')
+      writeFileSync(
+        join(tools.bin, 'docker'),
+        [
+          '#!/bin/bash',
+          '# DOUBLE for 3fs-cli tests: docker run of the build image, run on the node itself',
+          `printf '%s\\n' "$*" >> ${calls}`,
+          '[ "$1 $2 $3 $4 $5" = "run --rm --network host open3fs/duckdb-build:test" ] || { echo "unexpected docker call" >&2; exit 125; }',
+          '[ "$6" = bash ] && [ "$7" = -c ] || exit 125',
+          'exec bash -c "$8"',
+          '',
+        ].join('\n'),
+        {mode: 0o755},
+      )
+      tools.env({PIP_CONFIG_FILE: '/dev/null'}, join(cache, 'sudo-env'))
+      let result
+      try {
+        result = await runCli(
+          [
+            'duckdb',
+            'build',
+            '-c',
+            config,
+            '--source',
+            source,
+            '--python',
+            '--mode',
+            'container',
+            '--build-image',
+            'open3fs/duckdb-build:test',
+            '--json',
+          ],
+          {env: env(), timeoutMs: 180_000},
+        )
+      } finally {
+        tools.env(undefined, join(cache, 'sudo-env'))
+        tools.use(ALL_PRESENT)
+      }
+      expect(result.exitCode).toBe(1)
+      expect(result.json.error.message).toMatch(
+        /lacks what a container-mode duckdb-3fs build needs[^\n]*\n {2}- a reachable Python package index: pip uses https:\/\/pypi\.org\/simple \(pip default\) and pip download setuptools failed/,
+      )
+      expect(result.json.error.next.join('\n')).toContain('pip in the build image open3fs/duckdb-build:test')
+      expect(result.json.error.next.join('\n')).not.toContain('Install  on')
+      // One engine call: the probe (no build step ran), and nothing was fetched.
+      expect(readFileSync(calls, 'utf8').match(/^run --rm /gm)).toHaveLength(1)
       expect(existsSync(buildSrc())).toBe(false)
     }, 200_000)
 
