@@ -9,6 +9,7 @@ import {createHash} from 'node:crypto'
 
 import {secretDigest} from './secret-digest.js'
 
+import type {AdminCliWait} from '../cluster/admin-cli-waits.js'
 import type {ServiceName} from '../config/schema.js'
 
 export type ActionKind =
@@ -57,8 +58,10 @@ export interface Action {
   stdin?: string
   /** user-add: the token is captured from the output and written to these files (mode 0600). */
   captureToken?: {tokenFile: string; adminConfig: string; adminConfigBase: string}
-  /** wait: poll `command` until its output matches, or fail after timeoutMs. */
+  /** wait: poll `command` until its output matches this regex (plain command output), or fail after timeoutMs. */
   until?: string
+  /** wait on admin_cli: poll `command` until its parsed output shows this (judged in src/cluster/admin-cli-waits.ts). */
+  adminCliWait?: AdminCliWait
   timeoutMs?: number
   /** Skip the recorded-state check: run every time (smoke tests, destroy's steps). */
   always?: boolean
@@ -102,6 +105,7 @@ export function action(input: ActionInput): Action {
     command: input.command,
     stdin: input.stdin,
     until: input.until,
+    adminCliWait: input.adminCliWait,
   }
   return {...input, fingerprint: createHash('sha256').update(JSON.stringify(defining)).digest('hex').slice(0, 20)}
 }

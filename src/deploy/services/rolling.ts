@@ -8,19 +8,17 @@
  */
 import type {DeployContext} from '../context.js'
 import {barrier, type Action} from '../model.js'
-import {adminCliCommand, waitFor} from './common.js'
-
-const EVERY_CHAIN_SERVING = `^(?![\\s\\S]*(UNAVAILABLE|SYNCING|WAITING|OFFLINE|LASTSRV|SERVING\\(|Encounter error))(?=[\\s\\S]*^ChainId)[\\s\\S]*?^\\s*\\d+\\s.*SERVING`
+import {waitForAdminCli} from './common.js'
 
 function chainsServing(context: DeployContext, when: 'before' | 'after', start: Action): Action {
-  const wait = waitFor(
-    context.adminNode.name,
+  const wait = waitForAdminCli(
+    context,
     'storage',
     `${when}:${start.node}`,
     `${when === 'before' ? 'before' : 'after'} (re)starting storage on ${start.node}: wait until every chain is SERVING with every replica`,
-    `${adminCliCommand(context, 'list-chains')} # ${start.fingerprint}`,
-    EVERY_CHAIN_SERVING,
+    {kind: 'chains-serving'},
     600_000,
+    start.fingerprint,
   )
   return {...wait, runsWith: {node: start.node, fingerprint: start.fingerprint}}
 }
