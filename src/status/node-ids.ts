@@ -1,7 +1,8 @@
 /** Each node's recorded ids (deploy/layout.ts) added to a status report, so status names them as the plan does. */
 import type {Cluster} from '../config/model.js'
 import {UserError} from '../errors.js'
-import {idsOfNode, resolveLayout, type ClusterLayout} from '../deploy/layout.js'
+import {idsOfNode} from '../cluster/node-ids.js'
+import {resolveLayout, type ClusterLayout} from '../deploy/layout.js'
 import {localStatePath, readLocalState} from '../deploy/state.js'
 import {grafanaUrl} from '../deploy/services/grafana.js'
 import type {StatusReport} from './judge.js'
