@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {CHECK_NAMES} from '../deploy/preflight.js'
-import {ApplyFailedError, deploy, planDeploy, PreflightFailedError} from '../deploy/service.js'
-import {planJson} from '../deploy/plan.js'
+import {ApplyFailedError, deploy, deployPlanView, PreflightFailedError} from '../deploy/service.js'
 import {BaseCommand, withExitCodes} from '../ui/base-command.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../ui/config-flag.js'
 import {renderApply, renderPlan, renderPreflight} from '../ui/deploy/render.js'
@@ -44,7 +43,7 @@ export default class Deploy extends BaseCommand {
     const {flags} = await this.parse(Deploy)
     const cluster = await loadClusterWithSshFlags(flags)
     if (flags.plan) {
-      const plan = planJson(await planDeploy(cluster, {runtime: flags.runtime, artifact: flags.artifact}))
+      const plan = await deployPlanView(cluster, {runtime: flags.runtime, artifact: flags.artifact})
       this.emit(plan, () => renderPlan(plan))
       return
     }
@@ -65,16 +64,10 @@ export default class Deploy extends BaseCommand {
       )
       this.emit({preflight: result.preflight, ...result.apply}, () => renderApply(result.apply, 'deploy'))
     } catch (error) {
-      if (error instanceof PreflightFailedError && !this.jsonMode)
-        process.stderr.write(`${renderPreflight(error.report)}\n\n`)
-      if (error instanceof ApplyFailedError && !this.jsonMode)
-        process.stderr.write(`${renderApply(error.report, 'deploy')}\n\n`)
-      if ((error instanceof PreflightFailedError || error instanceof ApplyFailedError) && this.jsonMode) {
-        process.stdout.write(
-          `${JSON.stringify({error: {message: error.message, next: error.next, exitCode: error.exitCode}, report: error.report}, null, 2)}\n`,
-        )
-        this.exit(error.exitCode)
-      }
+      if (error instanceof PreflightFailedError)
+        this.failWithReport(error, error.report, () => renderPreflight(error.report))
+      if (error instanceof ApplyFailedError)
+        this.failWithReport(error, error.report, () => renderApply(error.report, 'deploy'))
       throw error
     }
   }
