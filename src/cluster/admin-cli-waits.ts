@@ -6,6 +6,10 @@
  */
 import {AdminCliError, parseListChains, parseListNodes, type ChainRow} from './admin-cli-output.js'
 
+/**
+ * list-nodes' Status column is the node status enum's name (3FS ee9a5ce src/client/cli/admin/ListNodes.cc:26;
+ * PRIMARY_MGMTD and HEARTBEAT_CONNECTED are values of NodeStatus, src/fbs/mgmtd/MgmtdTypes.h:31-32).
+ */
 export type AdminCliWait =
   /** list-nodes shows a MGMTD row whose Status is PRIMARY_MGMTD (a mgmtd won the election). */
   | {kind: 'primary-mgmtd'}
