@@ -131,14 +131,14 @@ int commandValidate(const Args& args) {
   return 0;
 }
 
-int commandTestSample(const Args& args) {
+int commandSample(const Args& args) {
   const auto keys = sampleKeys(args.list("inputs"), args.number("per-file", 10000));
   writeKeys(args.text("output"), keys);
   emit(JsonLine().add("type", "result").add("keys", static_cast<uint64_t>(keys.size())));
   return 0;
 }
 
-int commandTestSplitters(const Args& args) {
+int commandSplitters(const Args& args) {
   std::vector<Key> sample;
   for (const auto& file : args.list("samples")) {
     auto keys = readKeys(file);
@@ -308,9 +308,9 @@ const char* kUsage =
     "  sort-node --index I --nodes N --inputs F1,... --work DIR --partitions P --output-dir DIR [--shuffle files|memory]\n"
     "            [--memory BYTES] [--threads T] [--sample-per-file K] [--barrier-timeout S]\n"
     "  throughput --dir DIR [--rw R] [--bs B] [--iodepth D] [--jobs J] [--size BYTES] [--runtime-ms MS] [--engine E]\n"
-    "test only (each step of sort-node alone, and the I/O engine self-check; the CLI never runs them):\n"
-    "  test:sample    --inputs F1,... --output KEYS [--per-file K]\n"
-    "  test:splitters --samples K1,... --partitions P --output KEYS\n"
+    "  sample    --inputs F1,... --output KEYS [--per-file K]\n"
+    "  splitters --samples K1,... --partitions P --output KEYS\n"
+    "test only (sort-node's other steps alone, and the I/O engine self-check; the CLI never runs them):\n"
     "  test:map       --inputs F1,... --splitters KEYS --output PREFIX [--memory BYTES] [--threads T]\n"
     "  test:reduce    --maps P1,... --first A --end B --output-dir DIR [--threads T]\n"
     "  test:engine-check --dir DIR [--engine E] [--blocks N] [--bs B] [--iodepth D]\n";
@@ -334,10 +334,11 @@ int main(int argc, char** argv) {
     if (command == "validate") return commandValidate(args);
     if (command == "sort-node") return commandSortNode(args);
     if (command == "throughput") return commandThroughput(args);
+    // graysort --impl duckdb on a cluster takes its key ranges from these (src/bench/graysort/duckdb-cluster.ts).
+    if (command == "sample") return commandSample(args);
+    if (command == "splitters") return commandSplitters(args);
     // Test only, always named test:<step>: sort-node's steps one at a time and the engine self-check, for the
     // tests to pin each alone. The CLI never runs them (worker-protocol.ts builds no argv for them).
-    if (command == "test:sample") return commandTestSample(args);
-    if (command == "test:splitters") return commandTestSplitters(args);
     if (command == "test:map") return commandTestMap(args);
     if (command == "test:reduce") return commandTestReduce(args);
     if (command == "test:engine-check") return commandTestEngineCheck(args);
