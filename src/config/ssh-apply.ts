@@ -2,7 +2,7 @@
  * Looks every node (and every ProxyJump hop in front of it) up in the OpenSSH client config, the way
  * `ssh NODE` would: cluster.yml's `host` is the name matched against Host/Match, its HostName, Port and
  * User become the node's address unless cluster.yml states them. The rest (keys, jumps, host-key and
- * timeout settings) is kept on the node for the remote layer (src/remote/reach.ts), which merges it with
+ * timeout settings) is kept on the node for the remote layer (src/config/reach.ts), which merges it with
  * cluster.yml and flags.
  */
 import {existsSync} from 'node:fs'

@@ -8,7 +8,7 @@ import type {ClusterNode, SshSettings} from '../config/model.js'
 import type {Host} from './host.js'
 import {KnownHosts} from './known-hosts.js'
 import {isLocalAddress, LocalHost} from './local-host.js'
-import {chainKey, nodeReach, type HopReach} from './reach.js'
+import {chainKey, nodeReach, type HopReach} from '../config/reach.js'
 import {KeyStore, type PassphrasePrompt} from './ssh-auth.js'
 import {SshHost} from './ssh-host.js'
 

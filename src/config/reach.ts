@@ -7,9 +7,9 @@
 import {homedir, userInfo} from 'node:os'
 import {join} from 'node:path'
 
-import type {ClusterNode, HostSshConfig, SshSettings} from '../config/model.js'
-import {expandHome} from '../config/semantic.js'
-import type {ResolvedSshConfig} from '../config/ssh-config.js'
+import type {ClusterNode, HostSshConfig, SshSettings} from './model.js'
+import {expandHome} from './semantic.js'
+import type {ResolvedSshConfig} from './ssh-config.js'
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 export const DEFAULT_KEEPALIVE_MS = 15_000
@@ -180,4 +180,25 @@ export function nodeReach(node: ClusterNode, ssh: SshSettings): NodeReach {
 /** The pool key of a jump chain: every hop's login and address, in order. */
 export function chainKey(hops: HopReach[]): string {
   return hops.map((hop) => `${hop.username}@${hop.host}:${hop.port}`).join(' > ')
+}
+
+export type ReachReport = Record<ReachSetting, {value: unknown; from: string}> & {
+  jumps: Array<Record<ReachSetting, {value: unknown; from: string}> & {alias: string}>
+}
+
+function report(reach: HopReach): Record<ReachSetting, {value: unknown; from: string}> {
+  const entries = (Object.keys(reach.origins) as ReachSetting[])
+    .filter((key) => key !== 'proxyJump')
+    .map((key) => [key, {value: reach[key as Exclude<ReachSetting, 'proxyJump'>], from: reach.origins[key]}])
+  return Object.fromEntries(entries) as Record<ReachSetting, {value: unknown; from: string}>
+}
+
+/** Every setting of a node (and of its bastions) with where it came from: `config validate -v`. */
+export function reachReport(node: ClusterNode, ssh: SshSettings): ReachReport {
+  const reach = nodeReach(node, ssh)
+  return {
+    ...report(reach),
+    proxyJump: {value: reach.jumps.map((hop) => hop.alias), from: reach.origins.proxyJump},
+    jumps: reach.jumps.map((hop) => ({alias: hop.alias, ...report(hop)})),
+  }
 }
