@@ -9,12 +9,13 @@ import {reachReport, type ReachReport} from '../../config/reach.js'
 export default class ConfigValidate extends BaseCommand {
   static override summary = 'Check a cluster.yml strictly, without touching any node.'
   static override description = withExitCodes(
-    'Runs the checks every command runs before it does anything: YAML syntax, the strict schema (unknown keys are errors, with a suggestion), and cluster rules: unique nodes and hosts, service references, node group ranges, port clashes per host, replication factor and stripe size against the storage layout, and safe paths. Every problem is reported with file:line:column and its key path.',
+    'Runs the checks every command runs before it does anything: YAML syntax, the strict schema (unknown keys are errors, with a suggestion), and cluster rules: unique nodes and hosts, service references, node group ranges, port clashes per host, replication factor and stripe size against the storage layout, and safe paths. Every problem is reported with file:line:column and its key path. With -v, shows for every node (and each bastion in front of it) how it is reached and where each setting came from: cluster.yml, the SSH config (file:line) or the default.',
   )
 
   static override examples = [
     '<%= config.bin %> config validate',
     '<%= config.bin %> config validate -c prod.yml --json',
+    '<%= config.bin %> config validate -v',
   ]
 
   static override flags = {config: configFlag}
