@@ -146,7 +146,8 @@ cleanup_docker() { # DIR NODE: after the node's processes are gone, its cgroups 
 wait_listening() { # IP PORT [DIR NODE]: with DIR NODE, from the namespace the node runs in
   local probe=(bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2")
   if [ -n "${4:-}" ] && [ -f "$3/nodes/$4/in-netns" ]; then probe=(in_netns "$3" "${probe[@]}"); fi
-  for _ in $(seq 1 100); do
+  # Up to 10 s: a dozen sshds starting at once on a loaded 2-core machine can take a few seconds.
+  for _ in $(seq 1 200); do
     if "${probe[@]}" 2>/dev/null; then return 0; fi
     sleep 0.05
   done
