@@ -15,6 +15,7 @@ import type {Cluster} from './model.js'
 import {ConfigError, formatPath, type ConfigProblem, type PathSegment} from './problems.js'
 import {clusterSchema, durationMs, type ClusterFile} from './schema.js'
 import {expandHome, resolveCluster} from './semantic.js'
+import {applySshConfig, sshConfigPath} from './ssh-apply.js'
 import {closest} from './suggest.js'
 
 export const DEFAULT_CONFIG_FILE = 'cluster.yml'
@@ -96,7 +97,12 @@ export function parseCluster(text: string, file: string): Cluster {
   }
   if (problems.some((problem) => problem.severity === 'error')) throw new ConfigError(shownFile, byPosition(problems))
 
+  markGiven(resolution.nodes, raw)
   const ssh = config.ssh
+  const configFile = sshConfigPath(ssh.configFile, file)
+  applySshConfig(resolution.nodes, configFile)
+  const rawSsh = (raw as {ssh?: Record<string, unknown>}).ssh ?? {}
+  const given = (key: string) => (rawSsh[key] === undefined ? undefined : ('cluster.yml' as const))
   return {
     file,
     name: config.name,
@@ -104,6 +110,12 @@ export function parseCluster(text: string, file: string): Cluster {
     nodes: resolution.nodes,
     services: resolution.services,
     ssh: {
+      configFile,
+      given: {
+        hostKeyPolicy: given('hostKeyPolicy'),
+        connectTimeoutMs: given('connectTimeout'),
+        keepaliveIntervalMs: given('keepaliveInterval'),
+      },
       knownHostsFile: ssh.knownHostsFile ? expandHome(ssh.knownHostsFile) : undefined,
       hostKeyPolicy: ssh.hostKeyPolicy,
       identityFile: ssh.identityFile ? expandHome(ssh.identityFile) : undefined,
@@ -114,6 +126,16 @@ export function parseCluster(text: string, file: string): Cluster {
       concurrency: ssh.concurrency,
     },
     warnings: problems,
+  }
+}
+
+/** Which nodes state port and username in cluster.yml: those win over the SSH config. */
+function markGiven(nodes: Cluster['nodes'], raw: unknown): void {
+  const file = raw as {nodes?: Array<Record<string, unknown>>; nodeGroups?: Array<Record<string, unknown>>}
+  for (const node of nodes) {
+    const [list, index] = node.source as ['nodes' | 'nodeGroups', number]
+    const entry = file[list]?.[index] ?? {}
+    node.given = {port: entry.port !== undefined, username: entry.username !== undefined}
   }
 }
 

@@ -63,8 +63,10 @@ export const HOST_KEY_POLICIES = ['strict', 'accept-new'] as const
 export const nodeSchema = z.strictObject({
   name: word,
   host: hostName.describe('IP address or DNS name that SSH connects to'),
-  port: port.default(22),
-  username: word,
+  port: port.default(22).describe('SSH port (default: Port from the SSH config, else 22)'),
+  username: word
+    .optional()
+    .describe('SSH login (default: User from the SSH config, else the local user); m3fs requires it'),
   password: z.string().optional().describe('SSH password; prefer keys or ssh-agent'),
   rdmaAddresses: z.array(z.string()).optional(),
   identityFile: z.string().optional().describe('3fs-cli extension: private key file for this node'),
@@ -182,6 +184,12 @@ const imagesSchema = z.strictObject({
 
 /** 3fs-cli extension: how nodes are reached. */
 const sshSchema = z.strictObject({
+  configFile: z
+    .string()
+    .optional()
+    .describe(
+      'OpenSSH client config read for HostName, User, Port, IdentityFile, ProxyJump and more (default ~/.ssh/config; "none" reads none)',
+    ),
   knownHostsFile: z
     .string()
     .optional()

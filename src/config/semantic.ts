@@ -106,8 +106,11 @@ export function resolveCluster(config: ClusterFile): Resolution {
     const node: ClusterNode = {
       name: entry.name,
       host: entry.host,
+      alias: entry.host,
+      given: {port: false, username: false},
       port: entry.port,
-      username: entry.username,
+      // Filled in from the SSH config or the local user by the loader when cluster.yml has none.
+      username: entry.username ?? '',
       password: entry.password,
       sudoPassword: entry.sudoPassword,
       identityFile: entry.identityFile,
@@ -190,6 +193,8 @@ export function resolveCluster(config: ClusterFile): Resolution {
       const node: ClusterNode = {
         name: groupNodeName(group.name, ip),
         host: ip,
+        alias: ip,
+        given: {port: false, username: true},
         port: group.port,
         username: group.username,
         password: group.password,

@@ -3,6 +3,7 @@ import type {Cluster} from '../config/model.js'
 import {selectNodes, type NodeSelection} from '../config/select.js'
 import {errorMessage} from '../errors.js'
 import {RemoteError} from '../remote/errors.js'
+import {JumpError} from '../remote/ssh-host.js'
 import {fanOut} from '../remote/fanout.js'
 import type {RunResult} from '../remote/host.js'
 import {HostPool, type PoolOptions} from '../remote/pool.js'
@@ -31,7 +32,7 @@ export interface NodeExecResult {
   durationMs: number
   timedOut: boolean
   /** Set when the command could not run (unreachable, auth, host key, sudo, cancelled). */
-  error?: {kind: string; message: string; next: string[]}
+  error?: {kind: string; message: string; next: string[]; hop?: string}
 }
 
 export interface ExecReport {
@@ -88,7 +89,8 @@ export async function execOnNodes(options: ExecOptions): Promise<ExecReport> {
         stdout: '',
         stderr: '',
         timedOut: false,
-        error: {kind, message: errorMessage(error), next},
+        // hop: the bastion that failed, when the node is behind one.
+        error: {kind, message: errorMessage(error), next, ...(error instanceof JumpError ? {hop: error.hop} : {})},
       }
     })
     return {

@@ -7,6 +7,8 @@ import {appendFile, mkdir, readFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
 export interface KnownHostEntry {
+  /** The file it was read from (absent for the file-less entries of parseKnownHosts callers). */
+  file?: string
   line: number
   patterns: string
   keyType: string
@@ -17,8 +19,8 @@ export interface KnownHostEntry {
 export type HostKeyVerdict =
   | {status: 'known'}
   | {status: 'unknown'}
-  | {status: 'changed'; line: number; keyType: string}
-  | {status: 'revoked'; line: number}
+  | {status: 'changed'; file: string; line: number; keyType: string}
+  | {status: 'revoked'; file: string; line: number}
 
 /** The name under which OpenSSH records a host: `host` on port 22, `[host]:port` otherwise. */
 export function hostKeyName(host: string, port: number): string {
@@ -75,21 +77,36 @@ export function patternsMatch(patterns: string, name: string): boolean {
   return matched
 }
 
+/**
+ * One or more known_hosts files read together (UserKnownHostsFile may list several); new keys are
+ * recorded in the first, as OpenSSH does.
+ */
 export class KnownHosts {
   private entries: KnownHostEntry[] = []
   private loaded = false
   private appendChain: Promise<void> = Promise.resolve()
+  readonly files: string[]
 
-  constructor(readonly file: string) {}
+  constructor(files: string | string[]) {
+    this.files = typeof files === 'string' ? [files] : files
+  }
+
+  /** The file new keys are written to, and named in messages about unknown keys. */
+  get file(): string {
+    return this.files[0]!
+  }
 
   async load(): Promise<void> {
     if (this.loaded) return
-    try {
-      this.entries = parseKnownHosts(await readFile(this.file, 'utf8'))
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      this.entries = []
+    const entries: KnownHostEntry[] = []
+    for (const file of this.files) {
+      try {
+        for (const entry of parseKnownHosts(await readFile(file, 'utf8'))) entries.push({...entry, file})
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      }
     }
+    this.entries = entries
     this.loaded = true
   }
 
@@ -106,17 +123,18 @@ export class KnownHosts {
     const keyType = keyTypeOf(blob)
     const keyBase64 = blob.toString('base64')
     const revoked = this.entries.find((entry) => entry.marker === '@revoked' && entry.keyBase64 === keyBase64)
-    if (revoked) return {status: 'revoked', line: revoked.line}
+    if (revoked) return {status: 'revoked', file: revoked.file ?? this.file, line: revoked.line}
     const forHost = this.entries.filter((entry) => !entry.marker && patternsMatch(entry.patterns, name))
     if (forHost.some((entry) => entry.keyType === keyType && entry.keyBase64 === keyBase64)) return {status: 'known'}
     const changed = forHost.find((entry) => entry.keyType === keyType)
-    if (changed) return {status: 'changed', line: changed.line, keyType}
+    if (changed) return {status: 'changed', file: changed.file ?? this.file, line: changed.line, keyType}
     return {status: 'unknown'}
   }
 
   /** Records a newly trusted key; appends are serialised so concurrent nodes do not interleave lines. */
   async add(host: string, port: number, blob: Buffer): Promise<void> {
     const entry: KnownHostEntry = {
+      file: this.file,
       line: 0,
       patterns: hostKeyName(host, port),
       keyType: keyTypeOf(blob),

@@ -24,8 +24,8 @@ export interface AuthCandidate {
 export interface AuthSettings {
   username: string
   password?: string
-  /** Explicit identity file (node's, else ssh.identityFile); when set, default keys are not tried. */
-  identityFile?: string
+  /** Explicit identity files (cluster.yml, else IdentityFile lines); when any, default keys are not tried. */
+  identityFiles: string[]
   useAgent: boolean
 }
 
@@ -79,8 +79,8 @@ export async function authCandidates(
   if (settings.useAgent && agent && existsSync(agent))
     candidates.push({method: {type: 'agent', username, agent}, label: 'ssh-agent'})
 
-  const files = settings.identityFile
-    ? [settings.identityFile]
+  const files = settings.identityFiles.length
+    ? settings.identityFiles
     : DEFAULT_IDENTITY_FILES.map((name) => join(homedir(), '.ssh', name)).filter((file) => existsSync(file))
   for (const file of files) {
     const loaded = await keys.load(file)

@@ -1,8 +1,11 @@
 /**
  * A node reached over SSH (ssh2). One connection per node, opened on first use and reused; commands
  * are channels multiplexed on it (bounded below sshd's MaxSessions). Host keys are verified against
- * known_hosts before any credential is sent.
+ * known_hosts before any credential is sent. A node behind a bastion (ProxyJump) is reached through a
+ * direct-tcpip channel (forwardOut) of the bastion's one shared connection, itself an SshHost.
  */
+import type {Duplex} from 'node:stream'
+
 import ssh2 from 'ssh2'
 import type {Algorithms, ClientChannel, ConnectConfig} from 'ssh2'
 
@@ -16,6 +19,26 @@ import {authCandidates, type AuthSettings, type KeyStore} from './ssh-auth.js'
 
 /** sshd's default MaxSessions is 10; stay below it. */
 const CHANNELS_PER_CONNECTION = 8
+/**
+ * Node connections carried by one bastion connection at once. sshd's MaxSessions does not count
+ * direct-tcpip channels, but each costs the bastion a socket and buffers; past this a node fails with a
+ * clear message instead of piling more onto one connection.
+ */
+export const FORWARDS_PER_JUMP = 512
+
+/** A failure at a bastion, reported for a node behind it; `hop` names the bastion that failed. */
+export class JumpError extends RemoteError {
+  constructor(
+    node: string,
+    kind: RemoteError['kind'],
+    message: string,
+    next: string | string[],
+    readonly hop: string,
+  ) {
+    super(node, kind, message, next)
+    this.name = 'JumpError'
+  }
+}
 
 export interface SshHostOptions extends HostIdentity {
   host: string
@@ -26,6 +49,8 @@ export interface SshHostOptions extends HostIdentity {
   hostKeyPolicy: 'strict' | 'accept-new'
   connectTimeoutMs: number
   keepaliveIntervalMs: number
+  /** The bastion (last ProxyJump hop) this host is reached through. */
+  jump?: SshHost
 }
 
 /** Host key algorithms for a recorded key type, so the handshake asks for a key we can verify. */
@@ -69,6 +94,7 @@ export class SshHost extends BaseHost {
   private client?: ssh2.Client
   private connecting?: Promise<ssh2.Client>
   private readonly channels = new Semaphore(CHANNELS_PER_CONNECTION)
+  private forwards = 0
 
   constructor(private readonly options: SshHostOptions) {
     super(options)
@@ -113,9 +139,11 @@ export class SshHost extends BaseHost {
         }
       : undefined
 
+    const sock = this.options.jump ? await this.throughJump(this.options.jump, signal) : undefined
     const config: ConnectConfig = {
       host,
       port,
+      sock,
       username: this.options.auth.username,
       readyTimeout: this.options.connectTimeoutMs,
       keepaliveInterval: this.options.keepaliveIntervalMs,
@@ -129,8 +157,8 @@ export class SshHost extends BaseHost {
           hostKeyFailure = new RemoteError(
             this.name,
             'host-key',
-            `the ${verdict.keyType} host key of ${name} CHANGED since it was recorded in ${knownHosts.file}:${verdict.line}; refusing to connect (possible man-in-the-middle)`,
-            `If the node was reinstalled, remove the old key with \`ssh-keygen -R '${name}' -f ${knownHosts.file}\` and connect again.`,
+            `the ${verdict.keyType} host key of ${name} CHANGED since it was recorded in ${verdict.file}:${verdict.line}; refusing to connect (possible man-in-the-middle)`,
+            `If the node was reinstalled, remove the old key with \`ssh-keygen -R '${name}' -f ${verdict.file}\` and connect again.`,
           )
           return false
         }
@@ -138,7 +166,7 @@ export class SshHost extends BaseHost {
           hostKeyFailure = new RemoteError(
             this.name,
             'host-key',
-            `the host key of ${name} is marked @revoked in ${knownHosts.file}:${verdict.line}`,
+            `the host key of ${name} is marked @revoked in ${verdict.file}:${verdict.line}`,
             "Replace the node's host key.",
           )
           return false
@@ -207,6 +235,82 @@ export class SshHost extends BaseHost {
           )
       })
       client.connect(config)
+    })
+  }
+
+  /** A channel from the bastion to this host; a bastion failure is reported naming the bastion. */
+  private async throughJump(jump: SshHost, signal?: AbortSignal): Promise<Duplex> {
+    const {host, port} = this.options
+    try {
+      return await jump.forward(host, port, this.options.connectTimeoutMs, signal)
+    } catch (error) {
+      if (!(error instanceof RemoteError)) throw error
+      // A failure further up the chain already names its bastion: pass it on for this node.
+      if (error instanceof JumpError) throw new JumpError(this.name, error.kind, error.detail, error.next, error.hop)
+      const next = [
+        `Every node behind bastion ${jump.name} fails until it is reachable.`,
+        ...error.next.map((step) =>
+          step.replace("the node's host and port in cluster.yml", 'the bastion in the SSH config'),
+        ),
+      ]
+      const what =
+        error.kind === 'host-key'
+          ? `refused: ${error.detail}`
+          : error.kind === 'auth'
+            ? `login failed: ${error.detail}`
+            : error.kind === 'aborted'
+              ? `connection aborted`
+              : `unreachable: ${error.detail}`
+      throw new JumpError(this.name, error.kind, `bastion ${jump.name} (${jump.address}) ${what}`, next, jump.name)
+    }
+  }
+
+  /**
+   * Opens a direct-tcpip channel from this (bastion) host to host:port: the stream the node's own SSH
+   * connection runs over. Errors here are this bastion's (connect) or its route to the node (channel).
+   */
+  async forward(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Duplex> {
+    const client = await this.connect(signal)
+    if (this.forwards >= FORWARDS_PER_JUMP) {
+      throw new JumpError(
+        this.name,
+        'unreachable',
+        `bastion ${this.name} already carries ${FORWARDS_PER_JUMP} node connections`,
+        'Run the command on fewer nodes at once (--nodes), or spread the nodes over more bastions.',
+        this.name,
+      )
+    }
+    this.forwards++
+    return new Promise<Duplex>((resolve, reject) => {
+      let done = false
+      const fail = (reason: string) => {
+        if (done) return
+        done = true
+        clearTimeout(timer)
+        this.forwards--
+        reject(
+          new JumpError(
+            this.name,
+            'unreachable',
+            `bastion ${this.name} (${this.address}) cannot reach ${host}:${port}: ${reason}`,
+            `Check that the node's sshd listens on ${host}:${port} and that the bastion may connect there (AllowTcpForwarding).`,
+            this.name,
+          ),
+        )
+      }
+      const timer = setTimeout(() => fail(`no answer within ${timeoutMs / 1000}s`), timeoutMs)
+      // The originator address is informational for sshd; 127.0.0.1:0 says "this client".
+      client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => {
+        if (error) return fail(error.message)
+        if (done) {
+          stream.close()
+          return
+        }
+        done = true
+        clearTimeout(timer)
+        stream.once('close', () => this.forwards--)
+        resolve(stream)
+      })
     })
   }
 

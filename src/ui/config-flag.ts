@@ -40,7 +40,10 @@ export async function loadClusterWithSshFlags(flags: {
 }): Promise<Cluster> {
   const cluster = await loadClusterFile(flags.config)
   if (flags['known-hosts']) cluster.ssh.knownHostsFile = flags['known-hosts']
-  if (flags['accept-new-host-keys']) cluster.ssh.hostKeyPolicy = 'accept-new'
+  if (flags['accept-new-host-keys']) {
+    cluster.ssh.hostKeyPolicy = 'accept-new'
+    cluster.ssh.given.hostKeyPolicy = '--accept-new-host-keys'
+  }
   return cluster
 }
 

@@ -93,11 +93,18 @@ export class TestHosts {
     )
   }
 
-  /** With docker: a real dockerd per node (hosts.sh --docker). */
-  static start(count: number, options: {docker?: boolean} = {}): TestHosts {
+  /**
+   * With docker: a real dockerd per node (hosts.sh --docker). With bastion: N: node "bastion" and nodes
+   * hidden1..N that only the bastion reaches (a private network namespace, see hosts.sh).
+   */
+  static start(count: number, options: {docker?: boolean; bastion?: number} = {}): TestHosts {
     const dir = mkdtempSync(join(tmpdir(), '3fs-cli-hosts-'))
+    const extra = [
+      ...(options.docker ? ['--docker'] : []),
+      ...(options.bastion ? ['--bastion', String(options.bastion)] : []),
+    ]
     try {
-      execFileSync('bash', [SCRIPT, 'up', dir, String(count), ...(options.docker ? ['--docker'] : [])], {
+      execFileSync('bash', [SCRIPT, 'up', dir, String(count), ...extra], {
         stdio: ['ignore', 'ignore', 'pipe'],
       })
     } catch (error) {
@@ -144,6 +151,16 @@ export class TestHosts {
       this.docker(node, ['load', '-q', '-i', set.tarball])
     }
     return {...set, loadMs: performance.now() - started}
+  }
+
+  /**
+   * TCP connections the bastion's sshd accepted from this machine so far: its VERBOSE log has one
+   * "Connection from ADDRESS port N" line per accepted connection (probes from inside are not counted).
+   */
+  bastionConnections(): number {
+    const client = readFileSync(join(this.dir, 'bastion-client-ip'), 'utf8').trim()
+    const log = readFileSync(join(this.dir, 'nodes', 'bastion', 'sshd.log'), 'utf8')
+    return log.split('\n').filter((line) => line.startsWith(`Connection from ${client} port `)).length
   }
 
   get knownHosts(): string {

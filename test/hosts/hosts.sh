@@ -14,7 +14,17 @@
 # runtime is docker/oci-runtime.sh, which removes from each container spec only what this sandbox's
 # kernel refuses (see docker/oci-strip.mjs) and logs it to DIR/nodes/NODE/oci-strip.log.
 #
-#   hosts.sh up DIR COUNT [--docker]   start COUNT nodes, write DIR/hosts.env and DIR/nodes.tsv
+# With --bastion HIDDEN, a private network is added: a network namespace (held by one `sleep` process
+# started with `unshare --net`) joined to this machine only by a veth pair with a /30 of 10.x addresses.
+# Node "bastion" listens on the namespace's end of the veth (reachable from here); nodes hidden1..HIDDEN
+# listen on 127.x addresses of the namespace's OWN loopback, which no other namespace can reach: 127/8
+# is local to every network namespace, so from this machine that address is this machine's loopback,
+# where nothing listens. They are reachable only through the bastion (ssh -J, or a direct-tcpip channel).
+# The bastion's sshd logs at VERBOSE, so DIR/nodes/bastion/sshd.log has one "Connection from" line per
+# TCP connection it accepted. Needs `ip` (iproute2) and veth support.
+#
+#   hosts.sh up DIR COUNT [--docker] [--bastion HIDDEN]
+#                             start COUNT nodes, write DIR/hosts.env and DIR/nodes.tsv
 #   hosts.sh down DIR         stop every process this run started (by pid) and undo its mounts
 #   hosts.sh stop|freeze|thaw|start DIR NODE
 #   hosts.sh docker DIR NODE ARGS...  the docker CLI against NODE's dockerd (from outside the node)
@@ -60,9 +70,17 @@ dockerd -H unix:///run/docker.sock -H unix://$nd/docker.sock --data-root $nd/doc
 BOOT
 }
 
+in_netns() { # DIR CMD...: run CMD in the private network namespace of --bastion
+  nsenter --net="/proc/$(cat "$1/netns.pid")/ns/net" "${@:2}"
+}
+
 start_node() { # DIR NAME IP PORT
   local dir=$1 name=$2 ip=$3 port=$4 nd="$1/nodes/$2"
   mkdir -p "$nd/opt3fs" "$nd/varlog3fs" "$nd/home"
+  # Nodes of the private network (--bastion) start inside its network namespace.
+  local netns=() sshd_extra=""
+  [ ! -f "$nd/in-netns" ] || netns=(nsenter --net="/proc/$(cat "$dir/netns.pid")/ns/net")
+  [ ! -f "$nd/sshd-extra" ] || sshd_extra=$(cat "$nd/sshd-extra")
   local docker=""
   if [ -f "$dir/docker-mode" ]; then
     sed -e "s|@HERE@|$HERE/docker|" -e "s|@NODE_BIN@|$(command -v node)|" -e "s|@OCI_STRIP_LOG@|$nd/oci-strip.log|" \
@@ -89,11 +107,11 @@ mount -t tmpfs -o mode=0755 tmpfs /home
 for u in $SSH_USER_NOPW $SSH_USER_PW; do mkdir -p /home/\$u; chown \$u:\$u /home/\$u; done
 mount --bind $nd/hosts /etc/hosts
 $docker
-exec /usr/sbin/sshd -D -e -f $dir/sshd_config -o ListenAddress=$ip:$port -o HostKey=$nd/host_key -o PidFile=$nd/sshd.pid
+exec /usr/sbin/sshd -D -e -f $dir/sshd_config -o ListenAddress=$ip:$port -o HostKey=$nd/host_key -o PidFile=$nd/sshd.pid $sshd_extra
 BOOT
   local pidns=()
   [ -z "$docker" ] || pidns=(--pid --fork --mount-proc --kill-child)
-  setsid unshare --mount --uts "${pidns[@]}" --propagation private sh "$nd/boot.sh" >"$nd/sshd.log" 2>&1 < /dev/null &
+  setsid "${netns[@]}" unshare --mount --uts "${pidns[@]}" --propagation private sh "$nd/boot.sh" >"$nd/sshd.log" 2>&1 < /dev/null &
   echo $! > "$nd/pid"
 }
 
@@ -125,16 +143,66 @@ cleanup_docker() { # DIR NODE: after the node's processes are gone, its cgroups 
   done
 }
 
-wait_listening() { # IP PORT
-  for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
+wait_listening() { # IP PORT [DIR NODE]: with DIR NODE, from the namespace the node runs in
+  local probe=(bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2")
+  if [ -n "${4:-}" ] && [ -f "$3/nodes/$4/in-netns" ]; then probe=(in_netns "$3" "${probe[@]}"); fi
+  # Up to 10 s: a dozen sshds starting at once on a loaded 2-core machine can take a few seconds.
+  for _ in $(seq 1 200); do
+    if "${probe[@]}" 2>/dev/null; then return 0; fi
     sleep 0.05
   done
   return 1
 }
 
+private_network() { # DIR HIDDEN NET PORT: the namespace, its veth, the bastion and the hidden nodes
+  local dir=$1 hidden=$2 port=$4
+  command -v ip >/dev/null || die "--bastion needs iproute2 (apt-get install iproute2)"
+  setsid unshare --net sh -c 'ip link set lo up && exec sleep infinity' </dev/null >/dev/null 2>&1 &
+  echo $! > "$dir/netns.pid"
+  for _ in $(seq 1 100); do
+    [ "$(readlink "/proc/$(cat "$dir/netns.pid")/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
+    sleep 0.02
+  done
+  # A /30 of 10.200-249.x.y for the veth: this machine's end .1, the namespace's end (the bastion) .2.
+  local base="10.$((RANDOM % 50 + 200)).$((RANDOM % 250)).$(((RANDOM % 60) * 4))"
+  local prefix=${base%.*} last=${base##*.}
+  local outside="$prefix.$((last + 1))" inside="$prefix.$((last + 2))"
+  local veth="tfs$((RANDOM % 100000))"
+  echo "$veth" > "$dir/veth"
+  echo "$outside" > "$dir/bastion-client-ip"
+  ip link add "$veth" type veth peer name "${veth}b" netns "$(cat "$dir/netns.pid")"
+  ip addr add "$outside/30" dev "$veth" && ip link set "$veth" up
+  in_netns "$dir" ip addr add "$inside/30" dev "${veth}b"
+  in_netns "$dir" ip link set "${veth}b" up
+  add_node "$dir" bastion "$inside" "$port" netns "-o LogLevel=VERBOSE"
+  # The hidden nodes' loopback /24 differs from the visible nodes' one, so no address is ever shared.
+  local hidden_net="127.$((RANDOM % 30 + 230)).$((RANDOM % 250 + 1))"
+  for i in $(seq 1 "$hidden"); do add_node "$dir" "hidden$i" "$hidden_net.$((10 + i))" "$port" netns ""; done
+}
+
+add_node() { # DIR NAME IP PORT [netns] [SSHD_OPTIONS]
+  local dir=$1 name=$2 ip=$3 port=$4 nd="$1/nodes/$2"
+  mkdir -p "$nd"
+  ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$nd/host_key"
+  [ "${5:-}" != netns ] || touch "$nd/in-netns"
+  [ -z "${6:-}" ] || echo "$6" > "$nd/sshd-extra"
+  printf '%s\t%s\t%s\n' "$name" "$ip" "$port" >> "$dir/nodes.tsv"
+  echo "[$ip]:$port $(cut -d' ' -f1,2 "$nd/host_key.pub")" >> "$dir/known_hosts"
+  start_node "$dir" "$name" "$ip" "$port"
+}
+
 up() {
-  local dir=$1 count=$2 mode=${3:-}
+  local dir=$1 count=$2 mode="" hidden=0
+  shift 2
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --docker) mode=--docker ;;
+      --bastion) hidden=${2:?--bastion needs a count}; shift ;;
+      "") ;;
+      *) die "unknown option $1" ;;
+    esac
+    shift
+  done
   mkdir -p "$dir" && chmod 0755 "$dir"
   if [ "$mode" = --docker ]; then
     command -v dockerd >/dev/null || die "docker.io is not installed (apt-get install docker.io)"
@@ -189,16 +257,10 @@ CONF
   local net="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))"
   local port=$((RANDOM % 20000 + 20000))
   : > "$dir/nodes.tsv"; : > "$dir/known_hosts"
-  for i in $(seq 1 "$count"); do
-    local name="node$i" ip="$net.$((10 + i))"
-    mkdir -p "$dir/nodes/$name"
-    ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$dir/nodes/$name/host_key"
-    printf '%s\t%s\t%s\n' "$name" "$ip" "$port" >> "$dir/nodes.tsv"
-    echo "[$ip]:$port $(cut -d' ' -f1,2 "$dir/nodes/$name/host_key.pub")" >> "$dir/known_hosts"
-    start_node "$dir" "$name" "$ip" "$port"
-  done
+  for i in $(seq 1 "$count"); do add_node "$dir" "node$i" "$net.$((10 + i))" "$port"; done
+  [ "$hidden" = 0 ] || private_network "$dir" "$hidden" "$net" "$port"
   while read -r name ip p; do
-    wait_listening "$ip" "$p" || { cat "$dir/nodes/$name/sshd.log" >&2; die "$name did not start listening on $ip:$p"; }
+    wait_listening "$ip" "$p" "$dir" "$name" || { cat "$dir/nodes/$name/sshd.log" >&2; die "$name did not start listening on $ip:$p"; }
     if [ -f "$dir/docker-mode" ]; then wait_docker "$dir" "$name" || die "the dockerd of $name did not answer"; fi
   done < "$dir/nodes.tsv"
   cat > "$dir/hosts.env" <<ENV
@@ -231,6 +293,9 @@ down() {
   local dir=$1
   [ -f "$dir/nodes.tsv" ] || return 0
   while read -r name _ _; do stop_node "$dir" "$name"; done < "$dir/nodes.tsv"
+  # The private network: its namespace ends with its holder, taking the veth's inner end (and so the pair).
+  if [ -f "$dir/netns.pid" ]; then kill "$(cat "$dir/netns.pid")" 2>/dev/null || true; fi
+  if [ -f "$dir/veth" ]; then ip link del "$(cat "$dir/veth")" 2>/dev/null || true; fi
   # The mount points made at up (/3fs, /opt/3fs, /var/log/3fs) stay: removing a directory detaches the
   # mounts on it in EVERY mount namespace, so an rmdir here unmounted the node binds of any other run
   # still going on this machine (its nodes then wrote into the machine's own /opt/3fs, all alike).
@@ -239,16 +304,16 @@ down() {
 
 cmd=${1:-}; shift || true
 case "$cmd" in
-  up) up "$1" "$2" "${3:-}" ;;
+  up) up "$@" ;;
   down) down "$1" ;;
   stop) stop_node "$1" "$2" ;;
   freeze) signal_node "$1" "$2" STOP ;;
   thaw) signal_node "$1" "$2" CONT ;;
   start)
     start_node "$1" "$2" "$(node_field "$1" "$2" 2)" "$(node_field "$1" "$2" 3)"
-    wait_listening "$(node_field "$1" "$2" 2)" "$(node_field "$1" "$2" 3)" || die "$2 did not restart"
+    wait_listening "$(node_field "$1" "$2" 2)" "$(node_field "$1" "$2" 3)" "$1" "$2" || die "$2 did not restart"
     if [ -f "$1/docker-mode" ]; then wait_docker "$1" "$2" || die "the dockerd of $2 did not restart"; fi
     ;;
   docker) node_docker "$@" ;;
-  *) die "usage: hosts.sh up DIR COUNT [--docker] | down DIR | stop|freeze|thaw|start DIR NODE | docker DIR NODE ARGS..." ;;
+  *) die "usage: hosts.sh up DIR COUNT [--docker] [--bastion HIDDEN] | down DIR | stop|freeze|thaw|start DIR NODE | docker DIR NODE ARGS..." ;;
 esac

@@ -59,10 +59,11 @@ describe('known_hosts', () => {
     expect(knownHosts.verify('10.0.0.3', 22, key)).toEqual({status: 'unknown'})
     expect(knownHosts.verify('10.0.0.1', 22, blob('ssh-ed25519', 'new-key'))).toEqual({
       status: 'changed',
+      file: knownHosts.file,
       line: 2,
       keyType: 'ssh-ed25519',
     })
-    expect(knownHosts.verify('10.0.0.1', 22, other)).toEqual({status: 'revoked', line: 4})
+    expect(knownHosts.verify('10.0.0.1', 22, other)).toEqual({status: 'revoked', file: knownHosts.file, line: 4})
     // A key of another type is not a change: the host may simply have several host keys.
     expect(knownHosts.verify('10.0.0.1', 22, blob('ecdsa-sha2-nistp256', 'x'))).toEqual({status: 'unknown'})
     expect(knownHosts.knownKeyTypes('10.0.0.1', 22)).toEqual(['ssh-ed25519'])

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {UsageError} from '../../src/errors.js'
-import {parseJumps, parseSshConfig, patternListMatches, resolveSshConfig} from '../../src/remote/ssh-config.js'
+import {parseJumps, parseSshConfig, patternListMatches, resolveSshConfig} from '../../src/config/ssh-config.js'
 
 /** A fake home with ~/.ssh/config holding `text`; other files under ~/.ssh from `extra`. */
 function home(text: string, extra: Record<string, string> = {}): {home: string; file: string} {
