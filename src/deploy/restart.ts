@@ -12,7 +12,8 @@ import {UsageError, UserError} from '../errors.js'
 import type {Host} from '../remote/host.js'
 import {HostPool, type PoolOptions} from '../remote/pool.js'
 import {shellQuote} from '../remote/shell.js'
-import {parseListChains, parseListNodes, parseListTargets, type ChainRow} from '../cluster/admin-cli-output.js'
+import {parseListChains, parseListNodes, type ChainRow} from '../cluster/admin-cli-output.js'
+import {chainLossReason} from './chain-guard.js'
 import {deployContext} from './context.js'
 import {layoutForCluster} from './layout-record.js'
 
@@ -158,28 +159,14 @@ export async function runRestart(options: RunRestartOptions): Promise<RestartRep
   }
 }
 
-/**
- * A chain goes down when its only SERVING replica is restarted. The node's targets come from
- * list-targets (NodeId column); each of their chains needs a SERVING replica on another target.
- */
 async function chainWouldGoDown(
   step: RestartStep,
   adminCli: (command: string) => Promise<string>,
 ): Promise<string | undefined> {
-  const targets = parseListTargets(await adminCli('list-targets'))
-  const onNode = new Set(targets.filter((target) => target.nodeId === step.nodeId).map((target) => target.targetId))
-  if (onNode.size === 0)
-    return `mgmtd lists no targets on storage node ${step.nodeId} (list-targets answered ${targets.length} rows): cannot tell which chains it serves`
-  for (const chain of parseListChains(await adminCli('list-chains'))) {
-    const mine = chain.targets.filter((target) => onNode.has(target.id))
-    if (mine.length === 0) continue
-    const others = chain.targets.filter((target) => !onNode.has(target.id) && target.publicState === 'SERVING')
-    if (others.length === 0) {
-      const states = chain.targets.map((target) => `${target.id}(${target.publicState})`).join(' ')
-      return `chain ${chain.chainId} has no SERVING replica outside ${step.node} (${states}); restarting ${step.node} would take it down`
-    }
-  }
-  return undefined
+  return chainLossReason(await adminCli('list-targets'), await adminCli('list-chains'), {
+    name: step.node,
+    storageId: step.nodeId!,
+  })
 }
 
 async function restartContainer(
