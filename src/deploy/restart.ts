@@ -16,6 +16,7 @@ import {parseListChains, parseListNodes, type ChainRow} from '../cluster/admin-c
 import {chainLossReason} from './chain-guard.js'
 import {deployContext} from './context.js'
 import {layoutForCluster} from './layout-record.js'
+import {readRestartProgress, writeRestartProgress} from './restart-record.js'
 
 export const RESTART_ORDER = ['storage', 'meta', 'mgmtd', 'client'] as const
 export type RestartService = (typeof RESTART_ORDER)[number]
@@ -33,13 +34,19 @@ export interface RestartStep {
 export interface RestartPlan {
   cluster: string
   steps: RestartStep[]
+  /** Steps an earlier run of this restart finished before it stopped: a run now skips them. */
+  done: string[]
 }
+
+export const stepKey = (step: Pick<RestartStep, 'service' | 'node'>) => `${step.service}:${step.node}`
 
 export interface RestartOptions {
   cluster: Cluster
   runtime: string
   services?: RestartService[]
   nodes?: string[]
+  /** Ignore an unfinished earlier restart and restart every chosen node. */
+  fresh?: boolean
 }
 
 export async function planRestart(options: RestartOptions): Promise<RestartPlan> {
@@ -80,13 +87,27 @@ export async function planRestart(options: RestartOptions): Promise<RestartPlan>
     throw new UsageError('nothing to restart: no node runs the chosen service(s).', {
       next: 'Check --service and --nodes against cluster.yml.',
     })
-  return {cluster: cluster.name, steps}
+  const progress = options.fresh ? undefined : await readRestartProgress(cluster)
+  const keys = steps.map(stepKey)
+  if (progress && progress.steps.join(' ') !== keys.join(' '))
+    throw new UsageError(
+      `an earlier restart (started ${progress.startedAt}) stopped after ${progress.done.length} of its ${progress.steps.length} steps (${progress.steps.join(', ')}); this one has other steps.`,
+      {
+        next: [
+          `Run the earlier restart again (the same --service and --nodes) to finish it: it skips ${progress.done.join(', ') || 'nothing'}.`,
+          'Or add --fresh to forget it and restart every node chosen now.',
+        ],
+      },
+    )
+  return {cluster: cluster.name, steps, done: progress ? progress.done.filter((key) => keys.includes(key)) : []}
 }
 
 export interface RestartReport {
   cluster: string
   complete: boolean
   restarted: Array<RestartStep & {durationMs: number}>
+  /** Steps an earlier, stopped run of this restart finished: not restarted again. */
+  skipped: RestartStep[]
   /** Why the roll stopped before a step, when it did. */
   stoppedAt?: {step: RestartStep; reason: string}
 }
@@ -97,7 +118,7 @@ export class RestartStoppedError extends UserError {
     super(`restart stopped before ${stop.step.service} on ${stop.step.node}: ${stop.reason}`, {
       next: [
         `${report.restarted.length} node(s) were restarted before the stop; nothing was done on ${stop.step.node}.`,
-        'Bring the other replicas back (`3fs-cli status` names the targets that do not serve), then run the restart again with --nodes for the rest.',
+        'Bring the other replicas back (`3fs-cli status` names the targets that do not serve), then run the same restart again: it skips the nodes already restarted.',
       ],
     })
     this.name = 'RestartStoppedError'
@@ -118,7 +139,16 @@ export async function runRestart(options: RunRestartOptions): Promise<RestartRep
   const {cluster} = options
   const nodeByName = new Map(cluster.nodes.map((node) => [node.name, node]))
   const pool = new HostPool({ssh: cluster.ssh, ...options.pool})
-  const report: RestartReport = {cluster: cluster.name, complete: false, restarted: []}
+  const report: RestartReport = {cluster: cluster.name, complete: false, restarted: [], skipped: []}
+  // Recorded before the first step and after each one, so that a stop anywhere leaves what was finished.
+  const progress = {
+    steps: plan.steps.map(stepKey),
+    done: [...plan.done],
+    startedAt:
+      (plan.done.length > 0 && !options.fresh ? (await readRestartProgress(cluster))?.startedAt : undefined) ??
+      new Date().toISOString(),
+  }
+  await writeRestartProgress(cluster, progress)
   const admin = () => pool.get(nodeByName.get(cluster.services.mgmtd[0]!)!)
   const adminCli = async (command: string): Promise<string> => {
     const result = await admin().run(
@@ -133,6 +163,10 @@ export async function runRestart(options: RunRestartOptions): Promise<RestartRep
   const timeoutMs = options.waitTimeoutMs ?? 600_000
   try {
     for (const step of plan.steps) {
+      if (progress.done.includes(stepKey(step))) {
+        report.skipped.push(step)
+        continue
+      }
       const host = pool.get(nodeByName.get(step.node)!)
       let before = new Map<number, number>()
       if (step.service === 'storage') {
@@ -150,9 +184,12 @@ export async function runRestart(options: RunRestartOptions): Promise<RestartRep
         isBack(step, host, adminCli, deployContext(cluster, options.runtime).mountpoint, before),
       )
       report.restarted.push({...step, durationMs: Math.round(performance.now() - started)})
+      progress.done.push(stepKey(step))
+      await writeRestartProgress(cluster, progress)
       options.onStep?.(step, 'finished')
     }
     report.complete = true
+    await writeRestartProgress(cluster, undefined)
     return report
   } finally {
     await pool.closeAll()
@@ -191,7 +228,7 @@ async function restartContainer(
     throw new UserError(
       `restart of ${step.container} on ${step.node} failed (exit ${result.exitCode ?? 'signal'}): ${`${result.stdout}${result.stderr}`.trim().split('\n').slice(-5).join(' | ')}`,
       {
-        next: `Look at \`3fs-cli exec -c <cluster.yml> --nodes ${step.node} -- ${options.runtime} logs --tail 50 ${step.container}\`; the nodes before it were restarted and are back.`,
+        next: `Look at \`3fs-cli exec -c <cluster.yml> --nodes ${step.node} -- ${options.runtime} logs --tail 50 ${step.container}\`; the nodes before it were restarted and are back, and the same restart run again skips them.`,
       },
     )
 }
@@ -249,7 +286,7 @@ async function waitUntil(
     if (await check()) return
     if (Date.now() >= deadline)
       throw new UserError(`not back within ${Math.round(timeoutMs / 1000)} s: ${what}`, {
-        next: 'Look at `3fs-cli status`; once it is back, restart the remaining nodes with --nodes.',
+        next: 'Look at `3fs-cli status`; once it is back, run the same restart again: it skips the nodes finished before this one and restarts this one again.',
       })
   }
 }
