@@ -14,6 +14,7 @@ import {HostPool, type PoolOptions} from '../remote/pool.js'
 import {shellQuote} from '../remote/shell.js'
 import {parseListChains, parseListNodes, type ChainRow} from '../cluster/admin-cli-output.js'
 import {chainLossReason} from './chain-guard.js'
+import {RUNNING_CHECK_SECONDS} from './services/rolling.js'
 import {deployContext} from './context.js'
 import {layoutForCluster} from './layout-record.js'
 import {readRestartProgress, writeRestartProgress} from './restart-record.js'
@@ -218,19 +219,34 @@ async function restartContainer(
     step.service === 'client'
       ? `if [ "$(findmnt -n -o FSTYPE --mountpoint ${shellQuote(mountpoint)} 2>/dev/null)" = fuse.hf3fs ]; then umount ${shellQuote(mountpoint)} 2>/dev/null || umount -l ${shellQuote(mountpoint)}; fi; `
       : ''
-  const result = await host.run(`${unmount}${rt} restart ${shellQuote(step.container)}`, {
+  const container = shellQuote(step.container)
+  // Right after a restart mgmtd still lists the node as connected (until heartbeat_fail_interval), so a
+  // container that dies on start would look back: it must still run RUNNING_CHECK_SECONDS later, with no
+  // restart by its restart policy since ours (the policy's restarts count in RestartCount; ours does not).
+  const count = `${rt} inspect --format '{{.RestartCount}}' ${container}`
+  const script = [
+    `${unmount}before=$(${count}) && ${rt} restart ${container} >/dev/null || exit 1`,
+    `sleep ${RUNNING_CHECK_SECONDS}`,
+    `state=$(${rt} inspect --format '{{.State.Status}} restarts={{.RestartCount}}' ${container} 2>&1)`,
+    `if [ "$state" != "running restarts=$before" ]; then echo "${step.container} does not stay up after its restart: $state; its last log lines:"; ${rt} logs --tail 10 ${container} 2>&1; exit 3; fi`,
+  ].join('\n')
+  const result = await host.run(script, {
     sudo: true,
     signal: options.signal,
     timeoutMs: 120_000,
     label: `restart ${step.container}`,
   })
-  if (result.exitCode !== 0)
+  if (result.exitCode !== 0) {
+    const output = `${result.stdout}${result.stderr}`.trim().split('\n')
     throw new UserError(
-      `restart of ${step.container} on ${step.node} failed (exit ${result.exitCode ?? 'signal'}): ${`${result.stdout}${result.stderr}`.trim().split('\n').slice(-5).join(' | ')}`,
+      result.exitCode === 3
+        ? `${output[0]} (on ${step.node}) | ${output.slice(-5).join(' | ')}`
+        : `restart of ${step.container} on ${step.node} failed (exit ${result.exitCode ?? 'signal'}): ${output.slice(-5).join(' | ')}`,
       {
-        next: `Look at \`3fs-cli exec -c <cluster.yml> --nodes ${step.node} -- ${options.runtime} logs --tail 50 ${step.container}\`; the nodes before it were restarted and are back, and the same restart run again skips them.`,
+        next: `Look at \`3fs-cli exec -c <cluster.yml> --nodes ${step.node} -- ${options.runtime} logs --tail 50 ${step.container}\`; the nodes before it were restarted and are back. Once fixed, run the same restart again: it skips the nodes finished before this one and restarts this one again.`,
       },
     )
+  }
 }
 
 /** SERVING replicas per chain. */
