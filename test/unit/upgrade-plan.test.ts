@@ -114,8 +114,10 @@ describe('an image tag change on a live cluster (upgrade)', () => {
       'wait@s1:meta',
       'start-container@s1:mgmtd',
       'wait@s1:mgmtd',
-      // The client's mount wait was recorded by the first deploy; the smoke test after it runs on every deploy.
+      // The client last: its mount taken down first (a stale fuse mount would pass the wait), then waited for.
+      'run@s3:client',
       'start-container@s3:client',
+      'wait@s3:client',
       'smoke-test@s3:client',
     ])
     // Each rolled start is a step of its own: no two nodes restart at once.
@@ -139,9 +141,9 @@ describe('an image tag change on a live cluster (upgrade)', () => {
     expect(guards.every((action) => action.always && action.runsWith)).toBe(true)
     expect(guards[0]!.command).toContain(GUARD_SEPARATOR)
     const starts = actions.filter(
-      (action) => action.kind === 'start-container' && ['storage', 'meta', 'mgmtd'].includes(action.service),
+      (action) => action.kind === 'start-container' && ['storage', 'meta', 'mgmtd', 'client'].includes(action.service),
     )
-    expect(starts).toHaveLength(6)
+    expect(starts).toHaveLength(7)
     expect(starts.every((action) => action.verifyAfter?.includes("'running restarts=0'"))).toBe(true)
     const back = actions.filter((action) => action.id.includes(':wait:back:'))
     expect(back.map((action) => action.until)).toEqual([

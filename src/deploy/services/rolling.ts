@@ -46,7 +46,7 @@ function guard(context: DeployContext, start: Action): Action {
  * Judged right after a rolled start, before the start is recorded: a container that exits on start (bad
  * image, bad config) fails the start at once with its last log lines, and a re-run starts it again.
  */
-function withRunningCheck(context: DeployContext, start: Action): Action {
+export function withRunningCheck(context: DeployContext, start: Action): Action {
   const rt = shellQuote(context.runtime)
   const name = context.containers[start.service as keyof DeployContext['containers']]
   const container = shellQuote(name)
