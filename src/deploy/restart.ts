@@ -222,13 +222,13 @@ async function restartContainer(
   const container = shellQuote(step.container)
   // Right after a restart mgmtd still lists the node as connected (until heartbeat_fail_interval), so a
   // container that dies on start would look back: it must still run RUNNING_CHECK_SECONDS later, with no
-  // restart by its restart policy since ours (the policy's restarts count in RestartCount; ours does not).
-  const count = `${rt} inspect --format '{{.RestartCount}}' ${container}`
+  // restart by its restart policy since ours (a manual restart sets RestartCount to 0, seen on the test
+  // hosts' dockerd; each restart by the policy adds one).
   const script = [
-    `${unmount}before=$(${count}) && ${rt} restart ${container} >/dev/null || exit 1`,
+    `${unmount}${rt} restart ${container} >/dev/null || exit 1`,
     `sleep ${RUNNING_CHECK_SECONDS}`,
     `state=$(${rt} inspect --format '{{.State.Status}} restarts={{.RestartCount}}' ${container} 2>&1)`,
-    `if [ "$state" != "running restarts=$before" ]; then echo "${step.container} does not stay up after its restart: $state; its last log lines:"; ${rt} logs --tail 10 ${container} 2>&1; exit 3; fi`,
+    `if [ "$state" != 'running restarts=0' ]; then echo "${step.container} does not stay up after its restart: $state; its last log lines:"; ${rt} logs --tail 10 ${container} 2>&1; exit 3; fi`,
   ].join('\n')
   const result = await host.run(script, {
     sudo: true,

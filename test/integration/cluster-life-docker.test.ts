@@ -27,6 +27,8 @@ describe.skipIf(!available)('a cluster after its first deploy (stand-in services
   let hosts: TestHosts
   let config: string
   let grafanaPort: number
+  /** node3's 3FS mount point: inside the test dir, on node3's own (rshared) mount namespace. */
+  let mountpoint: string
   let write: (tag?: string) => void
   const nodeDir = (node: string, ...path: string[]) => join(hosts.dir, 'nodes', node, 'opt3fs', ...path)
   const state = () => JSON.parse(readFileSync(join(hosts.dir, '.3fs-cli', 'life.state.json'), 'utf8'))
@@ -57,6 +59,7 @@ describe.skipIf(!available)('a cluster after its first deploy (stand-in services
     const base = 36_000 + Math.floor(Math.random() * 2500) * 10
     grafanaPort = base + 9
     config = join(hosts.dir, 'life-cluster.yml')
+    mountpoint = join(hosts.dir, 'client-mnt', '3fs')
     write = (tag) =>
       writeFileSync(
         config,
@@ -74,6 +77,7 @@ describe.skipIf(!available)('a cluster after its first deploy (stand-in services
           `  mgmtd: {nodes: [node1], stripeSize: 2, rdmaListenPort: ${base + 3}, tcpListenPort: ${base + 4}}`,
           `  meta: {nodes: [node1], rdmaListenPort: ${base + 5}, tcpListenPort: ${base + 6}}`,
           `  storage: {nodes: [node1, node2, node3], diskType: dir, replicationFactor: 2, targetNumPerDisk: 2, rdmaListenPort: ${base + 7}, tcpListenPort: ${base + 8}}`,
+          `  client: {nodes: [node3], hostMountpoint: ${mountpoint}}`,
           `  grafana: {nodes: [node1], port: ${grafanaPort}}`,
           ...(tag ? ['images:', `  3fs: {repo: open3fs/3fs, tag: '${tag}'}`] : []),
           'ssh:',
@@ -207,7 +211,7 @@ describe.skipIf(!available)('a cluster after its first deploy (stand-in services
     2 * DEPLOY_MS,
   )
 
-  it('an image tag change is planned as an upgrade: storage one node at a time, then meta, then mgmtd', async () => {
+  it('an image tag change is planned as an upgrade: storage one node at a time, then meta, mgmtd and the client', async () => {
     write('20250501')
     const plan = await runCli(['deploy', '-c', config, '--plan', '--json'])
     expect(plan.exitCode, plan.stderr).toBe(0)
@@ -215,12 +219,18 @@ describe.skipIf(!available)('a cluster after its first deploy (stand-in services
       .filter((action) => action.kind === 'start-container' && ['storage', 'meta', 'mgmtd'].includes(action.service))
       .map((action) => `${action.service}@${action.node}`)
     expect(starts).toEqual(['storage@node1', 'storage@node2', 'storage@node3', 'meta@node1', 'mgmtd@node1'])
+    expect(
+      (plan.json.actions as Array<{kind: string; node: string; service: string}>)
+        .filter((action) => action.service === 'client')
+        .map((action) => `${action.kind}@${action.node}`),
+    ).toEqual(['run@node3', 'start-container@node3', 'wait@node3', 'smoke-test@node3'])
     expect(plan.json.stages.map((stage: {name: string}) => stage.name)).toEqual([
       'Pull images',
       'Monitor collector',
       'storage',
       'meta',
       'mgmtd',
+      'fuse client',
     ])
   })
 
@@ -247,10 +257,23 @@ describe.skipIf(!available)('a cluster after its first deploy (stand-in services
       for (const node of ['node1', 'node2', 'node3']) expect(image(node, '3fs-storage')).toBe(NEW)
       expect(image('node1', '3fs-meta')).toBe(NEW)
       expect(image('node1', '3fs-mgmtd')).toBe(NEW)
-      // The safe order, as the engine saw it: the last storage node, then meta, then mgmtd.
+      expect(image('node3', '3fs-client')).toBe(NEW)
+      const mounted = await runCli([
+        'exec',
+        '-c',
+        config,
+        '--nodes',
+        'node3',
+        '--json',
+        '--',
+        `findmnt -n -o FSTYPE --mountpoint ${mountpoint}`,
+      ])
+      expect(String(mounted.json?.nodes?.[0]?.stdout).trim()).toBe('fuse.hf3fs')
+      // The safe order, as the engine saw it: the last storage node, then meta, then mgmtd, then the client.
       const at = (node: string, container: string) => Date.parse(startedAt(node, container))
       expect(at('node3', '3fs-storage')).toBeLessThan(at('node1', '3fs-meta'))
       expect(at('node1', '3fs-meta')).toBeLessThan(at('node1', '3fs-mgmtd'))
+      expect(at('node1', '3fs-mgmtd')).toBeLessThan(at('node3', '3fs-client'))
 
       const status = await runCli(['status', '-c', config, '--json'])
       expect(status.json?.problems, status.stdout.slice(-3000)).toEqual([])
