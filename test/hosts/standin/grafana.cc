@@ -16,6 +16,7 @@
 // GET /api/health answers {"commit":"standin","database":"ok","version":"12.0.0-standin"};
 // GET /standin/provisioned lists what was provisioned (test only; not a Grafana endpoint).
 #include <arpa/inet.h>
+#include <cerrno>
 #include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
