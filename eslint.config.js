@@ -98,6 +98,25 @@ export default tseslint.config(
       ),
     ],
   ),
+  // ...nor through an object a service handed back: no host method is called and no connection made in a command.
+  {
+    files: ['src/commands/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(run|runRaw|upload|download|readFile|connect)$/]",
+          message:
+            'A command does not run anything on a host (host.run, upload, readFile): that is a service function in src/bench, src/deploy, src/status, src/duckdb or src/nodes.',
+        },
+        {
+          selector: 'NewExpression[callee.name=/^(HostPool|SshHost|LocalHost)$/]',
+          message: 'A command does not open connections: the service it calls owns its HostPool.',
+        },
+      ],
+    },
+  },
   // Services never print, prompt or exit, and never know which command called them.
   layer(
     SERVICES.map((dir) => `${dir}/**`),

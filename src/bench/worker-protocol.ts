@@ -35,6 +35,24 @@ export function genArgv(args: GenArgs): string[] {
   ]
 }
 
+/** sample: keys (each record's first 10 bytes) from evenly spaced records of each input, written raw. */
+export function sampleArgv(args: {inputs: string[]; perFile: number; output: string}): string[] {
+  return ['sample', '--inputs', args.inputs.join(','), '--per-file', String(args.perFile), '--output', args.output]
+}
+
+/** splitters: partitions - 1 keys from the pooled samples, written raw (10 bytes each, ascending). */
+export function splittersArgv(args: {samples: string[]; partitions: number; output: string}): string[] {
+  return [
+    'splitters',
+    '--samples',
+    args.samples.join(','),
+    '--partitions',
+    String(args.partitions),
+    '--output',
+    args.output,
+  ]
+}
+
 export function validateArgv(args: {inputs: string[]; threads: number}): string[] {
   return ['validate', '--inputs', args.inputs.join(','), '--threads', String(args.threads)]
 }
@@ -179,8 +197,23 @@ export const otherMessage = z.looseObject({
 
 /** The result line of each subcommand, with the fields this side reads. */
 export const genResult = resultBase.extend({records: count, bytes: count, checksum: hex, seconds})
+export const sampleResult = resultBase.extend({keys: count})
+export const splittersResult = resultBase.extend({splitters: count})
 export const validateResult = resultBase.extend({files: count, records: count, checksum: hex, seconds})
-export const sortNodeResult = resultBase.extend({engine: z.string(), records: count, bytes: count, seconds})
+/** sort-node's result; the map/reduce parts are what the worker's partition and sort threads spent (main.cc). */
+export const sortNodeResult = resultBase.extend({
+  engine: z.string(),
+  records: count,
+  bytes: count,
+  seconds,
+  mapReadWaitSeconds: seconds.optional(),
+  mapPartitionSeconds: seconds.optional(),
+  mapPopulateWaitSeconds: seconds.optional(),
+  mapWriteWaitSeconds: seconds.optional(),
+  reduceReadWaitSeconds: seconds.optional(),
+  reduceSortSeconds: seconds.optional(),
+  reduceWriteSeconds: seconds.optional(),
+})
 export const throughputResult = resultBase.extend({
   engine: z.string(),
   engineNote: z.string().optional(),

@@ -1,12 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {planJson} from '../deploy/plan.js'
-import {ApplyFailedError, destroy, planDestroy} from '../deploy/service.js'
-import {UsageError} from '../errors.js'
+import {ApplyFailedError, destroy, destroyPlanView} from '../deploy/service.js'
 import {BaseCommand, withExitCodes} from '../ui/base-command.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, sshFlags} from '../ui/config-flag.js'
 import {renderApply, renderDestroy, renderPlan} from '../ui/deploy/render.js'
-import {canPrompt, promptLine} from '../ui/prompt.js'
+import {confirmDestroy} from '../ui/deploy/confirm.js'
 import {stageProgressFor} from '../ui/stage-progress.js'
 
 export default class Destroy extends BaseCommand {
@@ -46,29 +44,11 @@ export default class Destroy extends BaseCommand {
     const cluster = await loadClusterWithSshFlags(flags)
     const options = {runtime: flags.runtime, purgeData: flags['purge-data'], wipeDisks: flags['wipe-disks']}
     if (flags.plan) {
-      const plan = planJson(planDestroy(cluster, options))
+      const plan = destroyPlanView(cluster, options)
       this.emit(plan, () => renderPlan(plan))
       return
     }
-    if ((options.purgeData || options.wipeDisks) && !flags.yes) {
-      const what = [
-        options.purgeData ? `the data under ${cluster.config.workDir} on every node` : '',
-        options.wipeDisks ? 'every NVMe disk labelled 3fs-data-*' : '',
-      ]
-        .filter(Boolean)
-        .join(' and ')
-      if (!canPrompt())
-        throw new UsageError(`refusing to delete ${what} without confirmation`, {
-          next: 'Run it at a terminal to confirm, or add --yes.',
-        })
-      const answer = await promptLine(
-        `This deletes ${what} of cluster ${cluster.name}. Type the cluster name to confirm: `,
-      )
-      if (answer.trim() !== cluster.name)
-        throw new UsageError('not confirmed; nothing was changed', {
-          next: `Type ${cluster.name} exactly, or add --yes.`,
-        })
-    }
+    await confirmDestroy(cluster, {...options, yes: flags.yes})
     const progress = stageProgressFor(!this.jsonMode)
     try {
       const result = await progress.around(() =>
@@ -84,8 +64,8 @@ export default class Destroy extends BaseCommand {
       )
       this.emit({...result.apply, record: result.record}, () => renderDestroy(result.apply, result.record))
     } catch (error) {
-      if (error instanceof ApplyFailedError && !this.jsonMode)
-        process.stderr.write(`${renderApply(error.report, 'destroy')}\n\n`)
+      if (error instanceof ApplyFailedError)
+        this.failWithReport(error, error.report, () => renderApply(error.report, 'destroy'))
       throw error
     }
   }

@@ -64,17 +64,8 @@ export default class Restart extends BaseCommand {
       signal: this.signal,
       waitTimeoutMs: flags['wait-timeout'] * 1000,
     })
-    if (report.stoppedAt) {
-      const error = new RestartStoppedError(report)
-      if (this.jsonMode) {
-        process.stdout.write(
-          `${JSON.stringify({error: {message: error.message, next: error.next, exitCode: error.exitCode}, report}, null, 2)}\n`,
-        )
-        this.exit(error.exitCode)
-      }
-      process.stderr.write(`${renderRestartReport(report)}\n\n`)
-      throw error
-    }
+    if (report.stoppedAt)
+      this.failWithReport(new RestartStoppedError(report), report, () => renderRestartReport(report))
     this.emit(report, () => renderRestartReport(report))
   }
 }

@@ -7,8 +7,8 @@ import {prepareCaptureDir, StatusSession, statusFromCapture, type StatusResult} 
 import {BaseCommand, withExitCodes} from '../ui/base-command.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, sshFlags} from '../ui/config-flag.js'
 import {parseDuration} from '../ui/duration.js'
-import {syncProgress} from '../status/progress.js'
 import {renderStatus, statusJson} from '../ui/status/render.js'
+import {watchStatus} from '../ui/status/watch.js'
 
 const DEFAULT_WATCH_SECONDS = 5
 
@@ -89,33 +89,11 @@ export default class Status extends BaseCommand {
         this.exitFor(result)
         return
       }
-      await this.watch(session, flags.watch, flags.all)
+      await watchStatus(session, {seconds: flags.watch, all: flags.all, json: this.jsonMode, signal: this.signal})
+      throw new UserError('interrupted', {exitCode: ExitCode.Interrupted})
     } finally {
       await session.close()
     }
-  }
-
-  private async watch(session: StatusSession, seconds: number, all: boolean): Promise<void> {
-    const tty = Boolean(process.stdout.isTTY) && !this.jsonMode
-    let previous: StatusResult | undefined
-    while (!this.signal.aborted) {
-      const result = await session.round(this.signal)
-      if (this.signal.aborted) break
-      // Per storage node: what still syncs or waits, and what came back, since the round before.
-      const progress =
-        previous || result.report.recovery.length > 0
-          ? syncProgress(previous?.report.recovery, result.report.recovery)
-          : undefined
-      previous = result
-      if (this.jsonMode) process.stdout.write(`${JSON.stringify(statusJson(result, progress))}\n`)
-      else {
-        // Redraw in place on a terminal; a log file gets one block per round.
-        const text = `${renderStatus(result, {all, ...(progress ? {progress} : {})})}\n${`Refreshing every ${seconds} s; Ctrl-C to stop. ${new Date().toLocaleTimeString()}`}\n`
-        process.stdout.write(tty ? `\u001B[H\u001B[2J${text}` : `${text}\n`)
-      }
-      await sleep(seconds * 1000, this.signal)
-    }
-    throw new UserError('interrupted', {exitCode: ExitCode.Interrupted})
   }
 
   private show(result: StatusResult, all: boolean): void {
@@ -126,16 +104,4 @@ export default class Status extends BaseCommand {
     if (result.report.verdict === 'DOWN') this.exit(ExitCode.Down)
     if (result.report.verdict === 'DEGRADED') this.exit(ExitCode.Degraded)
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, {once: true})
-  })
 }

@@ -200,6 +200,13 @@ const sshSchema = z.strictObject({
   concurrency: z.number().int().positive().max(4096).default(64).describe('nodes worked on at once'),
 })
 
+/** 3fs-cli extension: the Python environment of `python install` / `python verify` on client nodes. */
+const pythonSchema = z.strictObject({
+  venv: absolutePath
+    .optional()
+    .describe('virtual environment path on every client node (default <workDir>/python/venv; --venv overrides)'),
+})
+
 export const clusterSchema = z.strictObject({
   name,
   workDir: absolutePath.default('/opt/3fs'),
@@ -220,6 +227,7 @@ export const clusterSchema = z.strictObject({
   cmdmaxexittimeout: duration.optional().describe('m3fs reads this key in lower case'),
   checkstatustimeout: duration.optional().describe('m3fs reads this key in lower case'),
   checkstatusinterval: duration.optional().describe('m3fs reads this key in lower case'),
+  python: pythonSchema.optional(),
   ssh: sshSchema.default({
     hostKeyPolicy: 'strict',
     useAgent: true,

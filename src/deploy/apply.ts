@@ -12,6 +12,7 @@ import {fanOut} from '../remote/fanout.js'
 import type {Host} from '../remote/host.js'
 import type {HostPool} from '../remote/pool.js'
 import {findAdminCliErrors, isTargetAlreadyExists} from '../cluster/admin-cli-output.js'
+import {judgeAdminCliWait, type WaitVerdict} from '../cluster/admin-cli-waits.js'
 import {chainLossReason, splitGuardOutput} from './chain-guard.js'
 import {allActions, stageSteps, type Action, type Plan} from './model.js'
 import {localStatePath, markerCommand, readLocalState, readNodeState, recordApplied, writeLocalState} from './state.js'
@@ -316,18 +317,23 @@ async function captureToken(host: Host, action: Action, output: string, context:
   )
 }
 
+/**
+ * Polls the action's command until its output passes: a regex on plain output (`until`), or an admin_cli
+ * wait judged on the parsed table (`adminCliWait`). Cancelled by the signal between and during polls; on
+ * timeout the failure names what the last poll showed.
+ */
 async function waitAction(host: Host, action: Action, context: ExecuteContext): Promise<void> {
-  const pattern = new RegExp(action.until!, 'm')
-  const deadline = Date.now() + (action.timeoutMs ?? 60_000)
-  let last = ''
+  const judge = waitJudge(action)
+  const timeoutMs = action.timeoutMs ?? 60_000
+  const deadline = Date.now() + timeoutMs
   for (;;) {
+    if (context.signal.aborted) throw new ActionFailedError(action, `${action.description}: cancelled`)
     const result = await host.run(action.command!, {
       sudo: true,
       signal: context.signal,
       timeoutMs: 30_000,
       label: action.description,
     })
-    last = `${result.stdout}${result.stderr}`
     let judged = result.stdout
     if (action.chainGuard) {
       // Waiting cannot help a chain whose last serving replica is on the node: stop now, with the chain.
@@ -340,17 +346,42 @@ async function waitAction(host: Host, action: Action, context: ExecuteContext): 
         {noTargetsIsSafe: true},
       )
       if (reason && listChains.trim() !== '')
-        throw new ActionFailedError(action, `${action.description}: stopped: ${reason}`, tail(last))
+        throw new ActionFailedError(
+          action,
+          `${action.description}: stopped: ${reason}`,
+          tail(`${result.stdout}${result.stderr}`),
+        )
       judged = listChains
     }
-    if (pattern.test(judged)) return
+    const verdict = judge(judged)
+    if (verdict.reached) return
     if (Date.now() >= deadline)
       throw new ActionFailedError(
         action,
-        `${action.description}: not reached within ${Math.round((action.timeoutMs ?? 60_000) / 1000)} s`,
-        tail(last),
+        `${action.description}: not reached within ${Math.round(timeoutMs / 1000)} s${verdict.state ? ` (last: ${verdict.state})` : ''}`,
+        tail(`${result.stdout}${result.stderr}`),
       )
-    await new Promise((resolve) => setTimeout(resolve, context.waitIntervalMs))
-    if (context.signal.aborted) throw new ActionFailedError(action, `${action.description}: cancelled`)
+    await abortableSleep(context.waitIntervalMs, context.signal)
   }
+}
+
+function waitJudge(action: Action): (stdout: string) => WaitVerdict {
+  if (action.adminCliWait) {
+    const wait = action.adminCliWait
+    return (stdout) => judgeAdminCliWait(wait, stdout)
+  }
+  const pattern = new RegExp(action.until!, 'm')
+  return (stdout) => ({reached: pattern.test(stdout), state: ''})
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, {once: true})
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+  })
 }

@@ -1,8 +1,11 @@
-/** Everything the service planners derive from cluster.yml: ids, addresses, paths, images. */
-import {DEFAULT_MOUNTPOINT, DEFAULT_RUNTIME} from '../cluster/defaults.js'
+/**
+ * Everything the service planners derive from cluster.yml: addresses, images, and the 3FS layout (names,
+ * ids, paths) taken from src/cluster/layout.ts, the derivation status builds its expectations from too.
+ */
 import {createHash} from 'node:crypto'
 
-import {containerName, serviceConfigDir, serviceLogDir, storageDataDirs} from '../cluster/services.js'
+import {DEFAULT_RUNTIME} from '../cluster/defaults.js'
+import {threefsLayout, type ThreefsLayout, type ThreefsPaths} from '../cluster/layout.js'
 import {commitForImageTag} from '../cluster/threefs-config/shipped.js'
 import {nodesOf, type Cluster, type ClusterNode} from '../config/model.js'
 import type {ServiceName} from '../config/schema.js'
@@ -37,19 +40,9 @@ export interface DeployContext {
   containers: Record<ServiceName, string>
   dataDirs: string[]
   mountpoint: string
-  paths: {
-    /** m3fs's layout: <workDir>/<service>/config.d mounted at /opt/3fs/etc, <workDir>/<service>/log at /var/log/3fs. */
-    etc: (service: ServiceName) => string
-    log: (service: ServiceName) => string
-    state: string
-    /** The FoundationDB cluster file in a service's config dir (3FS reads it at /opt/3fs/etc/fdb.cluster). */
-    fdbClusterFile: (service: ServiceName) => string
-    token: string
-    adminConfig: string
-    adminRootConfig: string
-    clientToken: string
-    images: string
-  }
+  paths: ThreefsPaths
+  /** The layout the names, ids and paths above come from (status derives its expectations from the same). */
+  threefs: ThreefsLayout
 }
 
 export function imageRef(registry: string, image: {repo: string; tag: string}): string {
@@ -64,7 +57,7 @@ export function deployContext(
   live = false,
 ): DeployContext {
   const {config} = cluster
-  const workDir = config.workDir
+  const threefs = threefsLayout(cluster, {runtime, nodeIds: layout.nodeIds})
   const host = (node: ClusterNode) => node.host
   const mgmtd = config.services.mgmtd!
   const fdbNodes = nodesOf(cluster, 'fdb')
@@ -73,7 +66,7 @@ export function deployContext(
   const mgmtdProtocol = networkType === 'IB' ? 'IPoIB' : 'RDMA'
   const image = commitForImageTag(config.images['3fs'].tag)
   const idsOf = (service: 'mgmtd' | 'meta' | 'storage') =>
-    new Map(cluster.services[service].map((name) => [name, layout.nodeIds[service][name]!]))
+    new Map(cluster.services[service].map((name) => [name, threefs.nodeIds[service][name]!]))
   const nodeIds = {mgmtd: idsOf('mgmtd'), meta: idsOf('meta'), storage: idsOf('storage')}
   // The cluster file's description and id must be stable across runs (a re-run must not change it):
   // both derive from the cluster name and the fdb hosts.
@@ -82,14 +75,9 @@ export function deployContext(
     .digest('hex')
   const fdbPort = config.services.fdb?.port ?? 4500
   const fdbClusterFile = `${cluster.name.replace(/[^A-Za-z0-9_]/g, '_')}:${digest.slice(0, 16)}@${fdbNodes.map((node) => `${node.host}:${fdbPort}`).join(',')}`
-  const containers = Object.fromEntries(
-    (
-      ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage', 'client', 'postgresql', 'grafana'] as ServiceName[]
-    ).map((service) => [service, containerName(cluster, service)]),
-  ) as Record<ServiceName, string>
   return {
     cluster,
-    workDir,
+    workDir: threefs.workDir,
     networkType,
     mgmtdProtocol,
     threefsCommit: image.commit,
@@ -107,22 +95,13 @@ export function deployContext(
       // m3fs's default (pkg/config/config.go): grafana/grafana 12.0.0 with the ClickHouse plugin installed.
       grafana: imageRef(config.images.registry, config.images.grafana ?? {repo: 'open3fs/grafana', tag: '12.0.0'}),
     },
-    adminNode: nodesOf(cluster, 'mgmtd')[0]!,
-    runtime,
-    containers,
-    dataDirs: storageDataDirs(cluster),
-    mountpoint: config.services.client?.hostMountpoint ?? DEFAULT_MOUNTPOINT,
-    paths: {
-      etc: (service) => serviceConfigDir(workDir, service),
-      log: (service) => serviceLogDir(workDir, service),
-      state: `${workDir}/.3fs-cli/applied`,
-      fdbClusterFile: (service) => `${serviceConfigDir(workDir, service)}/fdb.cluster`,
-      token: `${serviceConfigDir(workDir, 'mgmtd')}/token.txt`,
-      adminConfig: `${serviceConfigDir(workDir, 'mgmtd')}/admin_cli.toml`,
-      adminRootConfig: `${serviceConfigDir(workDir, 'mgmtd')}/admin_cli_root.toml`,
-      clientToken: `${serviceConfigDir(workDir, 'client')}/token.txt`,
-      images: `${workDir}/images`,
-    },
+    adminNode: cluster.nodes.find((node) => node.name === threefs.adminNodes[0])!,
+    runtime: threefs.runtime,
+    containers: threefs.containers,
+    dataDirs: threefs.dataDirs,
+    mountpoint: threefs.mountpoint,
+    paths: threefs.paths,
+    threefs,
   }
 }
 

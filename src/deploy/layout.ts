@@ -7,20 +7,14 @@
  * are kept verbatim (never regenerated), so a newer 3fs-cli or an edited cluster.yml cannot upload
  * different chains to a live cluster.
  */
+import {assignServiceIds, ID_SERVICES, type NodeIds} from '../cluster/node-ids.js'
 import type {Cluster} from '../config/model.js'
 import {UsageError} from '../errors.js'
 import {ChainTableError, generateChainTable, type ChainTable} from './chain-table.js'
 import {extendChainTable} from './chain-table-extend.js'
 
-export type IdService = 'mgmtd' | 'meta' | 'storage' | 'client'
-export const ID_SERVICES: readonly IdService[] = ['mgmtd', 'meta', 'storage', 'client']
-
-/**
- * Where each service's ids start: m3fs's numbering for mgmtd (1..), meta (100..) and storage (10001..).
- * A fuse client has no configured 3FS id (it registers a random client id); 3fs-cli numbers its client
- * nodes from 1 only to know which ones it mounted.
- */
-export const ID_BASE: Record<IdService, number> = {mgmtd: 1, meta: 100, storage: 10_001, client: 1}
+// The ids themselves are a 3FS fact shared with status: src/cluster/node-ids.ts.
+export {ID_BASE, ID_SERVICES, idsOfNode, type IdService} from '../cluster/node-ids.js'
 
 /** The storage settings every chain depends on: fixed once targets exist. */
 export interface StorageShape {
@@ -41,7 +35,7 @@ export interface ChainGeneration {
 }
 
 export interface ClusterLayout {
-  nodeIds: Record<IdService, Record<string, number>>
+  nodeIds: NodeIds
   storage?: StorageShape
   chainGenerations: ChainGeneration[]
   /** Client nodes taken out of services.client, by the id they had: their mount is stopped once (client.ts). */
@@ -93,12 +87,9 @@ export function resolveLayout(cluster: Cluster, recorded?: ClusterLayout): Clust
         },
       )
     }
-    const ids: Record<string, number> = {}
     // A client that left and came back gets a new id, so that leaving again is a new (unapplied) retire action.
     const retired = service === 'client' ? Object.values(recorded?.retiredClients ?? {}) : []
-    let next = Math.max(ID_BASE[service] - 1, ...Object.values(before), ...retired) + 1
-    for (const name of names) ids[name] = before[name] ?? next++
-    nodeIds[service] = ids
+    nodeIds[service] = assignServiceIds(cluster, service, before, retired)
   }
 
   const shape = shapeOf(cluster)
@@ -161,14 +152,4 @@ export function resolveLayout(cluster: Cluster, recorded?: ClusterLayout): Clust
     ...(recorded?.storage && generations.length > 0 ? {storage: recorded.storage} : shape ? {storage: shape} : {}),
     chainGenerations: generations,
   }
-}
-
-/** A node's ids per service, for plans and status. */
-export function idsOfNode(layout: ClusterLayout, node: string): Partial<Record<IdService, number>> {
-  const ids: Partial<Record<IdService, number>> = {}
-  for (const service of ID_SERVICES) {
-    const id = layout.nodeIds[service][node]
-    if (id !== undefined) ids[service] = id
-  }
-  return ids
 }

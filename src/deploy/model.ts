@@ -9,6 +9,7 @@ import {createHash} from 'node:crypto'
 
 import {secretDigest} from './secret-digest.js'
 
+import type {AdminCliWait} from '../cluster/admin-cli-waits.js'
 import type {ServiceName} from '../config/schema.js'
 
 export type ActionKind =
@@ -65,10 +66,13 @@ export interface Action {
   /**
    * wait before a storage node's rolled start: the command prints list-targets, GUARD_SEPARATOR and
    * list-chains; a chain whose last SERVING replica is on that node fails the wait at once, with the reason.
+   * The wait itself (`adminCliWait`) is judged on the list-chains part.
    */
   chainGuard?: {node: string; storageId: number}
-  /** wait: poll `command` until its output matches, or fail after timeoutMs. */
+  /** wait: poll `command` until its output matches this regex (plain command output), or fail after timeoutMs. */
   until?: string
+  /** wait on admin_cli: poll `command` until its parsed output shows this (judged in src/cluster/admin-cli-waits.ts). */
+  adminCliWait?: AdminCliWait
   timeoutMs?: number
   /** Skip the recorded-state check: run every time (smoke tests, destroy's steps). */
   always?: boolean
@@ -112,6 +116,7 @@ export function action(input: ActionInput): Action {
     command: input.command,
     stdin: input.stdin,
     until: input.until,
+    adminCliWait: input.adminCliWait,
   }
   return {...input, fingerprint: createHash('sha256').update(JSON.stringify(defining)).digest('hex').slice(0, 20)}
 }

@@ -1,4 +1,5 @@
 /** deploy --plan: the ordered stages and actions for a cluster, computed without touching any node. */
+import {describeAdminCliWait, type AdminCliWait} from '../cluster/admin-cli-waits.js'
 import type {Cluster} from '../config/model.js'
 import {deployContext} from './context.js'
 import {allActions, holdsSecret, sha256, type Action, type Plan, type Stage} from './model.js'
@@ -85,6 +86,8 @@ export interface PlannedAction {
   command?: string
   stdin?: string
   until?: string
+  /** A wait on admin_cli output: what its parsed output must show, as data and in words. */
+  expect?: AdminCliWait & {text: string}
   /** A 3FS config file: the shipped file it was rendered from and each key that differs from it. */
   config?: NonNullable<Action['config']>
   fingerprint: string
@@ -171,6 +174,9 @@ export function planJson(plan: Plan): PlanJson {
             }
           : {}),
         ...(action.until ? {until: action.until} : {}),
+        ...(action.adminCliWait
+          ? {expect: {...action.adminCliWait, text: describeAdminCliWait(action.adminCliWait)}}
+          : {}),
         ...(action.config ? {config: action.config} : {}),
         fingerprint: action.fingerprint,
       })),

@@ -9,7 +9,7 @@ import {sha256File} from '../remote/upload.js'
 import {applyPlan, type ApplyEvents, type ApplyReport} from './apply.js'
 import {buildDestroyPlan} from './destroy.js'
 import {allActions, type Plan} from './model.js'
-import {buildPlan, planJson} from './plan.js'
+import {buildPlan, planJson, type PlanJson} from './plan.js'
 import {runPreflight, type PreflightReport} from './preflight.js'
 import {layoutForCluster, recordLayout} from './layout-record.js'
 import {localStatePath, readLocalState, writeLocalState} from './state.js'
@@ -102,6 +102,22 @@ export interface DeployOptions extends RemoteOptions {
 }
 
 /** The plan for cluster.yml as it is now, with the node ids and chains recorded by earlier deploys (layout.ts). */
+/** `deploy --plan`: the plan as it is shown and printed with --json (secrets redacted). */
+export async function deployPlanView(
+  cluster: Cluster,
+  options: {runtime: string; artifact?: string},
+): Promise<PlanJson> {
+  return planJson(await planDeploy(cluster, options))
+}
+
+/** `destroy --plan`: the plan as it is shown. */
+export function destroyPlanView(
+  cluster: Cluster,
+  options: {runtime: string; purgeData: boolean; wipeDisks: boolean},
+): PlanJson {
+  return planJson(planDestroy(cluster, options))
+}
+
 export async function planDeploy(cluster: Cluster, options: {runtime: string; artifact?: string}): Promise<Plan> {
   if (options.artifact !== undefined) {
     // Hashed before anything else: only a regular file (not a FIFO or /dev/zero, which would never end).

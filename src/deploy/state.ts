@@ -6,6 +6,7 @@
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
+import {UserError} from '../errors.js'
 import {shellQuote} from '../remote/shell.js'
 import type {Host} from '../remote/host.js'
 import type {ClusterLayout} from './layout.js'
@@ -62,12 +63,51 @@ export function localStatePath(clusterFile: string, cluster: string): string {
   return join(dirname(clusterFile), '.3fs-cli', `${cluster.replace(/[^A-Za-z0-9_.-]/g, '_')}.state.json`)
 }
 
+/**
+ * The local record, or undefined when there is none yet. A record that exists but cannot be read is an
+ * error, not "none": it holds the node ids and chain-table versions of a live cluster, and a deploy that
+ * took it for absent would number the nodes afresh from cluster.yml and upload a new chain table.
+ */
 export async function readLocalState(path: string): Promise<LocalState | undefined> {
+  let text: string
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as LocalState
-  } catch {
-    return undefined
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new UserError(`cannot read the deploy record ${path}: ${(error as Error).message}`, {
+      next: 'Make it readable for this user (it records node ids and chain tables); nothing was changed.',
+      cause: error,
+    })
   }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw corrupt(path, `not JSON (${(error as Error).message})`)
+  }
+  const state = value as Partial<LocalState> | null
+  if (
+    typeof state !== 'object' ||
+    state === null ||
+    Array.isArray(state) ||
+    typeof state.cluster !== 'string' ||
+    typeof state.applied !== 'object' ||
+    state.applied === null ||
+    Array.isArray(state.applied) ||
+    (state.layout !== undefined && (typeof state.layout !== 'object' || state.layout === null))
+  )
+    throw corrupt(path, 'not a 3fs-cli deploy record (needs "cluster", "applied" and an optional "layout" object)')
+  return state as LocalState
+}
+
+function corrupt(path: string, why: string): UserError {
+  return new UserError(`the deploy record ${path} is damaged: ${why}`, {
+    next: [
+      'It holds the node ids and chain-table versions of the deployed cluster: restore it from a backup or version control.',
+      'Only if this cluster was never deployed: remove the file and run the command again.',
+      'Nothing was changed on any node.',
+    ],
+  })
 }
 
 export async function writeLocalState(path: string, state: LocalState): Promise<void> {

@@ -33,10 +33,11 @@ export interface ArtifactManifest {
   wheel?: string
 }
 
-export function storeRoot(): string {
+/** The local store of one kind of build (duckdb, smallpond) under THREEFS_CLI_CACHE or ~/.cache/3fs-cli. */
+export function storeRoot(kind = 'duckdb'): string {
   return process.env.THREEFS_CLI_CACHE
-    ? join(process.env.THREEFS_CLI_CACHE, 'duckdb')
-    : join(homedir(), '.cache', '3fs-cli', 'duckdb')
+    ? join(process.env.THREEFS_CLI_CACHE, kind)
+    : join(homedir(), '.cache', '3fs-cli', kind)
 }
 
 export function artifactDir(key: string): string {
@@ -58,7 +59,7 @@ export async function readManifest(dir: string): Promise<ArtifactManifest | unde
 }
 
 /** Every file of the manifest present with its checksum; the names of those that are not. */
-export async function verifyArtifacts(dir: string, manifest: ArtifactManifest): Promise<string[]> {
+export async function verifyArtifacts(dir: string, manifest: Pick<ArtifactManifest, 'files'>): Promise<string[]> {
   const bad: string[] = []
   for (const [name, expected] of Object.entries(manifest.files)) {
     try {

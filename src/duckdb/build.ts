@@ -24,7 +24,17 @@ import {
   writeManifest,
   type ArtifactManifest,
 } from './artifacts.js'
+import {
+  FUSE3_MIN,
+  hostTools,
+  installAdvice,
+  judgeProbe,
+  probeScript,
+  RUST_MIN,
+  type MissingPrerequisite,
+} from './build-prereqs.js'
 import {parseExtensionFooter, versionDirectory} from './extension-metadata.js'
+import {indexUnreachable, probeIndex, PROBE_PACKAGE, type IndexProbe} from './pip-index.js'
 
 export type BuildMode = 'host' | 'container'
 
@@ -66,8 +76,9 @@ export class BuildStepError extends UserError {
     node: string,
     logTail: string,
     logFile: string,
+    what = 'duckdb build',
   ) {
-    super(`duckdb build failed at step "${step}" on ${node}:\n--- last lines of the build log ---\n${logTail}`, {
+    super(`${what} failed at step "${step}" on ${node}:\n--- last lines of the build log ---\n${logTail}`, {
       next: [
         `Full log: ${logFile}`,
         'Fix the cause and run the same command again: finished builds are reused, the failed step is run again.',
@@ -150,25 +161,32 @@ export function buildSteps(
   return steps
 }
 
+/** The commit a ref names in a git repository, as the build node sees it (git ls-remote). */
+export async function resolveGitRef(
+  host: Host,
+  url: string,
+  ref: string,
+  signal?: AbortSignal,
+): Promise<{kind: 'git'; url: string; ref: string; commit: string}> {
+  // As the clone runs: under sudo (the same git config, credentials and repository ownership rules).
+  const result = await host.run(`git ls-remote ${shellQuote(url)} ${shellQuote(ref)} ${shellQuote(`${ref}^{}`)}`, {
+    sudo: true,
+    signal,
+    timeoutMs: 120_000,
+  })
+  const lines = result.stdout.trim().split('\n').filter(Boolean)
+  const commit = /^[0-9a-f]{40}$/.test(ref)
+    ? ref
+    : (lines.find((line) => line.endsWith('^{}')) ?? lines[0])?.split(/\s+/)[0]
+  if (result.exitCode !== 0 || !commit)
+    throw new UserError(`cannot resolve ${ref} in ${url} from ${host.name}: ${result.stderr.trim() || 'no such ref'}`, {
+      next: 'Check the URL and the ref, and that the build node reaches the git server (or give a local checkout or a built file).',
+    })
+  return {kind: 'git', url, ref, commit}
+}
+
 async function sourceIdentity(host: Host, options: BuildOptions): Promise<ArtifactManifest['source']> {
-  if (isGitSource(options.source)) {
-    const result = await host.run(
-      `git ls-remote ${shellQuote(options.source)} ${shellQuote(options.ref)} ${shellQuote(`${options.ref}^{}`)}`,
-      {signal: options.signal, timeoutMs: 120_000},
-    )
-    const lines = result.stdout.trim().split('\n').filter(Boolean)
-    const commit = /^[0-9a-f]{40}$/.test(options.ref)
-      ? options.ref
-      : (lines.find((line) => line.endsWith('^{}')) ?? lines[0])?.split(/\s+/)[0]
-    if (result.exitCode !== 0 || !commit)
-      throw new UserError(
-        `cannot resolve ${options.ref} in ${options.source} from ${host.name}: ${result.stderr.trim() || 'no such ref'}`,
-        {
-          next: 'Check the URL and --ref, and that the build node reaches the git server (or use --source with a local checkout).',
-        },
-      )
-    return {kind: 'git', url: options.source, ref: options.ref, commit}
-  }
+  if (isGitSource(options.source)) return resolveGitRef(host, options.source, options.ref, options.signal)
   const tree = await treeHash(options.source).catch(() => undefined)
   if (!tree)
     throw new UserError(`--source ${options.source} is neither a git URL nor a readable directory`, {
@@ -196,18 +214,76 @@ export function buildKey(
     .slice(0, 16)
 }
 
-/** What the build node needs for the chosen mode. */
+/** What the build node needs for the chosen mode (the tool names; host mode also probes libraries). */
 export function prerequisites(options: Pick<BuildOptions, 'mode' | 'python' | 'source' | 'runtime'>): string[] {
   if (options.mode === 'container') return [options.runtime, ...(isGitSource(options.source) ? ['git'] : [])]
   return [
-    'make',
-    'cmake',
-    'ninja',
-    'c++',
-    ...(isGitSource(options.source) ? ['git'] : []),
-    ...(options.python ? ['python3'] : []),
+    ...hostTools({gitSource: isGitSource(options.source), python: options.python}),
+    `FoundationDB client (foundationdb/fdb_c.h, libfdb_c.so)`,
+    `libfuse3 >= ${FUSE3_MIN}`,
+    `rustc >= ${RUST_MIN}`,
+    ...(options.python ? ['pip and a reachable package index'] : []),
   ]
 }
+
+/** Probes the build node for everything the mode needs; runs nothing else. */
+async function missingPrerequisites(host: Host, options: BuildOptions): Promise<MissingPrerequisite[]> {
+  if (options.mode === 'container') {
+    const result = await host.run(
+      `for t in ${prerequisites(options).map(shellQuote).join(' ')}; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done`,
+      {sudo: true, signal: options.signal},
+    )
+    return result.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((tool) => ({what: tool, package: tool === 'git' ? 'git' : 'docker.io (or the engine given with --runtime)'}))
+  }
+  const probe = {gitSource: isGitSource(options.source), python: options.python}
+  const result = await host.run(probeScript(probe), {sudo: true, signal: options.signal, label: 'build prerequisites'})
+  return judgeProbe(result.stdout, probe)
+}
+
+function prerequisiteError(
+  node: string,
+  options: BuildOptions,
+  missing: MissingPrerequisite[],
+  index?: IndexProbe,
+): UserError {
+  const lines = missing.map((entry) => `  - ${entry.what}: ${entry.package}`)
+  if (index && !index.ok)
+    lines.push(
+      `  - a reachable Python package index: pip uses ${index.index} and pip download ${PROBE_PACKAGE} failed (${index.detail || 'no output'}); --python installs the wheel's build dependencies from it`,
+    )
+  const next =
+    options.mode === 'host'
+      ? [
+          ...installAdvice(missing).map((advice) => `Install: ${advice}`),
+          ...(index && !index.ok ? indexUnreachable(node, index, '', PYTHON_BUILD_DEPS).next.slice(0, 2) : []),
+          'Or build in a container that has all of it: --mode container --build-image IMAGE.',
+        ]
+      : [
+          ...(missing.length > 0
+            ? [`Install ${missing.map((entry) => entry.what).join(', ')} on ${node}, or use --mode host.`]
+            : []),
+          ...(index && !index.ok
+            ? [
+                `pip in the build image ${options.buildImage} (run with --network host on ${node}) reaches no index: use an image whose pip.conf names one it reaches, or one holding the build dependencies (${PYTHON_BUILD_DEPS}) as wheels with no-index and find-links set`,
+                'Or build without --python and install the DuckDB wheel from elsewhere.',
+              ]
+            : []),
+        ]
+  return new UserError(
+    `build node ${node} lacks what a ${options.mode}-mode duckdb-3fs build needs (nothing was fetched or built):\n${lines.join('\n')}`,
+    {next},
+  )
+}
+
+/**
+ * DuckDB's tools/pythonpkg builds with setuptools.build_meta and needs setuptools, setuptools_scm and
+ * pybind11 from the index (DuckDB 1.x pyproject.toml; not read at duckdb-3fs's submodule commit).
+ */
+const PYTHON_BUILD_DEPS = 'setuptools, setuptools_scm, pybind11'
 
 export async function buildDuckdb(options: BuildOptions): Promise<BuildResult> {
   const node = buildNode(options.cluster, options.node)
@@ -215,32 +291,30 @@ export async function buildDuckdb(options: BuildOptions): Promise<BuildResult> {
   const paths = buildPaths(options.cluster)
   try {
     const host = pool.get(node)
+    // Everything is probed before the source is fetched, so a node that cannot build says all it lacks
+    // at once. Without git a git source cannot even be resolved: say so before trying.
+    const missing = await missingPrerequisites(host, options)
+    if (missing.some((entry) => entry.what === 'git')) throw prerequisiteError(node.name, options, missing)
     const source = await sourceIdentity(host, options)
     const key = buildKey(source, options)
     const dir = artifactDir(key)
     const existing = await readManifest(dir)
     if (existing && (await verifyArtifacts(dir, existing)).length === 0)
       return {reused: true, node: node.name, dir, manifest: existing, steps: []}
-
-    const missing = (
-      await host.run(
-        `for t in ${prerequisites(options).map(shellQuote).join(' ')}; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done`,
-        {sudo: true, signal: options.signal},
-      )
-    ).stdout
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-    if (missing.length > 0) {
-      throw new UserError(`build node ${node.name} lacks ${missing.join(', ')} for --mode ${options.mode}`, {
-        next:
-          options.mode === 'host'
-            ? [
-                `Install them (Debian/Ubuntu: apt-get install build-essential cmake ninja-build git python3 plus 3FS's build prerequisites: clang, libfuse3-dev >= 3.16.1, the FoundationDB client, Rust), or build in a container: --mode container.`,
-              ]
-            : [`Install ${missing.join(', ')} on ${node.name}, or use --mode host.`],
-      })
-    }
+    // In container mode the wheel is built inside the build image, so pip is asked there (the image is
+    // pulled now rather than at the first build step); only when the engine itself is present.
+    const canProbeIndex =
+      options.python &&
+      (options.mode === 'host'
+        ? !missing.some((entry) => /^(python3|pip )/.test(entry.what))
+        : !missing.some((entry) => entry.what === options.runtime))
+    const index = canProbeIndex
+      ? await probeIndex(host, {
+          signal: options.signal,
+          container: options.mode === 'container' ? {runtime: options.runtime, image: options.buildImage} : undefined,
+        })
+      : undefined
+    if (missing.length > 0 || (index && !index.ok)) throw prerequisiteError(node.name, options, missing, index)
 
     await mkdir(storeRoot(), {recursive: true})
     const logFile = join(storeRoot(), `build-${key}.log`)
@@ -321,13 +395,13 @@ export async function buildDuckdb(options: BuildOptions): Promise<BuildResult> {
 }
 
 /** One step: output streamed to the local log (and the node's), progress reported, tail shown on failure. */
-async function runStep(
+export async function runStep(
   host: Host,
   step: BuildStep,
   remoteLog: string,
   log: (text: string) => Promise<void>,
   logFile: string,
-  options: BuildOptions,
+  options: Pick<BuildOptions, 'signal' | 'onProgress'> & {what?: string},
 ): Promise<string> {
   const started = performance.now()
   await log(`\n### step ${step.name}: ${step.description}\n$ ${step.command}\n`)
@@ -352,7 +426,7 @@ async function runStep(
   await pending
   if (result.exitCode !== 0) {
     const tail = result.stdout.trim().split('\n').slice(-20).join('\n')
-    throw new BuildStepError(step.name, host.name, tail, logFile)
+    throw new BuildStepError(step.name, host.name, tail, logFile, options.what)
   }
   return result.stdout
 }

@@ -4,7 +4,7 @@
  * built, an init file that loads threefs with the cluster's mount root, and a `duckdb-3fs` command.
  * An extension whose DuckDB version differs from the CLI's is refused before anything is sent.
  */
-import {clusterMountpoint} from '../cluster/defaults.js'
+import {clusterMountpoint, DEFAULT_DUCKDB_BIN_DIR} from '../cluster/defaults.js'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -60,7 +60,7 @@ export interface InstallResult {
   }>
 }
 
-export const DEFAULT_BIN_DIR = '/usr/local/bin'
+export const DEFAULT_BIN_DIR = DEFAULT_DUCKDB_BIN_DIR
 
 export function installPaths(
   cluster: Cluster,

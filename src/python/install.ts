@@ -16,6 +16,12 @@ import {UserError} from '../errors.js'
 import {fanOut} from '../remote/fanout.js'
 import {HostPool, type PoolOptions} from '../remote/pool.js'
 import {shellQuote} from '../remote/shell.js'
+import {
+  buildSmallpond,
+  DEFAULT_SMALLPOND_SOURCE,
+  planSmallpondBuild,
+  type SmallpondBuildOptions,
+} from './smallpond-build.js'
 
 export interface PythonInstallOptions {
   cluster: Cluster
@@ -25,8 +31,14 @@ export interface PythonInstallOptions {
   /** Local DuckDB wheel; default: the wheel of the latest (or --artifacts) duckdb build. */
   duckdbWheel?: string
   artifacts?: string
-  /** Local smallpond-3fs wheel. */
-  smallpondWheel: string
+  /** Local smallpond-3fs wheel; or smallpondRef to build it on the build node. */
+  smallpondWheel?: string
+  /** Build the smallpond-3fs wheel at this ref (once; reused while its checksum matches). */
+  smallpondRef?: string
+  smallpondSource?: string
+  /** Node that builds the smallpond wheel (default: the first client node). */
+  buildNode?: string
+  onBuildProgress?: SmallpondBuildOptions['onProgress']
   /** Local directory of wheels: install with --no-index from it only. */
   wheelhouse?: string
   /** Interpreter on the nodes that creates the venv. */
@@ -53,11 +65,14 @@ export interface PythonInstallResult {
   wheelhouse?: string
   index: 'wheelhouse' | 'node'
   steps?: string[]
+  /** The smallpond-3fs build, with --smallpond-ref. */
+  smallpondBuild?: {reused: boolean; node: string; commit: string; wheel: string; dir: string}
   nodes: PythonInstallNode[]
 }
 
+/** The venv path: cluster.yml's python.venv, else <workDir>/python/venv (a --venv flag overrides both). */
 export function defaultVenv(cluster: Cluster): string {
-  return `${cluster.config.workDir}/python/venv`
+  return cluster.config.python?.venv ?? `${cluster.config.workDir}/python/venv`
 }
 
 export function clientNodes(cluster: Cluster, names?: string[]): ClusterNode[] {
@@ -122,16 +137,34 @@ export async function installPython(options: PythonInstallOptions): Promise<Pyth
   const nodes = clientNodes(options.cluster, options.nodes)
   const duckdbWheel = options.duckdbWheel ?? (await duckdbWheelOfBuild(options.artifacts))
   await mustBeFile(duckdbWheel, '--duckdb-wheel')
-  await mustBeFile(options.smallpondWheel, '--smallpond-wheel')
+  if (!options.smallpondWheel === !options.smallpondRef)
+    throw new UserError('give exactly one of --smallpond-wheel and --smallpond-ref', {
+      exitCode: 2,
+      next: 'A wheel file you built, or the smallpond-3fs ref to build on the build node.',
+    })
+  if (options.smallpondWheel) await mustBeFile(options.smallpondWheel, '--smallpond-wheel')
+  const build: SmallpondBuildOptions | undefined = options.smallpondRef
+    ? {
+        cluster: options.cluster,
+        node: options.buildNode,
+        source: options.smallpondSource ?? DEFAULT_SMALLPOND_SOURCE,
+        ref: options.smallpondRef,
+        python: options.python,
+        pool: options.pool,
+        signal: options.signal,
+        onProgress: options.onBuildProgress,
+      }
+    : undefined
   const house = options.wheelhouse ? await wheelhouseFiles(options.wheelhouse) : undefined
   const venv = (options.venv ?? defaultVenv(options.cluster)).replace(/\/+$/, '')
   const base = venv.replace(/\/[^/]+$/, '')
   const remoteWheels = `${base}/wheels`
   const remoteHouse = `${base}/wheelhouse`
-  const wheels = [duckdbWheel, options.smallpondWheel]
+  const smallpondName = options.smallpondWheel ? basename(options.smallpondWheel) : 'smallpond-<built>.whl'
   const release = `${venv}.releases/${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}`
   const steps = [
-    `send ${wheels.map((wheel) => basename(wheel)).join(', ')} to ${remoteWheels}`,
+    ...(build ? [planSmallpondBuild(build)] : []),
+    `send ${basename(duckdbWheel)}, ${smallpondName} to ${remoteWheels}`,
     ...(house
       ? [
           `send ${house.length} wheelhouse file(s) to ${remoteHouse}; pip install --no-index --find-links ${remoteHouse}`,
@@ -143,11 +176,24 @@ export async function installPython(options: PythonInstallOptions): Promise<Pyth
   ]
   const head = {
     venv,
-    wheels: wheels.map((wheel) => basename(wheel)),
+    wheels: [basename(duckdbWheel), smallpondName],
     index: house ? ('wheelhouse' as const) : ('node' as const),
     ...(options.wheelhouse ? {wheelhouse: options.wheelhouse} : {}),
   }
   if (options.plan) return {plan: true, ...head, steps, nodes: nodes.map((node) => ({node: node.name, ok: true}))}
+  // Built (or reused) before any client node is touched: a failed build changes no venv.
+  const built = build ? await buildSmallpond(build) : undefined
+  const wheels = [duckdbWheel, built?.wheel ?? options.smallpondWheel!]
+  head.wheels = wheels.map((wheel) => basename(wheel))
+  const smallpondBuild = built
+    ? {
+        reused: built.reused,
+        node: built.node,
+        commit: built.manifest.source.commit,
+        wheel: built.wheel,
+        dir: built.dir,
+      }
+    : undefined
   const pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
   try {
     const outcomes = await fanOut(
@@ -184,6 +230,7 @@ export async function installPython(options: PythonInstallOptions): Promise<Pyth
     return {
       plan: false,
       ...head,
+      ...(smallpondBuild ? {smallpondBuild} : {}),
       nodes: outcomes.map((outcome) =>
         outcome.ok
           ? {

@@ -3,10 +3,9 @@
  * nodes) and the data directories (storage nodes). Saved in every capture as layout.json, so that a
  * capture can be judged later without cluster.yml.
  */
-import {clusterMountpoint, DEFAULT_RUNTIME} from '../cluster/defaults.js'
+import {threefsLayout, type LayoutOptions} from '../cluster/layout.js'
 import type {Cluster} from '../config/model.js'
 import type {ServiceName} from '../config/schema.js'
-import {containerName, servicesOf, storageDataDirs} from '../cluster/services.js'
 
 export interface ExpectedContainer {
   service: ServiceName
@@ -39,29 +38,31 @@ export interface StatusLayout {
   nodes: LayoutNode[]
 }
 
-export function statusLayout(cluster: Cluster, runtime = DEFAULT_RUNTIME): StatusLayout {
+/** Built from the layout deploy plans with (src/cluster/layout.ts): the same names, paths and mount point. */
+export function statusLayout(
+  cluster: Cluster,
+  runtime?: string,
+  options: Omit<LayoutOptions, 'runtime'> = {},
+): StatusLayout {
   const storage = cluster.config.services.storage
-  const mountpoint = clusterMountpoint(cluster)
+  const threefs = threefsLayout(cluster, {...options, ...(runtime !== undefined ? {runtime} : {})})
   return {
-    cluster: cluster.name,
-    mountpoint,
+    cluster: threefs.cluster,
+    mountpoint: threefs.mountpoint,
     diskType: storage?.diskType ?? 'nvme',
     replicationFactor: storage?.replicationFactor ?? 2,
-    runtime,
-    mgmtdContainer: containerName(cluster, 'mgmtd'),
-    fdbContainer: containerName(cluster, 'fdb'),
-    adminNodes: cluster.services.mgmtd,
-    fdbNodes: cluster.services.fdb,
-    nodes: cluster.nodes.map((node) => {
-      const services = servicesOf(cluster, node.name)
-      return {
-        name: node.name,
-        host: node.host,
-        services,
-        containers: services.map((service) => ({service, container: containerName(cluster, service)})),
-        ...(services.includes('client') ? {mountpoint} : {}),
-        dataDirs: services.includes('storage') ? storageDataDirs(cluster) : [],
-      }
-    }),
+    runtime: threefs.runtime,
+    mgmtdContainer: threefs.containers.mgmtd,
+    fdbContainer: threefs.containers.fdb,
+    adminNodes: threefs.adminNodes,
+    fdbNodes: threefs.fdbNodes,
+    nodes: threefs.nodes.map((node) => ({
+      name: node.name,
+      host: node.host,
+      services: node.services,
+      containers: node.containers,
+      ...(node.mountpoint !== undefined ? {mountpoint: node.mountpoint} : {}),
+      dataDirs: node.dataDirs,
+    })),
   }
 }

@@ -89,6 +89,22 @@ export abstract class BaseCommand extends Command {
     }
   }
 
+  /**
+   * A failure that comes with a report of what was done (a deploy stopped by a check or an action, a
+   * restart stopped at a node): with --json one object {error, report} on stdout and the error's exit
+   * code; otherwise the report on stderr, then the error and its next steps as every error is shown.
+   */
+  protected failWithReport(error: UserError, report: unknown, human: () => string): never {
+    if (this.jsonMode) {
+      process.stdout.write(
+        `${JSON.stringify({error: {message: error.message, next: error.next, exitCode: error.exitCode}, report}, null, 2)}\n`,
+      )
+      this.exit(error.exitCode)
+    }
+    process.stderr.write(`${human()}\n\n`)
+    throw error
+  }
+
   protected note(text: string): void {
     if (!this.jsonMode) process.stderr.write(`${text}\n`)
   }

@@ -113,6 +113,10 @@ describe('bench HTML report in headless Chromium', () => {
         expect(labels).toContain('Latency histogram')
         if (file === 'report.html') {
           expect(labels).toContain('Phases per node')
+          // The map's and the reduce's parts are drawn under their phases, each with its own title.
+          const partTitles = await page.locator('rect.phase-part title').allTextContents()
+          expect(partTitles.some((title) => / map partition: \d/.test(title))).toBe(true)
+          expect(partTitles.some((title) => / reduce sort: \d/.test(title))).toBe(true)
           expect(await page.locator('section.result').count()).toBe(3)
         }
         for (const chart of charts) {

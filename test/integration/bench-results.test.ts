@@ -83,6 +83,20 @@ describe('bench results', () => {
       expect.arrayContaining(['gen', 'sample', 'map', 'reduce', 'validate']),
     )
     expect(saved.nodes[0]!.figures.find((figure) => figure.key === 'node.local.map.seconds')).toBeDefined()
+    // The worker's own account of the map and reduce: read wait, partition or sort, write wait.
+    for (const [phase, work] of [
+      ['map', 'partition'],
+      ['reduce', 'sort'],
+    ] as const) {
+      const span = saved.phases.find((entry) => entry.phase === phase)!
+      const names = (span.parts ?? []).map((part) => part.name)
+      expect(names, phase).toContain(work)
+      const partSeconds = (span.parts ?? []).reduce((sum, part) => sum + part.seconds, 0)
+      // The parts are one thread's time inside the phase: never more than the phase took (clock slack aside).
+      expect(partSeconds).toBeGreaterThan(0)
+      expect(partSeconds).toBeLessThanOrEqual((span.endEpochMs - span.startEpochMs) / 1000 + 0.05)
+      expect(saved.nodes[0]!.figures.map((figure) => figure.key)).toContain(`node.local.${phase}.${work}.seconds`)
+    }
   })
 
   it('bench compare: a result against itself is no change; a regression beyond --threshold exits 1', async () => {

@@ -5,7 +5,7 @@
  * reuse, the footer version check, the install layout, and DuckDB writing and reading Parquet on the
  * shared /3fs. Not real: the duckdb-3fs build itself, the extension and usrbio.
  */
-import {existsSync, mkdtempSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -15,6 +15,8 @@ import {hostsAvailable, TestHosts} from '../hosts/harness.js'
 import {ROOT, runCli} from '../helpers/cli.js'
 import {STANDIN_CLI_VERSION, writeStandinSource} from '../fixtures/duckdb-standin.js'
 import {buildElfNeeding} from '../helpers/elf-with-missing-deps.js'
+import {ALL_PRESENT, BuildToolDoubles} from '../helpers/build-tool-doubles.js'
+import {serveIndex, writeStandinIndex} from '../fixtures/pip-index-standin.js'
 
 const available = hostsAvailable()
 
@@ -25,6 +27,7 @@ describe.skipIf(!available)(
     let config: string
     let cache: string
     let source: string
+    let tools: BuildToolDoubles
     const env = () => ({THREEFS_CLI_CACHE: cache})
     const opt = (node: string, ...path: string[]) => join(hosts.dir, 'nodes', node, 'opt3fs', ...path)
     const installFlags = ['--bin-dir', '/opt/3fs/bin', '--no-ldconfig']
@@ -35,11 +38,165 @@ describe.skipIf(!available)(
       config = hosts.writeCluster({username: hosts.env.USER_NOPW})
       cache = mkdtempSync(join(tmpdir(), '3fs-cli-cache-'))
       source = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-standin-')), {root: ROOT})
+      // The build node's tools are PATH-controlled doubles (real make/cmake/ninja/c++/python3).
+      tools = new BuildToolDoubles(hosts, mkdtempSync(join(tmpdir(), 'build-tools-')))
+      tools.use(ALL_PRESENT)
     })
 
     afterAll(() => {
+      tools?.restore()
       hosts?.down()
     })
+
+    const buildSrc = () => join(hosts.dir, 'nodes', 'node1', 'opt3fs', 'duckdb-build', 'src')
+
+    it('lists every missing build prerequisite at once with its package, before cloning anything (tool doubles: none of clang, lld, Rust, pkg-config, git, fdb)', async () => {
+      tools.use({real: ['make', 'cmake']})
+      try {
+        const result = await runCli(
+          ['duckdb', 'build', '-c', config, '--source', 'file:///nonexistent/duckdb-3fs.git', '--json'],
+          {env: env()},
+        )
+        expect(result.exitCode).toBe(1)
+        const message: string = result.json.error.message
+        expect(message).toMatch(/^build node node1 lacks what a host-mode duckdb-3fs build needs/)
+        for (const line of [
+          '  - ninja: ninja-build',
+          '  - c++: g++ (build-essential)',
+          '  - git: git',
+          '  - clang: clang',
+          '  - clang++: clang',
+          '  - ld.lld: lld',
+          '  - pkg-config: pkg-config',
+          '  - FoundationDB client header foundationdb/fdb_c.h',
+        ])
+          expect(message).toContain(line)
+        expect(message).toMatch(/ {2}- rustc: rustc and cargo >= 1\.75\.0/)
+        expect(message).toMatch(/ {2}- libfuse3 \(version unknown without pkg-config\): libfuse3-dev >= 3\.16\.1/)
+        expect(message).not.toMatch(/ {2}- (make|cmake):/)
+        expect(result.json.error.next[0]).toBe('Install: apt-get install ninja-build g++ git clang lld pkg-config')
+        expect(existsSync(buildSrc())).toBe(false)
+      } finally {
+        tools.use(ALL_PRESENT)
+      }
+    })
+
+    it('names a too old libfuse3 (3.14.0 from the pkg-config double), a too old rustc and the absent FoundationDB client, and uploads nothing', async () => {
+      tools.use({...ALL_PRESENT, fuse3: '3.14.0', rust: '1.63.0', fdb: false})
+      try {
+        const result = await runCli(['duckdb', 'build', '-c', config, '--source', source, '--json'], {env: env()})
+        expect(result.exitCode).toBe(1)
+        const lines = (result.json.error.message as string).split('\n').slice(1)
+        expect(lines.map((line) => line.replace(/:.*/, ''))).toEqual([
+          '  - rustc 1.63.0 (needs >= 1.75.0)',
+          '  - libfuse3 3.14.0 (needs >= 3.16.1)',
+          "  - FoundationDB client header foundationdb/fdb_c.h (in clang++'s search paths)",
+          "  - FoundationDB client library libfdb_c.so (in clang++'s library paths)",
+        ])
+        expect(existsSync(buildSrc())).toBe(false)
+      } finally {
+        tools.use(ALL_PRESENT)
+      }
+    })
+
+    it('--python on a node that cannot reach the package index says so before building (the test hosts have no internet)', async () => {
+      // pip on the nodes with no configuration (this machine's root has a local mirror configured): its
+      // default index, which the test hosts cannot reach.
+      tools.env({PIP_CONFIG_FILE: '/dev/null'}, join(cache, 'sudo-env'))
+      let result
+      try {
+        result = await runCli(['duckdb', 'build', '-c', config, '--source', source, '--python', '--json'], {
+          env: env(),
+          timeoutMs: 180_000,
+        })
+      } finally {
+        tools.env(undefined, join(cache, 'sudo-env'))
+      }
+      expect(result.exitCode).toBe(1)
+      expect(result.json.error.message).toMatch(
+        /lacks what a host-mode duckdb-3fs build needs[^\n]*\n {2}- a reachable Python package index: pip uses https:\/\/pypi\.org\/simple \(pip default\) and pip download setuptools failed \(Failed to establish a new connection: .*\); --python installs/,
+      )
+      expect(result.json.error.next.join('\n')).toMatch(/find-links = <dir> in \/etc\/pip\.conf/)
+      expect(existsSync(buildSrc())).toBe(false)
+    }, 200_000)
+
+    it('--mode container --python asks pip inside the build image, before building (a docker DOUBLE that runs the container command on the node)', async () => {
+      tools.use({real: ['git', 'python3']})
+      // The engine double: checks the run is the build container's (--rm --network host IMAGE bash -c) and runs
+      // its command on the node, as a host-network container would; pip there is real and has no internet.
+      const calls = join(cache, 'docker-double-calls')
+      writeFileSync(
+        join(tools.bin, 'docker'),
+        [
+          '#!/bin/bash',
+          '# DOUBLE for 3fs-cli tests: docker run of the build image, run on the node itself',
+          `printf '%s\\n' "$*" >> ${calls}`,
+          '[ "$1 $2 $3 $4 $5" = "run --rm --network host open3fs/duckdb-build:test" ] || { echo "unexpected docker call" >&2; exit 125; }',
+          '[ "$6" = bash ] && [ "$7" = -c ] || exit 125',
+          'exec bash -c "$8"',
+          '',
+        ].join('\n'),
+        {mode: 0o755},
+      )
+      tools.env({PIP_CONFIG_FILE: '/dev/null'}, join(cache, 'sudo-env'))
+      let result
+      try {
+        result = await runCli(
+          [
+            'duckdb',
+            'build',
+            '-c',
+            config,
+            '--source',
+            source,
+            '--python',
+            '--mode',
+            'container',
+            '--build-image',
+            'open3fs/duckdb-build:test',
+            '--json',
+          ],
+          {env: env(), timeoutMs: 180_000},
+        )
+      } finally {
+        tools.env(undefined, join(cache, 'sudo-env'))
+        tools.use(ALL_PRESENT)
+      }
+      expect(result.exitCode).toBe(1)
+      expect(result.json.error.message).toMatch(
+        /lacks what a container-mode duckdb-3fs build needs[^\n]*\n {2}- a reachable Python package index: pip uses https:\/\/pypi\.org\/simple \(pip default\) and pip download setuptools failed/,
+      )
+      expect(result.json.error.next.join('\n')).toContain('pip in the build image open3fs/duckdb-build:test')
+      expect(result.json.error.next.join('\n')).not.toContain('Install  on')
+      // One engine call: the probe (no build step ran), and nothing was fetched.
+      expect(readFileSync(calls, 'utf8').match(/^run --rm /gm)).toHaveLength(1)
+      expect(existsSync(buildSrc())).toBe(false)
+    }, 200_000)
+
+    it('--python through a package index the node reaches (a stand-in index on loopback) builds the wheel and collects it', async () => {
+      const index = await serveIndex(writeStandinIndex(mkdtempSync(join(tmpdir(), 'pip-index-standin-'))))
+      tools.env(
+        {PIP_CONFIG_FILE: '/dev/null', PIP_INDEX_URL: index.url, PIP_NO_CACHE_DIR: '1'},
+        join(cache, 'sudo-env'),
+      )
+      try {
+        const withPython = writeStandinSource(mkdtempSync(join(tmpdir(), 'duckdb-3fs-python-')), {
+          root: ROOT,
+          pythonpkg: true,
+        })
+        const result = await runCli(['duckdb', 'build', '-c', config, '--source', withPython, '--python', '--json'], {
+          env: env(),
+          timeoutMs: 180_000,
+        })
+        expect(result.exitCode, JSON.stringify(result.json ?? result.stderr)).toBe(0)
+        expect(result.json.steps.map((step: any) => step.name)).toEqual(['3fs', 'extension', 'python', 'collect'])
+        expect(result.json.manifest.wheel).toBe('duckdb-1.5.6-py3-none-any.whl')
+        expect(Object.keys(result.json.manifest.files)).toContain('duckdb-1.5.6-py3-none-any.whl')
+      } finally {
+        tools.env(undefined, join(cache, 'sudo-env'))
+        index.stop()
+      }
+    }, 200_000)
 
     it('--plan shows the build steps on the first client node, with 3FS built once', async () => {
       const result = await runCli(['duckdb', 'build', '-c', config, '--source', source, '--plan', '--json'], {
@@ -191,6 +348,63 @@ describe.skipIf(!available)(
         expect(node.write.ms).toBeGreaterThan(0)
       }
       expect(readdirSync(join(hosts.dir, 'shared3fs', '.3fs-cli-duckdb-verify'))).toEqual([])
+    })
+
+    it('bench graysort run --impl duckdb -c: every node sorts its key range with duckdb-3fs over 3fs:// paths, checked by the same validator', async () => {
+      const out = join(cache, 'duckdb-cluster-sort.json')
+      const result = await runCli(
+        [
+          'bench',
+          'graysort',
+          'run',
+          '-c',
+          config,
+          '--size',
+          '4M',
+          '--impl',
+          'duckdb',
+          '--duckdb-bin-dir',
+          '/opt/3fs/bin',
+          '--out',
+          out,
+          '--json',
+        ],
+        {env: env()},
+      )
+      expect(result.exitCode, JSON.stringify(result.json ?? result.stderr)).toBe(0)
+      expect(result.json).toMatchObject({verdict: 'PASS', engine: 'duckdb-3fs', nodes: ['node1', 'node2']})
+      expect(result.json.validation.records).toBe(Math.floor((4 * 2 ** 20) / 100))
+      expect(result.json.validation.checksum).toBe(result.json.input.checksum)
+      const saved = JSON.parse(readFileSync(out, 'utf8'))
+      expect(saved.impl).toBe('duckdb')
+      // Both nodes sorted (a map and a reduce span each), after node1 took the sample.
+      const spans = saved.phases.map((span: any) => `${span.node}:${span.phase}`)
+      expect(spans).toEqual(
+        expect.arrayContaining(['node1:sample', 'node1:map', 'node1:reduce', 'node2:map', 'node2:reduce']),
+      )
+      // Its own run directory (under <mount>/graysort) is gone with everything in it.
+      expect(readdirSync(join(hosts.dir, 'shared3fs', 'graysort'))).toEqual([])
+
+      const missing = await runCli(
+        [
+          'bench',
+          'graysort',
+          'run',
+          '-c',
+          config,
+          '--size',
+          '1M',
+          '--impl',
+          'duckdb',
+          '--duckdb-bin-dir',
+          '/opt/none',
+          '--json',
+        ],
+        {env: env()},
+      )
+      expect(missing.exitCode).not.toBe(0)
+      expect(missing.json.error.message).toContain('node1, node2: no /opt/none/duckdb-3fs')
+      expect(missing.json.error.next.join('\n')).toContain('3fs-cli duckdb install')
     })
 
     it('install fails on every node where the 3FS library NEEDs a library the node lacks, naming it (ldd, a real ELF)', async () => {

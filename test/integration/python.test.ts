@@ -116,6 +116,25 @@ describe.skipIf(!available)(
       expect(await venvPython('import duckdb, smallpond; print(duckdb.__version__)')).toEqual(['1.2.2', '1.2.2'])
     })
 
+    it('a failing pip (a dependency found in no index: no --wheelhouse) changes nothing either', async () => {
+      const before = readlinkSync(opt('node1', 'python', 'venv'))
+      const next = writeStandinWheels(mkdtempSync(join(tmpdir(), 'python-noindex-')), {
+        root: ROOT,
+        duckdbVersion: '1.4.0',
+      })
+      const result = await runCli(installArgs(next))
+      expect(result.exitCode).toBe(1)
+      expect(result.json.index).toBe('node')
+      for (const node of result.json.nodes) {
+        expect(node.ok).toBe(false)
+        expect(node.error).toMatch(/previous venv left in place.*standin-dep/)
+      }
+      for (const node of ['node1', 'node2']) {
+        expect(readlinkSync(opt(node, 'python', 'venv'))).toBe(before)
+        expect(readdirSync(opt(node, 'python', 'venv.releases'))).toEqual([before.split('/').at(-1)])
+      }
+    })
+
     it('a successful reinstall switches the link to the new venv and keeps the previous one', async () => {
       const before = readlinkSync(opt('node1', 'python', 'venv'))
       const next = writeStandinWheels(mkdtempSync(join(tmpdir(), 'python-next-')), {root: ROOT, duckdbVersion: '1.3.0'})
@@ -128,6 +147,15 @@ describe.skipIf(!available)(
       expect(readlinkSync(opt('node1', 'python', 'venv'))).not.toBe(before)
       expect(readdirSync(opt('node1', 'python', 'venv.releases'))).toHaveLength(2)
       expect(await venvPython('import duckdb; print(duckdb.__version__)')).toEqual(['1.3.0', '1.3.0'])
+    })
+
+    it('verify --plan --json lists the checks per node and runs nothing', async () => {
+      const result = await runCli(['python', 'verify', '-c', config, '--json', '--plan', '--rows', '10'])
+      expect(result.exitCode, result.stderr).toBe(0)
+      expect(result.json).toMatchObject({plan: true, ok: true, venv: '/opt/3fs/python/venv'})
+      expect(result.json.nodes.map((node: any) => node.node)).toEqual(['node1', 'node2'])
+      expect(result.json.steps.join('\n')).toMatch(/COPY 10 generated rows TO 3fs:\/\/3fs\/\.3fs-cli-python-verify/)
+      expect(existsSync(join(hosts.dir, 'shared3fs', '.3fs-cli-python-verify'))).toBe(false)
     })
 
     it('verify runs DuckDB through 3fs:// and /3fs/ and smallpond hash-partitioned SQL on every node, then removes its files', async () => {

@@ -339,3 +339,20 @@ describe('gen never replaces a file silently', () => {
     expect(readFileSync(join(dir, 'notes.txt'))).toHaveLength(1000)
   })
 })
+
+describe('a damaged deploy record is refused, never taken for "not deployed yet"', () => {
+  it('deploy --plan exits 1 naming the record and what to do; nothing is connected to', async () => {
+    const dir = scratch()
+    const config = closedCluster(dir)
+    mkdirSync(join(dir, '.3fs-cli'))
+    const record = join(dir, '.3fs-cli', 't.state.json')
+    writeFileSync(record, '{"cluster": "t", "applied": {}, "layout": ')
+    const result = await runCli(['deploy', '-c', config, '--plan', '--json'], {timeoutMs: 30_000})
+    expect(result.exitCode).toBe(1)
+    expect(result.json.error.message).toContain(`the deploy record ${record} is damaged`)
+    expect(result.json.error.next.join(' ')).toContain('restore it from a backup')
+    // Read before any node was asked: the closed port was never tried.
+    expect(result.stderr + JSON.stringify(result.json)).not.toMatch(/ECONNREFUSED|unreachable/)
+    expect(readFileSync(record, 'utf8')).toBe('{"cluster": "t", "applied": {}, "layout": ')
+  })
+})

@@ -116,14 +116,14 @@ describe.skipIf(!available)('usrbio on a fuse.hf3fs mount, TEST DOUBLE library',
   })
 
   it('auto picks usrbio on a directory below the mount and finds the mount root itself', () => {
-    const out = worker(['engine-check', '--dir', deep, '--engine', 'auto', '--blocks', '300', '--iodepth', '24'])
+    const out = worker(['test:engine-check', '--dir', deep, '--engine', 'auto', '--blocks', '300', '--iodepth', '24'])
     expect(out.status, JSON.stringify(out.error)).toBe(0)
     expect(out.result).toMatchObject({engine: 'usrbio', verified: true})
     expect(out.result.engineNote).toBe(`usrbio: ${deep} is on the fuse.hf3fs mount ${mount.root}`)
   })
 
   it('auto does not pick usrbio off 3FS, and says why', () => {
-    const out = worker(['engine-check', '--dir', off, '--engine', 'auto'])
+    const out = worker(['test:engine-check', '--dir', off, '--engine', 'auto'])
     expect(out.result.engine).toBe('io_uring')
     expect(out.result.engineNote).toMatch(
       new RegExp(`^not usrbio: ${off} is not on 3FS \\(fstype \\S+ at \\S+, not fuse\\.hf3fs\\); io_uring$`),
@@ -132,7 +132,7 @@ describe.skipIf(!available)('usrbio on a fuse.hf3fs mount, TEST DOUBLE library',
 
   it('--mount on a subdirectory fails at iov creation with ENOENT and names the missing 3fs-virt/iovs', () => {
     const sub = join(mount.root, 'a')
-    const out = worker(['engine-check', '--dir', deep, '--engine', 'usrbio', '--mount', sub])
+    const out = worker(['test:engine-check', '--dir', deep, '--engine', 'usrbio', '--mount', sub])
     expect(out.status).toBe(1)
     expect(out.error.message).toBe(
       `hf3fs_iovcreate on ${sub} failed: No such file or directory (2) (is ${sub} the 3FS mount point itself? it needs ${sub}/3fs-virt/iovs)`,
@@ -140,7 +140,7 @@ describe.skipIf(!available)('usrbio on a fuse.hf3fs mount, TEST DOUBLE library',
   })
 
   it('a file off 3FS is refused at registration: hf3fs_reg_fd returns a POSITIVE errno (EBADF)', () => {
-    const out = worker(['engine-check', '--dir', off, '--engine', 'usrbio', '--mount', mount.root])
+    const out = worker(['test:engine-check', '--dir', off, '--engine', 'usrbio', '--mount', mount.root])
     expect(out.status).toBe(1)
     expect(out.error.message).toBe('hf3fs_reg_fd failed: Bad file descriptor (9) (is the file on the 3FS mount?)')
   })

@@ -246,7 +246,12 @@ describe('apply: every kind of action, events, state and reports', () => {
   async function applyWith(
     host: ScriptedHost,
     stages: Plan['stages'],
-    options: {events?: boolean; hosts?: Record<string, ScriptedHost>} = {},
+    options: {
+      events?: boolean
+      hosts?: Record<string, ScriptedHost>
+      signal?: AbortSignal
+      waitIntervalMs?: number
+    } = {},
   ) {
     const names = Object.keys(options.hosts ?? {node1: host})
     const cluster = {
@@ -264,7 +269,8 @@ describe('apply: every kind of action, events, state and reports', () => {
       plan,
       pool,
       concurrency: 4,
-      waitIntervalMs: 1,
+      waitIntervalMs: options.waitIntervalMs ?? 1,
+      ...(options.signal ? {signal: options.signal} : {}),
       ...(options.events === false
         ? {}
         : {
@@ -536,6 +542,75 @@ describe('apply: every kind of action, events, state and reports', () => {
       output: 'SECONDARY',
     })
     expect(never.recorded.size).toBe(0)
+  })
+
+  it('an admin_cli wait polls list-chains and judges the parsed table: SYNCING and errors are not yet, the timeout names the last state', async () => {
+    const header =
+      'ChainId    ReferencedBy  ChainVersion  Status       PreferredOrder  Target                        Target\n'
+    const rows = [
+      // mgmtd not primary yet: admin_cli prints the error on stdout and exits 0 (Dispatcher.cc:41-51).
+      'Encounter error: 5003(Mgmtd::NotPrimary)\n',
+      `${header}900100001  1             1             UNAVAILABLE  []              101000101(OFFLINE-OFFLINE)    102000101(OFFLINE-OFFLINE)\n`,
+      `${header}900100001  1             1             SYNCING      []              101000101(SERVING-UPTODATE)   102000101(SYNCING-ONLINE)\n`,
+      `${header}900100001  1             1             SERVING      []              101000101(SERVING-UPTODATE)   102000101(SERVING-UPTODATE)\n`,
+    ]
+    let polls = 0
+    const host = new ScriptedHost('node1', (command) =>
+      command.endsWith('list-chains') ? {stdout: rows[Math.min(polls++, rows.length - 1)]} : undefined,
+    )
+    const wait = action({
+      id: 'node1:mgmtd:wait:chains-serving',
+      node: 'node1',
+      service: 'mgmtd',
+      kind: 'wait',
+      description: 'wait until all 1 chains are SERVING',
+      command: 'admin_cli list-chains',
+      adminCliWait: {kind: 'chains-serving', atLeast: 1},
+      timeoutMs: 10_000,
+    })
+    const {report} = await applyWith(host, [{name: 'Chains', service: 'mgmtd', actions: [wait]}], {events: false})
+    expect(report.failures).toEqual([])
+    expect(polls).toBe(4)
+    expect(host.recorded.has(wait.fingerprint)).toBe(true)
+
+    const stuck = new ScriptedHost('node1', () => ({stdout: rows[2]}))
+    const failed = await applyWith(stuck, [{name: 'Chains', service: 'mgmtd', actions: [{...wait, timeoutMs: 30}]}], {
+      events: false,
+    })
+    expect(failed.report.failures[0]).toMatchObject({
+      message: 'wait until all 1 chains are SERVING: not reached within 0 s (last: 0 of 1 chains SERVING; 1 SYNCING)',
+      output: rows[2]!.trim(),
+    })
+    expect(stuck.recorded.size).toBe(0)
+  })
+
+  it('a wait stops at once when the run is cancelled, without waiting out its poll interval or timeout', async () => {
+    const controller = new AbortController()
+    let polls = 0
+    const host = new ScriptedHost('node1', (command) => {
+      if (command.endsWith('list-nodes') && ++polls === 1) setTimeout(() => controller.abort(), 5)
+      return command.endsWith('list-nodes') ? {stdout: 'Encounter error: 5003(Mgmtd::NotPrimary)\n'} : undefined
+    })
+    const wait = action({
+      id: 'node1:mgmtd:wait:primary',
+      node: 'node1',
+      service: 'mgmtd',
+      kind: 'wait',
+      description: 'wait for a primary mgmtd',
+      command: 'admin_cli list-nodes',
+      adminCliWait: {kind: 'primary-mgmtd'},
+      timeoutMs: 600_000,
+    })
+    const started = performance.now()
+    const {report} = await applyWith(host, [{name: 'mgmtd', service: 'mgmtd', actions: [wait]}], {
+      events: false,
+      signal: controller.signal,
+      waitIntervalMs: 60_000,
+    })
+    expect(performance.now() - started).toBeLessThan(5_000)
+    expect(report.complete).toBe(false)
+    expect(polls).toBe(1)
+    expect(host.recorded.size).toBe(0)
   })
 
   it('uploads an artifact before loading it', async () => {

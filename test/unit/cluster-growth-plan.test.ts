@@ -311,7 +311,9 @@ describe('an image tag change on a live cluster (upgrade) rolls storage', () => 
     const waits = allActions(upgraded).filter(
       (action) => action.id.includes(':storage:wait:before:') || action.id.includes(':storage:wait:after:'),
     )
-    expect(waits.every((action) => action.until!.includes('OFFLINE|LASTSRV'))).toBe(true)
+    // Every replica SERVING (no target OFFLINE, LASTSRV, WAITING, SYNCING): judged on the parsed list-chains.
+    expect(waits.every((action) => action.adminCliWait?.kind === 'chains-serving')).toBe(true)
+    expect(waits.every((action) => action.command!.includes('list-chains'))).toBe(true)
     // Pending in the plan: the new image's starts with their waits, nothing on an unchanged config.
     const pending = planJson(upgraded)
       .actions.filter((action) => action.stage === 'storage')

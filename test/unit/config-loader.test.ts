@@ -125,6 +125,17 @@ describe('strict schema', () => {
     }
   })
 
+  it('takes python.venv (3fs-cli extension) as the venv of python install/verify, refusing an unknown key or a relative path with their line', () => {
+    const cluster = parseCluster(minimal('python:\n  venv: /srv/envs/3fs\n'), 'cluster.yml')
+    expect(cluster.config.python).toEqual({venv: '/srv/envs/3fs'})
+    expect(problemsOf(minimal('python:\n  venv: /srv/envs/3fs\n  vnv: /x\n'))).toEqual([
+      expect.objectContaining({line: 14, path: 'python.vnv', message: 'unknown key', hint: 'Did you mean "venv"?'}),
+    ])
+    expect(problemsOf(minimal('python:\n  venv: envs/3fs\n'))).toEqual([
+      expect.objectContaining({line: 13, path: 'python.venv', message: expect.stringMatching(/absolute path/)}),
+    ])
+  })
+
   it('rejects a misspelt top-level key and lists the known keys when nothing is close', () => {
     const problems = problemsOf(`${minimal()}zzzzzz: 1\n`)
     expect(problems[0]).toMatchObject({line: 12, path: 'zzzzzz'})

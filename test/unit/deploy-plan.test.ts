@@ -80,6 +80,7 @@ function golden(yaml: string): string {
       )
     if (entry.command) lines.push(...entry.command.split('\n').map((line) => `    $ ${line}`))
     if (entry.until) lines.push(`    until /${entry.until}/`)
+    if (entry.expect) lines.push(`    expect ${entry.expect.text}`)
   }
   return `${lines.join('\n')}\n`
 }

@@ -5,6 +5,8 @@ import {join} from 'node:path'
 
 import {afterAll, describe, expect, it} from 'vitest'
 
+import {UserError} from '../../src/errors.js'
+
 import {action} from '../../src/deploy/model.js'
 import {
   localStatePath,
@@ -80,7 +82,24 @@ describe('deploy state', () => {
     await writeLocalState(path, state)
     expect(await readLocalState(path)).toEqual(state)
     expect(readFileSync(path, 'utf8')).toBe(`${JSON.stringify(state, null, 2)}\n`)
-    writeFileSync(path, '{broken')
-    expect(await readLocalState(path)).toBeUndefined()
+  })
+
+  it('refuses a damaged record instead of taking it for none: it holds the node ids of a live cluster', async () => {
+    const path = join(dir, 'damaged', '.3fs-cli', 'c.state.json')
+    await writeLocalState(path, {cluster: 'c', updatedAt: '', applied: {}})
+    for (const [content, why] of [
+      ['{broken', /damaged: not JSON/],
+      ['null', /not a 3fs-cli deploy record/],
+      ['[1,2]', /not a 3fs-cli deploy record/],
+      ['{"cluster":"c"}', /not a 3fs-cli deploy record/],
+      ['{"cluster":"c","applied":{},"layout":7}', /not a 3fs-cli deploy record/],
+    ] as const) {
+      writeFileSync(path, content)
+      const error = await readLocalState(path).catch((caught: unknown) => caught)
+      expect(error, content).toBeInstanceOf(UserError)
+      expect((error as UserError).message).toMatch(why)
+      expect((error as UserError).message).toContain(path)
+      expect((error as UserError).next.join(' ')).toContain('restore it from a backup')
+    }
   })
 })

@@ -32,7 +32,7 @@ describe('I/O engines', () => {
   for (const engine of ['psync', 'io_uring']) {
     it(`${engine}: writes in shuffled order, reads back in another, every byte intact (O_DIRECT)`, () => {
       const out = worker([
-        'engine-check',
+        'test:engine-check',
         '--dir',
         dir,
         '--engine',
@@ -50,7 +50,7 @@ describe('I/O engines', () => {
   }
 
   it('auto picks io_uring off a 3FS mount and says which engine ran and why', () => {
-    const out = worker(['engine-check', '--dir', dir, '--engine', 'auto'])
+    const out = worker(['test:engine-check', '--dir', dir, '--engine', 'auto'])
     expect(out.result.engine).toBe('io_uring')
     expect(out.result.engineNote).toMatch(
       /^not usrbio: .* is not on 3FS \(fstype \S+ at \S+, not fuse\.hf3fs\); io_uring$/,
@@ -59,7 +59,7 @@ describe('I/O engines', () => {
 
   it('usrbio without the library is a run-time message with the fix, not a load failure', () => {
     const out = worker([
-      'engine-check',
+      'test:engine-check',
       '--dir',
       dir,
       '--engine',

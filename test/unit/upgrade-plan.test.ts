@@ -146,10 +146,10 @@ describe('an image tag change on a live cluster (upgrade)', () => {
     expect(starts).toHaveLength(7)
     expect(starts.every((action) => action.verifyAfter?.includes("'running restarts=0'"))).toBe(true)
     const back = actions.filter((action) => action.id.includes(':wait:back:'))
-    expect(back.map((action) => action.until)).toEqual([
-      '^\\s*100\\s+META\\s+HEARTBEAT_CONNECTED\\b',
-      '^\\s*101\\s+META\\s+HEARTBEAT_CONNECTED\\b',
-      '^\\s*1\\s+MGMTD\\s+(PRIMARY_MGMTD|HEARTBEAT_CONNECTED)\\b',
+    expect(back.map((action) => action.adminCliWait)).toEqual([
+      {kind: 'heartbeats', nodeType: 'META', ids: [100]},
+      {kind: 'heartbeats', nodeType: 'META', ids: [101]},
+      {kind: 'primary-mgmtd'},
     ])
   })
 

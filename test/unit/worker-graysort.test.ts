@@ -369,3 +369,70 @@ describe('sort of skewed input', () => {
     })
   }
 })
+
+describe('sort-node orchestration (core/sort_node.cc) and the worker command line', () => {
+  it('names test-only steps test:<step>: the bare step names are not worker commands', () => {
+    for (const step of ['sample', 'splitters', 'map', 'reduce', 'engine-check']) {
+      const out = spawnSync(worker, [step, '--inputs', join(dir, 'none')], {encoding: 'utf8'})
+      expect(out.status).toBe(2)
+      expect(JSON.parse(out.stdout.trim())).toEqual({type: 'error', message: `unknown command ${step}`})
+    }
+  })
+
+  it('refuses sort-node options that cannot work with exit code 2, before touching the work directory', () => {
+    const base = join(dir, 'sort-node-usage')
+    mkdirSync(join(base, 'work'), {recursive: true})
+    const common = ['--inputs', join(base, 'in.dat'), '--work', join(base, 'work'), '--output-dir', base]
+    const cases: Array<[string[], string]> = [
+      [['--index', '2', '--nodes', '2', '--partitions', '4'], '--index must be below --nodes'],
+      [
+        ['--index', '0', '--nodes', '2', '--partitions', '4', '--shuffle', 'memory'],
+        '--shuffle memory needs --nodes 1',
+      ],
+      [['--index', '0', '--nodes', '1', '--partitions', '0'], '--partitions must be at least 1'],
+    ]
+    for (const [args, message] of cases) {
+      const out = spawnSync(worker, ['sort-node', ...args, ...common], {encoding: 'utf8'})
+      expect(out.status).toBe(2)
+      expect(JSON.parse(out.stdout.trim())).toEqual({type: 'error', message})
+    }
+    expect(readdirSync(join(base, 'work'))).toEqual([])
+  })
+
+  it('a node that fails leaves failed-<index> in the work directory, so the other nodes stop waiting', () => {
+    const base = join(dir, 'sort-node-fail')
+    mkdirSync(join(base, 'work'), {recursive: true})
+    const args = (index: string, input: string) => [
+      'sort-node',
+      '--index',
+      index,
+      '--nodes',
+      '2',
+      '--inputs',
+      input,
+      '--work',
+      join(base, 'work'),
+      '--partitions',
+      '4',
+      '--output-dir',
+      base,
+      '--barrier-timeout',
+      '60',
+    ]
+    // Node 1's input does not exist: it fails in its sample step and says so.
+    const failed = spawnSync(worker, args('1', join(base, 'missing.dat')), {encoding: 'utf8'})
+    expect(failed.status).toBe(1)
+    expect(readdirSync(join(base, 'work'))).toContain('failed-1')
+    // Node 0 waits for node 1's sample and stops at once on its failure marker, naming it.
+    const input = join(base, 'in.dat')
+    run(['gen', '--count', '1000', '--output', input])
+    const started = Date.now()
+    const waiting = spawnSync(worker, args('0', input), {encoding: 'utf8'})
+    expect(Date.now() - started).toBeLessThan(30_000)
+    expect(waiting.status).toBe(1)
+    expect(JSON.parse(waiting.stdout.trim().split('\n').pop()!)).toMatchObject({
+      type: 'error',
+      message: `stopped because another node failed (1: cannot open ${join(base, 'missing.dat')}: No such file or directory)`,
+    })
+  })
+})

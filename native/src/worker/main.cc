@@ -9,14 +9,13 @@
 #include <string>
 #include <thread>
 
-#include "core/barrier.h"
-#include "core/buffer.h"
 #include "core/file_io.h"
 #include "core/gensort.h"
 #include "core/json.h"
 #include "core/parallel.h"
 #include "core/partition.h"
 #include "core/shuffle.h"
+#include "core/sort_node.h"
 #include "core/throughput.h"
 #include "core/valsort.h"
 #include "core/version.h"
@@ -62,8 +61,9 @@ std::string keyHex(const Key& key) {
 }
 
 // --engine auto|usrbio|io_uring|psync, --mount (3FS mount point, default: the data path) and --usrbio-lib.
-// --engine, --mount and --usrbio-lib mean the same for every subcommand that reads or writes data: parsed here only.
-EngineOptions engineOptions(const Args& args, const std::string& dataPath) {
+// --engine, --mount and --usrbio-lib mean the same for every subcommand that reads or writes data: parsed here
+// only, once per command; the caller (or core, per phase) sets the directory the data is in.
+EngineOptions engineOptions(const Args& args, const std::string& dataPath = "") {
   EngineOptions engine;
   engine.kind = parseEngineKind(args.text("engine", "auto"));
   engine.dataDir = dataPath;
@@ -131,14 +131,14 @@ int commandValidate(const Args& args) {
   return 0;
 }
 
-int commandSample(const Args& args) {
+int commandTestSample(const Args& args) {
   const auto keys = sampleKeys(args.list("inputs"), args.number("per-file", 10000));
   writeKeys(args.text("output"), keys);
   emit(JsonLine().add("type", "result").add("keys", static_cast<uint64_t>(keys.size())));
   return 0;
 }
 
-int commandSplitters(const Args& args) {
+int commandTestSplitters(const Args& args) {
   std::vector<Key> sample;
   for (const auto& file : args.list("samples")) {
     auto keys = readKeys(file);
@@ -152,7 +152,7 @@ int commandSplitters(const Args& args) {
   return 0;
 }
 
-int commandMap(const Args& args) {
+int commandTestMap(const Args& args) {
   MapOptions options;
   options.inputs = args.list("inputs");
   options.splitters = readKeys(args.text("splitters"));
@@ -174,7 +174,7 @@ int commandMap(const Args& args) {
   return 0;
 }
 
-int commandReduce(const Args& args) {
+int commandTestReduce(const Args& args) {
   ReduceOptions options;
   options.maps = args.list("maps");
   options.firstPartition = static_cast<uint32_t>(args.number("first"));
@@ -197,100 +197,56 @@ int commandReduce(const Args& args) {
   return 0;
 }
 
-// The whole sort on one node in one process: sample, splitters (node 0), map, reduce, with barriers
-// through files in the shared work directory. One process keeps its buffers from map to reduce.
+// sort-node: options parsed once here, the orchestration in core/sort_node.cc, the result printed here.
+SortNodeOptions sortNodeOptions(const Args& args) {
+  SortNodeOptions options;
+  options.index = args.number("index");
+  options.nodes = args.number("nodes");
+  if (options.nodes == 0 || options.index >= options.nodes) throw UsageError("--index must be below --nodes");
+  options.inputs = args.list("inputs");
+  options.workDir = args.text("work");
+  options.outputDir = args.text("output-dir");
+  options.partitions = static_cast<uint32_t>(args.number("partitions"));
+  if (options.partitions == 0) throw UsageError("--partitions must be at least 1");
+  options.samplePerFile = args.number("sample-per-file", 10000);
+  options.memoryBytes = args.number("memory", 1ull << 30);
+  options.threads = static_cast<int>(args.number("threads", defaultThreads()));
+  options.barrierTimeoutSeconds = static_cast<double>(args.number("barrier-timeout", 24 * 3600));
+  // --shuffle memory: one node whose data fits in memory keeps the map output there.
+  const std::string shuffle = args.text("shuffle", "files");
+  if (shuffle != "files" && shuffle != "memory") throw UsageError("--shuffle must be files or memory");
+  options.inMemoryShuffle = shuffle == "memory";
+  if (options.inMemoryShuffle && options.nodes != 1) throw UsageError("--shuffle memory needs --nodes 1");
+  options.engine = engineOptions(args);
+  return options;
+}
+
 int commandSortNode(const Args& args) {
-  const auto index = args.number("index");
-  const auto nodes = args.number("nodes");
-  if (nodes == 0 || index >= nodes) throw UsageError("--index must be below --nodes");
-  const std::string work = args.text("work");
-  const std::string node = std::to_string(index);
-  const auto inputs = args.list("inputs");
-  const auto partitions = static_cast<uint32_t>(args.number("partitions"));
-  const int threads = static_cast<int>(args.number("threads", defaultThreads()));
-  const double timeout = static_cast<double>(args.number("barrier-timeout", 24 * 3600));
-  auto path = [&](const std::string& name) { return work + "/" + name; };
-  auto phaseDone = [](const char* phase, double seconds) { emit(JsonLine().add("type", "phase").add("phase", phase).add("seconds", seconds)); };
-  try {
-    const auto started = std::chrono::steady_clock::now();
-    auto step = started;
-    writeKeys(path("sample-" + node + ".keys"), sampleKeys(inputs, args.number("sample-per-file", 10000)));
-    std::vector<std::string> samples;
-    for (uint64_t i = 0; i < nodes; ++i) samples.push_back(path("sample-" + std::to_string(i) + ".keys"));
-    if (index == 0) {
-      waitForFiles(samples, work, timeout);
-      std::vector<Key> sample;
-      for (const auto& file : samples) {
-        auto keys = readKeys(file);
-        sample.insert(sample.end(), keys.begin(), keys.end());
-      }
-      writeKeys(path("splitters.keys"), splittersFromSample(std::move(sample), partitions));
-    }
-    waitForFiles({path("splitters.keys")}, work, timeout);
-    phaseDone("sample", since(step));
-
-    step = std::chrono::steady_clock::now();
-    BufferPool pool;
-    MapOptions map;
-    map.inputs = inputs;
-    map.splitters = readKeys(path("splitters.keys"));
-    map.outputPrefix = path("map-" + node);
-    map.memoryBytes = args.number("memory", 1ull << 30);
-    map.threads = threads;
-    map.engine = engineOptions(args, work);
-    // --shuffle memory: one node whose data fits in memory keeps the map output there.
-    const std::string shuffle = args.text("shuffle", "files");
-    if (shuffle != "files" && shuffle != "memory") throw UsageError("--shuffle must be files or memory");
-    map.inMemory = shuffle == "memory";
-    if (map.inMemory && nodes != 1) throw UsageError("--shuffle memory needs --nodes 1");
-    const MapResult mapped = runMap(map, throttledProgress(), &pool);
-    phaseDone("map", since(step));
-
-    // Every node's index is written last and atomically: its presence means that node's map is complete.
-    ReduceOptions reduce;
-    std::vector<std::string> indexes;
-    if (map.inMemory) {
-      reduce.memory = &mapped.memory;
-    } else {
-      for (uint64_t i = 0; i < nodes; ++i) {
-        reduce.maps.push_back(path("map-" + std::to_string(i)));
-        indexes.push_back(reduce.maps.back() + ".idx");
-      }
-    }
-    step = std::chrono::steady_clock::now();
-    waitForFiles(indexes, work, timeout);
-    const double waitSeconds = since(step);
-    step = std::chrono::steady_clock::now();
-    reduce.firstPartition = static_cast<uint32_t>(partitions * index / nodes);
-    reduce.endPartition = static_cast<uint32_t>(partitions * (index + 1) / nodes);
-    reduce.outputDir = args.text("output-dir");
-    reduce.threads = threads;
-    reduce.engine = engineOptions(args, reduce.outputDir);
-    const ReduceResult reduced = runReduce(reduce, throttledProgress(), &pool);
-    phaseDone("reduce", since(step));
-    emit(JsonLine()
-             .add("type", "result")
-             .add("engine", reduced.engine.empty() ? mapped.engine : reduced.engine)
-             .add("mapRecords", mapped.records)
-             .add("mapRuns", static_cast<uint64_t>(mapped.runs))
-             .add("waitSeconds", waitSeconds)
-             .add("shuffle", shuffle)
-             .add("mapReadWaitSeconds", mapped.readSeconds)
-             .add("mapPartitionSeconds", mapped.partitionSeconds)
-             .add("mapPopulateWaitSeconds", mapped.populateWaitSeconds)
-             .add("mapWriteWaitSeconds", mapped.writeSeconds)
-             .add("reduceReadWaitSeconds", reduced.readSeconds)
-             .add("reduceSortSeconds", reduced.sortSeconds)
-             .add("reduceWriteSeconds", reduced.writeSeconds)
-             .add("records", reduced.records)
-             .add("bytes", reduced.bytes)
-             .add("partitions", static_cast<uint64_t>(reduced.partitions))
-             .add("seconds", since(started)));
-    return 0;
-  } catch (const std::exception& error) {
-    announceFailure(work, node, error.what());
-    throw;
-  }
+  const SortNodeOptions options = sortNodeOptions(args);
+  const SortNodeResult result = runSortNode(options, throttledProgress(), [](const char* phase, double seconds) {
+    emit(JsonLine().add("type", "phase").add("phase", phase).add("seconds", seconds));
+  });
+  const MapResult& mapped = result.map;
+  const ReduceResult& reduced = result.reduce;
+  emit(JsonLine()
+           .add("type", "result")
+           .add("engine", reduced.engine.empty() ? mapped.engine : reduced.engine)
+           .add("mapRecords", mapped.records)
+           .add("mapRuns", static_cast<uint64_t>(mapped.runs))
+           .add("waitSeconds", result.waitSeconds)
+           .add("shuffle", options.inMemoryShuffle ? "memory" : "files")
+           .add("mapReadWaitSeconds", mapped.readSeconds)
+           .add("mapPartitionSeconds", mapped.partitionSeconds)
+           .add("mapPopulateWaitSeconds", mapped.populateWaitSeconds)
+           .add("mapWriteWaitSeconds", mapped.writeSeconds)
+           .add("reduceReadWaitSeconds", reduced.readSeconds)
+           .add("reduceSortSeconds", reduced.sortSeconds)
+           .add("reduceWriteSeconds", reduced.writeSeconds)
+           .add("records", reduced.records)
+           .add("bytes", reduced.bytes)
+           .add("partitions", static_cast<uint64_t>(reduced.partitions))
+           .add("seconds", result.seconds));
+  return 0;
 }
 
 int commandThroughput(const Args& args) {
@@ -335,7 +291,7 @@ int commandThroughput(const Args& args) {
   return 0;
 }
 
-int commandEngineCheck(const Args& args) {
+int commandTestEngineCheck(const Args& args) {
   const EngineOptions engine = engineOptions(args, args.text("dir"));
   const auto blocks = static_cast<uint32_t>(args.number("blocks", 256));
   std::string note;
@@ -357,8 +313,7 @@ const char* kUsage =
     "  test:splitters --samples K1,... --partitions P --output KEYS\n"
     "  test:map       --inputs F1,... --splitters KEYS --output PREFIX [--memory BYTES] [--threads T]\n"
     "  test:reduce    --maps P1,... --first A --end B --output-dir DIR [--threads T]\n"
-    "  test:engine-check --dir DIR [--engine E] [--blocks N] [--bs B] [--iodepth D]\n"
-    "(the test: prefix may be left out, for the tests written before it)\n";
+    "  test:engine-check --dir DIR [--engine E] [--blocks N] [--bs B] [--iodepth D]\n";
 
 }  // namespace
 
@@ -379,13 +334,13 @@ int main(int argc, char** argv) {
     if (command == "validate") return commandValidate(args);
     if (command == "sort-node") return commandSortNode(args);
     if (command == "throughput") return commandThroughput(args);
-    // Test only: sort-node's steps one at a time and the engine self-check, for the tests to pin each alone.
-    const std::string testCommand = command.rfind("test:", 0) == 0 ? command.substr(5) : command;
-    if (testCommand == "sample") return commandSample(args);
-    if (testCommand == "splitters") return commandSplitters(args);
-    if (testCommand == "map") return commandMap(args);
-    if (testCommand == "reduce") return commandReduce(args);
-    if (testCommand == "engine-check") return commandEngineCheck(args);
+    // Test only, always named test:<step>: sort-node's steps one at a time and the engine self-check, for the
+    // tests to pin each alone. The CLI never runs them (worker-protocol.ts builds no argv for them).
+    if (command == "test:sample") return commandTestSample(args);
+    if (command == "test:splitters") return commandTestSplitters(args);
+    if (command == "test:map") return commandTestMap(args);
+    if (command == "test:reduce") return commandTestReduce(args);
+    if (command == "test:engine-check") return commandTestEngineCheck(args);
     throw UsageError("unknown command " + command);
   } catch (const UsageError& error) {
     emit(JsonLine().add("type", "error").add("message", error.what()));

@@ -1,14 +1,14 @@
 /**
  * GraySort with DuckDB as the sorter (the seed's method): the same records in gensort's ASCII form,
  * read with read_csv, ORDER BY, and written with COPY, one output file per key range, then checked by
- * the same validator as the native sort. On this machine DuckDB itself (@duckdb/node-api); on a cluster
- * it would be the `duckdb-3fs` command over 3fs:// paths, which is not wired yet (refused with a reason).
+ * the same validator as the native sort. This is the run on this machine, with DuckDB itself
+ * (@duckdb/node-api); on a cluster it is duckdb-cluster.ts, with the `duckdb-3fs` command on the nodes.
  */
 import {mkdir, rm} from 'node:fs/promises'
 import {posix} from 'node:path'
 import {performance} from 'node:perf_hooks'
 
-import {UserError, UsageError} from '../../errors.js'
+import {UserError} from '../../errors.js'
 import type {BenchTarget} from '../target.js'
 import {planGraysort, RECORD_BYTES} from './plan.js'
 import {
@@ -40,9 +40,7 @@ export async function runGraysortDuckdb(
   reporter: GraysortReporter = {},
 ): Promise<RunReport> {
   if (!target.local)
-    throw new UsageError('--impl duckdb runs on this machine only so far', {
-      next: 'Drop -c, or use --impl native on the cluster (duckdb-3fs on the nodes is not wired into graysort yet).',
-    })
+    throw new Error('runGraysortDuckdb runs on this machine; a cluster run is runGraysortDuckdbCluster')
   const node = target.nodes[0]!
   const dir = (name: string) => posix.join(target.dir, name)
   const input = await generateInput(

@@ -4,6 +4,7 @@
  */
 import {posix, resolve} from 'node:path'
 
+import {DEFAULT_DUCKDB_BIN_DIR} from '../../cluster/defaults.js'
 import type {Cluster} from '../../config/model.js'
 import {UsageError} from '../../errors.js'
 import {graysortRunResult, graysortSortResult, graysortValidateResult} from '../results/build.js'
@@ -236,8 +237,10 @@ export async function validateJob(
 export interface RunJobOptions extends WhereOptions, SortEngineOptions {
   records: number
   mode: 'binary' | 'ascii'
-  /** native: the worker's two-pass sort; duckdb: DuckDB on this machine. */
+  /** native: the worker's two-pass sort; duckdb: DuckDB (this machine's, or duckdb-3fs on the nodes). */
   impl: 'native' | 'duckdb'
+  /** Where `duckdb install` put duckdb-3fs on the nodes (cluster runs with impl duckdb). */
+  duckdbBinDir?: string
   cliVersion: string
   save: SaveOptions
 }
@@ -257,17 +260,30 @@ export async function runJob(options: RunJobOptions, displayFor: DisplayFor): Pr
       onLeftover: options.onLeftover,
     },
     async (target) => {
-      const sorter = options.impl === 'duckdb' ? (await import('./duckdb.js')).runGraysortDuckdb : runGraysort
       const {records, mode, partitions, shuffle, memoryBytes, keep, engine, usrbioLibrary, mountPoint, signal} = options
+      const runOptions = {
+        records,
+        mode,
+        partitions,
+        shuffle,
+        memoryBytes,
+        keep,
+        engine,
+        usrbioLibrary,
+        mountPoint,
+        signal,
+      }
       const display = displayFor(target.nodes.length)
       recorder = new PhaseRecorder(display)
-      return display.around(() =>
-        sorter(
-          target,
-          {records, mode, partitions, shuffle, memoryBytes, keep, engine, usrbioLibrary, mountPoint, signal},
-          recorder,
-        ),
-      )
+      if (options.impl === 'native') return display.around(() => runGraysort(target, runOptions, recorder))
+      // DuckDB: @duckdb/node-api on this machine; on a cluster the duckdb-3fs command on every node.
+      if (target.local) {
+        const {runGraysortDuckdb} = await import('./duckdb.js')
+        return display.around(() => runGraysortDuckdb(target, runOptions, recorder))
+      }
+      const {runGraysortDuckdbCluster} = await import('./duckdb-cluster.js')
+      const duckdbCommand = posix.join(options.duckdbBinDir ?? DEFAULT_DUCKDB_BIN_DIR, 'duckdb-3fs')
+      return display.around(() => runGraysortDuckdbCluster(target, {...runOptions, duckdbCommand}, recorder))
     },
   )
   const parameters = {

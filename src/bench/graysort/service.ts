@@ -23,6 +23,8 @@ import {
   validateResult,
   type WorkerMessage,
 } from '../worker-protocol.js'
+import type {PhasePart} from '../results/model.js'
+import {sortNodeParts} from './phase-parts.js'
 import {planGraysort, RECORD_BYTES, type GraysortPlan, type ShuffleChoice} from './plan.js'
 import {addChecksums, mergeFileSummaries, type FileSummary, type ValidationReport} from './summary.js'
 
@@ -34,6 +36,8 @@ export interface GraysortReporter {
   progress?(progress: WorkerProgress): void
   /** When one node ran one phase (wall clock), for the saved result's timeline. */
   nodePhase?(phase: Phase, node: string, startEpochMs: number, endEpochMs: number): void
+  /** Where one node's time in a phase went (read wait, partition, sort, write wait), once the worker says. */
+  nodePhaseParts?(phase: Phase, node: string, parts: PhasePart[]): void
 }
 
 export interface PhaseTiming {
@@ -289,18 +293,20 @@ export async function sortFiles(
               (phaseStart = Date.now()),
             )
         }
-        return (
-          await runWorker({
-            host: node.host,
-            binary: node.worker,
-            phase: 'sort',
-            signal,
-            onProgress: reporter.progress,
-            onMessage: onNodeMessage,
-            result: sortNodeResult,
-            args,
-          })
-        ).result
+        const {result} = await runWorker({
+          host: node.host,
+          binary: node.worker,
+          phase: 'sort',
+          signal,
+          onProgress: reporter.progress,
+          onMessage: onNodeMessage,
+          result: sortNodeResult,
+          args,
+        })
+        const parts = sortNodeParts(result)
+        reporter.nodePhaseParts?.('map', node.name, parts.map)
+        reporter.nodePhaseParts?.('reduce', node.name, parts.reduce)
+        return result
       },
       {finishedByWorker: true},
     )

@@ -186,6 +186,16 @@ function nodeFiguresFromPhases(phases: PhaseSpan[]): BenchResult['nodes'] {
         'lower',
       ),
     )
+    for (const part of span.parts ?? [])
+      figures.push(
+        fig(
+          `node.${span.node}.${span.phase}.${part.name.replaceAll(' ', '-')}.seconds`,
+          `${span.phase} ${part.name}`,
+          part.seconds,
+          's',
+          'lower',
+        ),
+      )
     byNode.set(span.node, figures)
   }
   return [...byNode.entries()].map(([node, figures]) => ({node, figures}))

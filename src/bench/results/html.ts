@@ -181,7 +181,20 @@ export function latencyChart(result: BenchResult): string {
   )
 }
 
-/** Every node's phases as bars on one time axis (seconds since the first phase began). */
+/** Parts have fixed colours of their own, lighter than the phases', so a part never looks like a phase. */
+const PART_COLORS: Record<string, string> = {
+  'read wait': '#9ecae1',
+  partition: '#fdae6b',
+  sort: '#fdae6b',
+  'page wait': '#bcbddc',
+  'write wait': '#a1d99b',
+}
+
+/**
+ * Every node's phases as bars on one time axis (seconds since the first phase began). Under a phase the
+ * worker measured, a thin stacked bar shows where its time went (read wait, partition or sort, write
+ * wait): the I/O overlaps the work, so the parts add up to the time of the thread that did the work.
+ */
 export function phaseChart(result: BenchResult): string {
   if (result.phases.length === 0) return ''
   const start = Math.min(...result.phases.map((span) => span.startEpochMs))
@@ -189,27 +202,36 @@ export function phaseChart(result: BenchResult): string {
   const total = Math.max(0.001, (end - start) / 1000)
   const nodes = [...new Set(result.phases.map((span) => span.node))]
   const phases = [...new Set(result.phases.map((span) => span.phase))]
-  const rowHeight = Math.min(28, (H - M.top - M.bottom - 34) / nodes.length)
+  const partNames = [...new Set(result.phases.flatMap((span) => (span.parts ?? []).map((part) => part.name)))]
+  const legend: Array<[string, string]> = [
+    ...phases.map((phase, index): [string, string] => [phase, COLORS[index % COLORS.length]!]),
+    ...partNames.map((name): [string, string] => [name, PART_COLORS[name] ?? '#d9d9d9']),
+  ]
+  const top = M.top + 6 + Math.ceil(legend.length / 4) * 14
+  const rowHeight = Math.min(28, (H - top - M.bottom) / nodes.length)
   const sx = (seconds: number) => M.left + (seconds / total) * (W - M.left - M.right)
   let body = ''
   nodes.forEach((node, row) => {
-    const y = M.top + 34 + row * rowHeight
+    const y = top + row * rowHeight
     body += `<text x="${M.left - 6}" y="${(y + rowHeight / 2 + 3).toFixed(1)}" font-size="10" text-anchor="end">${escapeHtml(node.slice(0, 10))}</text>`
     for (const span of result.phases.filter((entry) => entry.node === node)) {
       const x = sx((span.startEpochMs - start) / 1000)
       const width = Math.max(1, sx((span.endEpochMs - start) / 1000) - x)
       const color = COLORS[phases.indexOf(span.phase) % COLORS.length]!
-      body += `<rect x="${x.toFixed(1)}" y="${(y + 2).toFixed(1)}" width="${width.toFixed(1)}" height="${(rowHeight - 4).toFixed(1)}" fill="${color}"><title>${escapeHtml(`${node} ${span.phase}: ${((span.endEpochMs - span.startEpochMs) / 1000).toFixed(3)} s`)}</title></rect>`
+      const parts = span.parts ?? []
+      // With parts, the phase takes the upper part of the row and its parts a strip below it.
+      const barHeight = parts.length > 0 ? (rowHeight - 4) * 0.6 : rowHeight - 4
+      body += `<rect x="${x.toFixed(1)}" y="${(y + 2).toFixed(1)}" width="${width.toFixed(1)}" height="${barHeight.toFixed(1)}" fill="${color}"><title>${escapeHtml(`${node} ${span.phase}: ${((span.endEpochMs - span.startEpochMs) / 1000).toFixed(3)} s`)}</title></rect>`
+      let at = x
+      for (const part of parts) {
+        const partWidth = Math.max(0.5, sx(part.seconds) - M.left)
+        body += `<rect class="phase-part" x="${at.toFixed(1)}" y="${(y + 3 + barHeight).toFixed(1)}" width="${partWidth.toFixed(1)}" height="${(rowHeight - 5 - barHeight).toFixed(1)}" fill="${PART_COLORS[part.name] ?? '#d9d9d9'}"><title>${escapeHtml(`${node} ${span.phase} ${part.name}: ${part.seconds.toFixed(3)} s`)}</title></rect>`
+        at += partWidth
+      }
     }
   })
   const xt = ticks(total, 6).map((x) => [sx(x), number(x)] as [number, string])
-  return frame(
-    'Phases per node',
-    axes(xt, []) + body,
-    'seconds since the first phase began',
-    'node',
-    phases.map((phase, index) => [phase, COLORS[index % COLORS.length]!]),
-  )
+  return frame('Phases per node', axes(xt, []) + body, 'seconds since the first phase began', 'node', legend)
 }
 
 function figureCell(figure: Figure | undefined): string {
@@ -254,7 +276,9 @@ function section(result: BenchResult, index: number): string {
   const verdict = result.verdict
     ? ` <span class="${result.verdict === 'PASS' ? 'pass' : 'fail'}">${result.verdict}</span>`
     : ''
+  // A parameter left to its default is not set (JSON drops undefined); it is not shown as "key=".
   const params = Object.entries(result.parameters)
+    .filter(([, value]) => value !== undefined && value !== null)
     .map(
       ([key, value]) =>
         `<code>${escapeHtml(key)}=${escapeHtml(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))}</code>`,

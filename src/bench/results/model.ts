@@ -50,11 +50,20 @@ export const seriesSchema = z.strictObject({
   bytesPerSecond: z.array(z.number()),
 })
 
+/**
+ * Where a phase's time went on one node, as the worker measured it. The map reads run k+1 while it
+ * partitions run k and writes run k-1, so the parts are not consecutive: "read wait" and "write wait" are
+ * the time the partitioning (or sorting) thread waited for I/O, the rest is its own work.
+ */
+export const phasePartSchema = z.strictObject({name: z.string(), seconds: z.number().nonnegative()})
+export type PhasePart = z.infer<typeof phasePartSchema>
+
 export const phaseSpanSchema = z.strictObject({
   node: z.string(),
   phase: z.string(),
   startEpochMs: z.number(),
   endEpochMs: z.number(),
+  parts: z.array(phasePartSchema).optional(),
 })
 export type PhaseSpan = z.infer<typeof phaseSpanSchema>
 

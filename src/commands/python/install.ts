@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {ExitCode} from '../../exit-codes.js'
 import {installPython} from '../../python/install.js'
+import {DEFAULT_SMALLPOND_SOURCE} from '../../python/smallpond-build.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
 import {color} from '../../ui/colors.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../../ui/config-flag.js'
@@ -17,19 +18,35 @@ export default class PythonInstall extends BaseCommand {
   static override examples = [
     '<%= config.bin %> python install -c cluster.yml --smallpond-wheel dist/smallpond-0.15.0-py3-none-any.whl',
     '<%= config.bin %> python install -c cluster.yml --smallpond-wheel sp.whl --wheelhouse ./wheelhouse --plan',
+    '<%= config.bin %> python install -c cluster.yml --smallpond-ref main',
   ]
 
   static override flags = {
     config: configFlag,
     nodes: Flags.string({description: 'Comma-separated nodes (default: the client nodes).'}),
-    venv: Flags.string({description: 'Path of the venv on the nodes (default: <workDir>/python/venv).'}),
+    venv: Flags.string({
+      description: "Path of the venv on the nodes (default: cluster.yml's python.venv, else <workDir>/python/venv).",
+    }),
     artifacts: Flags.string({
       description: 'duckdb build directory whose Python wheel to install (default: the latest build).',
     }),
     'duckdb-wheel': Flags.string({description: 'DuckDB wheel file instead of the one of the duckdb build.'}),
     'smallpond-wheel': Flags.string({
       description: 'smallpond-3fs wheel file (python3 -m build in a smallpond-3fs checkout).',
-      required: true,
+      exactlyOne: ['smallpond-wheel', 'smallpond-ref'],
+    }),
+    'smallpond-ref': Flags.string({
+      description:
+        'Build the smallpond-3fs wheel at this branch, tag or commit on the build node, once: a re-run reuses the stored wheel while its checksum matches.',
+      exactlyOne: ['smallpond-wheel', 'smallpond-ref'],
+    }),
+    'smallpond-source': Flags.string({
+      description: `Git URL of smallpond-3fs for --smallpond-ref (default: ${DEFAULT_SMALLPOND_SOURCE}).`,
+      dependsOn: ['smallpond-ref'],
+    }),
+    'build-node': Flags.string({
+      description: 'Node that builds the smallpond wheel for --smallpond-ref (default: the first client node).',
+      dependsOn: ['smallpond-ref'],
     }),
     wheelhouse: Flags.string({
       description:
@@ -50,6 +67,9 @@ export default class PythonInstall extends BaseCommand {
       artifacts: flags.artifacts,
       duckdbWheel: flags['duckdb-wheel'],
       smallpondWheel: flags['smallpond-wheel'],
+      smallpondRef: flags['smallpond-ref'],
+      smallpondSource: flags['smallpond-source'],
+      buildNode: flags['build-node'],
       wheelhouse: flags.wheelhouse,
       python: flags.python,
       plan: flags.plan,
@@ -58,20 +78,26 @@ export default class PythonInstall extends BaseCommand {
       signal: this.signal,
     })
     this.emit(result, () => {
+      const built = result.smallpondBuild
+        ? `smallpond-3fs ${result.smallpondBuild.commit.slice(0, 12)} ${result.smallpondBuild.reused ? 'reused' : `built on ${result.smallpondBuild.node}`}: ${result.smallpondBuild.wheel}\n`
+        : ''
       if (result.plan)
         return [
           `${color.bold('nodes')}: ${result.nodes.map((node) => node.node).join(', ')}`,
           ...(result.steps ?? []).map((step) => `  ${step}`),
         ].join('\n')
-      return renderTable(
-        ['node', 'result', 'duckdb', 'smallpond', 'venv'],
-        result.nodes.map((node) => [
-          node.node,
-          node.ok ? color.green('ok') : color.red(node.error ?? 'failed'),
-          node.packages?.duckdb ?? '-',
-          node.packages?.smallpond ?? '-',
-          node.release ?? '-',
-        ]),
+      return (
+        built +
+        renderTable(
+          ['node', 'result', 'duckdb', 'smallpond', 'venv'],
+          result.nodes.map((node) => [
+            node.node,
+            node.ok ? color.green('ok') : color.red(node.error ?? 'failed'),
+            node.packages?.duckdb ?? '-',
+            node.packages?.smallpond ?? '-',
+            node.release ?? '-',
+          ]),
+        )
       )
     })
     if (result.nodes.some((node) => !node.ok)) this.exit(ExitCode.Failure)

@@ -22,7 +22,9 @@ export default class PythonVerify extends BaseCommand {
   static override flags = {
     config: configFlag,
     nodes: Flags.string({description: 'Comma-separated nodes (default: the client nodes).'}),
-    venv: Flags.string({description: 'Path of the venv on the nodes (default: <workDir>/python/venv).'}),
+    venv: Flags.string({
+      description: "Path of the venv on the nodes (default: cluster.yml's python.venv, else <workDir>/python/venv).",
+    }),
     rows: Flags.integer({description: 'Rows generated.', default: 100_000, min: 1}),
     partitions: Flags.integer({description: 'smallpond hash partitions.', default: 3, min: 1}),
     plan: Flags.boolean({description: 'Print the steps and change nothing.'}),

@@ -8,7 +8,7 @@ import {chainsCsv, chainTableCsv, createTargetCommands, type ChainTable} from '.
 import type {ChainGeneration} from '../layout.js'
 import type {DeployContext} from '../context.js'
 import {action, type Action} from '../model.js'
-import {adminCliBatchCommand, adminCliCommand, waitFor, writeFile} from './common.js'
+import {adminCliBatchCommand, adminCliCommand, waitForAdminCli, writeFile} from './common.js'
 
 export function chainActions(context: DeployContext): Action[] {
   const storage = context.cluster.config.services.storage!
@@ -45,13 +45,12 @@ export function chainActions(context: DeployContext): Action[] {
   }
   // Every chain listed and none of them anything but SERVING (m3fs #123: UNAVAILABLE while storage starts).
   actions.push(
-    waitFor(
-      admin,
+    waitForAdminCli(
+      context,
       'mgmtd',
       'chains-serving',
       `wait until all ${total} chains are SERVING`,
-      adminCliCommand(context, 'list-chains'),
-      `^(?![\\s\\S]*(UNAVAILABLE|SYNCING|SERVING\\(|Encounter error))(?=[\\s\\S]*^ChainId)(?:[\\s\\S]*?^\\s*\\d+\\s.*SERVING){${total}}`,
+      {kind: 'chains-serving', atLeast: total},
       600_000,
     ),
   )

@@ -1,5 +1,6 @@
 /** Helpers the service planners share: container commands, admin_cli calls, file writes. */
 import {adminCliExecArgv} from '../../cluster/admin-cli.js'
+import {adminCliWaitCommand, type AdminCliWait} from '../../cluster/admin-cli-waits.js'
 import {IMAGE_BIN_DIR, IMAGE_ETC_DIR} from '../../cluster/services.js'
 import {renderShipped, type ConfigOverride} from '../../cluster/threefs-config/render.js'
 import type {ServiceName} from '../../config/schema.js'
@@ -141,6 +142,35 @@ export function waitFor(
     description,
     command,
     until,
+    timeoutMs,
+  })
+}
+
+/**
+ * A wait on admin_cli in the mgmtd container on the admin node: the command it polls follows from what it
+ * waits for, and each poll's output is judged by src/cluster/admin-cli-waits.ts on the parsed table.
+ * `tag` is appended to the command as a shell comment when the same wait must run again after another
+ * action (rolling storage starts carry that start's fingerprint).
+ */
+export function waitForAdminCli(
+  context: DeployContext,
+  service: ServiceName,
+  id: string,
+  description: string,
+  wait: AdminCliWait,
+  timeoutMs: number,
+  tag?: string,
+): Action {
+  const node = context.adminNode.name
+  const command = adminCliCommand(context, adminCliWaitCommand(wait))
+  return action({
+    id: `${node}:${service}:wait:${id}`,
+    node,
+    service,
+    kind: 'wait',
+    description,
+    command: tag ? `${command} # ${tag}` : command,
+    adminCliWait: wait,
     timeoutMs,
   })
 }

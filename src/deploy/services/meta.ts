@@ -4,7 +4,6 @@ import {nodesOf} from '../../config/model.js'
 import type {DeployContext} from '../context.js'
 import {barrier, type Action} from '../model.js'
 import {
-  adminCliCommand,
   FDB_CLUSTER_FILE_IN_CONTAINER,
   listenerOverrides,
   logLevelOverride,
@@ -15,7 +14,7 @@ import {
   startContainerCommand,
   threefsContainerOptions,
   threefsVolumes,
-  waitFor,
+  waitForAdminCli,
   writeConfig,
   writeConfigTo,
 } from './common.js'
@@ -81,18 +80,16 @@ export function metaActions(context: DeployContext): Action[] {
 /** Waits until list-nodes shows every id of that type HEARTBEAT_CONNECTED. */
 export function waitForHeartbeats(
   context: DeployContext,
-  type: string,
+  nodeType: 'META' | 'STORAGE',
   ids: number[],
   service: 'meta' | 'storage',
 ): Action {
-  const until = ids.map((id) => `(?=[\\s\\S]*^\\s*${id}\\s+${type}\\s+HEARTBEAT_CONNECTED)`).join('')
-  return waitFor(
-    context.adminNode.name,
+  return waitForAdminCli(
+    context,
     service,
     'heartbeats',
-    `wait until ${ids.length} ${type} service(s) send heartbeats`,
-    adminCliCommand(context, 'list-nodes'),
-    `^${until}`,
+    `wait until ${ids.length} ${nodeType} service(s) send heartbeats`,
+    {kind: 'heartbeats', nodeType, ids},
     300_000,
   )
 }

@@ -13,7 +13,6 @@ import {shellQuote} from '../../remote/shell.js'
 import type {DeployContext} from '../context.js'
 import {barrier, type Action} from '../model.js'
 import {
-  adminCliCommand,
   FDB_CLUSTER_FILE_IN_CONTAINER,
   listenerOverrides,
   logLevelOverride,
@@ -24,7 +23,7 @@ import {
   startContainerCommand,
   threefsContainerOptions,
   threefsVolumes,
-  waitFor,
+  waitForAdminCli,
   writeConfig,
 } from './common.js'
 import {rollStarts} from './rolling.js'
@@ -125,17 +124,7 @@ export function mgmtdActions(context: DeployContext): Action[] {
     actions.push(index === 0 ? barrier(start) : start)
   }
   actions.push(
-    barrier(
-      waitFor(
-        admin,
-        'mgmtd',
-        'primary',
-        'wait for a primary mgmtd',
-        adminCliCommand(context, 'list-nodes'),
-        'PRIMARY_MGMTD',
-        120_000,
-      ),
-    ),
+    barrier(waitForAdminCli(context, 'mgmtd', 'primary', 'wait for a primary mgmtd', {kind: 'primary-mgmtd'}, 120_000)),
   )
   actions.push(setConfigAction(context, 'MGMTD', mainWrite!, 'mgmtd'))
   return rollStarts(context, actions)

@@ -14,28 +14,27 @@
  */
 import {GUARD_SEPARATOR} from '../chain-guard.js'
 import type {DeployContext} from '../context.js'
-import {barrier, type Action} from '../model.js'
+import {action, barrier, type Action} from '../model.js'
 import {shellQuote} from '../../remote/shell.js'
-import {adminCliCommand, waitFor} from './common.js'
-
-const EVERY_CHAIN_SERVING = `^(?![\\s\\S]*(UNAVAILABLE|SYNCING|WAITING|OFFLINE|LASTSRV|SERVING\\(|Encounter error))(?=[\\s\\S]*^ChainId)[\\s\\S]*?^\\s*\\d+\\s.*SERVING`
+import {adminCliCommand, waitForAdminCli} from './common.js'
 
 /** How long after `docker run` a started container must still be running, not restarting (a crash on start). */
 export const RUNNING_CHECK_SECONDS = 3
 
 function guard(context: DeployContext, start: Action): Action {
   const storageId = context.nodeIds.storage.get(start.node)!
-  const wait = waitFor(
-    context.adminNode.name,
+  const wait = waitForAdminCli(
+    context,
     'storage',
     `before:${start.node}`,
     `before (re)starting storage on ${start.node}: no chain may have its last SERVING replica there; wait until every chain is SERVING with every replica`,
-    `${adminCliCommand(context, 'list-targets')}; echo ${shellQuote(GUARD_SEPARATOR)}; ${adminCliCommand(context, 'list-chains')} # ${start.fingerprint}`,
-    EVERY_CHAIN_SERVING,
+    {kind: 'chains-serving'},
     600_000,
   )
+  // One poll prints both listings: list-targets for the guard, then list-chains, which the wait judges.
+  const command = `${adminCliCommand(context, 'list-targets')}; echo ${shellQuote(GUARD_SEPARATOR)}; ${wait.command!} # ${start.fingerprint}`
   return {
-    ...wait,
+    ...action({...wait, command}),
     chainGuard: {node: start.node, storageId},
     always: true,
     runsWith: {node: start.node, fingerprint: start.fingerprint},
@@ -64,14 +63,14 @@ export function withRunningCheck(context: DeployContext, start: Action): Action 
 function chainsServingAfter(context: DeployContext, start: Action): Action {
   return runsWith(
     start,
-    waitFor(
-      context.adminNode.name,
+    waitForAdminCli(
+      context,
       'storage',
       `after:${start.node}`,
       `after (re)starting storage on ${start.node}: wait until every chain is SERVING with every replica`,
-      `${adminCliCommand(context, 'list-chains')} # ${start.fingerprint}`,
-      EVERY_CHAIN_SERVING,
+      {kind: 'chains-serving'},
       600_000,
+      start.fingerprint,
     ),
   )
 }
@@ -80,21 +79,25 @@ function runsWith(start: Action, wait: Action): Action {
   return {...wait, runsWith: {node: start.node, fingerprint: start.fingerprint}}
 }
 
+/**
+ * meta: its id HEARTBEAT_CONNECTED in list-nodes again; mgmtd: a PRIMARY_MGMTD listed again (the waits
+ * admin-cli-waits.ts knows; with one mgmtd that is the node restarted).
+ */
 function nodeBack(context: DeployContext, start: Action): Action {
   const service = start.service as 'meta' | 'mgmtd'
   const id = context.nodeIds[service].get(start.node)!
-  // list-nodes names a mgmtd PRIMARY_MGMTD or HEARTBEAT_CONNECTED, other nodes HEARTBEAT_CONNECTED.
-  const status = service === 'mgmtd' ? '(PRIMARY_MGMTD|HEARTBEAT_CONNECTED)' : 'HEARTBEAT_CONNECTED'
   return runsWith(
     start,
-    waitFor(
-      context.adminNode.name,
+    waitForAdminCli(
+      context,
       service,
       `back:${start.node}`,
-      `after (re)starting ${service} on ${start.node}: wait until node ${id} is ${status.replace(/[()]/g, '').replace('|', ' or ')} in list-nodes`,
-      `${adminCliCommand(context, 'list-nodes')} # ${start.fingerprint}`,
-      `^\\s*${id}\\s+${service.toUpperCase()}\\s+${status}\\b`,
+      service === 'meta'
+        ? `after (re)starting meta on ${start.node}: wait until META ${id} is HEARTBEAT_CONNECTED in list-nodes`
+        : `after (re)starting mgmtd on ${start.node}: wait until a mgmtd is PRIMARY_MGMTD in list-nodes`,
+      service === 'meta' ? {kind: 'heartbeats', nodeType: 'META', ids: [id]} : {kind: 'primary-mgmtd'},
       300_000,
+      start.fingerprint,
     ),
   )
 }

@@ -3,7 +3,7 @@
  * every labelled disk is mounted at data<i> now and at boot through /etc/fstab; diskType dir: plain
  * directories), configs, set-config --type STORAGE, containers, heartbeats.
  */
-import {STORAGE_DATA_IN_CONTAINER, storageTargetPaths} from '../../cluster/services.js'
+import {STORAGE_DATA_IN_CONTAINER} from '../../cluster/services.js'
 import type {ConfigOverride} from '../../cluster/threefs-config/render.js'
 import {nodesOf} from '../../config/model.js'
 import {shellQuote} from '../../remote/shell.js'
@@ -89,7 +89,7 @@ export function storageMainOverrides(context: DeployContext): ConfigOverride[] {
     monitorOverride(context),
     ...listenerOverrides(context, {rdma: settings.rdmaListenPort, tcp: settings.tcpListenPort}),
     {key: 'server.mgmtd.mgmtd_server_addresses', value: context.mgmtdAddresses},
-    {key: 'server.targets.target_paths', value: storageTargetPaths(context.cluster)},
+    {key: 'server.targets.target_paths', value: context.threefs.targetPaths},
   ]
 }
 

@@ -57,6 +57,8 @@ export function renderPlan(plan: ReturnType<typeof planJson>): string {
         `  ${key} ${color.dim(`@ ${nodes.length <= 4 ? nodes.join(', ') : `${nodes.slice(0, 3).join(', ')} and ${nodes.length - 3} more`}`)}`,
       )
       lines.push(...configChanges(entries))
+      // An admin_cli wait says what the parsed output must show (the same on every node it runs on).
+      if (entries[0]!.expect) lines.push(color.dim(`      until ${entries[0]!.expect.text}`))
     }
   }
   const ids = plan.nodeIds.map(

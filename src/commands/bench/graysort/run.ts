@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {DEFAULT_DUCKDB_BIN_DIR} from '../../../cluster/defaults.js'
 import {planJob, runJob} from '../../../bench/graysort/jobs.js'
 import {rejectSkewMode} from '../../../bench/graysort/modes.js'
 import {checkRecords} from '../../../bench/graysort/start.js'
@@ -69,9 +70,14 @@ export default class GraysortRun extends BaseCommand {
     ...targetFlags,
     impl: Flags.string({
       description:
-        "Sorter: native (the two-pass sort of the worker) or duckdb (DuckDB sorts the records in gensort's ASCII form with read_csv, ORDER BY and COPY into the same number of key-range files; this machine only, through @duckdb/node-api). Both are checked by the same validator.",
+        "Sorter: native (the two-pass sort of the worker) or duckdb (DuckDB sorts the records in gensort's ASCII form with read_csv, ORDER BY and COPY into the same number of key-range files: on this machine through @duckdb/node-api; with -c every node runs the duckdb-3fs command that `duckdb install` put there, over 3fs:// paths). Both are checked by the same validator.",
       options: ['native', 'duckdb'],
       default: 'native',
+    }),
+    'duckdb-bin-dir': Flags.string({
+      description:
+        'With --impl duckdb and -c: the directory holding duckdb-3fs on the nodes (duckdb install --bin-dir).',
+      default: DEFAULT_DUCKDB_BIN_DIR,
     }),
     ...resultFlags,
   }
@@ -119,6 +125,7 @@ export default class GraysortRun extends BaseCommand {
         records,
         mode: flags.mode as 'binary' | 'ascii',
         impl: flags.impl as 'native' | 'duckdb',
+        duckdbBinDir: flags['duckdb-bin-dir'],
         partitions: flags.partitions,
         shuffle,
         memoryBytes,
