@@ -12,7 +12,8 @@ export default class Restart extends BaseCommand {
   static override description = withExitCodes(
     [
       'Storage nodes go one at a time: before each, every chain with a replica on it must have another SERVING replica (otherwise the roll stops there, naming the chain, and nothing is done on that node); after each, every chain must be SERVING again before the next. Then meta, mgmtd and client nodes, one at a time, each waited for (heartbeat in list-nodes, or the fuse.hf3fs mount).',
-      '--plan prints the order without connecting; with --json: {cluster, steps[{service, node, container, nodeId, waitFor}]}. A run prints {cluster, complete, restarted[], stoppedAt?}.',
+      'A run that stops (a node not back in time, a chain that would go down, Ctrl-C) is recorded beside cluster.yml (.3fs-cli/<cluster>.state.json); running the same restart again continues it: the nodes it finished are skipped, the one it stopped at is restarted. --fresh forgets the stopped run. An image tag change in cluster.yml is an upgrade: `deploy` rolls it in the same order (storage, meta, mgmtd, clients), `deploy --plan` shows it.',
+      '--plan prints the order without connecting; with --json: {cluster, steps[{service, node, container, nodeId, waitFor}], done[]}. A run prints {cluster, complete, restarted[], skipped[], stoppedAt?}.',
     ].join('\n\n'),
   )
 
@@ -27,6 +28,7 @@ export default class Restart extends BaseCommand {
     plan: Flags.boolean({description: 'Print the order and change nothing.'}),
     service: Flags.string({description: `Only these services (comma-separated: ${RESTART_ORDER.join(', ')}).`}),
     nodes: Flags.string({description: 'Only these nodes (comma-separated names from cluster.yml).'}),
+    fresh: Flags.boolean({description: 'Forget a stopped earlier restart and restart every chosen node.'}),
     'wait-timeout': Flags.integer({
       description: 'Seconds one node may take to be back before the roll stops.',
       default: 600,
@@ -49,6 +51,7 @@ export default class Restart extends BaseCommand {
       runtime: flags.runtime,
       services: services as RestartService[] | undefined,
       nodes: splitList(flags.nodes),
+      fresh: flags.fresh,
     }
     if (flags.plan) {
       const plan = await planRestart(options)

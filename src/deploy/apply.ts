@@ -13,6 +13,7 @@ import type {Host} from '../remote/host.js'
 import type {HostPool} from '../remote/pool.js'
 import {findAdminCliErrors, isTargetAlreadyExists} from '../cluster/admin-cli-output.js'
 import {judgeAdminCliWait, type WaitVerdict} from '../cluster/admin-cli-waits.js'
+import {chainLossReason, splitGuardOutput} from './chain-guard.js'
 import {allActions, stageSteps, type Action, type Plan} from './model.js'
 import {localStatePath, markerCommand, readLocalState, readNodeState, recordApplied, writeLocalState} from './state.js'
 import {shellQuote} from '../remote/shell.js'
@@ -222,7 +223,8 @@ async function execute(host: Host, action: Action, context: ExecuteContext): Pro
   }
   // Commands whose exit code is the whole verdict record themselves; admin_cli output is judged here first.
   const recordsItself = !action.adminCli && !action.captureToken && record !== ''
-  const command = recordsItself ? `( ${action.command!}\n)${record}` : action.command!
+  const verified = action.verifyAfter ? `( ${action.command!}\n) && ( ${action.verifyAfter}\n)` : action.command!
+  const command = recordsItself ? `( ${verified}\n)${record}` : verified
   const result = await host.run(command, {
     sudo: true,
     stdin: action.stdin,
@@ -332,7 +334,26 @@ async function waitAction(host: Host, action: Action, context: ExecuteContext): 
       timeoutMs: 30_000,
       label: action.description,
     })
-    const verdict = judge(result.stdout)
+    let judged = result.stdout
+    if (action.chainGuard) {
+      // Waiting cannot help a chain whose last serving replica is on the node: stop now, with the chain.
+      const {listTargets, listChains} = splitGuardOutput(result.stdout)
+      // A node with no targets yet (one being added) holds no replica, so no chain can be lost.
+      const reason = chainLossReason(
+        listTargets,
+        listChains,
+        {name: action.chainGuard.node, storageId: action.chainGuard.storageId},
+        {noTargetsIsSafe: true},
+      )
+      if (reason && listChains.trim() !== '')
+        throw new ActionFailedError(
+          action,
+          `${action.description}: stopped: ${reason}`,
+          tail(`${result.stdout}${result.stderr}`),
+        )
+      judged = listChains
+    }
+    const verdict = judge(judged)
     if (verdict.reached) return
     if (Date.now() >= deadline)
       throw new ActionFailedError(

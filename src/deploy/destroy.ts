@@ -1,6 +1,7 @@
 /**
  * destroy: stop and remove the containers in reverse deploy order, unmount the client, forget the
- * recorded state. Data stays unless asked: --purge-data removes the service directories under workDir
+ * record of applied actions on every node (service.ts then clears the local copy of it, keeping the node
+ * ids and chain-table versions unless --forget-ids). Data stays unless asked: --purge-data removes the service directories under workDir
  * (FoundationDB, ClickHouse, storage data), --wipe-disks also erases the labelled NVMe data disks.
  */
 import {servicesOf} from '../cluster/services.js'

@@ -81,8 +81,8 @@ export function resolveLayout(cluster: Cluster, recorded?: ClusterLayout): Clust
           next: [
             `Put ${gone.join(', ')} back under services.${service} in ${cluster.file}.`,
             service === 'storage'
-              ? 'To replace a failed storage node, give the new machine the same node name (its id and targets are kept); to shrink the cluster, copy the data out, `3fs-cli destroy`, and deploy the smaller cluster.'
-              : `To take the whole cluster down instead: \`3fs-cli destroy -c ${cluster.file}\` (it also forgets the recorded ids in ${statePath}).`,
+              ? 'To replace a failed storage node, give the new machine the same node name (its id and targets are kept); to shrink the cluster, copy the data out, `3fs-cli destroy --forget-ids` (destroy alone keeps the recorded ids, this node among them), and deploy the smaller cluster.'
+              : `To take the whole cluster down instead: \`3fs-cli destroy -c ${cluster.file} --forget-ids\` (without --forget-ids destroy keeps the recorded ids in ${statePath}, and this refusal with them).`,
           ],
         },
       )

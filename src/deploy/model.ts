@@ -54,10 +54,21 @@ export interface Action {
   adminCli?: boolean
   /** admin-cli: an error whose "code(Name) message" matches this regex means the work is already done (a re-run). */
   alreadyDone?: string
+  /**
+   * Shell run after `command` succeeded and before the action is recorded; a failure fails the action.
+   * Not part of the fingerprint: it judges the outcome, it does not change what the action does.
+   */
+  verifyAfter?: string
   /** Fed to the command's stdin (admin_cli batches). */
   stdin?: string
   /** user-add: the token is captured from the output and written to these files (mode 0600). */
   captureToken?: {tokenFile: string; adminConfig: string; adminConfigBase: string}
+  /**
+   * wait before a storage node's rolled start: the command prints list-targets, GUARD_SEPARATOR and
+   * list-chains; a chain whose last SERVING replica is on that node fails the wait at once, with the reason.
+   * The wait itself (`adminCliWait`) is judged on the list-chains part.
+   */
+  chainGuard?: {node: string; storageId: number}
   /** wait: poll `command` until its output matches this regex (plain command output), or fail after timeoutMs. */
   until?: string
   /** wait on admin_cli: poll `command` until its parsed output shows this (judged in src/cluster/admin-cli-waits.ts). */

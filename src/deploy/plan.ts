@@ -25,21 +25,44 @@ export interface PlanOptions extends ImageOptions {
   live?: boolean
 }
 
+/** A first deploy follows 3FS's deploy order: mgmtd before the services that register with it. */
+const FIRST_ORDER = ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta', 'storage', 'chains', 'client', 'grafana'] as const
+
+/**
+ * On a live cluster (chains uploaded) a changed image or config restarts services one node at a time
+ * (services/rolling.ts) in this order. Storage first, judged by a mgmtd that has run throughout: a mgmtd
+ * that just took the lease is "bootstrapping" for bootstrapping_length (2 min, 3FS ee9a5ce
+ * src/mgmtd/service/MgmtdConfig.h:21; set on a new lease in src/mgmtd/service/MgmtdData.cc:164-170 and
+ * src/mgmtd/background/MgmtdLeaseExtender.cc:239-255), and while bootstrapping it hands out no trusted
+ * lease (src/mgmtd/service/MgmtdState.cc:66-75) and reports routing info as bootstrapping
+ * (MgmtdData.cc:97), so chain states read from it right after its restart are not yet a verdict. Meta
+ * next, also while mgmtd is steady: a restarted meta counts as back when mgmtd lists its heartbeat, and
+ * mgmtd only marks a node failed after heartbeat_fail_interval (60 s, MgmtdConfig.h:16, judged in
+ * src/mgmtd/background/MgmtdHeartbeatChecker.cc:20). mgmtd after the services it judges, then the fuse
+ * clients, which only consume what the servers serve.
+ */
+const LIVE_ORDER = ['fdb', 'clickhouse', 'monitor', 'storage', 'meta', 'mgmtd', 'chains', 'client', 'grafana'] as const
+
 export function buildPlan(cluster: Cluster, options: PlanOptions = {}): Plan {
   const context = deployContext(cluster, options.runtime, options.layout, options.live)
-  const stages: Stage[] = [
+  const stage: Record<(typeof FIRST_ORDER)[number], Stage> = {
+    fdb: {name: 'FoundationDB', service: 'fdb', actions: fdbActions(context)},
+    clickhouse: {name: 'ClickHouse', service: 'clickhouse', actions: clickhouseActions(context)},
+    monitor: {name: 'Monitor collector', service: 'monitor', actions: monitorActions(context)},
+    mgmtd: {name: 'mgmtd', service: 'mgmtd', actions: mgmtdActions(context)},
+    meta: {name: 'meta', service: 'meta', actions: metaActions(context)},
+    storage: {name: 'storage', service: 'storage', actions: storageActions(context)},
+    chains: {name: 'Chains', service: 'mgmtd', actions: chainActions(context)},
+    client: {name: 'fuse client', service: 'client', actions: clientActions(context)},
+    grafana: {name: 'Grafana', service: 'grafana', actions: grafanaActions(context)},
+  }
+  const hosts: Stage[] = [
     {name: 'Prepare hosts', service: 'host', actions: hostActions(context)},
     {name: options.artifact ? 'Load images' : 'Pull images', service: 'host', actions: imageActions(context, options)},
-    {name: 'FoundationDB', service: 'fdb', actions: fdbActions(context)},
-    {name: 'ClickHouse', service: 'clickhouse', actions: clickhouseActions(context)},
-    {name: 'Monitor collector', service: 'monitor', actions: monitorActions(context)},
-    {name: 'mgmtd', service: 'mgmtd', actions: mgmtdActions(context)},
-    {name: 'meta', service: 'meta', actions: metaActions(context)},
-    {name: 'storage', service: 'storage', actions: storageActions(context)},
-    {name: 'Chains', service: 'mgmtd', actions: chainActions(context)},
-    {name: 'fuse client', service: 'client', actions: clientActions(context)},
-    {name: 'Grafana', service: 'grafana', actions: grafanaActions(context)},
-  ].filter((stage) => stage.actions.length > 0) as Stage[]
+  ]
+  const stages = [...hosts, ...(context.live ? LIVE_ORDER : FIRST_ORDER).map((name) => stage[name])].filter(
+    (entry) => entry.actions.length > 0,
+  )
   const plan: Plan = {cluster: cluster.name, stateDir: context.paths.state, stages, layout: context.layout}
   const ids = new Set<string>()
   for (const action of allActions(plan)) {

@@ -12,9 +12,12 @@ import {UsageError, UserError} from '../errors.js'
 import type {Host} from '../remote/host.js'
 import {HostPool, type PoolOptions} from '../remote/pool.js'
 import {shellQuote} from '../remote/shell.js'
-import {parseListChains, parseListNodes, parseListTargets, type ChainRow} from '../cluster/admin-cli-output.js'
+import {parseListChains, parseListNodes, type ChainRow} from '../cluster/admin-cli-output.js'
+import {chainLossReason} from './chain-guard.js'
+import {RUNNING_CHECK_SECONDS} from './services/rolling.js'
 import {deployContext} from './context.js'
 import {layoutForCluster} from './layout-record.js'
+import {readRestartProgress, writeRestartProgress} from './restart-record.js'
 
 export const RESTART_ORDER = ['storage', 'meta', 'mgmtd', 'client'] as const
 export type RestartService = (typeof RESTART_ORDER)[number]
@@ -32,13 +35,19 @@ export interface RestartStep {
 export interface RestartPlan {
   cluster: string
   steps: RestartStep[]
+  /** Steps an earlier run of this restart finished before it stopped: a run now skips them. */
+  done: string[]
 }
+
+export const stepKey = (step: Pick<RestartStep, 'service' | 'node'>) => `${step.service}:${step.node}`
 
 export interface RestartOptions {
   cluster: Cluster
   runtime: string
   services?: RestartService[]
   nodes?: string[]
+  /** Ignore an unfinished earlier restart and restart every chosen node. */
+  fresh?: boolean
 }
 
 export async function planRestart(options: RestartOptions): Promise<RestartPlan> {
@@ -79,13 +88,27 @@ export async function planRestart(options: RestartOptions): Promise<RestartPlan>
     throw new UsageError('nothing to restart: no node runs the chosen service(s).', {
       next: 'Check --service and --nodes against cluster.yml.',
     })
-  return {cluster: cluster.name, steps}
+  const progress = options.fresh ? undefined : await readRestartProgress(cluster)
+  const keys = steps.map(stepKey)
+  if (progress && progress.steps.join(' ') !== keys.join(' '))
+    throw new UsageError(
+      `an earlier restart (started ${progress.startedAt}) stopped after ${progress.done.length} of its ${progress.steps.length} steps (${progress.steps.join(', ')}); this one has other steps.`,
+      {
+        next: [
+          `Run the earlier restart again (the same --service and --nodes) to finish it: it skips ${progress.done.join(', ') || 'nothing'}.`,
+          'Or add --fresh to forget it and restart every node chosen now.',
+        ],
+      },
+    )
+  return {cluster: cluster.name, steps, done: progress ? progress.done.filter((key) => keys.includes(key)) : []}
 }
 
 export interface RestartReport {
   cluster: string
   complete: boolean
   restarted: Array<RestartStep & {durationMs: number}>
+  /** Steps an earlier, stopped run of this restart finished: not restarted again. */
+  skipped: RestartStep[]
   /** Why the roll stopped before a step, when it did. */
   stoppedAt?: {step: RestartStep; reason: string}
 }
@@ -96,7 +119,7 @@ export class RestartStoppedError extends UserError {
     super(`restart stopped before ${stop.step.service} on ${stop.step.node}: ${stop.reason}`, {
       next: [
         `${report.restarted.length} node(s) were restarted before the stop; nothing was done on ${stop.step.node}.`,
-        'Bring the other replicas back (`3fs-cli status` names the targets that do not serve), then run the restart again with --nodes for the rest.',
+        'Bring the other replicas back (`3fs-cli status` names the targets that do not serve), then run the same restart again: it skips the nodes already restarted.',
       ],
     })
     this.name = 'RestartStoppedError'
@@ -117,7 +140,16 @@ export async function runRestart(options: RunRestartOptions): Promise<RestartRep
   const {cluster} = options
   const nodeByName = new Map(cluster.nodes.map((node) => [node.name, node]))
   const pool = new HostPool({ssh: cluster.ssh, ...options.pool})
-  const report: RestartReport = {cluster: cluster.name, complete: false, restarted: []}
+  const report: RestartReport = {cluster: cluster.name, complete: false, restarted: [], skipped: []}
+  // Recorded before the first step and after each one, so that a stop anywhere leaves what was finished.
+  const progress = {
+    steps: plan.steps.map(stepKey),
+    done: [...plan.done],
+    startedAt:
+      (plan.done.length > 0 && !options.fresh ? (await readRestartProgress(cluster))?.startedAt : undefined) ??
+      new Date().toISOString(),
+  }
+  await writeRestartProgress(cluster, progress)
   const admin = () => pool.get(nodeByName.get(cluster.services.mgmtd[0]!)!)
   const adminCli = async (command: string): Promise<string> => {
     const result = await admin().run(
@@ -132,6 +164,10 @@ export async function runRestart(options: RunRestartOptions): Promise<RestartRep
   const timeoutMs = options.waitTimeoutMs ?? 600_000
   try {
     for (const step of plan.steps) {
+      if (progress.done.includes(stepKey(step))) {
+        report.skipped.push(step)
+        continue
+      }
       const host = pool.get(nodeByName.get(step.node)!)
       let before = new Map<number, number>()
       if (step.service === 'storage') {
@@ -149,37 +185,26 @@ export async function runRestart(options: RunRestartOptions): Promise<RestartRep
         isBack(step, host, adminCli, deployContext(cluster, options.runtime).mountpoint, before),
       )
       report.restarted.push({...step, durationMs: Math.round(performance.now() - started)})
+      progress.done.push(stepKey(step))
+      await writeRestartProgress(cluster, progress)
       options.onStep?.(step, 'finished')
     }
     report.complete = true
+    await writeRestartProgress(cluster, undefined)
     return report
   } finally {
     await pool.closeAll()
   }
 }
 
-/**
- * A chain goes down when its only SERVING replica is restarted. The node's targets come from
- * list-targets (NodeId column); each of their chains needs a SERVING replica on another target.
- */
 async function chainWouldGoDown(
   step: RestartStep,
   adminCli: (command: string) => Promise<string>,
 ): Promise<string | undefined> {
-  const targets = parseListTargets(await adminCli('list-targets'))
-  const onNode = new Set(targets.filter((target) => target.nodeId === step.nodeId).map((target) => target.targetId))
-  if (onNode.size === 0)
-    return `mgmtd lists no targets on storage node ${step.nodeId} (list-targets answered ${targets.length} rows): cannot tell which chains it serves`
-  for (const chain of parseListChains(await adminCli('list-chains'))) {
-    const mine = chain.targets.filter((target) => onNode.has(target.id))
-    if (mine.length === 0) continue
-    const others = chain.targets.filter((target) => !onNode.has(target.id) && target.publicState === 'SERVING')
-    if (others.length === 0) {
-      const states = chain.targets.map((target) => `${target.id}(${target.publicState})`).join(' ')
-      return `chain ${chain.chainId} has no SERVING replica outside ${step.node} (${states}); restarting ${step.node} would take it down`
-    }
-  }
-  return undefined
+  return chainLossReason(await adminCli('list-targets'), await adminCli('list-chains'), {
+    name: step.node,
+    storageId: step.nodeId!,
+  })
 }
 
 async function restartContainer(
@@ -194,19 +219,34 @@ async function restartContainer(
     step.service === 'client'
       ? `if [ "$(findmnt -n -o FSTYPE --mountpoint ${shellQuote(mountpoint)} 2>/dev/null)" = fuse.hf3fs ]; then umount ${shellQuote(mountpoint)} 2>/dev/null || umount -l ${shellQuote(mountpoint)}; fi; `
       : ''
-  const result = await host.run(`${unmount}${rt} restart ${shellQuote(step.container)}`, {
+  const container = shellQuote(step.container)
+  // Right after a restart mgmtd still lists the node as connected (until heartbeat_fail_interval), so a
+  // container that dies on start would look back: it must still run RUNNING_CHECK_SECONDS later, with no
+  // restart by its restart policy since ours (a manual restart sets RestartCount to 0, seen on the test
+  // hosts' dockerd; each restart by the policy adds one).
+  const script = [
+    `${unmount}${rt} restart ${container} >/dev/null || exit 1`,
+    `sleep ${RUNNING_CHECK_SECONDS}`,
+    `state=$(${rt} inspect --format '{{.State.Status}} restarts={{.RestartCount}}' ${container} 2>&1)`,
+    `if [ "$state" != 'running restarts=0' ]; then echo "${step.container} does not stay up after its restart: $state; its last log lines:"; ${rt} logs --tail 10 ${container} 2>&1; exit 3; fi`,
+  ].join('\n')
+  const result = await host.run(script, {
     sudo: true,
     signal: options.signal,
     timeoutMs: 120_000,
     label: `restart ${step.container}`,
   })
-  if (result.exitCode !== 0)
+  if (result.exitCode !== 0) {
+    const output = `${result.stdout}${result.stderr}`.trim().split('\n')
     throw new UserError(
-      `restart of ${step.container} on ${step.node} failed (exit ${result.exitCode ?? 'signal'}): ${`${result.stdout}${result.stderr}`.trim().split('\n').slice(-5).join(' | ')}`,
+      result.exitCode === 3
+        ? `${output[0]} (on ${step.node}) | ${output.slice(-5).join(' | ')}`
+        : `restart of ${step.container} on ${step.node} failed (exit ${result.exitCode ?? 'signal'}): ${output.slice(-5).join(' | ')}`,
       {
-        next: `Look at \`3fs-cli exec -c <cluster.yml> --nodes ${step.node} -- ${options.runtime} logs --tail 50 ${step.container}\`; the nodes before it were restarted and are back.`,
+        next: `Look at \`3fs-cli exec -c <cluster.yml> --nodes ${step.node} -- ${options.runtime} logs --tail 50 ${step.container}\`; the nodes before it were restarted and are back. Once fixed, run the same restart again: it skips the nodes finished before this one and restarts this one again.`,
       },
     )
+  }
 }
 
 /** SERVING replicas per chain. */
@@ -262,7 +302,7 @@ async function waitUntil(
     if (await check()) return
     if (Date.now() >= deadline)
       throw new UserError(`not back within ${Math.round(timeoutMs / 1000)} s: ${what}`, {
-        next: 'Look at `3fs-cli status`; once it is back, restart the remaining nodes with --nodes.',
+        next: 'Look at `3fs-cli status`; once it is back, run the same restart again: it skips the nodes finished before this one and restarts this one again.',
       })
   }
 }

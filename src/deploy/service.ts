@@ -12,7 +12,7 @@ import {allActions, type Plan} from './model.js'
 import {buildPlan, planJson, type PlanJson} from './plan.js'
 import {runPreflight, type PreflightReport} from './preflight.js'
 import {layoutForCluster, recordLayout} from './layout-record.js'
-import {localStatePath} from './state.js'
+import {localStatePath, readLocalState, writeLocalState} from './state.js'
 
 export interface RemoteOptions {
   cluster: Cluster
@@ -179,7 +179,30 @@ export async function deploy(
 export interface DestroyServiceOptions extends RemoteOptions {
   purgeData: boolean
   wipeDisks: boolean
+  /** Also forget the node ids and chain-table versions recorded beside cluster.yml (a re-deploy numbers anew). */
+  forgetIds?: boolean
   events?: (plan: Plan) => ApplyEvents
+}
+
+/**
+ * The nodes' records of applied actions are gone (the destroy plan's last stage), so the local copy of
+ * them goes too. The layout stays unless asked: a re-deploy (data kept or not) then hands every node the
+ * id it had, and status and the plan keep naming the same ids.
+ */
+async function forgetApplied(cluster: Cluster, forgetIds: boolean): Promise<DestroyRecord> {
+  const file = localStatePath(cluster.file, cluster.name)
+  const local = await readLocalState(file)
+  if (!local?.layout || forgetIds) {
+    await rm(file, {force: true})
+    return {file, nodeIds: local?.layout ? 'forgotten' : 'none recorded'}
+  }
+  await writeLocalState(file, {
+    cluster: local.cluster,
+    updatedAt: new Date().toISOString(),
+    applied: {},
+    layout: local.layout,
+  })
+  return {file, nodeIds: 'kept'}
 }
 
 export function planDestroy(
@@ -189,7 +212,14 @@ export function planDestroy(
   return buildDestroyPlan(cluster, options)
 }
 
-export async function destroy(options: DestroyServiceOptions): Promise<{apply: ApplyReport}> {
+/** What destroy did with the record beside cluster.yml. */
+export interface DestroyRecord {
+  file: string
+  /** kept: node ids and chain-table versions stay, so a re-deploy reuses them; forgotten: --forget-ids. */
+  nodeIds: 'kept' | 'forgotten' | 'none recorded'
+}
+
+export async function destroy(options: DestroyServiceOptions): Promise<{apply: ApplyReport; record: DestroyRecord}> {
   const plan = planDestroy(options.cluster, options)
   const pool = new HostPool({ssh: options.cluster.ssh, ...options.pool})
   try {
@@ -202,8 +232,7 @@ export async function destroy(options: DestroyServiceOptions): Promise<{apply: A
       events: options.events?.(plan),
     })
     if (!apply.complete) throw new ApplyFailedError(apply, 'destroy', options.cluster.file)
-    await rm(localStatePath(options.cluster.file, options.cluster.name), {force: true})
-    return {apply}
+    return {apply, record: await forgetApplied(options.cluster, options.forgetIds ?? false)}
   } finally {
     await pool.closeAll()
   }

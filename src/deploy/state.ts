@@ -47,6 +47,16 @@ export interface LocalState {
   applied: Record<string, string[]>
   /** Node ids and chain-table generations, recorded before the first action of a deploy runs (layout.ts). */
   layout?: ClusterLayout
+  /** A restart that has not finished (restart-record.ts). */
+  restart?: RestartProgress
+}
+
+export interface RestartProgress {
+  /** Every step of the restart in order, as service:node. */
+  steps: string[]
+  /** The steps finished, as service:node. */
+  done: string[]
+  startedAt: string
 }
 
 export function localStatePath(clusterFile: string, cluster: string): string {

@@ -53,8 +53,8 @@ export interface StatusReport {
   /** What the verdict rests on: the mgmtd node asked, which admin_cli views answered, the replica count used. */
   basis: AdminBasis & {replicaCount?: ReplicaCount}
   nodes: NodeState[]
-  /** services.grafana's URL, when the cluster has one (live status only). */
-  grafana?: {url: string}
+  /** services.grafana's URL and what its /api/health answered, when the cluster has one (live status only). */
+  grafana?: {url: string; health: {ok: boolean; detail: string}}
   services: ClusterServiceRow[]
   chains: ChainRow[]
   targets: TargetView[]

@@ -49,12 +49,13 @@ export class StatusSession {
       const info: CaptureInfo = {capturedAt: new Date().toISOString(), tool: `3fs-cli ${this.options.toolVersion}`}
       await writeCapture(this.options.captureDir, raw, info)
     }
-    const report = withGrafana(
+    const report = await withGrafana(
       withNodeIds(
         judge(raw, {configArg: `-c ${this.options.cluster.file}`}),
         await recordedLayout(this.options.cluster),
       ),
       this.options.cluster,
+      signal,
     )
     return {
       report,

@@ -228,10 +228,18 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
   }, 300_000)
 
   it('a deploy that fails halfway names the node and step, and the next run resumes there (init-cluster runs once)', async () => {
+    const idsBefore = JSON.parse(readFileSync(join(hosts.dir, '.3fs-cli', 'dtest.state.json'), 'utf8')).layout.nodeIds
+    expect(Object.keys(idsBefore.storage).length).toBeGreaterThan(0)
     const destroyed = await runCli(['destroy', '-c', config, '--json', '--runtime', DOUBLE])
     expect(destroyed.exitCode, destroyed.stderr).toBe(0)
     expect(containers('node1')).toEqual([])
     expect(existsSync(nodeDir('node1', '.3fs-cli', 'applied'))).toBe(false)
+    // The record of applied actions is gone with the nodes' markers; the node ids stay for the re-deploy.
+    const kept = JSON.parse(readFileSync(join(hosts.dir, '.3fs-cli', 'dtest.state.json'), 'utf8'))
+    expect(destroyed.json.record.nodeIds).toBe('kept')
+    expect(kept.applied).toEqual({})
+    expect(kept.layout.nodeIds.storage).toEqual(idsBefore.storage)
+    expect(kept.layout.nodeIds.mgmtd).toEqual(idsBefore.mgmtd)
     // Data stays without --purge-data.
     expect(existsSync(nodeDir('node2', 'storage', '3fsdata', 'data0'))).toBe(true)
 
@@ -258,14 +266,16 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     expect(containers('node2')).toEqual(['3fs-storage'])
   }, 300_000) // destroy, a failed deploy and its resume: three deploys' worth of SSH round trips
 
-  it('destroy refuses to delete data without confirmation, and removes everything else in reverse order', async () => {
+  it('destroy refuses to delete data without confirmation, removes everything else in reverse order, and --forget-ids forgets the node ids', async () => {
     const refused = await runCli(['destroy', '-c', config, '--json', '--runtime', DOUBLE, '--purge-data'])
     expect(refused.exitCode).toBe(2)
     expect(refused.json.error.message).toMatch(/refusing to delete the data under \/opt\/3fs/)
     expect(containers('node1').length).toBeGreaterThan(0)
     const mark = calls('node1').length
-    const result = await runCli(['destroy', '-c', config, '--json', '--runtime', DOUBLE])
+    const result = await runCli(['destroy', '-c', config, '--json', '--runtime', DOUBLE, '--forget-ids'])
     expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.json.record.nodeIds).toBe('forgotten')
+    expect(existsSync(join(hosts.dir, '.3fs-cli', 'dtest.state.json'))).toBe(false)
     const removals = calls('node1')
       .slice(mark)
       .filter((line) => line.startsWith('rm -f'))

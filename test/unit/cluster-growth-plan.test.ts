@@ -139,7 +139,7 @@ describe('adding storage nodes', () => {
     const admin = json.actions.filter((action) => action.node === 's1')
     expect(admin.map((action) => action.description)).toEqual([
       // The cluster is live, so even the new node's storage start is rolled between chain checks.
-      'before (re)starting storage on s26: wait until every chain is SERVING with every replica',
+      'before (re)starting storage on s26: no chain may have its last SERVING replica there; wait until every chain is SERVING with every replica',
       'after (re)starting storage on s26: wait until every chain is SERVING with every replica',
       'wait until 26 STORAGE service(s) send heartbeats',
       'write chains-v2.csv (12 chains x 3 replicas)',

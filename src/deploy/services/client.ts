@@ -8,6 +8,7 @@ import {nodesOf} from '../../config/model.js'
 import {shellQuote} from '../../remote/shell.js'
 import type {DeployContext} from '../context.js'
 import {action, barrier, type Action} from '../model.js'
+import {withRunningCheck} from './rolling.js'
 import {
   logLevelOverride,
   monitorOverride,
@@ -87,6 +88,33 @@ export function clientActions(context: DeployContext): Action[] {
       secret: true,
       contentFrom: {node: admin, path: context.paths.token},
     })
+    const start = run(
+      node.name,
+      'client',
+      'start',
+      `start ${context.containers.client} (mount ${mp}, shared propagation, host /dev/shm)`,
+      startContainerCommand(context, {
+        service: 'client',
+        image: context.images.threefs,
+        options: [
+          ...threefsContainerOptions(true),
+          '--mount',
+          `type=bind,source=${mp},target=${mp},bind-propagation=rshared`,
+        ],
+        volumes: [...threefsVolumes(context, 'client'), ['/dev/shm', '/dev/shm']],
+        args: ['/opt/3fs/bin/hf3fs_fuse_main', '--launcher_cfg', `${IMAGE_ETC_DIR}/hf3fs_fuse_main_launcher.toml`],
+      }),
+      'start-container',
+    )
+    const mounted = waitFor(
+      node.name,
+      'client',
+      'mounted',
+      `wait until ${mp} is a fuse.hf3fs mount`,
+      `findmnt -n -o FSTYPE --mountpoint ${shellQuote(mp)} || true`,
+      '^fuse\\.hf3fs$',
+      120_000,
+    )
     actions.push(
       index === 0 ? barrier(token) : token,
       writeConfig(context, node.name, 'client', 'hf3fs_fuse_main_launcher.toml', [
@@ -96,33 +124,7 @@ export function clientActions(context: DeployContext): Action[] {
         {key: 'mgmtd_client.mgmtd_server_addresses', value: context.mgmtdAddresses},
       ]),
       writeConfig(context, node.name, 'client', 'hf3fs_fuse_main.toml', main),
-      run(
-        node.name,
-        'client',
-        'start',
-        `start ${context.containers.client} (mount ${mp}, shared propagation, host /dev/shm)`,
-        startContainerCommand(context, {
-          service: 'client',
-          image: context.images.threefs,
-          options: [
-            ...threefsContainerOptions(true),
-            '--mount',
-            `type=bind,source=${mp},target=${mp},bind-propagation=rshared`,
-          ],
-          volumes: [...threefsVolumes(context, 'client'), ['/dev/shm', '/dev/shm']],
-          args: ['/opt/3fs/bin/hf3fs_fuse_main', '--launcher_cfg', `${IMAGE_ETC_DIR}/hf3fs_fuse_main_launcher.toml`],
-        }),
-        'start-container',
-      ),
-      waitFor(
-        node.name,
-        'client',
-        'mounted',
-        `wait until ${mp} is a fuse.hf3fs mount`,
-        `findmnt -n -o FSTYPE --mountpoint ${shellQuote(mp)} || true`,
-        '^fuse\\.hf3fs$',
-        120_000,
-      ),
+      ...liveRoll(context, node.name, start, mounted),
       {
         ...run(
           node.name,
@@ -138,4 +140,35 @@ export function clientActions(context: DeployContext): Action[] {
     )
   }
   return [...actions, ...retireActions(context)]
+}
+
+/**
+ * On a live cluster a client whose start changed (an upgrade) is restarted last and one node at a time
+ * (plan.ts LIVE_ORDER): its 3FS mount is taken down first, because a fuse mount dies with its daemon and
+ * a stale one would pass the wait; the start must stay up (rolling.ts); the mount wait runs again with it.
+ * The unmount and the wait run only in a deploy whose start is still to do (runsWith).
+ */
+function liveRoll(context: DeployContext, node: string, start: Action, mounted: Action): Action[] {
+  if (!context.live) return [start, mounted]
+  const mp = shellQuote(context.mountpoint)
+  const unmount: Action = {
+    ...run(
+      node,
+      'client',
+      'unmount-before-start',
+      `unmount ${context.mountpoint} before (re)starting ${context.containers.client}`,
+      `if [ "$(findmnt -n -o FSTYPE --mountpoint ${mp} 2>/dev/null)" = fuse.hf3fs ]; then umount ${mp} 2>/dev/null || umount -l ${mp}; fi`,
+    ),
+    always: true,
+    runsWith: {node, fingerprint: start.fingerprint},
+  }
+  return [
+    barrier(unmount),
+    withRunningCheck(context, start),
+    // Keyed to this start: the first deploy recorded the wait for its own start.
+    {
+      ...action({...mounted, command: `${mounted.command!} # ${start.fingerprint}`}),
+      runsWith: {node, fingerprint: start.fingerprint},
+    },
+  ]
 }

@@ -18,6 +18,7 @@ import {
   writeConfig,
   writeConfigTo,
 } from './common.js'
+import {rollStarts} from './rolling.js'
 
 export function metaMainOverrides(context: DeployContext): ConfigOverride[] {
   const settings = context.cluster.config.services.meta!
@@ -73,7 +74,7 @@ export function metaActions(context: DeployContext): Action[] {
     )
   }
   actions.push(barrier(waitForHeartbeats(context, 'META', [...context.nodeIds.meta.values()], 'meta')))
-  return actions
+  return rollStarts(context, actions)
 }
 
 /** Waits until list-nodes shows every id of that type HEARTBEAT_CONNECTED. */

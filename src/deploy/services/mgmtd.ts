@@ -26,6 +26,7 @@ import {
   waitForAdminCli,
   writeConfig,
 } from './common.js'
+import {rollStarts} from './rolling.js'
 
 export function adminCliOverrides(context: DeployContext): ConfigOverride[] {
   return [
@@ -89,20 +90,22 @@ export function mgmtdActions(context: DeployContext): Action[] {
   // A cluster whose FoundationDB data outlived a destroy (data is kept without --purge-data) is initialized
   // already: init-cluster then answers 999(Unknown) "Config for MGMTD existed, version N" (3FS
   // src/client/cli/admin/InitCluster.cc:94-99), which is success here; mgmtd's config is pushed by set-config below.
-  actions.push({
-    ...barrier(
-      run(
-        admin,
-        'mgmtd',
-        'init-cluster',
-        `init-cluster (chain table 1, chunk ${settings.chunkSize}, stripe ${settings.stripeSize})`,
-        init,
-        'admin-cli',
+  // On a live cluster (its chains uploaded) init-cluster ran long ago: an upgrade's new image must not run it again.
+  if (!context.live)
+    actions.push({
+      ...barrier(
+        run(
+          admin,
+          'mgmtd',
+          'init-cluster',
+          `init-cluster (chain table 1, chunk ${settings.chunkSize}, stripe ${settings.stripeSize})`,
+          init,
+          'admin-cli',
+        ),
       ),
-    ),
-    adminCli: true,
-    alreadyDone: '^999\\(Unknown\\) Config for MGMTD existed, version \\d+$',
-  })
+      adminCli: true,
+      alreadyDone: '^999\\(Unknown\\) Config for MGMTD existed, version \\d+$',
+    })
   for (const [index, node] of nodes.entries()) {
     const start = run(
       node.name,
@@ -124,5 +127,5 @@ export function mgmtdActions(context: DeployContext): Action[] {
     barrier(waitForAdminCli(context, 'mgmtd', 'primary', 'wait for a primary mgmtd', {kind: 'primary-mgmtd'}, 120_000)),
   )
   actions.push(setConfigAction(context, 'MGMTD', mainWrite!, 'mgmtd'))
-  return actions
+  return rollStarts(context, actions)
 }

@@ -23,7 +23,7 @@ import {
   writeConfigTo,
 } from './common.js'
 import {waitForHeartbeats} from './meta.js'
-import {rollStorageStarts} from './rolling.js'
+import {rollStarts} from './rolling.js'
 
 /**
  * Disk preparation script. It never formats a disk that holds anything, and never one it could not
@@ -157,5 +157,5 @@ export function storageActions(context: DeployContext): Action[] {
     )
   }
   actions.push(barrier(waitForHeartbeats(context, 'STORAGE', [...context.nodeIds.storage.values()], 'storage')))
-  return rollStorageStarts(context, actions)
+  return rollStarts(context, actions)
 }

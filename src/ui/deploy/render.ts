@@ -128,3 +128,14 @@ export function renderApply(report: ApplyReport, what: string): string {
         ),
   ].join('\n')
 }
+
+/** destroy's result: the stages, then what happened to the node ids recorded beside cluster.yml. */
+export function renderDestroy(report: ApplyReport, record: {file: string; nodeIds: string}): string {
+  const ids =
+    record.nodeIds === 'kept'
+      ? `Node ids and chain-table versions kept in ${record.file}: a re-deploy reuses them (destroy --forget-ids forgets them).`
+      : record.nodeIds === 'forgotten'
+        ? `Node ids and chain-table versions forgotten (${record.file} removed): a re-deploy numbers nodes in cluster.yml order.`
+        : 'No node ids were recorded.'
+  return `${renderApply(report, 'destroy')}\n${ids}`
+}

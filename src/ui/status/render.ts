@@ -24,7 +24,10 @@ export function renderStatus(result: StatusResult, options: {all: boolean; progr
   if (report.problems.length > 0) blocks.push('', color.bold('Problems'), ...report.problems.map(renderProblem))
   if (options.progress && options.progress.length > 0)
     blocks.push('', color.bold('Sync progress since the last round'), ...options.progress.map(renderSyncProgress))
-  if (report.grafana) blocks.push(`Grafana: ${report.grafana.url} (dashboard "3FS overview (3fs-cli)")`)
+  if (report.grafana)
+    blocks.push(
+      `Grafana: ${report.grafana.url} (dashboard "3FS overview (3fs-cli)"): /api/health ${report.grafana.health.ok ? 'ok' : report.grafana.health.detail}`,
+    )
   blocks.push('', color.bold('Nodes'), renderNodes(report.nodes))
   if (report.services.length > 0) {
     blocks.push(

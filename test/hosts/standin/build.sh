@@ -19,7 +19,7 @@ compile() {
 }
 compile main.cc util.cc net.cc toml.cc config.cc common.cc fdb_client.cc 2>"$out/build-a.log" &
 a=$!
-compile fdbserver.cc fdbcli.cc mgmtd.cc node.cc admin_cli.cc clickhouse.cc 2>"$out/build-b.log" || { wait $a; cat "$out/build-b.log" >&2; exit 1; }
+compile fdbserver.cc fdbcli.cc mgmtd.cc node.cc admin_cli.cc clickhouse.cc grafana.cc 2>"$out/build-b.log" || { wait $a; cat "$out/build-b.log" >&2; exit 1; }
 wait $a || { cat "$out/build-a.log" >&2; exit 1; }
 g++ -static -pthread -o "$bin.tmp" "$objs"/*.o 2>"$out/build.log" || { cat "$out/build.log" >&2; exit 1; }
 mv "$bin.tmp" "$bin"
@@ -78,10 +78,20 @@ for p in clickhouse clickhouse-server clickhouse-client; do ln -s ../../opt/stan
 printf '#!/bin/sh\n# Stand-in for the clickhouse image entrypoint: the server in the foreground.\nexec /usr/bin/clickhouse-server "$@"\n' > "$rc/entrypoint.sh"
 chmod 755 "$rc/entrypoint.sh"
 
+# Grafana image (m3fs: open3fs/grafana:12.0.0, grafana/grafana with the ClickHouse plugin): the image's
+# entrypoint /run.sh starting the server, which reads /etc/grafana/provisioning (grafana.cc).
+rg="$out/rootfs/grafana"
+base "$rg"
+mkdir -p "$rg/usr/share/grafana/bin" "$rg/etc/grafana/provisioning/datasources" "$rg/etc/grafana/provisioning/dashboards" "$rg/var/lib/grafana"
+ln -s ../../../../opt/standin/standin "$rg/usr/share/grafana/bin/grafana"
+printf '#!/bin/sh\n# Stand-in for the grafana image entrypoint: the server in the foreground.\nexec /usr/share/grafana/bin/grafana server "$@"\n' > "$rg/run.sh"
+chmod 755 "$rg/run.sh"
+
 # image<TAB>rootfs<TAB>--change lines for docker import, separated by ';;'
 {
   printf 'open3fs/3fs:20250410\t%s\tWORKDIR /opt/3fs;;ENV PATH=/opt/3fs/bin:/usr/bin:/bin\n' "$r3"
   printf 'open3fs/foundationdb:7.3.63\t%s\tWORKDIR /var/fdb;;ENV FDB_PORT=4500;;ENV FDB_CLUSTER_FILE=/var/fdb/fdb.cluster;;ENV FDB_NETWORKING_MODE=container;;ENV FDB_PROCESS_CLASS=unset;;ENV PATH=/usr/bin:/bin;;ENTRYPOINT ["/var/fdb/scripts/fdb.bash"]\n' "$rf"
   printf 'open3fs/clickhouse:25.1-jammy\t%s\tENV PATH=/usr/bin:/bin;;EXPOSE 9000 8123 9009;;ENTRYPOINT ["/entrypoint.sh"]\n' "$rc"
+  printf 'open3fs/grafana:12.0.0\t%s\tENV PATH=/usr/share/grafana/bin:/usr/bin:/bin;;ENV GF_PATHS_PROVISIONING=/etc/grafana/provisioning;;EXPOSE 3000;;ENTRYPOINT ["/run.sh"]\n' "$rg"
 } > "$out/images.txt"
 echo "built $bin and $(wc -l < "$out/images.txt") rootfs trees (see $out/images.txt)"

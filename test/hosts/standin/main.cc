@@ -16,6 +16,7 @@ int adminCliMain(int, char **);
 int clickhouseServerMain(int, char **);
 int clickhouseClientMain(int, char **);
 int monitorMain(int, char **);
+int grafanaMain(int, char **);
 }  // namespace standin
 
 int main(int argc, char **argv) {
@@ -43,6 +44,7 @@ int main(int argc, char **argv) {
     return clickhouseServerMain(argc, argv);
   }
   if (name == "clickhouse-client") return clickhouseClientMain(argc, argv);
+  if (name == "grafana" || name == "grafana-server") return grafanaMain(argc, argv);
   fprintf(stderr, "standin: unknown program %s\n", name.c_str());
   return 127;
 }
