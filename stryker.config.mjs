@@ -24,11 +24,12 @@ export default {
     'src/remote/host.ts',
     'src/remote/known-hosts.ts',
   ],
-  ignorePatterns: ['reports', 'dist', '.stryker-tmp', 'tmp'],
+  ignorePatterns: ['reports', 'dist', '.stryker-tmp*', 'tmp'],
   reporters: ['clear-text', 'progress', 'json'],
-  jsonReporter: {fileName: 'reports/mutation/mutation.json'},
+  // test/mutation/module.mjs names both per module, so that two modules can run side by side.
+  jsonReporter: {fileName: process.env.MUTATION_REPORT ?? 'reports/mutation/mutation.json'},
   thresholds: {high: 90, low: 80, break: 80},
   timeoutMS: 20_000,
-  tempDirName: '.stryker-tmp',
+  tempDirName: process.env.MUTATION_TEMP_DIR ?? '.stryker-tmp',
   cleanTempDir: 'always',
 }

@@ -4,11 +4,12 @@
  *   node test/mutation/module.mjs deploy-apply        (npm run test:mutation:module -- deploy-apply)
  *   node test/mutation/module.mjs                     (lists the modules)
  * The whole set (`npm run test:mutation`) runs every unit test in Stryker's initial run and takes hours on a
- * shared 2-core machine; one module takes minutes. Results: reports/mutation/<module>.json and, for the next
+ * shared 2-core machine; one module takes minutes, and two modules may run side by side (each has its own sandbox
+ * directory and report). Results: reports/mutation/<module>.json and, for the next
  * run of the same module, reports/mutation/<module>.incremental.json (only changed code/tests are re-run).
  */
 import {spawnSync} from 'node:child_process'
-import {copyFileSync, existsSync} from 'node:fs'
+import {existsSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
 
 const u = (names) => names.map((n) => `test/unit/${n}.test.ts`)
 
@@ -41,6 +42,15 @@ if (!name || !modules[name]) {
   process.exit(name ? 2 : 0)
 }
 const m = modules[name]
+// One run per module at a time: two would share the incremental file and the sandbox directory.
+const lock = `reports/mutation/${name}.lock`
+mkdirSync('reports/mutation', {recursive: true})
+try {
+  writeFileSync(lock, String(process.pid), {flag: 'wx'})
+} catch {
+  console.error(`${name} is already being mutation-tested (${lock} exists; remove it if no such run is left)`)
+  process.exit(2)
+}
 const tests = m.tests.filter((t) => existsSync(t))
 const r = spawnSync(
   'npx',
@@ -54,8 +64,15 @@ const r = spawnSync(
     `reports/mutation/${name}.incremental.json`,
     ...process.argv.slice(3),
   ],
-  {stdio: 'inherit', env: {...process.env, MUTATION_TESTS: tests.join(',')}},
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      MUTATION_TESTS: tests.join(','),
+      MUTATION_REPORT: `reports/mutation/${name}.json`,
+      MUTATION_TEMP_DIR: `.stryker-tmp-${name}`,
+    },
+  },
 )
-if (existsSync('reports/mutation/mutation.json'))
-  copyFileSync('reports/mutation/mutation.json', `reports/mutation/${name}.json`)
+rmSync(lock, {force: true})
 process.exit(r.status ?? 1)
