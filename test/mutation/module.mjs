@@ -31,7 +31,7 @@ export const modules = {
     tests: u(['status-judge', 'status-rules', 'status-rf3']),
   },
   'admin-cli-output': {mutate: ['src/cluster/admin-cli-output.ts'], tests: u(['admin-cli', 'status-rules'])},
-  'remote-upload': {mutate: ['src/remote/upload.ts'], tests: u(['upload', 'local-host'])},
+  'remote-upload': {mutate: ['src/remote/upload.ts'], tests: u(['upload', 'upload-paths', 'local-host'])},
   'remote-host': {mutate: ['src/remote/host.ts'], tests: u(['remote-host', 'local-host', 'upload'])},
   'remote-known-hosts': {mutate: ['src/remote/known-hosts.ts'], tests: u(['known-hosts', 'known-hosts-format'])},
 }
