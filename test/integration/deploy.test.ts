@@ -345,4 +345,31 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     expect(readFileSync(nodeDir('node1', 'user-notes.txt'), 'utf8')).toBe('mine')
     // diskType dir has no NVMe disks to wipe; the wipe script itself runs against disk tool doubles in nvme-disks.test.ts.
   })
+
+  it('a wait that is never satisfied (admin_cli answers RPC::Timeout: no primary mgmtd) fails after its timeout with the last answer, exit 1', async () => {
+    installDouble()
+    // What admin_cli prints when mgmtd does not answer (RPC::Timeout is 2005: 3FS ee9a5ce src/common/utils/StatusCodeDetails.h:92).
+    writeFileSync(
+      nodeDir('node1', 'double', 'state', 'admin_cli', 'list-nodes.txt'),
+      'Encounter error: 2005(RPC::Timeout)\n',
+    )
+    const mark = calls('node1').length
+    const result = await runCli(['deploy', '-c', config, '--json', '--runtime', DOUBLE, ...IGNORE], {
+      timeoutMs: 400_000,
+    })
+    expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(1)
+    expect(result.json.error.message).toMatch(/node1: .*wait for a primary mgmtd: not reached within 120 s/s)
+    expect(result.json.report.complete).toBe(false)
+    const failure = result.json.report.failures[0]
+    expect(failure).toMatchObject({
+      node: 'node1',
+      kind: 'action',
+      output: expect.stringContaining('2005(RPC::Timeout)'),
+    })
+    // It polled until the deadline, then stopped: nothing after the wait ran (meta was never started).
+    const since = calls('node1').slice(mark)
+    expect(since.filter((line) => /--name 3fs-meta/.test(line))).toEqual([])
+    const polls = since.filter((line) => /list-nodes/.test(line)).length
+    expect(polls).toBeGreaterThan(10)
+  }, 420_000)
 })
