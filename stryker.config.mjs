@@ -29,6 +29,17 @@ export default {
   // test/mutation/module.mjs names both per module, so that two modules can run side by side.
   jsonReporter: {fileName: process.env.MUTATION_REPORT ?? 'reports/mutation/mutation.json'},
   thresholds: {high: 90, low: 80, break: 80},
+  // Surviving mutants judged equivalent (no behaviour can tell them apart), as of the last per-module runs:
+  // - deploy/state.ts readLocalState `catch {}` -> `{}`: both return undefined.
+  // - remote/host.ts stopProcessGroup's `finally(() => pendingStops.delete(...))` removed, and settleStops'
+  //   `size === 0` early return removed: settleStops then races already-settled promises, which resolves at
+  //   once (only memory is held longer); probeSudo's `{kind: 'root'}` -> `{}` / kind '': root is exactly
+  //   "neither passwordless nor password", so runRaw builds the same script.
+  // - remote/upload.ts `currentMode!.trim()` -> `currentMode!`: split('\n') leaves no whitespace and parseInt
+  //   skips it anyway; dropping `trap - EXIT` after the rename: the trap's rm -f then finds no temp file;
+  //   the tree sort's `<`/`<=` swaps: names in one directory are unique, never equal; `buffer: {stdout: true}`
+  //   only buffers what is also streamed.
+
   timeoutMS: 20_000,
   tempDirName: process.env.MUTATION_TEMP_DIR ?? '.stryker-tmp',
   cleanTempDir: 'always',
