@@ -30,7 +30,10 @@ export const modules = {
     mutate: ['src/status/judge.ts', 'src/status/rules/*.ts'],
     tests: u(['status-judge', 'status-rules', 'status-rf3']),
   },
-  'admin-cli-output': {mutate: ['src/cluster/admin-cli-output.ts'], tests: u(['admin-cli', 'status-rules'])},
+  'admin-cli-output': {
+    mutate: ['src/cluster/admin-cli-output.ts'],
+    tests: u(['admin-cli', 'admin-cli-edges', 'status-rules']),
+  },
   'remote-upload': {mutate: ['src/remote/upload.ts'], tests: u(['upload', 'upload-paths', 'local-host'])},
   'remote-host': {mutate: ['src/remote/host.ts'], tests: u(['remote-host', 'local-host', 'upload'])},
   'remote-known-hosts': {mutate: ['src/remote/known-hosts.ts'], tests: u(['known-hosts', 'known-hosts-format'])},
