@@ -28,7 +28,7 @@ export const modules = {
   'deploy-state': {mutate: ['src/deploy/state.ts'], tests: u(['deploy-state', 'apply', 'cluster-growth-plan'])},
   'status-judge': {
     mutate: ['src/status/judge.ts', 'src/status/rules/*.ts'],
-    tests: u(['status-judge', 'status-rules', 'status-rf3']),
+    tests: u(['status-judge', 'status-judge-edges', 'status-rules', 'status-rf3']),
   },
   'admin-cli-output': {
     mutate: ['src/cluster/admin-cli-output.ts'],
