@@ -22,7 +22,7 @@ export const modules = {
   'deploy-chain-table': {mutate: ['src/deploy/chain-table.ts'], tests: u(['chain-table', 'cluster-growth-plan'])},
   'deploy-plan': {
     mutate: ['src/deploy/plan.ts'],
-    tests: u(['deploy-plan', 'deploy-3fs-facts', 'plan-secrets', 'cluster-growth-plan', 'apply']),
+    tests: u(['deploy-plan', 'plan-json', 'deploy-3fs-facts', 'plan-secrets', 'cluster-growth-plan', 'apply']),
   },
   'deploy-apply': {mutate: ['src/deploy/apply.ts'], tests: u(['apply'])},
   'deploy-state': {mutate: ['src/deploy/state.ts'], tests: u(['deploy-state', 'apply', 'cluster-growth-plan'])},
