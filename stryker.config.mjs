@@ -39,6 +39,12 @@ export default {
   //   skips it anyway; dropping `trap - EXIT` after the rename: the trap's rm -f then finds no temp file;
   //   the tree sort's `<`/`<=` swaps: names in one directory are unique, never equal; `buffer: {stdout: true}`
   //   only buffers what is also streamed.
+  // - cluster/admin-cli-output.ts: ERROR_LINE without `$` (`(.*)` already runs to the end of the one line);
+  //   `detail === ''` (detail is `match[3] || next line || undefined`, never ''); isTargetAlreadyExists'
+  //   `?? ''` -> any other text (neither matches the pattern); the header scan to `<= length` (the line is
+  //   right-trimmed, so no column starts past its end); cell()'s `index >= 0` -> true (row[-1] is undefined,
+  //   giving '' too); STATUS_CELL with `(x/n)` made mandatory (a bare status then falls back to the same
+  //   text); target cells split on `\s` instead of `\s+` (empty pieces are filtered out).
 
   timeoutMS: 20_000,
   tempDirName: process.env.MUTATION_TEMP_DIR ?? '.stryker-tmp',
