@@ -99,12 +99,13 @@ export function buildDestroyPlan(cluster: Cluster, options: DestroyOptions): Pla
   return {cluster: cluster.name, stateDir: context.paths.state, stages}
 }
 
-function wipeDisksScript(dataDirs: string[]): string {
+/** Unmounts and wipes every disk labelled 3fs-data-<i> and drops its fstab line (fstab: a parameter for tests). */
+export function wipeDisksScript(dataDirs: string[], fstab = '/etc/fstab'): string {
   return [
     'set -e',
     ...dataDirs.map(
       (dir, index) =>
-        `dev=$(blkid -L 3fs-data-${index} 2>/dev/null || true); if [ -n "$dev" ]; then umount ${shellQuote(dir)} 2>/dev/null || true; wipefs -a "$dev" >/dev/null; fi; sed -i '/^LABEL=3fs-data-${index} /d' /etc/fstab`,
+        `dev=$(blkid -L 3fs-data-${index} 2>/dev/null || true); if [ -n "$dev" ]; then umount ${shellQuote(dir)} 2>/dev/null || true; wipefs -a "$dev" >/dev/null; fi; sed -i '/^LABEL=3fs-data-${index} /d' ${shellQuote(fstab)}`,
     ),
   ].join('\n')
 }

@@ -220,7 +220,8 @@ async function uploadTree(
     `rm -rf -- ${q(old)}`,
   ].join('\n')
   const tar = execa('tar', ['-C', localDir, '-cf', '-', '.'], {
-    buffer: false,
+    // stdout streams to the node; stderr is kept, so a failure says why tar failed (not only its exit code).
+    buffer: {stdout: false, stderr: true},
     stdin: 'ignore',
     cancelSignal: options.signal,
     reject: false,
@@ -241,7 +242,7 @@ async function uploadTree(
     throw new RemoteError(
       host.name,
       'transfer',
-      `tar could not read ${localDir}: ${tarResult.stderr ?? tarResult.shortMessage}`,
+      `tar could not read ${localDir}: ${tarResult.stderr.trim() || tarResult.shortMessage}`,
       'Check that every file under the directory is readable.',
     )
   }

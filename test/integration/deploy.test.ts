@@ -8,7 +8,7 @@
  * admin_cli line with success and derives SERVING chains from the CSVs deploy wrote, so these tests do NOT
  * verify the waits. A failure inside a 3FS step and its resume run on the real engine in deploy-docker.test.ts.
  */
-import {copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {createServer} from 'node:net'
@@ -252,7 +252,7 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     )
     expect(failed.json.error.message).toMatch(/driver failed programming external connectivity/)
     expect(failed.json.error.next[0]).toMatch(/resumes from this step/)
-    expect(failed.json.report.complete).toBe(false)
+    expect(failed.json.report?.complete, JSON.stringify(failed.json).slice(0, 4000)).toBe(false)
 
     const resumed = await runCli(['deploy', '-c', config, '--json', '--runtime', DOUBLE, ...IGNORE])
     expect(resumed.exitCode, resumed.stderr).toBe(0)
@@ -290,4 +290,96 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     for (const name of ['node1', 'node2', 'node3']) expect(containers(name)).toEqual([])
     expect(existsSync(nodeDir('node1', 'fdb', 'data'))).toBe(true)
   })
+
+  it('a node lost mid-deploy (its sshd and sessions killed while it starts storage) fails naming it, and the next run resumes and completes', async () => {
+    installDouble()
+    // The double on node2 hangs in `run --name 3fs-storage` until the node goes away.
+    const hang = nodeDir('node2', 'double', 'state', 'hang-run-3fs-storage')
+    writeFileSync(hang, '')
+    // Only this deploy's calls: earlier deploys in this file started 3fs-storage too.
+    const mark = calls('node2').length
+    const deploying = runCli(['deploy', '-c', config, '--json', '--runtime', DOUBLE, ...IGNORE], {timeoutMs: 240_000})
+    let done = false
+    void deploying.then(() => (done = true))
+    const hanging = () =>
+      calls('node2')
+        .slice(mark)
+        .some((line) => /^run .*--name 3fs-storage/.test(line))
+    for (let i = 0; i < 1200 && !done && !hanging(); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(hanging()).toBe(true)
+    hosts.stopNode('node2')
+    let failed
+    try {
+      failed = await deploying
+    } finally {
+      rmSync(hang, {force: true})
+      hosts.startNode('node2')
+    }
+    expect([1, 5], failed.stdout.slice(-3000) + failed.stderr).toContain(failed.exitCode)
+    expect(failed.json.error.message).toMatch(/node2/)
+    expect(failed.json.report?.complete, JSON.stringify(failed.json).slice(0, 4000)).toBe(false)
+    // node2's storage start was not recorded as applied: the node went away before it finished.
+    expect(containers('node2')).toEqual([])
+    const resumed = await runCli(['deploy', '-c', config, '--json', '--runtime', DOUBLE, ...IGNORE], {
+      timeoutMs: 240_000,
+    })
+    expect(resumed.exitCode, resumed.stdout.slice(-3000) + resumed.stderr).toBe(0)
+    expect(resumed.json).toMatchObject({complete: true})
+    expect(resumed.json.skipped).toBeGreaterThan(0)
+    expect(containers('node2')).toEqual(['3fs-storage'])
+  }, 600_000)
+
+  it('destroy --purge-data --wipe-disks --yes removes the containers and every service data directory, and nothing outside them', async () => {
+    // Something of the user's beside the service directories under workDir stays.
+    writeFileSync(nodeDir('node1', 'user-notes.txt'), 'mine')
+    expect(existsSync(nodeDir('node1', 'fdb'))).toBe(true)
+    const result = await runCli([
+      'destroy',
+      '-c',
+      config,
+      '--json',
+      '--runtime',
+      DOUBLE,
+      '--purge-data',
+      '--wipe-disks',
+      '--yes',
+    ])
+    expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0)
+    for (const name of ['node1', 'node2', 'node3']) {
+      expect(containers(name)).toEqual([])
+      expect(existsSync(nodeDir(name, 'storage'))).toBe(false)
+      expect(existsSync(nodeDir(name, '.3fs-cli', 'applied'))).toBe(false)
+    }
+    for (const service of ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta'])
+      expect(existsSync(nodeDir('node1', service)), service).toBe(false)
+    expect(readFileSync(nodeDir('node1', 'user-notes.txt'), 'utf8')).toBe('mine')
+    // diskType dir has no NVMe disks to wipe; the wipe script itself runs against disk tool doubles in nvme-disks.test.ts.
+  })
+
+  it('a wait that is never satisfied (admin_cli answers RPC::Timeout: no primary mgmtd) fails after its timeout with the last answer, exit 1', async () => {
+    installDouble()
+    // What admin_cli prints when mgmtd does not answer (RPC::Timeout is 2005: 3FS ee9a5ce src/common/utils/StatusCodeDetails.h:92).
+    writeFileSync(
+      nodeDir('node1', 'double', 'state', 'admin_cli', 'list-nodes.txt'),
+      'Encounter error: 2005(RPC::Timeout)\n',
+    )
+    const mark = calls('node1').length
+    const result = await runCli(['deploy', '-c', config, '--json', '--runtime', DOUBLE, ...IGNORE], {
+      timeoutMs: 400_000,
+    })
+    expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(1)
+    expect(result.json.error.message).toMatch(/node1: .*wait for a primary mgmtd: not reached within 120 s/s)
+    expect(result.json.report.complete).toBe(false)
+    const failure = result.json.report.failures[0]
+    expect(failure).toMatchObject({
+      node: 'node1',
+      kind: 'action',
+      output: expect.stringContaining('2005(RPC::Timeout)'),
+    })
+    // It polled until the deadline, then stopped: nothing after the wait ran (meta was never started).
+    const since = calls('node1').slice(mark)
+    expect(since.filter((line) => /--name 3fs-meta/.test(line))).toEqual([])
+    const polls = since.filter((line) => /list-nodes/.test(line)).length
+    expect(polls).toBeGreaterThan(10)
+  }, 420_000)
 })

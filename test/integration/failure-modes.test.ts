@@ -8,9 +8,12 @@ import {createServer, type Server, type Socket} from 'node:net'
 import {tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 
+import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {runCli} from '../helpers/cli.js'
+import {ROOT, runCli} from '../helpers/cli.js'
+
+const BIN = join(ROOT, 'bin', 'run.js')
 
 const work = mkdtempSync(join(tmpdir(), '3fs-cli-failures-'))
 
@@ -315,6 +318,58 @@ describe('artifact export failures', () => {
     expect(result.json.error.message).toMatch(/no space left on device/)
     expect(existsSync(output)).toBe(false)
     expect(existsSync(`${output}.partial`)).toBe(false)
+  })
+
+  it('names a container engine that is not installed (exit 1) and writes nothing', async () => {
+    const output = join(work, 'no-engine.tar')
+    const result = await runCli([
+      'artifact',
+      'export',
+      '-c',
+      cluster('no-engine', LOCAL_NODE),
+      '--runtime',
+      join(work, 'no-such-docker'),
+      '--output',
+      output,
+      '--json',
+    ])
+    expect(result.exitCode).toBe(1)
+    expect(result.json.error.message).toMatch(/^exporting the images failed on local: .*no-such-docker.*not found/)
+    expect(result.json.error.next[0]).toMatch(/no-such-docker runs there/)
+    expect(existsSync(output)).toBe(false)
+  })
+
+  it('a save stopped by SIGTERM exits 143, leaves no partial tarball, and no engine process running', async () => {
+    const engine = runtime('save-hangs', 'case "$1" in save) printf partial > "$3"; exec sleep 60;; esac\nexit 0')
+    const output = join(work, 'stopped.tar')
+    const child = execa(
+      'node',
+      [
+        BIN,
+        'artifact',
+        'export',
+        '-c',
+        cluster('stopped', LOCAL_NODE),
+        '--runtime',
+        engine,
+        '--output',
+        output,
+        '--json',
+      ],
+      {reject: false, env: {NO_COLOR: '1'}},
+    )
+    for (let i = 0; i < 300 && !existsSync(`${output}.partial`); i++) await new Promise((r) => setTimeout(r, 100))
+    expect(existsSync(`${output}.partial`)).toBe(true)
+    child.kill('SIGTERM')
+    const result = await child
+    expect(result.exitCode).toBe(143)
+    expect(JSON.parse(result.stdout).error.exitCode).toBe(143)
+    expect(existsSync(`${output}.partial`)).toBe(false)
+    expect(existsSync(output)).toBe(false)
+    const pids = readFileSync(join(work, 'save-hangs.pids'), 'utf8').trim().split('\n').map(Number)
+    // The save (exec'd into sleep) is stopped with the CLI's process group, within the kill grace.
+    await new Promise((r) => setTimeout(r, 2500))
+    expect(pids.filter(alive)).toEqual([])
   })
 
   it('refuses --node that is not in cluster.yml (exit 2) and names an unreachable --node (exit 5)', async () => {

@@ -1,4 +1,6 @@
 /** Chain table generation: replicas on distinct nodes, equal shares per node and disk, spread peers, at any scale. */
+import {createHash} from 'node:crypto'
+
 import {describe, expect, it} from 'vitest'
 
 import {
@@ -156,5 +158,79 @@ describe('chain table', () => {
   it('refuses layouts that cannot form chains', () => {
     expect(() => layout(3, 1, 1, 2)).toThrow(ChainTableError)
     expect(() => layout(2, 1, 2, 3)).toThrow(/replicationFactor 3/)
+  })
+})
+
+describe('chain table: exact layouts and limits', () => {
+  it('refuses each impossible layout with its own message, and accepts the largest allowed shape', () => {
+    const make = (nodeIds: number[], disks: number, targets: number, rf: number) => () =>
+      generateChainTable({
+        nodeIds,
+        disksPerNode: disks,
+        targetsPerDisk: targets,
+        replicationFactor: rf,
+        targetIdPrefix: 1,
+        chainIdPrefix: 1,
+      })
+    expect(make([], 1, 1, 1)).toThrow(new ChainTableError('no storage nodes'))
+    expect(make([1, 2], 1, 1, 0)).toThrow(new ChainTableError('replicationFactor 0 needs 1 to 2 storage nodes'))
+    expect(make([1, 2], 1, 1, 3)).toThrow(new ChainTableError('replicationFactor 3 needs 1 to 2 storage nodes'))
+    expect(make([1, 2, 3], 1, 1, 2)).toThrow(
+      new ChainTableError('3 nodes x 1 targets per disk do not divide into chains of 2'),
+    )
+    const limits = new ChainTableError('at most 99 targets per disk and 998 disks per node')
+    expect(make([1], 1, 100, 1)).toThrow(limits)
+    expect(make([1], 999, 1, 1)).toThrow(limits)
+    expect(make([1], 1, 99, 1)()).toMatchObject({chains: expect.any(Array)})
+    expect(make([1], 998, 1, 1)().chains).toHaveLength(998)
+    expect(make([5, 5], 1, 1, 1)).toThrow(new ChainTableError('storage node ids must be unique'))
+  })
+
+  it('numbers chains and targets as the 3FS data placement script does', () => {
+    // (prefix*1000 + disk + 1) * 100000 + index; ((prefix*1e6 + node) * 1000 + disk + 1) * 100 + slot + 1
+    expect(chainId(9, 0, 1)).toBe(900100001)
+    expect(chainId(2, 3, 7)).toBe(200400007)
+    expect(targetId(1, 10002, 3, 4)).toBe(101000200405)
+  })
+
+  it('lays out 4 nodes RF 3 exactly (a shape the repair step fixes): a deployed table must come out the same on every run', () => {
+    const table = layout(4, 1, 3, 3)
+    const nodeOf = new Map(table.targets.map((target) => [target.targetId, target.nodeId - 10000]))
+    expect(table.chains.map((chain) => chain.targets.map((id) => nodeOf.get(id)))).toMatchInlineSnapshot(`
+      [
+        [
+          1,
+          2,
+          3,
+        ],
+        [
+          4,
+          2,
+          1,
+        ],
+        [
+          3,
+          1,
+          4,
+        ],
+        [
+          2,
+          4,
+          3,
+        ],
+      ]
+    `)
+  })
+
+  it('gives the same layouts as before for every small shape (any change here re-lays out deployed clusters)', () => {
+    const hash = createHash('sha256')
+    for (let nodes = 1; nodes <= 9; nodes++)
+      for (let rf = 1; rf <= Math.min(nodes, 4); rf++)
+        for (let targets = 1; targets <= 6; targets++)
+          for (const disks of [1, 2])
+            if ((nodes * targets) % rf === 0) hash.update(JSON.stringify(layout(nodes, disks, targets, rf)))
+    expect(hash.digest('hex')).toMatchInlineSnapshot(
+      `"8eee576cb12381cf6e453497147c180182d2d79c431d04376899b625ca6e1c4e"`,
+    )
   })
 })

@@ -12,6 +12,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
+import {wipeDisksScript} from '../../src/deploy/destroy.js'
 import {nvmeDiskScript} from '../../src/deploy/services/storage.js'
 
 const TOOL_DOUBLE = `#!/bin/sh
@@ -28,6 +29,7 @@ case "$tool" in
     if [ "$3" = MOUNTPOINT ]; then cat "$DISKS/dev/$dev/mountpoint" 2>/dev/null || echo; exit 0; fi
     echo "$dev"; [ -f "$DISKS/dev/$dev/children" ] && cat "$DISKS/dev/$dev/children"; exit 0 ;;
   wipefs)
+    if [ "$1" = -a ]; then dev=$(basename "$2"); rm -f "$DISKS/dev/$dev/fs" "$DISKS/dev/$dev/label"; exit 0; fi
     dev=$(basename "$2"); if [ -f "$DISKS/dev/$dev/fs" ]; then echo "DEVICE OFFSET TYPE UUID LABEL"; echo "$dev 0x0 $(cat "$DISKS/dev/$dev/fs")"; fi; exit 0 ;;
   blkid)
     if [ "$1" = -p ]; then
@@ -46,6 +48,8 @@ case "$tool" in
     grep -qx "$3" "$DISKS/mounts" 2>/dev/null ;;
   mount)
     echo "$3" >> "$DISKS/mounts" ;;
+  umount)
+    grep -vx "$1" "$DISKS/mounts" > "$DISKS/mounts.new" 2>/dev/null; mv "$DISKS/mounts.new" "$DISKS/mounts" ;;
 esac
 `
 
@@ -53,7 +57,7 @@ function machine(disks: Record<string, {fs?: string; label?: string; children?: 
   const root = mkdtempSync(join(tmpdir(), 'nvme-'))
   const bin = join(root, 'bin')
   mkdirSync(bin)
-  for (const tool of ['lsblk', 'wipefs', 'blkid', 'mkfs.xfs', 'findmnt', 'mount']) {
+  for (const tool of ['lsblk', 'wipefs', 'blkid', 'mkfs.xfs', 'findmnt', 'mount', 'umount']) {
     writeFileSync(join(bin, tool), TOOL_DOUBLE)
     chmodSync(join(bin, tool), 0o755)
   }
@@ -71,12 +75,17 @@ function machine(disks: Record<string, {fs?: string; label?: string; children?: 
       encoding: 'utf8',
       env: {...process.env, PATH: `${bin}:${process.env.PATH}`, DISKS: root},
     })
+  const wipe = () =>
+    spawnSync('sh', ['-c', wipeDisksScript(dirs, join(root, 'fstab'))], {
+      encoding: 'utf8',
+      env: {...process.env, PATH: `${bin}:${process.env.PATH}`, DISKS: root},
+    })
   const calls = () =>
     existsSync(join(root, 'calls.log')) ? readFileSync(join(root, 'calls.log'), 'utf8').trim().split('\n') : []
   const label = (name: string) =>
     existsSync(join(root, 'dev', name, 'label')) ? readFileSync(join(root, 'dev', name, 'label'), 'utf8').trim() : ''
   const failTool = (tool: string, message: string) => writeFileSync(join(root, `fail-${tool}`), message)
-  return {root, dirs, run, calls, label, failTool, fstab: () => readFileSync(join(root, 'fstab'), 'utf8')}
+  return {root, dirs, run, wipe, calls, label, failTool, fstab: () => readFileSync(join(root, 'fstab'), 'utf8')}
 }
 
 describe('NVMe data disk preparation (disk tool doubles)', () => {
@@ -158,5 +167,47 @@ describe('NVMe data disk preparation (disk tool doubles)', () => {
     expect(result.stderr).toContain('mkfs.xfs on /dev/nvme0n1 failed; nothing else was formatted')
     expect(node.calls().filter((call) => call.startsWith('mkfs.xfs'))).toHaveLength(1)
     expect(node.calls().some((call) => call.includes(' -f '))).toBe(false)
+  })
+})
+
+describe('destroy --wipe-disks (disk tool doubles)', () => {
+  it('unmounts and wipes exactly the disks labelled 3fs-data-*, drops their fstab lines, and keeps every other disk and line', () => {
+    const node = machine({nvme0n1: {}, nvme1n1: {}, nvme2n1: {fs: 'ext4', label: 'home'}})
+    expect(node.run().status).toBe(0)
+    expect(node.label('nvme0n1')).toBe('3fs-data-0')
+    writeFileSync(join(node.root, 'fstab'), `${node.fstab()}LABEL=home /home ext4 defaults 0 0\n`)
+    const before = node.calls().length
+    const result = node.wipe()
+    expect(result.status, result.stderr).toBe(0)
+    const calls = node.calls().slice(before)
+    expect(calls.filter((call) => /^(umount|wipefs)/.test(call))).toEqual([
+      `umount ${node.dirs[0]}`,
+      'wipefs -a /dev/nvme0n1',
+      `umount ${node.dirs[1]}`,
+      'wipefs -a /dev/nvme1n1',
+    ])
+    expect([node.label('nvme0n1'), node.label('nvme1n1'), node.label('nvme2n1')]).toEqual(['', '', 'home'])
+    expect(existsSync(join(node.root, 'dev', 'nvme2n1', 'fs'))).toBe(true)
+    expect(node.fstab()).toBe('# existing\nLABEL=home /home ext4 defaults 0 0\n')
+    // A second wipe finds no labelled disk and wipes nothing.
+    const again = node.calls().length
+    expect(node.wipe().status).toBe(0)
+    expect(
+      node
+        .calls()
+        .slice(again)
+        .filter((call) => call.startsWith('wipefs')),
+    ).toEqual([])
+  })
+
+  it('fails (non-zero, the fstab line kept) when wipefs cannot erase a labelled disk', () => {
+    const node = machine({nvme0n1: {}, nvme1n1: {}})
+    expect(node.run().status).toBe(0)
+    node.failTool('wipefs', 'error: /dev/nvme0n1: probing initialization failed: Device or resource busy')
+    const result = node.wipe()
+    expect(result.status).not.toBe(0)
+    expect(node.label('nvme0n1')).toBe('3fs-data-0')
+    expect(node.fstab()).toContain('LABEL=3fs-data-0 ')
+    expect(node.fstab()).toContain('LABEL=3fs-data-1 ')
   })
 })

@@ -9,6 +9,8 @@
 #                                  there is no such file; list-clients is an empty table)
 #   state/fdb-status.json          what `fdbcli --exec 'status json'` prints
 #   state/fail-run-NAME            makes `run --name NAME` fail once (the file is removed)
+#   state/hang-run-NAME            makes `run --name NAME` hang (as an engine stuck pulling does) until the
+#                                  file is removed or the session dies; for a node lost mid-deploy
 # It leaves unverified: real docker behaviour, real 3FS services, admin_cli talking to mgmtd.
 here="$(cd "$(dirname "$0")" && pwd)"
 state="$here/state"
@@ -50,6 +52,7 @@ case "$1" in
       case "$*" in *init-cluster*) echo "Init filesystem, root directory layout: chain table ChainTableId(1)";; esac
       exit 0
     fi
+    while [ -f "$state/hang-run-$name" ]; do sleep 0.2; done
     if [ -f "$state/fail-run-$name" ]; then rm -f "$state/fail-run-$name"; echo "docker: Error response from daemon: driver failed programming external connectivity on $name (injected)" >&2; exit 125; fi
     [ -f "$state/containers/$name" ] && { echo "docker: Error response from daemon: Conflict. The container name \"/$name\" is already in use" >&2; exit 125; }
     echo "running|0|$(date -u +%Y-%m-%dT%H:%M:%SZ)|0" > "$state/containers/$name"

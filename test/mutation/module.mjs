@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/**
+ * Mutation testing of one module with only the unit tests that exercise it:
+ *   node test/mutation/module.mjs deploy-apply        (npm run test:mutation:module -- deploy-apply)
+ *   node test/mutation/module.mjs                     (lists the modules)
+ * The whole set (`npm run test:mutation`) runs every unit test in Stryker's initial run and takes hours on a
+ * shared 2-core machine; one module takes minutes, and two modules may run side by side (each has its own sandbox
+ * directory and report). Results: reports/mutation/<module>.json and, for the next
+ * run of the same module, reports/mutation/<module>.incremental.json (only changed code/tests are re-run).
+ */
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
+
+const u = (names) => names.map((n) => `test/unit/${n}.test.ts`)
+
+/** module -> files mutated, unit tests that cover them. */
+export const modules = {
+  config: {
+    mutate: ['src/config/**/*.ts'],
+    tests: u(['config-loader', 'config-safety', 'fuzz-config', 'deploy-plan', 'plan-secrets', 'preflight-rules']),
+  },
+  'deploy-chain-table': {mutate: ['src/deploy/chain-table.ts'], tests: u(['chain-table', 'cluster-growth-plan'])},
+  'deploy-plan': {
+    mutate: ['src/deploy/plan.ts'],
+    tests: u(['deploy-plan', 'plan-json', 'deploy-3fs-facts', 'plan-secrets', 'cluster-growth-plan', 'apply']),
+  },
+  'deploy-apply': {mutate: ['src/deploy/apply.ts'], tests: u(['apply'])},
+  'deploy-state': {mutate: ['src/deploy/state.ts'], tests: u(['deploy-state', 'apply', 'cluster-growth-plan'])},
+  'status-judge': {
+    mutate: ['src/status/judge.ts', 'src/status/rules/*.ts'],
+    tests: u(['status-judge', 'status-judge-edges', 'status-rules', 'status-rf3']),
+  },
+  'admin-cli-output': {
+    mutate: ['src/cluster/admin-cli-output.ts'],
+    tests: u(['admin-cli', 'admin-cli-edges', 'status-rules']),
+  },
+  'remote-upload': {mutate: ['src/remote/upload.ts'], tests: u(['upload', 'upload-paths', 'local-host'])},
+  'remote-host': {mutate: ['src/remote/host.ts'], tests: u(['remote-host', 'local-host', 'upload'])},
+  'remote-known-hosts': {mutate: ['src/remote/known-hosts.ts'], tests: u(['known-hosts', 'known-hosts-format'])},
+}
+
+const name = process.argv[2]
+if (!name || !modules[name]) {
+  console.log(`modules: ${Object.keys(modules).join(', ')}`)
+  process.exit(name ? 2 : 0)
+}
+const m = modules[name]
+// One run per module at a time: two would share the incremental file and the sandbox directory.
+const lock = `reports/mutation/${name}.lock`
+mkdirSync('reports/mutation', {recursive: true})
+try {
+  writeFileSync(lock, String(process.pid), {flag: 'wx'})
+} catch {
+  console.error(`${name} is already being mutation-tested (${lock} exists; remove it if no such run is left)`)
+  process.exit(2)
+}
+const tests = m.tests.filter((t) => existsSync(t))
+const r = spawnSync(
+  'npx',
+  [
+    'stryker',
+    'run',
+    '--mutate',
+    m.mutate.join(','),
+    '--incremental',
+    '--incrementalFile',
+    `reports/mutation/${name}.incremental.json`,
+    ...process.argv.slice(3),
+  ],
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      MUTATION_TESTS: tests.join(','),
+      MUTATION_REPORT: `reports/mutation/${name}.json`,
+      MUTATION_TEMP_DIR: `.stryker-tmp-${name}`,
+    },
+  },
+)
+rmSync(lock, {force: true})
+process.exit(r.status ?? 1)
