@@ -14,11 +14,11 @@ import {threefsUrl} from '../../duckdb/verify.js'
 import type {BenchTarget} from '../target.js'
 import {runWorker} from '../worker.js'
 import {sampleArgv, sampleResult, splittersArgv, splittersResult} from '../worker-protocol.js'
-import {planGraysort, RECORD_BYTES, type GraysortPlan} from './plan.js'
+import {planGraysort, type GraysortPlan} from './plan.js'
 import {
   generateInput,
   validateFiles,
-  validationFailures,
+  runReport,
   type GraysortReporter,
   type PhaseTiming,
   type RunOptions,
@@ -228,27 +228,22 @@ export async function runGraysortDuckdbCluster(
     ]
     const seconds = sampleSeconds + sortSeconds
     const validation = await validateFiles(target, outputs, reporter, signal)
-    const reasons = validationFailures(validation, options.records, input.checksum)
     const counted = perNode.reduce((sum, entry) => sum + (entry.records ?? 0), 0)
-    if (counted !== options.records)
-      reasons.push(`the nodes' key ranges held ${counted} records, the input ${options.records}`)
-    const bytes = options.records * RECORD_BYTES
-    return {
+    return runReport({
       engine: 'duckdb-3fs',
       nodes: target.nodes.map((node) => node.name),
       records: options.records,
-      bytes,
       partitions: plan.partitions,
-      input: {checksum: input.checksum, seconds: input.seconds},
+      input,
       sort: {seconds, timings},
       validation,
-      tibPerMinute: bytes / 2 ** 40 / (seconds / 60),
-      gibPerSecondPerNode: bytes / 2 ** 30 / seconds / target.nodes.length,
-      verdict: reasons.length === 0 ? 'PASS' : 'FAIL',
-      reasons,
+      reasons:
+        counted === options.records
+          ? []
+          : [`the nodes' key ranges held ${counted} records, the input ${options.records}`],
       dir: target.dir,
       kept: options.keep,
-    }
+    })
   } finally {
     if (!options.keep) {
       reporter.phaseStarted?.('cleanup', 1)

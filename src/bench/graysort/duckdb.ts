@@ -10,11 +10,11 @@ import {performance} from 'node:perf_hooks'
 
 import {UserError} from '../../errors.js'
 import type {BenchTarget} from '../target.js'
-import {planGraysort, RECORD_BYTES} from './plan.js'
+import {planGraysort} from './plan.js'
 import {
   generateInput,
   validateFiles,
-  validationFailures,
+  runReport,
   type GraysortReporter,
   type PhaseTiming,
   type RunOptions,
@@ -109,24 +109,17 @@ export async function runGraysortDuckdb(
     }
     const sortSeconds = timings.reduce((sum, timing) => sum + timing.seconds, 0)
     const validation = await validateFiles(target, outputs, reporter, options.signal)
-    const reasons = validationFailures(validation, options.records, input.checksum)
-    const bytes = options.records * RECORD_BYTES
-    return {
+    return runReport({
       engine: 'duckdb',
       nodes: [node.name],
       records: options.records,
-      bytes,
       partitions,
-      input: {checksum: input.checksum, seconds: input.seconds},
+      input,
       sort: {seconds: sortSeconds, timings},
       validation,
-      tibPerMinute: bytes / 2 ** 40 / (sortSeconds / 60),
-      gibPerSecondPerNode: bytes / 2 ** 30 / sortSeconds,
-      verdict: reasons.length === 0 ? 'PASS' : 'FAIL',
-      reasons,
       dir: target.dir,
       kept: options.keep,
-    }
+    })
   } finally {
     if (!options.keep) {
       // Only what this run created, as the native run does.

@@ -406,6 +406,40 @@ export function validationFailures(
   return reasons
 }
 
+/** A run's report from what every sorter measures: rates from the sort time, verdict from the validation. */
+export function runReport(run: {
+  engine: string
+  nodes: string[]
+  records: number
+  partitions: number
+  input: GenerateResult
+  sort: {seconds: number; timings: PhaseTiming[]}
+  validation: ValidationReport & {seconds: number}
+  /** Reasons of the sorter's own besides the validator's. */
+  reasons?: string[]
+  dir: string
+  kept: boolean
+}): RunReport {
+  const reasons = [...validationFailures(run.validation, run.records, run.input.checksum), ...(run.reasons ?? [])]
+  const bytes = run.records * RECORD_BYTES
+  return {
+    engine: run.engine,
+    nodes: run.nodes,
+    records: run.records,
+    bytes,
+    partitions: run.partitions,
+    input: {checksum: run.input.checksum, seconds: run.input.seconds},
+    sort: run.sort,
+    validation: run.validation,
+    tibPerMinute: bytes / 2 ** 40 / (run.sort.seconds / 60),
+    gibPerSecondPerNode: bytes / 2 ** 30 / run.sort.seconds / run.nodes.length,
+    verdict: reasons.length === 0 ? 'PASS' : 'FAIL',
+    reasons,
+    dir: run.dir,
+    kept: run.kept,
+  }
+}
+
 export async function runGraysort(
   target: BenchTarget,
   options: RunOptions,
@@ -436,24 +470,17 @@ export async function runGraysort(
       reporter,
     )
     const validation = await validateFiles(target, sort.outputs, reporter, options.signal)
-    const reasons = validationFailures(validation, options.records, input.checksum)
-    const bytes = options.records * RECORD_BYTES
-    return {
+    return runReport({
       engine: sort.engine,
       nodes: target.nodes.map((node) => node.name),
       records: options.records,
-      bytes,
       partitions: sort.plan.partitions,
-      input: {checksum: input.checksum, seconds: input.seconds},
+      input,
       sort: {seconds: sort.seconds, timings: sort.timings},
       validation,
-      tibPerMinute: bytes / 2 ** 40 / (sort.seconds / 60),
-      gibPerSecondPerNode: bytes / 2 ** 30 / sort.seconds / target.nodes.length,
-      verdict: reasons.length === 0 ? 'PASS' : 'FAIL',
-      reasons,
       dir: target.dir,
       kept: options.keep,
-    }
+    })
   } finally {
     if (!options.keep) {
       reporter.phaseStarted?.('cleanup', 1)
