@@ -1,11 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import {cleanRuns, RUN_PURPOSES, type CleanReport} from '../../bench/clean.js'
-import {formatBytes} from '../../bench/size.js'
+import {cleanRuns, RUN_PURPOSES} from '../../bench/clean.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
 import {loadOptionalCluster} from '../../ui/bench-flags.js'
-import {color} from '../../ui/colors.js'
-import {renderTable} from '../../ui/table.js'
+import {renderClean} from '../../ui/bench/clean.js'
 
 export default class BenchClean extends BaseCommand {
   static override summary = 'List the run directories benchmarks left behind, and remove them with --remove.'
@@ -34,21 +32,4 @@ export default class BenchClean extends BaseCommand {
     const report = await cleanRuns({cluster, dirs: flags.dir, remove: flags.remove, signal: this.signal})
     this.emit(report, () => renderClean(report, flags.remove))
   }
-}
-
-function renderClean(report: CleanReport, remove: boolean): string {
-  if (report.runs.length === 0) return `No run directories left in ${report.searched.join(', ')}.`
-  const rows = report.runs.map((run) => [
-    run.dir,
-    formatBytes(run.bytes),
-    run.startedAt,
-    ...(remove ? [run.removed ? color.green('removed') : color.red('not removed')] : []),
-  ])
-  const total = formatBytes(report.runs.reduce((sum, run) => sum + run.bytes, 0))
-  return [
-    renderTable(['run directory', 'size', 'started', ...(remove ? ['result'] : [])], rows),
-    remove
-      ? `${report.removed} of ${report.runs.length} removed (${total}).`
-      : `${report.runs.length} run director${report.runs.length === 1 ? 'y' : 'ies'}, ${total}. Remove them with --remove.`,
-  ].join('\n')
 }

@@ -4,9 +4,8 @@ import {ExitCode} from '../../exit-codes.js'
 import {installPython} from '../../python/install.js'
 import {DEFAULT_SMALLPOND_SOURCE} from '../../python/smallpond-build.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
-import {color} from '../../ui/colors.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../../ui/config-flag.js'
-import {renderTable} from '../../ui/table.js'
+import {renderPythonInstall} from '../../ui/python/render.js'
 
 export default class PythonInstall extends BaseCommand {
   static override summary =
@@ -77,29 +76,7 @@ export default class PythonInstall extends BaseCommand {
       concurrency: flags.concurrency,
       signal: this.signal,
     })
-    this.emit(result, () => {
-      const built = result.smallpondBuild
-        ? `smallpond-3fs ${result.smallpondBuild.commit.slice(0, 12)} ${result.smallpondBuild.reused ? 'reused' : `built on ${result.smallpondBuild.node}`}: ${result.smallpondBuild.wheel}\n`
-        : ''
-      if (result.plan)
-        return [
-          `${color.bold('nodes')}: ${result.nodes.map((node) => node.node).join(', ')}`,
-          ...(result.steps ?? []).map((step) => `  ${step}`),
-        ].join('\n')
-      return (
-        built +
-        renderTable(
-          ['node', 'result', 'duckdb', 'smallpond', 'venv'],
-          result.nodes.map((node) => [
-            node.node,
-            node.ok ? color.green('ok') : color.red(node.error ?? 'failed'),
-            node.packages?.duckdb ?? '-',
-            node.packages?.smallpond ?? '-',
-            node.release ?? '-',
-          ]),
-        )
-      )
-    })
+    this.emit(result, () => renderPythonInstall(result))
     if (result.nodes.some((node) => !node.ok)) this.exit(ExitCode.Failure)
   }
 }

@@ -3,9 +3,8 @@ import {Flags} from '@oclif/core'
 import {ExitCode} from '../../exit-codes.js'
 import {verifyPython} from '../../python/verify.js'
 import {BaseCommand, withExitCodes} from '../../ui/base-command.js'
-import {color} from '../../ui/colors.js'
 import {configFlag, interactivePoolOptions, loadClusterWithSshFlags, splitList, sshFlags} from '../../ui/config-flag.js'
-import {renderTable} from '../../ui/table.js'
+import {renderPythonVerify} from '../../ui/python/render.js'
 
 export default class PythonVerify extends BaseCommand {
   static override summary =
@@ -45,27 +44,7 @@ export default class PythonVerify extends BaseCommand {
       concurrency: flags.concurrency,
       signal: this.signal,
     })
-    const ms = (node: (typeof result.nodes)[number], key: string) =>
-      node.ms?.[key] === undefined ? '-' : node.ms[key]!.toFixed(1)
-    this.emit(result, () => {
-      if (result.plan)
-        return [
-          `${color.bold('nodes')}: ${result.nodes.map((node) => node.node).join(', ')}`,
-          ...(result.steps ?? []).map((step) => `  ${step}`),
-        ].join('\n')
-      return renderTable(
-        ['node', 'result', 'write 3fs:// ms', 'read 3fs:// ms', 'read path ms', 'smallpond ms', 'total ms'],
-        result.nodes.map((node) => [
-          node.node,
-          node.ok ? color.green('ok') : color.red(node.error ?? 'failed'),
-          ms(node, 'write3fs'),
-          ms(node, 'read3fs'),
-          ms(node, 'readPath'),
-          ms(node, 'smallpond'),
-          node.totalMs ?? '-',
-        ]),
-      )
-    })
+    this.emit(result, () => renderPythonVerify(result))
     if (!result.ok) this.exit(ExitCode.Failure)
   }
 }
