@@ -96,6 +96,10 @@ export default tseslint.config(
         ['remote', 'native'],
         'A command calls a service (src/bench, src/deploy, src/status, src/duckdb, src/nodes); hosts are reached only there.',
       ),
+      {
+        regex: '(^|/)ui/table\\.js$|^cli-table3$',
+        message: 'A command renders through its topic in src/ui (ui/<topic>/*.ts); tables are built there.',
+      },
     ],
   ),
   // ...nor through an object a service handed back: no host method is called and no connection made in a command.
