@@ -200,6 +200,24 @@ describe('destroy --wipe-disks (disk tool doubles)', () => {
     ).toEqual([])
   })
 
+  it('fails naming blkid, wiping nothing, when blkid cannot look for the label (not taken for "no such disk")', () => {
+    const node = machine({nvme0n1: {}, nvme1n1: {}})
+    expect(node.run().status).toBe(0)
+    node.failTool('blkid', 'error: cannot open /run/blkid/blkid.tab: Permission denied')
+    const before = node.calls().length
+    const result = node.wipe()
+    expect(result.status).not.toBe(0)
+    expect(result.stderr).toContain('blkid -L 3fs-data-0 failed (exit 1)')
+    expect(
+      node
+        .calls()
+        .slice(before)
+        .filter((call) => call.startsWith('wipefs')),
+    ).toEqual([])
+    expect(node.label('nvme0n1')).toBe('3fs-data-0')
+    expect(node.fstab()).toContain('LABEL=3fs-data-0 ')
+  })
+
   it('fails (non-zero, the fstab line kept) when wipefs cannot erase a labelled disk', () => {
     const node = machine({nvme0n1: {}, nvme1n1: {}})
     expect(node.run().status).toBe(0)
