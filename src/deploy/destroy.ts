@@ -7,6 +7,7 @@
 import {servicesOf} from '../cluster/services.js'
 import type {Cluster} from '../config/model.js'
 import type {ServiceName} from '../config/schema.js'
+import {UsageError} from '../errors.js'
 import {shellQuote} from '../remote/shell.js'
 import {deployContext} from './context.js'
 import {action, type Action, type Plan, type Stage} from './model.js'
@@ -24,6 +25,12 @@ function always(input: Omit<Action, 'fingerprint'>): Action {
 }
 
 export function buildDestroyPlan(cluster: Cluster, options: DestroyOptions): Plan {
+  const diskType = cluster.config.services.storage?.diskType
+  if (options.wipeDisks && diskType !== 'nvme')
+    throw new UsageError(
+      `--wipe-disks erases the NVMe data disks, but ${cluster.file} has services.storage.diskType: ${diskType ?? '(no storage)'}: there are no disks to wipe`,
+      {next: 'Use --purge-data to remove the data directories; nothing was changed.'},
+    )
   const context = deployContext(cluster, options.runtime)
   const rt = shellQuote(context.runtime)
   const stages: Stage[] = []

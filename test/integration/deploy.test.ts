@@ -329,21 +329,11 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     expect(containers('node2')).toEqual(['3fs-storage'])
   }, 600_000)
 
-  it('destroy --purge-data --wipe-disks --yes removes the containers and every service data directory, and nothing outside them', async () => {
+  it('destroy --purge-data --yes removes the containers and every service data directory, and nothing outside them', async () => {
     // Something of the user's beside the service directories under workDir stays.
     writeFileSync(nodeDir('node1', 'user-notes.txt'), 'mine')
     expect(existsSync(nodeDir('node1', 'fdb'))).toBe(true)
-    const result = await runCli([
-      'destroy',
-      '-c',
-      config,
-      '--json',
-      '--runtime',
-      DOUBLE,
-      '--purge-data',
-      '--wipe-disks',
-      '--yes',
-    ])
+    const result = await runCli(['destroy', '-c', config, '--json', '--runtime', DOUBLE, '--purge-data', '--yes'])
     expect(result.exitCode, result.stdout.slice(-3000) + result.stderr).toBe(0)
     for (const name of ['node1', 'node2', 'node3']) {
       expect(containers(name)).toEqual([])
@@ -353,7 +343,8 @@ describe.skipIf(!available)('deploy on real SSH test hosts (Docker engine double
     for (const service of ['fdb', 'clickhouse', 'monitor', 'mgmtd', 'meta'])
       expect(existsSync(nodeDir('node1', service)), service).toBe(false)
     expect(readFileSync(nodeDir('node1', 'user-notes.txt'), 'utf8')).toBe('mine')
-    // diskType dir has no NVMe disks to wipe; the wipe script itself runs against disk tool doubles in nvme-disks.test.ts.
+    // diskType dir has no NVMe disks: --wipe-disks is refused there (safety-input.test.ts); the wipe script itself
+    // runs against disk tool doubles in nvme-disks.test.ts.
   })
 
   it('a wait that is never satisfied (admin_cli answers RPC::Timeout: no primary mgmtd) fails after its timeout with the last answer, exit 1', async () => {

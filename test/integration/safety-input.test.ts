@@ -356,3 +356,13 @@ describe('a damaged deploy record is refused, never taken for "not deployed yet"
     expect(readFileSync(record, 'utf8')).toBe('{"cluster": "t", "applied": {}, "layout": ')
   })
 })
+
+describe('destroy --wipe-disks on a cluster without NVMe disks', () => {
+  it('is refused with exit 2 (it used to do nothing and report success)', async () => {
+    const config = closedCluster(scratch())
+    const result = await runCli(['destroy', '-c', config, '--wipe-disks', '--yes', '--json'], {timeoutMs: 30_000})
+    expect(result.exitCode).toBe(2)
+    expect(result.json.error.message).toContain('services.storage.diskType: dir: there are no disks to wipe')
+    expect(result.json.error.next[0]).toContain('--purge-data')
+  })
+})
