@@ -175,8 +175,9 @@ private_network() { # DIR HIDDEN NET PORT: the namespace, its veth, the bastion 
   in_netns "$dir" ip addr add "$inside/30" dev "${veth}b"
   in_netns "$dir" ip link set "${veth}b" up
   add_node "$dir" bastion "$inside" "$port" netns "-o LogLevel=VERBOSE"
-  # The hidden nodes' loopback /24 differs from the visible nodes' one, so no address is ever shared.
-  local hidden_net="127.$((RANDOM % 30 + 230)).$((RANDOM % 250 + 1))"
+  # The hidden nodes' loopback /24 (127.230-255.x) differs from the visible nodes' (127.20-219.x), so no
+  # address is ever shared; every octet stays <= 255 (127.258.x made the bastion test fail at random).
+  local hidden_net="127.$((RANDOM % 26 + 230)).$((RANDOM % 250 + 1))"
   for i in $(seq 1 "$hidden"); do add_node "$dir" "hidden$i" "$hidden_net.$((10 + i))" "$port" netns ""; done
 }
 
