@@ -114,7 +114,7 @@ export function wipeDisksScript(dataDirs: string[], fstab = '/etc/fstab'): strin
       (dir, index) =>
         // blkid -L exits 2 when no device has the label; any other failure means it could not look, which is
         // not "no such disk": stop (set -e) rather than report a wipe that never happened.
-        `rc=0; dev=$(blkid -L 3fs-data-${index}) || rc=$?; if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then echo "blkid -L 3fs-data-${index} failed (exit $rc): cannot tell which disk holds ${dir.replace(/["\\$`]/g, '')}; it was not wiped" >&2; exit 1; fi; if [ -n "$dev" ]; then umount ${shellQuote(dir)} 2>/dev/null || true; wipefs -a "$dev" >/dev/null; fi; sed -i '/^LABEL=3fs-data-${index} /d' ${shellQuote(fstab)}`,
+        `rc=0; dev=$(blkid -L 3fs-data-${index}) || rc=$?; if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then echo "blkid -L 3fs-data-${index} failed (exit $rc): cannot tell which disk holds "${shellQuote(dir)}"; it was not wiped" >&2; exit 1; fi; if [ -n "$dev" ]; then umount ${shellQuote(dir)} 2>/dev/null || true; wipefs -a "$dev" >/dev/null; fi; sed -i '/^LABEL=3fs-data-${index} /d' ${shellQuote(fstab)}`,
     ),
   ].join('\n')
 }
