@@ -125,8 +125,15 @@ const MUTANTS = [
   {
     id: 'sorter-histogram-bucket',
     file: 'sorter.cc',
-    from: '++histogram[(static_cast<std::size_t>(key[0]) << 8) | key[1]];',
-    to: '++histogram[static_cast<std::size_t>(key[0]) << 8];',
+    from: '++histogram[bucketOf(keyOf(record).high)];',
+    to: '++histogram[bucketOf(keyOf(record).high) / 2];',
+    tests: 'concatenation is ordered',
+  },
+  {
+    id: 'sorter-bucket-below-range',
+    file: 'sorter.cc',
+    from: 'if (key <= low) return 0;',
+    to: 'if (key <= low) return 1;',
     tests: 'concatenation is ordered',
   },
 ]

@@ -19,9 +19,12 @@ struct IoRequest {
   int file = 0;          // handle from Engine::addFile
   uint64_t offset = 0;
   uint32_t length = 0;
-  uint8_t* buffer = nullptr;  // inside Engine::buffers()
+  uint8_t* buffer = nullptr;  // inside Engine::buffers(), unless outsideRegion
   bool write = false;
   uint64_t tag = 0;
+  // The buffer is the caller's own memory, not the registered region: only for engines whose
+  // acceptsAnyBuffer() is true.
+  bool outsideRegion = false;
 };
 
 struct IoCompletion {
@@ -36,6 +39,9 @@ class Engine {
   // Registered memory for every request's buffer (io_uring fixed buffers, usrbio's shared iov).
   virtual uint8_t* buffers() = 0;
   virtual std::size_t bufferBytes() const = 0;
+  // Whether a request may use any memory of the caller's (outsideRegion): io_uring (plain READ/WRITE
+  // instead of the FIXED ones) and psync can; usrbio cannot, its I/O goes through the shared iov.
+  virtual bool acceptsAnyBuffer() const { return false; }
   // Makes an open fd usable; returns the engine's handle for it.
   virtual int addFile(int fd) = 0;
   // Forgets a file before its fd is closed (usrbio deregisters it; fds must not be closed while registered).

@@ -80,6 +80,7 @@ class IoUringEngine final : public Engine {
   const char* name() const override { return "io_uring"; }
   uint8_t* buffers() override { return memory_.data(); }
   std::size_t bufferBytes() const override { return memory_.size(); }
+  bool acceptsAnyBuffer() const override { return true; }
 
   int addFile(int fd) override {
     files_.push_back(fd);
@@ -103,7 +104,7 @@ class IoUringEngine final : public Engine {
     const unsigned index = tail & sqMask_;
     io_uring_sqe* sqe = &sqes_[index];
     std::memset(sqe, 0, sizeof *sqe);
-    if (fixedBuffers_) {
+    if (fixedBuffers_ && !request.outsideRegion) {
       sqe->opcode = request.write ? IORING_OP_WRITE_FIXED : IORING_OP_READ_FIXED;
       sqe->buf_index = 0;
     } else {

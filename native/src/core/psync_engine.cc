@@ -32,6 +32,7 @@ class PsyncEngine final : public Engine {
   const char* name() const override { return "psync"; }
   uint8_t* buffers() override { return memory_.data(); }
   std::size_t bufferBytes() const override { return memory_.size(); }
+  bool acceptsAnyBuffer() const override { return true; }
   int addFile(int fd) override { return fd; }
 
   void queue(const IoRequest& request) override { queued_.push_back(request); }

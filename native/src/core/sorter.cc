@@ -75,11 +75,33 @@ void sortRecordSegments(const std::vector<RecordSegment>& segments, const uint8_
     }
   };
 
-  // Pass 1: per-thread bucket histograms over the records' first 16 key bits.
+  // Buckets split the range of keys actually present, not the whole key space: a reduce sorts one
+  // partition, whose keys all lie between two splitters, and with buckets over the first 16 key bits a
+  // 1/16 partition filled only 4,096 of them (~150 records each, for std::sort) instead of ~10 each.
+  // The range comes from a sample; keys outside it go to the first or last bucket. bucketOf never
+  // decreases as the key grows, so bucket order is key order whatever the sample says.
+  uint64_t low = UINT64_MAX, high = 0;
+  {
+    const std::size_t step = std::max<std::size_t>(1, count / 4096);
+    for (std::size_t ordinal = 0; ordinal < count; ordinal += step) {
+      forEach(ordinal, ordinal + 1, [&](const uint8_t* record) {
+        const uint64_t key = keyOf(record).high;
+        low = std::min(low, key);
+        high = std::max(high, key);
+      });
+    }
+  }
+  const uint64_t span = high - low;
+  const int shift = span >> kBucketBits == 0 ? 0 : 64 - __builtin_clzll(span >> kBucketBits);
+  auto bucketOf = [low, shift](uint64_t key) -> std::size_t {
+    if (key <= low) return 0;
+    return static_cast<std::size_t>(std::min<uint64_t>((key - low) >> shift, kBuckets - 1));
+  };
+  // Pass 1: per-thread bucket histograms.
   runParallel(threads, [&](int t) {
     auto [begin, end] = sliceOf(t);
     auto& histogram = histograms[t];
-    forEach(begin, end, [&](const uint8_t* key) { ++histogram[(static_cast<std::size_t>(key[0]) << 8) | key[1]]; });
+    forEach(begin, end, [&](const uint8_t* record) { ++histogram[bucketOf(keyOf(record).high)]; });
   });
   // Each thread's first slot in each bucket, so the scatter needs no synchronisation.
   std::vector<uint64_t> bucketStart(kBuckets + 1, 0);
@@ -102,7 +124,7 @@ void sortRecordSegments(const std::vector<RecordSegment>& segments, const uint8_
     auto& cursor = histograms[t];
     forEach(begin, end, [&](const uint8_t* record) {
       const Key key = keyOf(record);
-      const std::size_t bucket = static_cast<std::size_t>(key.high >> 48);
+      const std::size_t bucket = bucketOf(key.high);
       sorted[cursor[bucket]++] = Entry{key.high, key.low, static_cast<uint32_t>((record - base) / kRecordSize)};
     });
   });

@@ -220,6 +220,7 @@ class UsrbioEngine final : public Engine {
 
   void queue(const IoRequest& request) override {
     // prep_io would return -EINVAL for the wrong direction (UsrbIo.cc:624); say which.
+    if (request.outsideRegion) throw std::logic_error("usrbio I/O must use the shared iov (acceptsAnyBuffer is false)");
     if (request.write == forRead_) throw std::runtime_error(std::string("a ") + (forRead_ ? "read" : "write") + " ring cannot take a " + (request.write ? "write" : "read"));
     const int rc = lib_.prepIo(&ior_, &iov_, !request.write, request.buffer, request.file, request.offset, request.length, reinterpret_cast<const void*>(request.tag));
     if (rc < 0) throw std::runtime_error("hf3fs_prep_io failed: " + errnoText(-rc));
