@@ -209,6 +209,8 @@ export const sortNodeResult = resultBase.extend({
   mapReadWaitSeconds: seconds.optional(),
   mapPartitionSeconds: seconds.optional(),
   mapPopulateWaitSeconds: seconds.optional(),
+  /** The map read its input with O_DIRECT (the input was mostly not in the page cache). */
+  mapInputDirect: z.boolean().optional(),
   mapWriteWaitSeconds: seconds.optional(),
   reduceReadWaitSeconds: seconds.optional(),
   reduceSortSeconds: seconds.optional(),

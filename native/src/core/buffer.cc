@@ -30,6 +30,15 @@ void Buffer::populate(std::size_t offset, std::size_t bytes) {
   for (std::size_t at = offset; at < offset + bytes; at += 4096) data_[at] = 0;
 }
 
+void Buffer::release(std::size_t offset, std::size_t bytes) {
+  if (offset >= size_) return;
+  bytes = std::min(bytes, size_ - offset);
+  constexpr std::size_t kPage = 4096;
+  const std::size_t first = (offset + kPage - 1) / kPage * kPage;
+  const std::size_t end = (offset + bytes) / kPage * kPage;
+  if (end > first) ::madvise(data_ + first, end - first, MADV_DONTNEED);
+}
+
 Buffer::~Buffer() {
   if (data_ != nullptr) ::munmap(data_, size_);
 }

@@ -22,6 +22,9 @@ class Buffer {
   // Faults in [offset, offset + bytes) now (for a buffer made without populate), so that the threads
   // that fill it later do not take a page fault per page.
   void populate(std::size_t offset, std::size_t bytes);
+  // Gives back to the system the whole pages inside [offset, offset + bytes) (their content is lost; a
+  // later touch gets a zero page). Pages shared with the bytes either side are kept.
+  void release(std::size_t offset, std::size_t bytes);
   template <typename T>
   T* as() const {
     return reinterpret_cast<T*>(data_);

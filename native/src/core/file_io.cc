@@ -3,6 +3,7 @@
 #include "core/parallel.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,6 +108,30 @@ uint64_t fileSize(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) throw systemError("cannot stat", path);
   return static_cast<uint64_t>(info.st_size);
+}
+
+double cachedShare(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || info.st_size <= 0) {
+    ::close(fd);
+    return info.st_size == 0 ? 1 : 0;
+  }
+  const std::size_t size = static_cast<std::size_t>(info.st_size);
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return 0;
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident((size + page - 1) / page);
+  double share = 0;
+  if (::mincore(map, size, resident.data()) == 0) {
+    std::size_t cached = 0;
+    for (unsigned char flags : resident) cached += flags & 1;
+    share = static_cast<double>(cached) / static_cast<double>(resident.size());
+  }
+  ::munmap(map, size);
+  return share;
 }
 
 }  // namespace threefs

@@ -41,6 +41,9 @@ void readRange(const std::string& path, uint64_t offset, uint8_t* buffer, std::s
 // Writes the buffer as the whole content of `path` (created or truncated) with parallel requests.
 void writeWhole(const std::string& path, const uint8_t* buffer, std::size_t length, int threads);
 uint64_t fileSize(const std::string& path);
+// The share (0 to 1) of the file's pages in the page cache, from mincore over a mapping of it; 1 for an
+// empty file, 0 when the file cannot be mapped (then nothing is known to be cached).
+double cachedShare(const std::string& path);
 
 
 }  // namespace threefs

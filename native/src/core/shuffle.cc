@@ -10,6 +10,7 @@
 #include <mutex>
 #include <condition_variable>
 
+#include <fcntl.h>
 #include <sys/resource.h>
 
 #include "core/buffer.h"
@@ -148,7 +149,13 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
     if (!current.empty() || runs.empty()) runs.push_back(std::move(current));
   }
   // All data I/O goes through the engine; one EngineIo per direction, each used by one thread at a time.
-  EngineIo readIo(options.engine, false), writeIo(options.engine);
+  // Input mostly in the page cache (just generated, or read before) is read through it; input that is not
+  // is read with O_DIRECT: buffered reads of a cold file went at readahead's pace (map 0.98-1.44 s for
+  // 1 GB here, against 1.0 s for fio's direct read of it), and its pages would only be thrown away.
+  uint64_t cachedBytes = 0;
+  for (std::size_t i = 0; i < options.inputs.size(); ++i) cachedBytes += static_cast<uint64_t>(cachedShare(options.inputs[i]) * static_cast<double>(sizes[i]));
+  const bool directInput = cachedBytes * 2 < total;
+  EngineIo readIo(options.engine, directInput), writeIo(options.engine);
   auto readRun = [&](std::size_t run, uint8_t* into) {
     std::vector<ReadRange> ranges;
     uint64_t at = 0;
@@ -161,6 +168,7 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   };
 
   MapResult result;
+  result.inputDirect = directInput;
   MapIndex index;
   index.partitions = partitioner.partitions();
   // In memory: every run keeps its own region of one arena, filled (page by page) while the first run is read.
@@ -260,7 +268,7 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   result.runs = static_cast<uint32_t>(index.runs.size());
   if (options.inMemory) {
     // Offsets within each run, as the reduce copies them.
-    result.memory = MemoryShuffle{arena->data(), stride, std::move(index.runs)};
+    result.memory = MemoryShuffle{arena->data(), stride, std::move(index.runs), arena};
     result.engine = readIo.engineName();
     return result;
   }
@@ -383,6 +391,11 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
       auto start = std::chrono::steady_clock::now();
       sortRecordSegments(pieces, options.memory->base, sorted[current]->data(), options.threads, &scratch);
       result.sortSeconds += secondsSince(start);
+      // The partition now lives in sorted[current]: its arena pages go back while the writer is busy,
+      // instead of a gigabyte of unmapping (0.07 s here) after the last write.
+      if (options.memory->arena != nullptr) {
+        for (const auto& segment : segmentsOf(p)) options.memory->arena->release(options.memory->runStride * segment.run + segment.offset, segment.length);
+      }
       finishWrite();
       startWrite(p, current, bytes);
       done += bytes;
@@ -430,6 +443,12 @@ std::vector<Key> sampleKeys(const std::vector<std::string>& inputs, uint64_t per
     FileHandle file(input, FileHandle::Mode::Read);
     const uint64_t records = file.size() / kRecordSize;
     const uint64_t take = std::min(records, perFile);
+    // On a cold file each sampled record is a read from the device; asked one at a time they took 0.11 s
+    // for 1,600 records here. Announced together first, the device gets them all at once.
+    for (uint64_t i = 0; i < take; ++i) {
+      const uint64_t at = records * i / take * kRecordSize;
+      ::posix_fadvise(file.fd(), static_cast<off_t>(at), kKeySize, POSIX_FADV_WILLNEED);
+    }
     for (uint64_t i = 0; i < take; ++i) {
       const uint64_t at = records * i / take;
       file.readAt(record, kKeySize, at * kRecordSize);

@@ -31,6 +31,8 @@ struct MemoryShuffle {
   uint64_t runStride = 0;
   // runs x (partitions + 1) byte offsets within each run
   std::vector<std::vector<uint64_t>> runs;
+  // The arena `base` points into: the reduce gives back each partition's pages once it is sorted.
+  Buffer* arena = nullptr;
 };
 
 struct MapOptions {
@@ -54,6 +56,8 @@ struct MapResult {
   double readSeconds = 0, partitionSeconds = 0, writeSeconds = 0;
   // In memory: time the partitioner waited for fresh arena pages.
   double populateWaitSeconds = 0;
+  // The input was read with O_DIRECT (it was mostly not in the page cache).
+  bool inputDirect = false;
   // Set when MapOptions::inMemory: where the partitioned runs are (inside the pool's buffers).
   MemoryShuffle memory;
 };

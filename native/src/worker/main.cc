@@ -238,6 +238,7 @@ int commandSortNode(const Args& args) {
            .add("mapReadWaitSeconds", mapped.readSeconds)
            .add("mapPartitionSeconds", mapped.partitionSeconds)
            .add("mapPopulateWaitSeconds", mapped.populateWaitSeconds)
+           .add("mapInputDirect", mapped.inputDirect)
            .add("mapWriteWaitSeconds", mapped.writeSeconds)
            .add("reduceReadWaitSeconds", reduced.readSeconds)
            .add("reduceSortSeconds", reduced.sortSeconds)
