@@ -3,7 +3,7 @@
  * gensort's published reference outputs, the sort, and the validator's detection of every kind of
  * damaged output.
  */
-import {spawnSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, truncateSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -368,6 +368,37 @@ describe('sort of skewed input', () => {
       expect(result(run(['validate', '--inputs', files.join(',')]))).toMatchObject({records: 300_000, unordered: 0})
     })
   }
+
+  it('reads input in the page cache through it, and input that is not with O_DIRECT, with the same result', () => {
+    const base = join(dir, 'cold-input')
+    mkdirSync(join(base, 'work'), {recursive: true})
+    writeSkewed(join(base, 'input.dat'))
+    const sortOnce = (name: string) => {
+      mkdirSync(join(base, name), {recursive: true})
+      const sorted = result(
+        run([
+          'sort-node',
+          ...['--index', '0', '--nodes', '1', '--inputs', join(base, 'input.dat'), '--work', join(base, 'work')],
+          ...['--partitions', '4', '--output-dir', join(base, name), '--shuffle', 'memory'],
+        ]),
+      )
+      const files = readdirSync(join(base, name))
+        .filter((file) => file.endsWith('.dat'))
+        .sort()
+        .map((file) => join(base, name, file))
+      expect(result(run(['validate', '--inputs', files.join(',')]))).toMatchObject({records: 300_000, unordered: 0})
+      return {sorted, bytes: Buffer.concat(files.map((file) => readFileSync(file)))}
+    }
+    // Just written: in the page cache.
+    const warm = sortOnce('warm')
+    expect(warm.sorted.mapInputDirect).toBe(false)
+    // Written back, then dropped from the cache (GNU dd's nocache flag advises DONTNEED for the file).
+    execFileSync('sync')
+    execFileSync('dd', [`if=${join(base, 'input.dat')}`, 'iflag=nocache', 'count=0'], {stdio: 'ignore'})
+    const cold = sortOnce('cold')
+    expect(cold.sorted.mapInputDirect).toBe(true)
+    expect(cold.bytes.equals(warm.bytes)).toBe(true)
+  })
 
   it('gives the same bytes through psync and io_uring, whose reads and writes skip the copy through the engine region', () => {
     // psync and io_uring read whole chunks straight into the destination and write whole chunks straight

@@ -134,4 +134,17 @@ double cachedShare(const std::string& path) {
   return share;
 }
 
+bool mostlyInPageCache(const std::vector<std::string>& paths) {
+  double cached = 0, total = 0;
+  for (const auto& path : paths) {
+    // A file that cannot be read is left to the step that reads it, which names the failure.
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) continue;
+    const double size = static_cast<double>(info.st_size);
+    cached += cachedShare(path) * size;
+    total += size;
+  }
+  return cached * 2 >= total;
+}
+
 }  // namespace threefs

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace threefs {
 
@@ -44,6 +45,8 @@ uint64_t fileSize(const std::string& path);
 // The share (0 to 1) of the file's pages in the page cache, from mincore over a mapping of it; 1 for an
 // empty file, 0 when the file cannot be mapped (then nothing is known to be cached).
 double cachedShare(const std::string& path);
+// Whether at least half of the files' bytes together are in the page cache.
+bool mostlyInPageCache(const std::vector<std::string>& paths);
 
 
 }  // namespace threefs

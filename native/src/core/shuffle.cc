@@ -152,9 +152,7 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   // Input mostly in the page cache (just generated, or read before) is read through it; input that is not
   // is read with O_DIRECT: buffered reads of a cold file went at readahead's pace (map 0.98-1.44 s for
   // 1 GB here, against 1.0 s for fio's direct read of it), and its pages would only be thrown away.
-  uint64_t cachedBytes = 0;
-  for (std::size_t i = 0; i < options.inputs.size(); ++i) cachedBytes += static_cast<uint64_t>(cachedShare(options.inputs[i]) * static_cast<double>(sizes[i]));
-  const bool directInput = cachedBytes * 2 < total;
+  const bool directInput = options.directInput >= 0 ? options.directInput == 1 : !mostlyInPageCache(options.inputs);
   EngineIo readIo(options.engine, directInput), writeIo(options.engine);
   auto readRun = [&](std::size_t run, uint8_t* into) {
     std::vector<ReadRange> ranges;

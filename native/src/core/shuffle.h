@@ -45,6 +45,10 @@ struct MapOptions {
   // How data moves: usrbio on a 3FS mount, else io_uring, else psync (auto), or forced.
   EngineOptions engine;
   // Keep the map output in memory (single node, data well below memoryBytes); no files are written.
+  // How to read the inputs: -1 decides now (O_DIRECT when less than half of them is in the page cache),
+  // 0 through the page cache, 1 with O_DIRECT. A caller that touches the inputs first (sampling) decides
+  // before it does.
+  int directInput = -1;
   bool inMemory = false;
 };
 

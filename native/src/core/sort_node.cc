@@ -5,6 +5,7 @@
 
 #include "core/barrier.h"
 #include "core/buffer.h"
+#include "core/file_io.h"
 #include "core/partition.h"
 
 namespace threefs {
@@ -21,6 +22,8 @@ SortNodeResult sortNode(const SortNodeOptions& options, const ProgressCallback& 
   SortNodeResult result;
   const auto started = std::chrono::steady_clock::now();
 
+  // Whether the inputs are in the page cache, asked before sampling reads some of them in.
+  const int directInput = mostlyInPageCache(options.inputs) ? 0 : 1;
   // Sample: every node writes its keys; node 0 waits for all of them and writes the splitters.
   auto step = started;
   writeKeys(path("sample-" + node + ".keys"), sampleKeys(options.inputs, options.samplePerFile));
@@ -50,6 +53,7 @@ SortNodeResult sortNode(const SortNodeOptions& options, const ProgressCallback& 
   map.engine = options.engine;
   map.engine.dataDir = options.workDir;
   map.inMemory = options.inMemoryShuffle;
+  map.directInput = directInput;
   result.map = runMap(map, progress, &pool);
   phaseDone("map", since(step));
 
