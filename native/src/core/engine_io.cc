@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <stdexcept>
 
 #include "core/file_io.h"
@@ -48,8 +49,11 @@ EngineIo::OpenFile& EngineIo::openForRead(const std::string& path) {
   return readFiles_.emplace(path, file).first->second;
 }
 
-void EngineIo::read(const std::vector<ReadRange>& ranges) {
-  if (ranges.empty()) return;
+void EngineIo::read(const std::vector<ReadRange>& ranges) { readGroups({ranges}, nullptr, nullptr); }
+
+void EngineIo::readGroups(const std::vector<std::vector<ReadRange>>& groups, const std::function<bool(std::size_t, bool)>& mayStart,
+                          const std::function<void(std::size_t)>& groupDone) {
+  if (groups.empty()) return;
   Engine& io = engine(true);
   // Every chunk of every range: which file and bytes to read, and where the wanted part goes.
   struct Chunk {
@@ -61,51 +65,97 @@ void EngineIo::read(const std::vector<ReadRange>& ranges) {
     uint8_t* destination;
     // Read straight into the destination (no copy through the engine's region).
     bool straight;
+    std::size_t group;
   };
   // Engines that take any memory read whole wanted chunks straight into place: for a gigabyte of sort
   // input that is a gigabyte less to copy. O_DIRECT needs the destination block-aligned too.
   const bool anyBuffer = io.acceptsAnyBuffer();
   std::vector<Chunk> chunks;
-  for (const auto& range : ranges) {
-    if (range.length == 0) continue;
-    const OpenFile& file = openForRead(range.path);
-    const uint64_t start = file.direct ? range.offset / kDirectAlignment * kDirectAlignment : range.offset;
-    const uint64_t end = file.direct ? alignUp(range.offset + range.length) : range.offset + range.length;
-    for (uint64_t at = start; at < end; at += chunk_) {
-      const uint64_t length = std::min<uint64_t>(chunk_, end - at);
-      const uint64_t wantedStart = std::max(at, range.offset);
-      const uint64_t wantedEnd = std::min(at + length, range.offset + range.length);
-      uint8_t* destination = range.destination + (wantedStart - range.offset);
-      const bool whole = wantedStart == at && wantedEnd == at + length;
-      const bool aligned = !file.direct || reinterpret_cast<uintptr_t>(destination) % kDirectAlignment == 0;
-      chunks.push_back(Chunk{&file, at, static_cast<uint32_t>(length), static_cast<uint32_t>(wantedStart - at), static_cast<uint32_t>(wantedEnd - wantedStart), destination, anyBuffer && whole && aligned});
+  std::vector<std::size_t> left(groups.size(), 0);  // chunks of each group not yet completed
+  for (std::size_t group = 0; group < groups.size(); ++group) {
+    for (const auto& range : groups[group]) {
+      if (range.length == 0) continue;
+      const OpenFile& file = openForRead(range.path);
+      const uint64_t start = file.direct ? range.offset / kDirectAlignment * kDirectAlignment : range.offset;
+      const uint64_t end = file.direct ? alignUp(range.offset + range.length) : range.offset + range.length;
+      for (uint64_t at = start; at < end; at += chunk_) {
+        const uint64_t length = std::min<uint64_t>(chunk_, end - at);
+        const uint64_t wantedStart = std::max(at, range.offset);
+        const uint64_t wantedEnd = std::min(at + length, range.offset + range.length);
+        uint8_t* destination = range.destination + (wantedStart - range.offset);
+        const bool whole = wantedStart == at && wantedEnd == at + length;
+        const bool aligned = !file.direct || reinterpret_cast<uintptr_t>(destination) % kDirectAlignment == 0;
+        chunks.push_back(Chunk{&file, at, static_cast<uint32_t>(length), static_cast<uint32_t>(wantedStart - at), static_cast<uint32_t>(wantedEnd - wantedStart), destination, anyBuffer && whole && aligned, group});
+        ++left[group];
+      }
     }
   }
+  // Groups are announced done in order, each once all of its chunks (and every earlier group's) came.
+  std::size_t announced = 0;
+  auto announce = [&] {
+    while (announced < groups.size() && left[announced] == 0) {
+      if (groupDone) groupDone(announced);
+      ++announced;
+    }
+  };
+  announce();  // groups with nothing to read
   std::vector<std::size_t> chunkOfSlot(static_cast<std::size_t>(depth_));
   std::vector<IoCompletion> done(static_cast<std::size_t>(depth_));
+  std::vector<int> freeSlots;
+  for (int slot = depth_ - 1; slot >= 0; --slot) freeSlots.push_back(slot);
   std::size_t next = 0, inFlight = 0;
-  auto issue = [&](int slot) {
+  std::size_t started = 0;  // groups that mayStart let go
+  std::exception_ptr failure;
+  // The queue stays full across groups: the next group's first chunk goes out while the last ones of
+  // the group before are still in flight (a drained queue at every 64 MiB run cost a third of the map).
+  // A group that may not start yet is asked again after the next completion; only with nothing in
+  // flight does mayStart wait (waiting with requests in flight could wait for their own completion).
+  auto mayIssue = [&] {
+    const std::size_t group = chunks[next].group;
+    for (; started <= group; ++started) {
+      if (mayStart && !mayStart(started, inFlight == 0)) return false;
+    }
+    return true;
+  };
+  auto issue = [&] {
+    const int slot = freeSlots.back();
+    freeSlots.pop_back();
     const Chunk& chunk = chunks[next];
     chunkOfSlot[slot] = next++;
     uint8_t* buffer = chunk.straight ? chunk.destination : io.buffers() + static_cast<std::size_t>(slot) * chunk_;
     io.queue(IoRequest{chunk.file->handle, chunk.readOffset, chunk.readLength, buffer, false, static_cast<uint64_t>(slot), chunk.straight});
     ++inFlight;
   };
-  for (int slot = 0; slot < depth_ && next < chunks.size(); ++slot) issue(slot);
-  while (inFlight > 0) {
-    // One completion at a time, its slot refilled at once: the device sees a steady stream.
+  for (;;) {
+    try {
+      while (!failure && next < chunks.size() && !freeSlots.empty() && mayIssue()) issue();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (inFlight == 0) break;
+    // One completion at a time, its slot refilled at once: the device sees a steady stream. After a
+    // failure nothing more is issued, but every request in flight is reaped before throwing: a straight
+    // read still lands in the caller's memory.
     const std::size_t n = io.submitAndReap(done.data(), 1, 1);
     for (std::size_t i = 0; i < n; ++i) {
       const int slot = static_cast<int>(done[i].tag);
       const Chunk& chunk = chunks[chunkOfSlot[slot]];
       --inFlight;
-      // A short read is fine past the end of a file that is not block-padded, as long as the wanted bytes came.
-      if (done[i].result < 0) throw std::runtime_error(std::string(io.name()) + " read failed: " + std::strerror(static_cast<int>(-done[i].result)));
-      if (static_cast<uint64_t>(done[i].result) < uint64_t{chunk.skip} + chunk.wanted) throw std::runtime_error(std::string(io.name()) + " read came up short (file truncated?)");
-      if (!chunk.straight) std::memcpy(chunk.destination, io.buffers() + static_cast<std::size_t>(slot) * chunk_ + chunk.skip, chunk.wanted);
-      if (next < chunks.size()) issue(slot);
+      freeSlots.push_back(slot);
+      if (failure) continue;
+      try {
+        // A short read is fine past the end of a file that is not block-padded, as long as the wanted bytes came.
+        if (done[i].result < 0) throw std::runtime_error(std::string(io.name()) + " read failed: " + std::strerror(static_cast<int>(-done[i].result)));
+        if (static_cast<uint64_t>(done[i].result) < uint64_t{chunk.skip} + chunk.wanted) throw std::runtime_error(std::string(io.name()) + " read came up short (file truncated?)");
+        if (!chunk.straight) std::memcpy(chunk.destination, io.buffers() + static_cast<std::size_t>(slot) * chunk_ + chunk.skip, chunk.wanted);
+        --left[chunk.group];
+        announce();
+      } catch (...) {
+        failure = std::current_exception();
+      }
     }
   }
+  if (failure) std::rethrow_exception(failure);
 }
 
 void EngineIo::writeWhole(const std::string& path, const uint8_t* source, uint64_t length, bool wantDirect, bool keepPadding) {

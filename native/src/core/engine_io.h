@@ -5,6 +5,7 @@
 // require); a thread that needs I/O in parallel with another gets its own.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,6 +32,13 @@ class EngineIo {
   EngineIo& operator=(const EngineIo&) = delete;
 
   void read(const std::vector<ReadRange>& ranges);
+  // Reads groups of ranges in order with the queue kept full across them. Before g's first request goes
+  // out, mayStart(g, wait) says whether it may (e.g. g's destination is free): with wait false it answers
+  // at once (false: asked again after the next completion), with wait true (nothing in flight) it blocks
+  // until it may, or throws. groupDone(g) runs once g and every group before it are complete. Both run
+  // on the calling thread.
+  void readGroups(const std::vector<std::vector<ReadRange>>& groups, const std::function<bool(std::size_t, bool)>& mayStart,
+                  const std::function<void(std::size_t)>& groupDone);
   // Writes `source` as the whole new content of `path`. direct: O_DIRECT where the filesystem allows
   // it; then keepPadding keeps the last block whole (for files read back with O_DIRECT), else the file
   // is cut to `length`.

@@ -154,16 +154,15 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   // 1 GB here, against 1.0 s for fio's direct read of it), and its pages would only be thrown away.
   const bool directInput = options.directInput >= 0 ? options.directInput == 1 : !mostlyInPageCache(options.inputs);
   EngineIo readIo(options.engine, directInput), writeIo(options.engine);
-  auto readRun = [&](std::size_t run, uint8_t* into) {
-    std::vector<ReadRange> ranges;
-    uint64_t at = 0;
+  // Run r is read into input[r % 2]: the ranges of its pieces, laid end to end.
+  std::vector<std::vector<ReadRange>> runRanges(runs.size());
+  std::vector<uint64_t> runLength(runs.size(), 0);
+  for (std::size_t run = 0; run < runs.size(); ++run) {
     for (const auto& piece : runs[run]) {
-      ranges.push_back(ReadRange{options.inputs[piece.file], piece.offset, piece.length, into + at});
-      at += piece.length;
+      runRanges[run].push_back(ReadRange{options.inputs[piece.file], piece.offset, piece.length, input[run % 2]->data() + runLength[run]});
+      runLength[run] += piece.length;
     }
-    readIo.read(ranges);
-    return at;
-  };
+  }
 
   MapResult result;
   result.inputDirect = directInput;
@@ -203,24 +202,65 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   // gigabyte of page cache costs a page fault per 4 KiB, more than the device needs to take the data;
   // on a 3FS mount the data goes to the storage nodes anyway.
   uint64_t written = 0;
-  uint64_t pendingBytes = 0;
-  std::exception_ptr readError, writeError;
-  std::thread reader, writer;
-  JoinOnExit joinReader{reader}, joinWriter{writer};
-  auto started = std::chrono::steady_clock::now();
-  pendingBytes = readRun(0, input[0]->data());
-  result.readSeconds += secondsSince(started);
-  for (std::size_t run = 0; run < runs.size(); ++run) {
-    const uint64_t filled = pendingBytes;
-    if (run + 1 < runs.size()) {
-      reader = std::thread([&, run] {
-        try {
-          pendingBytes = readRun(run + 1, input[(run + 1) % 2]->data());
-        } catch (...) {
-          readError = std::current_exception();
-        }
-      });
+  std::exception_ptr writeError;
+  std::thread writer;
+  JoinOnExit joinWriter{writer};
+  // One reader thread for the whole input, the queue kept full from one run to the next; it waits only
+  // for the buffer of run r - 2 to be partitioned before reading run r into it.
+  std::mutex readMutex;
+  std::condition_variable readChanged;
+  std::size_t runsRead = 0, runsPartitioned = 0;
+  bool stopReading = false;
+  std::exception_ptr readError;
+  std::thread reader([&] {
+    try {
+      readIo.readGroups(
+          runRanges,
+          [&](std::size_t run, bool wait) {
+            if (run < 2) return true;
+            std::unique_lock<std::mutex> lock(readMutex);
+            auto free = [&] { return stopReading || runsPartitioned + 1 >= run; };
+            if (wait) readChanged.wait(lock, free);
+            if (stopReading) throw std::runtime_error("map stopped");
+            return free();
+          },
+          [&](std::size_t run) {
+            {
+              std::lock_guard<std::mutex> lock(readMutex);
+              runsRead = run + 1;
+            }
+            readChanged.notify_all();
+          });
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(readMutex);
+      readError = std::current_exception();
     }
+    readChanged.notify_all();
+  });
+  // However the map ends (also by an exception here), the reader is told to stop and joined.
+  struct StopReader {
+    std::thread& thread;
+    std::mutex& mutex;
+    std::condition_variable& changed;
+    bool& stop;
+    ~StopReader() {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        stop = true;
+      }
+      changed.notify_all();
+      if (thread.joinable()) thread.join();
+    }
+  } stopReader{reader, readMutex, readChanged, stopReading};
+  for (std::size_t run = 0; run < runs.size(); ++run) {
+    auto started = std::chrono::steady_clock::now();
+    {
+      std::unique_lock<std::mutex> lock(readMutex);
+      readChanged.wait(lock, [&] { return readError != nullptr || runsRead > run; });
+      if (readError) std::rethrow_exception(readError);
+    }
+    result.readSeconds += secondsSince(started);
+    const uint64_t filled = runLength[run];
     started = std::chrono::steady_clock::now();
     if (options.inMemory) {
       std::unique_lock<std::mutex> lock(populatedMutex);
@@ -231,6 +271,11 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
     std::vector<uint64_t> offsets;
     partitionRecords(input[run % 2]->data(), filled / kRecordSize, partitioner, groupedFor(run), offsets, options.threads);
     result.partitionSeconds += secondsSince(started);
+    {
+      std::lock_guard<std::mutex> lock(readMutex);
+      runsPartitioned = run + 1;
+    }
+    readChanged.notify_all();
     if (options.inMemory) {
       // The run stays in its arena region; nothing to write.
       index.runs.push_back(std::move(offsets));
@@ -253,13 +298,9 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
     written += filled;
     result.records += filled / kRecordSize;
     result.bytes += filled;
-    started = std::chrono::steady_clock::now();
-    if (reader.joinable()) reader.join();
-    result.readSeconds += secondsSince(started);
-    if (readError) std::rethrow_exception(readError);
     if (progress) progress(Progress{"map", result.bytes, total});
   }
-  started = std::chrono::steady_clock::now();
+  auto started = std::chrono::steady_clock::now();
   if (writer.joinable()) writer.join();
   result.writeSeconds += secondsSince(started);
   if (writeError) std::rethrow_exception(writeError);
