@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Development entry point: runs the compiled commands like run.js, but in oclif's development mode
 // (full stack traces, no manifest cache). Run `npm run build` (or `tsc -w`) first.
-import {execute} from '@oclif/core'
+import {runCli} from '../dist/ui/run-cli.js'
 
-await execute({development: true, dir: import.meta.url})
+await runCli({development: true, dir: import.meta.url})

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Production entry point: runs the compiled commands from dist/.
-import {execute} from '@oclif/core'
+import {runCli} from '../dist/ui/run-cli.js'
 
-await execute({dir: import.meta.url})
+await runCli({development: false, dir: import.meta.url})

@@ -460,6 +460,48 @@ describe('sort-node orchestration (core/sort_node.cc) and the worker command lin
     expect(readdirSync(join(base, 'work'))).toEqual([])
   })
 
+  it('an output file that cannot be created fails the sort naming it, with either shuffle, and leaves no writer hanging', () => {
+    const input = join(dir, 'write-fail-in.dat')
+    run(['gen', '--count', '20000', '--output', input])
+    for (const shuffle of ['memory', 'files']) {
+      const base = join(dir, `write-fail-${shuffle}`)
+      mkdirSync(join(base, 'work'), {recursive: true})
+      // part-00005.dat is a directory: the 6th of 8 outputs cannot be opened, while the 5th may still be in flight.
+      mkdirSync(join(base, 'out', 'part-00005.dat'), {recursive: true})
+      const started = Date.now()
+      const out = spawnSync(
+        worker,
+        [
+          'sort-node',
+          '--index',
+          '0',
+          '--nodes',
+          '1',
+          '--inputs',
+          input,
+          '--work',
+          join(base, 'work'),
+          '--partitions',
+          '8',
+          '--output-dir',
+          join(base, 'out'),
+          '--shuffle',
+          shuffle,
+        ],
+        {encoding: 'utf8', timeout: 60_000},
+      )
+      expect(Date.now() - started).toBeLessThan(60_000)
+      expect(out.status).toBe(1)
+      expect(JSON.parse(out.stdout.trim().split('\n').pop()!)).toEqual({
+        type: 'error',
+        message: `cannot create ${join(base, 'out', 'part-00005.dat')}: Is a directory`,
+      })
+      // The outputs before it were written whole.
+      for (const index of [0, 1, 2, 3, 4])
+        expect(readFileSync(join(base, 'out', `part-0000${index}.dat`)).length % 100).toBe(0)
+    }
+  })
+
   it('a node that fails leaves failed-<index> in the work directory, so the other nodes stop waiting', () => {
     const base = join(dir, 'sort-node-fail')
     mkdirSync(join(base, 'work'), {recursive: true})

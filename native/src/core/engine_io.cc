@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <stdexcept>
 
@@ -159,62 +160,147 @@ void EngineIo::readGroups(const std::vector<std::vector<ReadRange>>& groups, con
 }
 
 void EngineIo::writeWhole(const std::string& path, const uint8_t* source, uint64_t length, bool wantDirect, bool keepPadding) {
+  bool given = false;
+  writeStream(
+      [&](bool, WriteFile& file) {
+        if (given) return false;
+        given = true;
+        file = WriteFile{path, source, length, wantDirect, keepPadding};
+        return true;
+      },
+      nullptr);
+}
+
+void EngineIo::writeStream(const std::function<bool(bool, WriteFile&)>& nextFile, const std::function<void(std::size_t)>& fileDone) {
   Engine& io = engine(false);
-  int fd = wantDirect ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644) : -1;
-  const bool direct = fd >= 0;
-  if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
-  const int handle = io.addFile(fd);
-  const uint64_t end = direct ? alignUp(length) : length;
+  // Files being written, oldest first: the last one is being issued, the others wait for completions.
+  struct Open {
+    WriteFile file;
+    int fd = -1;
+    int handle = -1;
+    bool direct = false;
+    uint64_t end = 0;   // bytes to write: the length, rounded up to a block with O_DIRECT
+    uint64_t next = 0;  // next offset to issue
+    std::size_t inFlight = 0;
+  };
+  std::deque<Open> open;
+  std::size_t closedFiles = 0;  // index of open.front()
   std::vector<IoCompletion> done(static_cast<std::size_t>(depth_));
   std::vector<int> freeSlots;
   for (int slot = depth_ - 1; slot >= 0; --slot) freeSlots.push_back(slot);
-  std::vector<uint64_t> sizeOfSlot(static_cast<std::size_t>(depth_));
-  // Whole chunks of the source go out straight from it where the engine takes any memory (and, with
-  // O_DIRECT, the source is block-aligned); the padded last block is copied through the region.
-  const bool anyBuffer = io.acceptsAnyBuffer();
-  uint64_t next = 0;
-  auto finish = [&] {
-    io.removeFile(handle);
-    ::close(fd);
+  struct SlotUse {
+    std::size_t file;  // index in the stream
+    uint64_t size;
   };
-  try {
-    auto issue = [&](int slot) {
-      const uint64_t size = std::min<uint64_t>(chunk_, end - next);
-      const uint64_t real = next < length ? std::min<uint64_t>(size, length - next) : 0;
-      const bool straight = anyBuffer && real == size && (!direct || reinterpret_cast<uintptr_t>(source + next) % kDirectAlignment == 0);
-      uint8_t* buffer = straight ? const_cast<uint8_t*>(source + next) : io.buffers() + static_cast<std::size_t>(slot) * chunk_;
-      if (!straight) {
-        std::memcpy(buffer, source + next, real);
-        if (real < size) std::memset(buffer + real, 0, size - real);  // block padding
+  std::vector<SlotUse> slotUse(static_cast<std::size_t>(depth_));
+  // Whole chunks of a source go out straight from it where the engine takes any memory (and, with
+  // O_DIRECT, the source is block-aligned); a padded last block is copied through the region.
+  const bool anyBuffer = io.acceptsAnyBuffer();
+  std::size_t inFlight = 0;
+  bool noMore = false;
+  std::exception_ptr failure;
+
+  auto openNext = [&](const WriteFile& file) {
+    Open entry;
+    entry.file = file;
+    entry.fd = file.direct ? ::open(file.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644) : -1;
+    entry.direct = entry.fd >= 0;
+    if (entry.fd < 0) entry.fd = ::open(file.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (entry.fd < 0) throw std::runtime_error("cannot create " + file.path + ": " + std::strerror(errno));
+    entry.handle = io.addFile(entry.fd);
+    entry.end = entry.direct ? alignUp(file.length) : file.length;
+    open.push_back(std::move(entry));
+  };
+  auto closeFile = [&](Open& entry) {
+    if (entry.fd < 0) return;
+    io.removeFile(entry.handle);
+    ::close(entry.fd);
+    entry.fd = -1;
+  };
+  // Files whose every chunk was issued and completed are cut to length, closed and announced, in order.
+  auto finishDone = [&] {
+    while (!open.empty() && open.front().inFlight == 0 && open.front().next >= open.front().end) {
+      Open& front = open.front();
+      if (front.direct && !front.file.keepPadding && ::ftruncate(front.fd, static_cast<off_t>(front.file.length)) != 0) {
+        const std::string reason = std::strerror(errno);
+        closeFile(front);
+        throw std::runtime_error("cannot size " + front.file.path + ": " + reason);
       }
-      sizeOfSlot[slot] = size;
-      io.queue(IoRequest{handle, next, static_cast<uint32_t>(size), buffer, true, static_cast<uint64_t>(slot), straight});
-      next += size;
-    };
-    while (next < end || freeSlots.size() < static_cast<std::size_t>(depth_)) {
-      while (next < end && !freeSlots.empty()) {
-        issue(freeSlots.back());
-        freeSlots.pop_back();
+      closeFile(front);
+      open.pop_front();
+      if (fileDone) fileDone(closedFiles);
+      ++closedFiles;
+    }
+  };
+  auto issue = [&] {
+    Open& entry = open.back();
+    const int slot = freeSlots.back();
+    freeSlots.pop_back();
+    const uint64_t size = std::min<uint64_t>(chunk_, entry.end - entry.next);
+    const uint64_t real = entry.next < entry.file.length ? std::min<uint64_t>(size, entry.file.length - entry.next) : 0;
+    const uint8_t* from = entry.file.source + entry.next;
+    const bool straight = anyBuffer && real == size && (!entry.direct || reinterpret_cast<uintptr_t>(from) % kDirectAlignment == 0);
+    uint8_t* buffer = straight ? const_cast<uint8_t*>(from) : io.buffers() + static_cast<std::size_t>(slot) * chunk_;
+    if (!straight) {
+      std::memcpy(buffer, from, real);
+      if (real < size) std::memset(buffer + real, 0, size - real);  // block padding
+    }
+    slotUse[slot] = SlotUse{closedFiles + open.size() - 1, size};
+    io.queue(IoRequest{entry.handle, entry.next, static_cast<uint32_t>(size), buffer, true, static_cast<uint64_t>(slot), straight});
+    entry.next += size;
+    ++entry.inFlight;
+    ++inFlight;
+  };
+  // Whether there is a chunk to issue now: the current file's next one, or a new file's first.
+  auto haveWork = [&](bool wait) {
+    for (;;) {
+      if (!open.empty() && open.back().next < open.back().end) return true;
+      if (noMore) return false;
+      WriteFile file;
+      if (!nextFile(wait, file)) {
+        if (wait) noMore = true;
+        return false;
       }
-      const std::size_t n = io.submitAndReap(done.data(), 1, 1);
-      for (std::size_t i = 0; i < n; ++i) {
-        const int slot = static_cast<int>(done[i].tag);
-        if (done[i].result < 0) throw std::runtime_error(std::string(io.name()) + " write to " + path + " failed: " + std::strerror(static_cast<int>(-done[i].result)));
-        if (static_cast<uint64_t>(done[i].result) != sizeOfSlot[slot]) throw std::runtime_error(std::string(io.name()) + " short write to " + path);
-        freeSlots.push_back(slot);
+      openNext(file);
+      // An empty file has nothing to issue: it is finished (and announced) in order, at once if it can be.
+      finishDone();
+    }
+  };
+  for (;;) {
+    try {
+      while (!failure && !freeSlots.empty() && haveWork(false)) issue();
+      if (!failure && inFlight == 0) {
+        // Nothing in flight and nothing ready: wait for the next file, or the end of the stream.
+        if (haveWork(true)) continue;
+        finishDone();
+        break;
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (inFlight == 0) break;
+    // After a failure nothing more is issued, but every request in flight is reaped before throwing:
+    // a straight write still reads the caller's memory.
+    const std::size_t n = io.submitAndReap(done.data(), 1, 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const int slot = static_cast<int>(done[i].tag);
+      const SlotUse use = slotUse[slot];
+      Open& entry = open[use.file - closedFiles];
+      --entry.inFlight;
+      --inFlight;
+      freeSlots.push_back(slot);
+      if (failure) continue;
+      try {
+        if (done[i].result < 0) throw std::runtime_error(std::string(io.name()) + " write to " + entry.file.path + " failed: " + std::strerror(static_cast<int>(-done[i].result)));
+        if (static_cast<uint64_t>(done[i].result) != use.size) throw std::runtime_error(std::string(io.name()) + " short write to " + entry.file.path);
+        finishDone();
+      } catch (...) {
+        failure = std::current_exception();
       }
     }
-  } catch (...) {
-    finish();
-    throw;
   }
-  if (direct && !keepPadding && ::ftruncate(fd, static_cast<off_t>(length)) != 0) {
-    const std::string reason = std::strerror(errno);
-    finish();
-    throw std::runtime_error("cannot size " + path + ": " + reason);
-  }
-  finish();
+  for (auto& entry : open) closeFile(entry);
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace threefs

@@ -43,6 +43,20 @@ class EngineIo {
   // it; then keepPadding keeps the last block whole (for files read back with O_DIRECT), else the file
   // is cut to `length`.
   void writeWhole(const std::string& path, const uint8_t* source, uint64_t length, bool direct, bool keepPadding);
+  // Writes a stream of whole files (each as writeWhole would) with the queue kept full across them: the
+  // next file's first chunks go out while the last ones of the file before are still in flight.
+  // nextFile(wait, file) gives the next file and returns true; false with wait false means "none yet"
+  // (asked again after the next completion), with wait true (nothing in flight) "no more files", and it
+  // may block until it knows which. fileDone(k) runs once file k and every file before it are written and
+  // closed (the caller may reuse its source). Both run on the calling thread.
+  struct WriteFile {
+    std::string path;
+    const uint8_t* source = nullptr;
+    uint64_t length = 0;
+    bool direct = true;
+    bool keepPadding = false;
+  };
+  void writeStream(const std::function<bool(bool, WriteFile&)>& nextFile, const std::function<void(std::size_t)>& fileDone);
   // The engine that ran (empty before the first I/O).
   std::string engineName() const { return name_; }
 

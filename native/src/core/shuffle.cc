@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -40,6 +42,76 @@ struct JoinOnExit {
   ~JoinOnExit() {
     if (thread.joinable()) thread.join();
   }
+};
+
+// The reduce's outputs, written by one thread for the whole reduce (EngineIo::writeStream), so that the
+// device's queue stays full from one output file to the next: a writer per file drained the queue at
+// every file's end. The reducer queues a file once it is sorted and waits for an older one to be
+// written before it sorts into that file's buffer again.
+class OutputWriter {
+ public:
+  explicit OutputWriter(EngineIo& io) : thread_([this, &io] { run(io); }) {}
+  ~OutputWriter() {
+    close();
+    if (thread_.joinable()) thread_.join();
+  }
+  OutputWriter(const OutputWriter&) = delete;
+  OutputWriter& operator=(const OutputWriter&) = delete;
+
+  void queue(EngineIo::WriteFile file) {
+    std::lock_guard lock(mutex_);
+    files_.push_back(std::move(file));
+    changed_.notify_all();
+  }
+  // Blocks until the first `count` queued files are written; rethrows the writer's failure.
+  void waitWritten(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return written_ >= count || error_; });
+    if (error_) std::rethrow_exception(error_);
+  }
+  // No more files: waits for every queued one to be written; rethrows the writer's failure.
+  void finish() {
+    close();
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+  void run(EngineIo& io) {
+    try {
+      io.writeStream(
+          [this](bool wait, EngineIo::WriteFile& file) {
+            std::unique_lock lock(mutex_);
+            if (wait) changed_.wait(lock, [&] { return !files_.empty() || closed_; });
+            if (files_.empty()) return false;
+            file = std::move(files_.front());
+            files_.pop_front();
+            return true;
+          },
+          [this](std::size_t index) {
+            std::lock_guard lock(mutex_);
+            written_ = index + 1;
+            changed_.notify_all();
+          });
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      error_ = std::current_exception();
+      changed_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<EngineIo::WriteFile> files_;
+  bool closed_ = false;
+  std::size_t written_ = 0;
+  std::exception_ptr error_;
+  std::thread thread_;  // last: it starts once the members above exist
 };
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
@@ -392,33 +464,31 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
 
   uint64_t done = 0;
   uint64_t pendingBytes = 0;
-  std::exception_ptr readError, writeError;
-  std::thread reader, writer;
-  JoinOnExit joinReader{reader}, joinWriter{writer};
+  std::exception_ptr readError;
+  std::thread reader;
+  JoinOnExit joinReader{reader};
   {
     const auto start = std::chrono::steady_clock::now();
     if (options.firstPartition < options.endPartition && options.memory == nullptr) pendingBytes = readPartition(options.firstPartition, buffers[0]->data());
     result.readSeconds += secondsSince(start);
   }
   // Straight to the device (where allowed): building page cache for a gigabyte of output costs more
-  // here than the device needs to take it. One write in flight, from the other sorted buffer.
-  auto startWrite = [&](uint32_t p, int current, uint64_t bytes) {
-    writer = std::thread([&, p, current, bytes] {
-      try {
-        writeIo.writeWhole(options.outputDir + "/" + partitionFileName(p), sorted[current]->data(), bytes, true, false);
-      } catch (...) {
-        writeError = std::current_exception();
-      }
-    });
-  };
-  auto finishWrite = [&] {
+  // here than the device needs to take it. Declared after the reader so that it is stopped first.
+  OutputWriter writer(writeIo);
+  // Partition i (from the first) is sorted into sorted[i % 2], which held partition i - 2: that one
+  // must be written first. Only the time spent waiting for the writer is counted.
+  auto sortedBufferFree = [&](uint32_t index) {
+    if (index < 2) return;
     const auto start = std::chrono::steady_clock::now();
-    if (writer.joinable()) writer.join();
+    writer.waitWritten(index - 1);
     result.writeSeconds += secondsSince(start);
-    if (writeError) std::rethrow_exception(writeError);
+  };
+  auto queueOutput = [&](uint32_t p, int current, uint64_t bytes) {
+    writer.queue(EngineIo::WriteFile{options.outputDir + "/" + partitionFileName(p), sorted[current]->data(), bytes, true, false});
   };
   for (uint32_t p = options.firstPartition; p < options.endPartition; ++p) {
-    const int current = (p - options.firstPartition) % 2;
+    const uint32_t index = p - options.firstPartition;
+    const int current = index % 2;
     if (options.memory != nullptr) {
       // In memory: sort straight from the partition's segments of the map arena, no copy first.
       std::vector<RecordSegment> pieces;
@@ -427,16 +497,16 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
         pieces.push_back(RecordSegment{options.memory->base + options.memory->runStride * segment.run + segment.offset, segment.length / kRecordSize});
         bytes += segment.length;
       }
+      sortedBufferFree(index);
       auto start = std::chrono::steady_clock::now();
       sortRecordSegments(pieces, options.memory->base, sorted[current]->data(), options.threads, &scratch);
       result.sortSeconds += secondsSince(start);
+      queueOutput(p, current, bytes);
       // The partition now lives in sorted[current]: its arena pages go back while the writer is busy,
       // instead of a gigabyte of unmapping (0.07 s here) after the last write.
       if (options.memory->arena != nullptr) {
         for (const auto& segment : segmentsOf(p)) options.memory->arena->release(options.memory->runStride * segment.run + segment.offset, segment.length);
       }
-      finishWrite();
-      startWrite(p, current, bytes);
       done += bytes;
       result.records += bytes / kRecordSize;
       ++result.partitions;
@@ -453,12 +523,11 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
         }
       });
     }
+    sortedBufferFree(index);
     auto start = std::chrono::steady_clock::now();
     sortRecords(buffers[current]->data(), sorted[current]->data(), bytes / kRecordSize, options.threads, &scratch);
     result.sortSeconds += secondsSince(start);
-    // One write in flight: the previous partition's (from the other sorted buffer) must be done first.
-    finishWrite();
-    startWrite(p, current, bytes);
+    queueOutput(p, current, bytes);
     // Reads overlap sorting and writing; only the wait for a read that is still running is counted.
     start = std::chrono::steady_clock::now();
     if (reader.joinable()) reader.join();
@@ -469,7 +538,11 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
     ++result.partitions;
     if (progress) progress(Progress{"reduce", done, totalBytes});
   }
-  finishWrite();
+  {
+    const auto start = std::chrono::steady_clock::now();
+    writer.finish();
+    result.writeSeconds += secondsSince(start);
+  }
   result.bytes = done;
   result.engine = !readIo.engineName().empty() ? readIo.engineName() : writeIo.engineName();
   return result;
