@@ -4,12 +4,13 @@
  * then cluster.yml (the node's entry, then its ssh: block), then the SSH config, then the default.
  * `config validate -v` shows these origins; the host pool connects with exactly these values.
  */
-import {homedir, userInfo} from 'node:os'
+import {userInfo} from 'node:os'
 import {join} from 'node:path'
 
 import type {ClusterNode, HostSshConfig, SshSettings} from './model.js'
 import {expandHome} from './semantic.js'
 import type {ResolvedSshConfig} from './ssh-config.js'
+import {homeDirectory} from './home.js'
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 export const DEFAULT_KEEPALIVE_MS = 15_000
@@ -116,7 +117,7 @@ function hopReach(config: HostSshConfig | undefined, alias: string, ssh: SshSett
       [ssh.knownHostsFile ? [expandHome(ssh.knownHostsFile)] : undefined, 'cluster.yml'],
       [r?.userKnownHostsFile, s.userKnownHostsFile],
     ],
-    [join(homedir(), '.ssh', 'known_hosts')],
+    [join(homeDirectory(), '.ssh', 'known_hosts')],
   )
   const hostKeyPolicy = pick(
     'hostKeyPolicy',

@@ -3,12 +3,12 @@
  * (node groups expanded, service memberships). Returns findings with key paths; the loader turns
  * them into file positions.
  */
-import {homedir} from 'node:os'
 import {existsSync} from 'node:fs'
 import {posix} from 'node:path'
 
 import {boundPorts} from '../cluster/ports.js'
 import {commitForImageTag} from '../cluster/threefs-config/shipped.js'
+import {homeDirectory} from './home.js'
 import {expandRange, groupNodeName, ipv4ToNumber} from './ip-range.js'
 import type {ClusterNode} from './model.js'
 import type {PathSegment} from './problems.js'
@@ -66,7 +66,8 @@ const SYSTEM_DIRS = new Set([
 ])
 
 export function expandHome(path: string): string {
-  return path === '~' ? homedir() : path.startsWith('~/') ? homedir() + path.slice(1) : path
+  const home = homeDirectory()
+  return path === '~' ? home : path.startsWith('~/') ? home + path.slice(1) : path
 }
 
 export function resolveCluster(config: ClusterFile): Resolution {

@@ -6,13 +6,14 @@
  * cluster.yml and flags.
  */
 import {existsSync} from 'node:fs'
-import {homedir, userInfo} from 'node:os'
+import {userInfo} from 'node:os'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 
 import {UsageError} from '../errors.js'
 import {parseSshConfig, resolveSshConfig} from './ssh-config.js'
 import type {ClusterNode, HostSshConfig} from './model.js'
 import {expandHome} from './semantic.js'
+import {homeDirectory} from './home.js'
 
 /** The SSH config file to read: ssh.configFile (relative to cluster.yml), else ~/.ssh/config if it exists. */
 export function sshConfigPath(configFile: string | undefined, clusterFile: string): string | undefined {
@@ -21,7 +22,7 @@ export function sshConfigPath(configFile: string | undefined, clusterFile: strin
     const expanded = expandHome(configFile)
     return isAbsolute(expanded) ? expanded : resolve(dirname(clusterFile), expanded)
   }
-  const fallback = join(homedir(), '.ssh', 'config')
+  const fallback = join(homeDirectory(), '.ssh', 'config')
   return existsSync(fallback) ? fallback : undefined
 }
 

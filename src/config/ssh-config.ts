@@ -16,10 +16,11 @@
  * file:line, because guessing there would send a connection somewhere the operator did not mean.
  */
 import {readdirSync, readFileSync} from 'node:fs'
-import {homedir, userInfo} from 'node:os'
+import {userInfo} from 'node:os'
 import {basename, dirname, isAbsolute, join} from 'node:path'
 
 import {UsageError} from '../errors.js'
+import {homeDirectory} from './home.js'
 
 export interface SshConfigLine {
   /** Lower-cased for matching; `name` is as written, for messages. */
@@ -137,7 +138,7 @@ function includeFiles(pattern: string, home: string, source: string): string[] {
 }
 
 /** Reads one config file (and its Includes) into Host/Match blocks; lines before any Host apply to all. */
-export function parseSshConfig(file: string, home = homedir()): Block[] {
+export function parseSshConfig(file: string, home = homeDirectory()): Block[] {
   const blocks: Block[] = [{kind: 'host', patterns: ['*'], criteria: [], lines: []}]
   readInto(file, home, blocks, 0, true)
   return blocks
@@ -282,7 +283,7 @@ export function resolveSshConfig(
   alias: string,
   env: {home?: string; localUser?: string} = {},
 ): ResolvedSshConfig {
-  const home = env.home ?? homedir()
+  const home = env.home ?? homeDirectory()
   const localUser = env.localUser ?? userInfo().username
   const result: ResolvedSshConfig = {hostName: alias, identityFiles: [], proxyJump: [], sources: {}}
   const identityLines: SshConfigLine[] = []
