@@ -23,7 +23,9 @@ export const modules = {
       'config-loader',
       'config-safety',
       'config-create-select',
+      'config-rules',
       'ssh-config',
+      'ssh-config-rules',
       'ssh-reach',
       'deploy-plan',
       'plan-secrets',
@@ -39,7 +41,16 @@ export const modules = {
   'deploy-state': {mutate: ['src/deploy/state.ts'], tests: u(['deploy-state', 'apply', 'cluster-growth-plan'])},
   'status-judge': {
     mutate: ['src/status/judge.ts', 'src/status/rules/*.ts'],
-    tests: u(['status-judge', 'status-judge-edges', 'status-rules', 'status-rf3']),
+    tests: u([
+      'status-judge',
+      'status-judge-edges',
+      'status-rules',
+      'status-rules-admin-chains',
+      'status-rules-nodes',
+      'status-rf3',
+      'status-node-ids',
+      'probe-protocol',
+    ]),
   },
   'admin-cli-output': {
     mutate: ['src/cluster/admin-cli-output.ts'],
