@@ -45,6 +45,14 @@ export default {
   //   right-trimmed, so no column starts past its end); cell()'s `index >= 0` -> true (row[-1] is undefined,
   //   giving '' too); STATUS_CELL with `(x/n)` made mandatory (a bare status then falls back to the same
   //   text); target cells split on `\s` instead of `\s+` (empty pieces are filtered out).
+  // - status/judge.ts: rules run on unreachable nodes too (they hold no containers, mount or disks); the node-id
+  //   map without its filter (ids are unique; every read has a fallback); the sort's tie-break `a.index + b.index`
+  //   (V8 keeps equal elements in order either way); rules/disks.ts, mounts.ts, services.ts `!== undefined`
+  //   checks -> true (undefined / n is NaN, and comparisons with undefined are false).
+  // - config: yaml messages never carry " at line N" with prettyErrors off (loader.ts:61, :72); yaml's default
+  //   maxAliasCount is 100 (:145); zod paths hold no symbols (:203); locate.ts range checks (parsed nodes always
+  //   have a range); the upper chain-id bound can never equal 2^53-1 (semantic.ts:393); ssh-config.ts word
+  //   splitting index checks (indexOf never returns 0 there, :81-87) and readdirSync's order (:134).
 
   timeoutMS: 20_000,
   tempDirName: process.env.MUTATION_TEMP_DIR ?? '.stryker-tmp',
