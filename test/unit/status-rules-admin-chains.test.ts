@@ -225,6 +225,14 @@ describe('readAdmin: the mgmtd container admin_cli runs in', () => {
     })
   })
 
+  it('looks at the node it asks when the first admin node is "unknown" (a stopped mgmtd there is reported)', () => {
+    const nodes = [node('n1', [mgmtdIs('exited')])]
+    const result = readAdmin({sections: ALL}, nodes, ruleContext(layout({adminNodes: ['unknown', 'n1']}), '-c x.yml'))
+    expect(result.basis.asked).toBe('n1')
+    expect(result.problems).toEqual([stopped])
+    expect(result.tables).toEqual({})
+  })
+
   it('looks at the node the capture names, and only at its mgmtd container', () => {
     const nodes = [
       node('n1', [mgmtdIs('exited')]),

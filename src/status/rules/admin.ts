@@ -116,8 +116,9 @@ export function readAdmin(
   const asked = raw.node ?? layout.adminNodes.find((node) => node !== 'unknown')
   const basis: AdminBasis = {...(asked ? {asked} : {}), answered: [], failed: []}
   // admin_cli runs inside the mgmtd container: when that container is known not to run, the node's
-  // container problem already says why, and one line says what cannot be seen because of it.
-  const adminNode = nodes.find((node) => node.name === (raw.node ?? layout.adminNodes[0]))
+  // container problem already says why, and one line says what cannot be seen because of it. The node is
+  // the one asked (an "unknown" first admin node is passed over there too).
+  const adminNode = nodes.find((node) => node.name === asked)
   const mgmtd = adminNode?.containers.find((entry) => entry.container === layout.mgmtdContainer)
   if (mgmtd && mgmtd.state !== 'running' && mgmtd.state !== 'unknown') {
     problems.push({
