@@ -66,27 +66,45 @@ function syntaxError(source: string, message: string): UsageError {
   return new UsageError(`${source}: ${message}`, {next: 'Fix that line of the SSH config (see ssh_config(5)).'})
 }
 
-/** Splits a line into words the way OpenSSH's argv_split does for the cases that matter: quotes, '='. */
+/**
+ * Splits a line into words the way OpenSSH's argv_split does (checked against `ssh -G`, OpenSSH 9.2): blanks
+ * separate words; single or double quotes group blanks into a word and may start or end inside one (`"a b"c` is
+ * `a bc`); a backslash escapes a quote, a backslash or (outside quotes) a space, and is kept before anything
+ * else; a word that starts with `#` begins a comment that runs to the end of the line (`a#b` is a word).
+ * "Keyword=value" and "Keyword = value" are the same as "Keyword value".
+ */
 export function splitLine(text: string, source: string): string[] {
-  const words: string[] = []
   const trimmed = text.trim()
-  // "Keyword=value" and "Keyword = value" are the same as "Keyword value".
   const firstEnd = trimmed.search(/[\s=]/)
-  if (firstEnd < 0) return trimmed === '' ? [] : [trimmed]
-  words.push(trimmed.slice(0, firstEnd))
-  let rest = trimmed.slice(firstEnd).replace(/^\s*=?\s*/, '')
-  while (rest.length > 0) {
-    if (rest.startsWith('"')) {
-      const close = rest.indexOf('"', 1)
-      if (close < 0) throw syntaxError(source, 'unterminated quote')
-      words.push(rest.slice(1, close))
-      rest = rest.slice(close + 1)
-    } else {
-      const end = rest.search(/\s/)
-      words.push(end < 0 ? rest : rest.slice(0, end))
-      rest = end < 0 ? '' : rest.slice(end)
+  if (firstEnd < 0) return trimmed === '' || trimmed.startsWith('#') ? [] : [trimmed]
+  const words = [trimmed.slice(0, firstEnd)]
+  const rest = trimmed.slice(firstEnd).replace(/^\s*=?/, '')
+  let at = 0
+  while (at < rest.length) {
+    if (/\s/.test(rest[at]!)) {
+      at++
+      continue
     }
-    rest = rest.replace(/^\s+/, '')
+    if (rest[at] === '#') break
+    let word = ''
+    let quote: string | undefined
+    for (; at < rest.length; at++) {
+      const char = rest[at]!
+      if (quote === undefined && /\s/.test(char)) break
+      const next = rest[at + 1]
+      if (char === '\\' && (next === "'" || next === '"' || next === '\\' || (quote === undefined && next === ' '))) {
+        word += next
+        at++
+      } else if (quote === undefined && (char === '"' || char === "'")) {
+        quote = char
+      } else if (char === quote) {
+        quote = undefined
+      } else {
+        word += char
+      }
+    }
+    if (quote !== undefined) throw syntaxError(source, 'unterminated quote')
+    words.push(word)
   }
   return words
 }

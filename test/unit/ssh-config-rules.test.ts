@@ -107,6 +107,41 @@ describe('splitting a config line into words', () => {
   })
 })
 
+describe('splitting a config line as OpenSSH 9.2 does (each case checked with `ssh -G`)', () => {
+  it('ends the line at a word that starts with #, but keeps # inside a word', () => {
+    expect(splitLine('User ops # admin', 's')).toEqual(['User', 'ops'])
+    expect(splitLine('Host web-a web-b #db', 's')).toEqual(['Host', 'web-a', 'web-b'])
+    expect(splitLine('User a#b', 's')).toEqual(['User', 'a#b'])
+    expect(splitLine('User "u v"#x', 's')).toEqual(['User', 'u v#x'])
+    expect(splitLine('User "#quoted"', 's')).toEqual(['User', '#quoted'])
+  })
+
+  it('takes single quotes like double ones, and quotes that start or end inside a word', () => {
+    expect(splitLine("HostName '10.0.0.5'", 's')).toEqual(['HostName', '10.0.0.5'])
+    expect(splitLine("User 'a b' # c", 's')).toEqual(['User', 'a b'])
+    expect(splitLine('IdentityFile "a b"c', 's')).toEqual(['IdentityFile', 'a bc'])
+    expect(splitLine('HostName x"y z"w', 's')).toEqual(['HostName', 'xy zw'])
+    expect(splitLine(`User "it's"`, 's')).toEqual(['User', "it's"])
+    expect(() => splitLine("User 'ops", 's')).toThrow('s: unterminated quote')
+  })
+
+  it('reads a backslash before a quote, a backslash or (outside quotes) a space as that character, else keeps it', () => {
+    expect(splitLine('IdentityFile a\\ b', 's')).toEqual(['IdentityFile', 'a b'])
+    expect(splitLine('HostName "q\\"r"', 's')).toEqual(['HostName', 'q"r'])
+    expect(splitLine('IdentityFile a\\\\b', 's')).toEqual(['IdentityFile', 'a\\b'])
+    expect(splitLine('IdentityFile a\\xb', 's')).toEqual(['IdentityFile', 'a\\xb'])
+    expect(splitLine('IdentityFile "a\\ b"', 's')).toEqual(['IdentityFile', 'a\\ b'])
+  })
+
+  it('resolves a host whose block has trailing comments to the values OpenSSH uses', () => {
+    const resolved = resolveIn(
+      ['Host t1 # lab', '  User ops # admin', "  HostName '10.0.0.5'", '  Port 2222 #x'].join('\n'),
+      't1',
+    )
+    expect(resolved).toMatchObject({user: 'ops', hostName: '10.0.0.5', port: 2222})
+  })
+})
+
 describe('reading Host and Match blocks', () => {
   it('skips comments and blank lines and gives every line its keyword, name, words and file:line', () => {
     const fake = fakeHome(
