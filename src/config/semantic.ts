@@ -336,6 +336,16 @@ function checkStorageLayout(config: ClusterFile, services: Record<ServiceName, s
   const storage = config.services.storage
   const mgmtd = config.services.mgmtd
   const storageNodes = services.storage.length
+  // Before the checks below that stop at the first layout error: the spelling is worth knowing either way.
+  if (mgmtd?.stripSize !== undefined) {
+    findings.push({
+      severity: 'warning',
+      path: ['services', 'mgmtd', 'stripSize'],
+      at: 'key',
+      message: `"stripSize" is not read by m3fs or 3fs-cli (stripeSize ${mgmtd.stripeSize} is used)`,
+      hint: 'Did you mean "stripeSize"? The key comes from m3fs\'s sample file.',
+    })
+  }
   if (!storage || storageNodes === 0) return
   if (storage.replicationFactor > storageNodes) {
     findings.push({
@@ -404,15 +414,6 @@ function checkStorageLayout(config: ClusterFile, services: Record<ServiceName, s
       path: ['services', 'mgmtd', 'stripeSize'],
       message: `stripeSize ${mgmtd.stripeSize} is larger than the ${chains} chains this layout yields (3FS then fails writes with EIO)`,
       hint: `Set stripeSize to at most ${chains}, or raise targetNumPerDisk.`,
-    })
-  }
-  if (mgmtd?.stripSize !== undefined) {
-    findings.push({
-      severity: 'warning',
-      path: ['services', 'mgmtd', 'stripSize'],
-      at: 'key',
-      message: `"stripSize" is not read by m3fs or 3fs-cli (stripeSize ${mgmtd.stripeSize} is used)`,
-      hint: 'Did you mean "stripeSize"? The key comes from m3fs\'s sample file.',
     })
   }
 }

@@ -1033,6 +1033,20 @@ describe('storage layout', () => {
       },
     ])
   })
+
+  it('keeps the stripSize warning when the storage layout has an error (the layout checks stop at the first)', () => {
+    const text = yml({
+      services: {
+        mgmtd: '{nodes: [a], stripeSize: 8, stripSize: 4}',
+        storage: '{nodes: [a], diskType: dir, replicationFactor: 2}',
+      },
+    })
+    const problems = configError(text).problems
+    expect(problems.map((problem) => [problem.severity, problem.path])).toEqual([
+      ['warning', 'services.mgmtd.stripSize'],
+      ['error', 'services.storage.replicationFactor'],
+    ])
+  })
 })
 
 describe('mount point and work directory', () => {
