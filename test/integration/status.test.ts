@@ -80,7 +80,7 @@ describe.skipIf(!available)('status on real SSH test hosts', () => {
       expect(engine.cause).toContain('no container runtime (no-such-engine)')
       // /3fs on a test host is a bind mount of an ordinary directory: present, but not fuse.hf3fs.
       const mount = result.json.problems.find((problem: any) => problem.subject === `${name}:/3fs`)
-      expect(mount.cause).toMatch(/is a \S+ mount from .* not 3FS \(fuse.hf3fs\)/)
+      expect(mount.cause).toMatch(/is an? \S+ mount from .* not 3FS \(fuse.hf3fs\)/)
     }
     // admin_cli runs inside the mgmtd container: one critical line says what cannot be seen and why.
     expect(result.json.problems.find((problem: any) => problem.subject === 'mgmtd')).toMatchObject({

@@ -459,7 +459,7 @@ describe('rules/mounts', () => {
       {
         severity: 'error',
         subject: 'n2:/3fs',
-        cause: '/3fs is a ext4 mount from /dev/sda1, not 3FS (fuse.hf3fs): programs would write to the wrong place',
+        cause: '/3fs is an ext4 mount from /dev/sda1, not 3FS (fuse.hf3fs): programs would write to the wrong place',
         next: 'If nothing needs that mount, unmount it (umount /3fs), then mount 3FS: 3fs-cli deploy -c x.yml',
       },
     ])
@@ -467,8 +467,14 @@ describe('rules/mounts', () => {
 
   it('says unknown for a mount whose type and source were not seen', () => {
     expect(mountProblems(clientNode({path: '/mnt/x', mounted: true}), context)[0]!.cause).toBe(
-      '/mnt/x is a unknown mount from an unknown source, not 3FS (fuse.hf3fs): programs would write to the wrong place',
+      '/mnt/x is an unknown mount from an unknown source, not 3FS (fuse.hf3fs): programs would write to the wrong place',
     )
+  })
+
+  it('puts "a" before a type that starts with a consonant', () => {
+    expect(
+      mountProblems(clientNode({path: '/3fs', mounted: true, fstype: 'tmpfs', source: 'tmpfs'}), context)[0]!.cause,
+    ).toBe('/3fs is a tmpfs mount from tmpfs, not 3FS (fuse.hf3fs): programs would write to the wrong place')
   })
 
   it('reports a hung mount and a nearly full one together', () => {

@@ -24,11 +24,12 @@ export function mountProblems(node: NodeState, context: RuleContext): Problem[] 
     ]
   }
   if (mount.fstype !== 'fuse.hf3fs') {
+    const fstype = mount.fstype ?? 'unknown'
     return [
       {
         severity: 'error',
         subject,
-        cause: `${mount.path} is a ${mount.fstype ?? 'unknown'} mount from ${mount.source ?? 'an unknown source'}, not 3FS (fuse.hf3fs): programs would write to the wrong place`,
+        cause: `${mount.path} is ${/^[aeiou]/i.test(fstype) ? 'an' : 'a'} ${fstype} mount from ${mount.source ?? 'an unknown source'}, not 3FS (fuse.hf3fs): programs would write to the wrong place`,
         next: `If nothing needs that mount, unmount it (umount ${mount.path}), then mount 3FS: ${cli('deploy {c}')}`,
       },
     ]
