@@ -471,10 +471,15 @@ describe('rules/mounts', () => {
     )
   })
 
-  it('puts "a" before a type that starts with a consonant', () => {
+  it('puts "a" before a type that starts with a consonant, even when a vowel follows', () => {
     expect(
-      mountProblems(clientNode({path: '/3fs', mounted: true, fstype: 'tmpfs', source: 'tmpfs'}), context)[0]!.cause,
-    ).toBe('/3fs is a tmpfs mount from tmpfs, not 3FS (fuse.hf3fs): programs would write to the wrong place')
+      mountProblems(
+        clientNode({path: '/3fs', mounted: true, fstype: 'fuse.sshfs', source: 'ops@10.0.0.9:/data'}),
+        context,
+      )[0]!.cause,
+    ).toBe(
+      '/3fs is a fuse.sshfs mount from ops@10.0.0.9:/data, not 3FS (fuse.hf3fs): programs would write to the wrong place',
+    )
   })
 
   it('reports a hung mount and a nearly full one together', () => {
