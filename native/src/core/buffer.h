@@ -9,7 +9,8 @@ namespace threefs {
 class Buffer {
  public:
   Buffer() = default;
-  // populate: fault every page in now (MAP_POPULATE); else pages come on first touch, or by populate().
+  // populate: fault every page in now; else pages come on first touch, or by populate(). Either way as
+  // transparent huge pages where the kernel has them (MADV_HUGEPAGE before any page exists).
   explicit Buffer(std::size_t bytes, bool populate = true);
   ~Buffer();
   Buffer(Buffer&& other) noexcept;
