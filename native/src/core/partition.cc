@@ -44,12 +44,17 @@ std::vector<Key> uniformSplitters(uint32_t partitions) {
   return splitters;
 }
 
-void partitionRecords(const uint8_t* in, std::size_t count, const Partitioner& partitioner, uint8_t* out, std::vector<uint64_t>& offsets, int threads) {
+void partitionRecords(const uint8_t* in, std::size_t count, const Partitioner& partitioner, uint8_t* out, std::vector<uint64_t>& offsets, int threads,
+                      Buffer* scratch) {
   const uint32_t parts = partitioner.partitions();
   threads = std::max(1, std::min<int>(threads, static_cast<int>(count / 4096 + 1)));
   std::vector<std::vector<uint64_t>> cursors(threads, std::vector<uint64_t>(parts, 0));
-  Buffer ownerBuffer(count * sizeof(uint32_t));
-  uint32_t* owner = ownerBuffer.as<uint32_t>();
+  Buffer own;
+  if (scratch == nullptr || scratch->size() < count * sizeof(uint32_t)) {
+    own = Buffer(count * sizeof(uint32_t));
+    scratch = &own;
+  }
+  uint32_t* owner = scratch->as<uint32_t>();
   auto slice = [&](int t) { return std::make_pair(count * t / threads, count * (t + 1) / threads); };
   runParallel(threads, [&](int t) {
     auto [begin, end] = slice(t);

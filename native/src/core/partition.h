@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/buffer.h"
 #include "core/records.h"
 
 namespace threefs {
@@ -28,7 +29,10 @@ std::vector<Key> splittersFromSample(std::vector<Key> sample, uint32_t partition
 std::vector<Key> uniformSplitters(uint32_t partitions);
 
 // Groups records by partition: writes them to `out` partition after partition and fills `offsets`
-// (partitions+1 byte offsets). Order inside a partition is not kept.
-void partitionRecords(const uint8_t* in, std::size_t count, const Partitioner& partitioner, uint8_t* out, std::vector<uint64_t>& offsets, int threads);
+// (partitions+1 byte offsets). Order inside a partition is not kept. `scratch` (optional, grown when
+// short) holds each record's partition between the two passes; a caller that partitions many batches
+// lends one, so that its pages are faulted in once, not once per batch.
+void partitionRecords(const uint8_t* in, std::size_t count, const Partitioner& partitioner, uint8_t* out, std::vector<uint64_t>& offsets, int threads,
+                      Buffer* scratch = nullptr);
 
 }  // namespace threefs

@@ -194,6 +194,7 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
   const uint64_t runBytes = std::min({limit, wanted, std::max<uint64_t>(total, kRecordSize)});
   Buffer* input[2] = {&pool->get(0, runBytes), &pool->get(1, runBytes)};
   Buffer* grouped[2] = {nullptr, nullptr};
+  Buffer& owners = pool->get(6, runBytes / kRecordSize * sizeof(uint32_t));
 
   // Where each run comes from: consecutive byte ranges over the inputs, file after file.
   struct Piece {
@@ -341,7 +342,7 @@ MapResult runMap(const MapOptions& options, const ProgressCallback& progress, Bu
       started = std::chrono::steady_clock::now();
     }
     std::vector<uint64_t> offsets;
-    partitionRecords(input[run % 2]->data(), filled / kRecordSize, partitioner, groupedFor(run), offsets, options.threads);
+    partitionRecords(input[run % 2]->data(), filled / kRecordSize, partitioner, groupedFor(run), offsets, options.threads, &owners);
     result.partitionSeconds += secondsSince(started);
     {
       std::lock_guard<std::mutex> lock(readMutex);
@@ -442,7 +443,11 @@ ReduceResult runReduce(const ReduceOptions& options, const ProgressCallback& pro
     buffers[0] = &pool->get(0, largest);
     buffers[1] = &pool->get(1, largest);
   }
-  Buffer* sorted[2] = {&pool->get(2, alignUp(largest)), &pool->get(3, alignUp(largest))};
+  // In memory, the map's two input buffers (slots 0 and 1, no longer needed) take the sorted partitions:
+  // pages already faulted in. Memory that is new to the process costs more here than the sort that fills
+  // it (this VM's host backs guest pages lazily: test/bench/memory-pages.cc).
+  const std::size_t sortedSlot = options.memory != nullptr ? 0 : 2;
+  Buffer* sorted[2] = {&pool->get(sortedSlot, alignUp(largest)), &pool->get(sortedSlot + 1, alignUp(largest))};
   Buffer& scratch = pool->get(4, sortScratchBytes(largest / kRecordSize));
   // Reads of the next partition (one thread at a time) and writes of outputs each have their engine.
   EngineIo readIo(options.engine, true, 4 << 20, 16), writeIo(options.engine);
