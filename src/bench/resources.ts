@@ -9,7 +9,8 @@ import type {Cluster} from '../config/model.js'
 import {fanOut, valuesOrThrow} from '../remote/fanout.js'
 
 /** Prints two lines: the core count, and MemAvailable in bytes. */
-export const RESOURCES_PROBE = "nproc; awk '/MemAvailable/ {print $2 * 1024}' /proc/meminfo"
+// printf, not print: awk prints a number above 2^31 with %.6g (rounded to six digits).
+export const RESOURCES_PROBE = 'nproc; awk \'/MemAvailable/ {printf "%.0f\\n", $2 * 1024}\' /proc/meminfo'
 
 /** Share of a node's available memory the worker may use by default. */
 export const DEFAULT_MEMORY_SHARE = 0.6

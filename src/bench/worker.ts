@@ -6,14 +6,12 @@
 import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 
-import type {z} from 'zod'
-
 import {UserError} from '../errors.js'
 import {log} from '../log.js'
 import {workerPath} from '../native/index.js'
 import type {Host} from '../remote/host.js'
 import {shellQuote} from '../remote/shell.js'
-import {decodeWorkerLine, WorkerProtocolError, type WorkerMessage} from './worker-protocol.js'
+import {WorkerProtocolError, type WorkerMessage, type WorkerResult, type WorkerResultKind} from './worker-protocol.js'
 
 export interface WorkerProgress {
   node: string
@@ -53,14 +51,14 @@ export async function ensureWorker(host: Host, signal?: AbortSignal): Promise<st
   return remote
 }
 
-export interface WorkerRun<R extends z.ZodType> {
+export interface WorkerRun<K extends WorkerResultKind> {
   host: Host
   binary: string
   phase: string
   /** Built by worker-protocol.ts. */
   args: string[]
-  /** The schema of this subcommand's result line (worker-protocol.ts). */
-  result: R
+  /** Which subcommand's result line to expect (its schema: worker-messages.ts WORKER_RESULTS). */
+  result: K
   signal?: AbortSignal
   onProgress?: (progress: WorkerProgress) => void
   /** Every other message (e.g. {type: 'phase'}), as it arrives. */
@@ -68,57 +66,71 @@ export interface WorkerRun<R extends z.ZodType> {
   timeoutMs?: number
 }
 
-export async function runWorker<R extends z.ZodType>(
-  run: WorkerRun<R>,
-): Promise<{result: z.infer<R>; lines: WorkerMessage[]}> {
+export async function runWorker<K extends WorkerResultKind>(
+  run: WorkerRun<K>,
+): Promise<{result: WorkerResult<K>; lines: WorkerMessage[]}> {
   const lines: WorkerMessage[] = []
   let pending = ''
-  let result: z.infer<R> | undefined
+  let result: WorkerResult<K> | undefined
   let error: string | undefined
   let protocolError: WorkerProtocolError | undefined
+  // The schemas load while the worker starts; lines that come before they are there wait for them.
+  let decode: ((line: string) => WorkerMessage | WorkerResult<K> | undefined) | undefined
+  const early: string[] = []
+  const onLine = (line: string) => {
+    if (decode === undefined) {
+      early.push(line)
+      return
+    }
+    let message: WorkerMessage | WorkerResult<K> | undefined
+    try {
+      message = decode(line)
+    } catch (caught) {
+      // Thrown from a stream callback it would be lost: kept, and reported when the worker has ended.
+      if (!(caught instanceof WorkerProtocolError)) throw caught
+      protocolError ??= caught
+      return
+    }
+    if (message === undefined) return
+    const typed = message as WorkerMessage
+    lines.push(typed)
+    if (typed.type === 'progress') {
+      const progress = typed as {phase: string; bytesDone: number; bytesTotal: number}
+      try {
+        run.onProgress?.({
+          node: run.host.name,
+          phase: progress.phase || run.phase,
+          bytesDone: progress.bytesDone,
+          bytesTotal: progress.bytesTotal,
+        })
+      } catch (error) {
+        // A display problem must not take the run down from inside a stream callback.
+        log.warn(`progress display failed: ${(error as Error).message}`)
+      }
+    } else if (typed.type === 'result') {
+      result = message as WorkerResult<K>
+    } else if (typed.type === 'error') {
+      error = (typed as {message: string}).message
+    } else {
+      try {
+        run.onMessage?.(typed)
+      } catch (callbackError) {
+        log.warn(`worker message handler failed: ${(callbackError as Error).message}`)
+      }
+    }
+  }
+  const schemasLoaded = import('./worker-messages.js').then((messages) => {
+    const schema = messages.WORKER_RESULTS[run.result]
+    decode = (line) => messages.decodeWorkerLine(line, schema) as WorkerMessage | WorkerResult<K> | undefined
+    for (const line of early.splice(0)) onLine(line)
+  })
   const onStdout = (chunk: string) => {
     pending += chunk
     let newline: number
     while ((newline = pending.indexOf('\n')) >= 0) {
       const line = pending.slice(0, newline)
       pending = pending.slice(newline + 1)
-      if (line.trim() === '') continue
-      let message: WorkerMessage | z.infer<R> | undefined
-      try {
-        message = decodeWorkerLine(line, run.result)
-      } catch (caught) {
-        // Thrown from a stream callback it would be lost: kept, and reported when the worker has ended.
-        if (!(caught instanceof WorkerProtocolError)) throw caught
-        protocolError ??= caught
-        continue
-      }
-      if (message === undefined) continue
-      const typed = message as WorkerMessage
-      lines.push(typed)
-      if (typed.type === 'progress') {
-        const progress = typed as {phase: string; bytesDone: number; bytesTotal: number}
-        try {
-          run.onProgress?.({
-            node: run.host.name,
-            phase: progress.phase || run.phase,
-            bytesDone: progress.bytesDone,
-            bytesTotal: progress.bytesTotal,
-          })
-        } catch (error) {
-          // A display problem must not take the run down from inside a stream callback.
-          log.warn(`progress display failed: ${(error as Error).message}`)
-        }
-      } else if (typed.type === 'result') {
-        result = message as z.infer<R>
-      } else if (typed.type === 'error') {
-        error = (typed as {message: string}).message
-      } else {
-        try {
-          run.onMessage?.(typed)
-        } catch (callbackError) {
-          log.warn(`worker message handler failed: ${(callbackError as Error).message}`)
-        }
-      }
+      if (line.trim() !== '') onLine(line)
     }
   }
   const command = [run.binary, ...run.args].map(shellQuote).join(' ')
@@ -128,6 +140,7 @@ export async function runWorker<R extends z.ZodType>(
     timeoutMs: run.timeoutMs ?? 24 * 3600 * 1000,
     label: `3fs-worker ${run.args.join(' ')}`,
   })
+  await schemasLoaded
   const stderrTail = outcome.stderr.trim().split('\n').slice(-3).join('\n')
   if (outcome.aborted) throw new WorkerFailedError(run.host.name, run.phase, 'cancelled', '')
   if (outcome.timedOut) throw new WorkerFailedError(run.host.name, run.phase, 'timed out', stderrTail)

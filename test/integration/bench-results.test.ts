@@ -1,4 +1,5 @@
 /** Saved bench results through the built CLI: --out, the XDG cache default, validation on read. */
+import {execSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -63,8 +64,15 @@ describe('bench results', () => {
     expect(saved.series[0]!.bytesPerSecond.length).toBeGreaterThan(0)
     expect(saved.latencyHistogram.length).toBeGreaterThan(0)
     expect(saved.environment.hosts[0]).toMatchObject({node: 'local'})
-    expect(saved.environment.hosts[0]!.kernel).toBeTruthy()
-    expect(saved.environment.hosts[0]!.cores).toBeGreaterThan(0)
+    // This machine's figures are read in-process; they are what the shell probe reads on a node.
+    const sh = (command: string) => execSync(command, {encoding: 'utf8'}).trim()
+    expect(saved.environment.hosts[0]).toMatchObject({
+      kernel: sh('uname -r'),
+      cores: Number(sh('nproc')),
+      memoryBytes: Number(sh('awk \'/^MemTotal:/ {printf "%.0f", $2 * 1024}\' /proc/meminfo')),
+      cpu: sh('awk -F": " \'/^model name/ {print $2; exit}\' /proc/cpuinfo') || undefined,
+      mount: {target: sh(`findmnt -n -o TARGET -T ${work}`), fstype: sh(`findmnt -n -o FSTYPE -T ${work}`)},
+    })
     expect(saved.environment.cliVersion).toMatch(/^\d+\.\d+\.\d+/)
     expect(saved.schema).toBe(1)
   })

@@ -52,6 +52,19 @@ export const modules = {
       'probe-protocol',
     ]),
   },
+  // The parsers status reads a node's probe with: FoundationDB's status JSON, the probe's sections and records,
+  // containers/mount/disks from them.
+  'status-parsers': {
+    mutate: ['src/status/fdb.ts', 'src/status/node-state.ts', 'src/cluster/probe-protocol.ts'],
+    tests: u([
+      'probe-protocol',
+      'status-rules',
+      'status-rules-nodes',
+      'status-rules-admin-chains',
+      'status-judge',
+      'status-judge-edges',
+    ]),
+  },
   'admin-cli-output': {
     mutate: ['src/cluster/admin-cli-output.ts'],
     tests: u(['admin-cli', 'admin-cli-edges', 'status-rules']),

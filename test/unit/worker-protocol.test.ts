@@ -11,12 +11,15 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {
   decodeWorkerLine,
   fileSummaries,
-  genArgv,
   genResult,
-  throughputArgv,
   throughputResult,
-  validateArgv,
   validateResult,
+  WORKER_RESULTS,
+} from '../../src/bench/worker-messages.js'
+import {
+  genArgv,
+  throughputArgv,
+  validateArgv,
   WorkerProtocolError,
   type WorkerMessage,
 } from '../../src/bench/worker-protocol.js'
@@ -85,5 +88,24 @@ describe('worker protocol (real worker binary)', () => {
     expect(() => decodeWorkerLine('{"records":1}', genResult)).toThrow(/no "type"/)
     // Not JSON: not part of the protocol (the worker logs to stderr, but a stray line must not end a run).
     expect(decodeWorkerLine('hello', genResult)).toBeUndefined()
+  })
+})
+
+describe('runWorker', () => {
+  it('a result line that does not match the named kind fails the run with the line', async () => {
+    const {LocalHost} = await import('../../src/remote/local-host.js')
+    const {runWorker} = await import('../../src/bench/worker.js')
+    await expect(
+      runWorker({
+        host: new LocalHost({name: 'local', commandTimeoutMs: 10_000}),
+        binary: 'sh',
+        args: ['-c', `echo '{"type":"result","keys":"many"}'`],
+        phase: 'sample',
+        result: 'sample',
+      }),
+    ).rejects.toThrow(/sample phase: the worker printed a line this version does not understand \(keys/)
+    expect(Object.keys(WORKER_RESULTS).sort()).toEqual(
+      ['any', 'gen', 'sample', 'sortNode', 'splitters', 'throughput', 'validate'].sort(),
+    )
   })
 })

@@ -13,7 +13,7 @@ import {shellQuote} from '../../remote/shell.js'
 import {threefsUrl} from '../../duckdb/verify.js'
 import type {BenchTarget} from '../target.js'
 import {runWorker} from '../worker.js'
-import {sampleArgv, sampleResult, splittersArgv, splittersResult} from '../worker-protocol.js'
+import {sampleArgv, splittersArgv} from '../worker-protocol.js'
 import {planGraysort, type GraysortPlan} from './plan.js'
 import {
   generateInput,
@@ -159,7 +159,7 @@ export async function runGraysortDuckdbCluster(
       binary: first.worker,
       phase: 'sample',
       signal,
-      result: sampleResult,
+      result: 'sample',
       args: sampleArgv({inputs: input.files, perFile: SAMPLE_PER_FILE, output: samplesFile}),
     })
     await runWorker({
@@ -167,7 +167,7 @@ export async function runGraysortDuckdbCluster(
       binary: first.worker,
       phase: 'sample',
       signal,
-      result: splittersResult,
+      result: 'splitters',
       args: splittersArgv({samples: [samplesFile], partitions: plan.partitions, output: splittersFile}),
     })
     const splitters = await readSplitters(target, splittersFile, signal)

@@ -1,9 +1,8 @@
 /** The map and reduce parts of one node's sort-node result, named for the report (zero-length parts left out). */
-import type {z} from 'zod'
 import type {PhasePart} from '../results/model.js'
-import type {sortNodeResult} from '../worker-protocol.js'
+import type {WorkerResult} from '../worker-protocol.js'
 
-type SortNodeResult = z.infer<typeof sortNodeResult>
+type SortNodeResult = WorkerResult<'sortNode'>
 
 function parts(entries: Array<[string, number | undefined]>): PhasePart[] {
   return entries.flatMap(([name, seconds]) => (seconds !== undefined && seconds > 0 ? [{name, seconds}] : []))

@@ -4,6 +4,7 @@
  * each partition, one output file per partition), and valsort-equivalent validation. Coordination
  * is through files in one shared directory (the 3FS mount) plus the SSH channels that run the workers.
  */
+import {mkdir, rm, stat} from 'node:fs/promises'
 import {posix} from 'node:path'
 import {performance} from 'node:perf_hooks'
 
@@ -13,16 +14,7 @@ import {shellQuote} from '../../remote/shell.js'
 import {checkUsrbioLibraries} from '../library-check.js'
 import type {BenchNode, BenchTarget} from '../target.js'
 import {runWorker, WorkerFailedError, type WorkerProgress} from '../worker.js'
-import {
-  fileSummaries,
-  genArgv,
-  genResult,
-  sortNodeArgv,
-  sortNodeResult,
-  validateArgv,
-  validateResult,
-  type WorkerMessage,
-} from '../worker-protocol.js'
+import {genArgv, sortNodeArgv, validateArgv, type WorkerMessage} from '../worker-protocol.js'
 import type {PhasePart} from '../results/model.js'
 import {sortNodeParts} from './phase-parts.js'
 import {planGraysort, RECORD_BYTES, type GraysortPlan, type ShuffleChoice} from './plan.js'
@@ -129,7 +121,7 @@ export async function generateInput(
       phase: 'gen',
       signal,
       onProgress: reporter.progress,
-      result: genResult,
+      result: 'gen',
       args: genArgv({start: first, count, mode: options.mode, output: file, threads: node.cores}),
     })
     return {file, checksum: result.checksum}
@@ -157,7 +149,7 @@ export async function generateFile(
     phase: 'gen',
     signal: options.signal,
     onProgress: reporter.progress,
-    result: genResult,
+    result: 'gen',
     args: genArgv({
       start: options.start,
       count: options.records,
@@ -212,15 +204,7 @@ export async function sortFiles(
     usrbioLibrary: options.usrbioLibrary,
     signal: options.signal,
   })
-  const first = target.nodes[0]!
-  const sizes = await first.host.run(['stat', '-c', '%s', '--', ...options.inputs], {signal: options.signal})
-  if (sizes.exitCode !== 0)
-    throw new UsageError(`cannot read the input files: ${sizes.stderr.trim()}`, {next: 'Check the --input path.'})
-  const bytes = sizes.stdout
-    .trim()
-    .split('\n')
-    .map(Number)
-    .reduce((sum, size) => sum + size, 0)
+  const bytes = (await inputSizes(target, options.inputs, options.signal)).reduce((sum, size) => sum + size, 0)
   if (bytes % RECORD_BYTES !== 0)
     throw new UsageError(`the input is ${bytes} bytes, not a whole number of 100-byte records`, {
       next: 'Sort files made by gensort or `3fs-cli bench graysort gen`.',
@@ -237,7 +221,7 @@ export async function sortFiles(
   const n = target.nodes.length
   // Inputs are dealt to nodes in order: node i maps files i, i+n, i+2n, ...
   const inputsOf = (index: number) => options.inputs.filter((_, file) => file % n === index)
-  await first.host.run(['mkdir', '-p', options.workDir, options.outputDir], {check: true, signal: options.signal})
+  await makeDirectories(target, [options.workDir, options.outputDir], options.signal)
   // One worker process per node runs sample, map and reduce, meeting the others at barriers (files in
   // the work directory); a phase is over when the last node reports it.
   const started = performance.now()
@@ -300,7 +284,7 @@ export async function sortFiles(
           signal,
           onProgress: reporter.progress,
           onMessage: onNodeMessage,
-          result: sortNodeResult,
+          result: 'sortNode',
           args,
         })
         const parts = sortNodeParts(result)
@@ -318,7 +302,7 @@ export async function sortFiles(
       throw new WorkerFailedError(error.node, phase, error.reason, error.stderrTail)
     throw error
   } finally {
-    if (!options.keep) await first.host.run(['rm', '-rf', '--', options.workDir]).catch(() => undefined)
+    if (!options.keep) await removeDirectory(target, options.workDir)
   }
   const outputs = Array.from({length: plan.partitions}, (_, partition) =>
     posix.join(options.outputDir, `part-${String(partition).padStart(5, '0')}.dat`),
@@ -331,6 +315,37 @@ export async function sortFiles(
     seconds: timings.reduce((sum, timing) => sum + timing.seconds, 0),
     bytes,
   }
+}
+
+// On this machine the steps before the worker starts are done in-process: a shell per step cost ~10 ms
+// each of a sort's start (stat, mkdir), on the path nothing else overlaps. On nodes, one shell command each.
+
+async function inputSizes(target: BenchTarget, inputs: string[], signal?: AbortSignal): Promise<number[]> {
+  const unreadable = (reason: string) =>
+    new UsageError(`cannot read the input files: ${reason}`, {next: 'Check the --input path.'})
+  if (target.local) {
+    try {
+      return await Promise.all(inputs.map(async (input) => (await stat(input)).size))
+    } catch (error) {
+      throw unreadable((error as Error).message)
+    }
+  }
+  const sizes = await target.nodes[0]!.host.run(['stat', '-c', '%s', '--', ...inputs], {signal})
+  if (sizes.exitCode !== 0) throw unreadable(sizes.stderr.trim())
+  return sizes.stdout.trim().split('\n').map(Number)
+}
+
+async function makeDirectories(target: BenchTarget, dirs: string[], signal?: AbortSignal): Promise<void> {
+  if (target.local) {
+    for (const dir of dirs) await mkdir(dir, {recursive: true})
+    return
+  }
+  await target.nodes[0]!.host.run(['mkdir', '-p', ...dirs], {check: true, signal})
+}
+
+async function removeDirectory(target: BenchTarget, dir: string): Promise<void> {
+  if (target.local) await rm(dir, {recursive: true, force: true}).catch(() => undefined)
+  else await target.nodes[0]!.host.run(['rm', '-rf', '--', dir]).catch(() => undefined)
 }
 
 /** Validates files in the given order, each node taking a contiguous slice, and merges the summaries. */
@@ -351,9 +366,10 @@ export async function validateFiles(
       binary: node.worker,
       phase: 'validate',
       signal: nodeSignal,
-      result: validateResult,
+      result: 'validate',
       args: validateArgv({inputs: mine, threads: node.cores}),
     })
+    const {fileSummaries} = await import('../worker-messages.js')
     return fileSummaries(lines)
   })
   return {...mergeFileSummaries(values.flat()), seconds}

@@ -1,5 +1,10 @@
 /** What a fair comparison needs to know about where a bench ran: per node kernel, CPU, memory, and mount. */
+import {existsSync} from 'node:fs'
+import {availableParallelism, cpus, release, totalmem} from 'node:os'
+import {dirname, resolve} from 'node:path'
+
 import {fanOut} from '../../remote/fanout.js'
+import type {Host} from '../../remote/host.js'
 import {shellQuote} from '../../remote/shell.js'
 import type {BenchTarget} from '../target.js'
 import type {Environment, HostEnvironment} from './model.js'
@@ -16,6 +21,7 @@ export async function collectEnvironment(target: BenchTarget, options: Environme
   const outcomes = await fanOut(
     target.nodes,
     async (node, signal) => {
+      if (target.local) return localEnvironment(node.name, target.dir, node.host, signal)
       const result = await node.host.run(probeScript(target.dir), {signal, timeoutMs: 15_000})
       return parseProbe(node.name, result.stdout)
     },
@@ -33,12 +39,38 @@ export async function collectEnvironment(target: BenchTarget, options: Environme
   }
 }
 
-function probeScript(dir: string): string {
+/**
+ * This machine's figures from Node (the same sources as the shell probe: uname -r, the CPUs this process
+ * may use as nproc counts them, MemTotal, the first CPU's model name) and one findmnt: the probe's six
+ * processes ran beside the bench's start on a 2-core machine.
+ */
+async function localEnvironment(name: string, dir: string, host: Host, signal?: AbortSignal): Promise<HostEnvironment> {
+  let existing = resolve(dir)
+  while (!existsSync(existing) && existing !== '/') existing = dirname(existing)
+  const mount = await host.run(['findmnt', '-n', '-o', 'TARGET,SOURCE,FSTYPE', '-T', existing], {
+    signal,
+    timeoutMs: 15_000,
+  })
+  return parseProbe(
+    name,
+    [
+      `kernel=${release()}`,
+      `cores=${availableParallelism()}`,
+      `mem=${totalmem()}`,
+      `cpu=${cpus()[0]?.model ?? ''}`,
+      `mount=${mount.exitCode === 0 ? (mount.stdout.split('\n')[0] ?? '') : ''}`,
+    ].join('\n'),
+  )
+}
+
+/** The shell probe run on each node (exported for the test that holds it to this machine's own figures). */
+export function probeScript(dir: string): string {
   return [
     `d=${shellQuote(dir)}; while [ ! -e "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done`,
     'echo "kernel=$(uname -r)"',
     'echo "cores=$(nproc 2>/dev/null)"',
-    'echo "mem=$(awk \'/^MemTotal:/ {print $2 * 1024}\' /proc/meminfo 2>/dev/null)"',
+    // printf, not print: awk prints a number above 2^31 with %.6g (25276166144 came out as 25276200000).
+    'echo "mem=$(awk \'/^MemTotal:/ {printf "%.0f", $2 * 1024}\' /proc/meminfo 2>/dev/null)"',
     'echo "cpu=$(awk -F": " \'/^model name/ {print $2; exit}\' /proc/cpuinfo 2>/dev/null)"',
     'echo "mount=$(findmnt -n -o TARGET,SOURCE,FSTYPE -T "$d" 2>/dev/null | head -1)"',
   ].join('\n')

@@ -5,14 +5,12 @@
  */
 import {posix} from 'node:path'
 
-import type {z} from 'zod'
-
 import {UsageError} from '../../errors.js'
 import {fanOut, valuesOrThrow} from '../../remote/fanout.js'
 import {checkUsrbioLibraries} from '../library-check.js'
 import type {BenchTarget} from '../target.js'
 import {runWorker, type WorkerProgress} from '../worker.js'
-import {anyResult, throughputArgv, throughputResult} from '../worker-protocol.js'
+import {throughputArgv, type WorkerResult} from '../worker-protocol.js'
 import {mergeHistograms, percentileUs, type SparseHistogram} from './latency.js'
 
 export const PATTERNS = ['read', 'write', 'randread', 'randwrite'] as const
@@ -135,7 +133,7 @@ export async function runThroughput(
           binary: node.worker,
           phase: 'layout',
           signal,
-          result: anyResult,
+          result: 'any',
           args: argsFor(dirOf(node.name), {layoutOnly: true}),
         })
       },
@@ -154,7 +152,7 @@ export async function runThroughput(
         phase: 'throughput',
         signal,
         onProgress,
-        result: throughputResult,
+        result: 'throughput',
         args: argsFor(dir, {startAt}),
       })
       if (!options.keep && !target.local) await node.host.run(['rmdir', '--', dir]).catch(() => undefined)
@@ -180,7 +178,7 @@ export async function runThroughput(
   }
 }
 
-function toNode(name: string, result: z.infer<typeof throughputResult>): NodeThroughput {
+function toNode(name: string, result: WorkerResult<'throughput'>): NodeThroughput {
   const {bytes, seconds, ios} = result
   return {
     node: name,
