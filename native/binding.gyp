@@ -6,7 +6,7 @@
       "src/core/json.cc", "src/core/file_io.cc", "src/core/valsort.cc", "src/core/sorter.cc", "src/core/partition.cc",
       "src/core/shuffle.cc", "src/core/buffer.cc", "src/core/barrier.cc", "src/core/sort_node.cc",
       "src/core/latency.cc", "src/core/throughput.cc", "src/core/psync_engine.cc", "src/core/io_uring_engine.cc",
-      "src/core/usrbio_engine.cc", "src/core/engine_io.cc", "src/core/mount_info.cc"
+      "src/core/usrbio_engine.cc", "src/core/engine_io.cc", "src/core/mount_info.cc", "src/core/host_memory.cc"
     ]
   },
   "targets": [

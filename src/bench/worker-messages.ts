@@ -54,6 +54,9 @@ export const sortNodeResult = resultBase.extend({
   records: count,
   bytes: count,
   seconds,
+  /** The shuffle that ran, and with --shuffle auto what chose it: freed memory returns to the host (sort_node.h). */
+  shuffle: z.enum(['memory', 'files']).optional(),
+  memoryReturnedToHost: z.boolean().optional(),
   mapReadWaitSeconds: seconds.optional(),
   mapPartitionSeconds: seconds.optional(),
   mapPopulateWaitSeconds: seconds.optional(),

@@ -39,6 +39,16 @@ describe('bench graysort on this machine', () => {
       '--json',
     ])
     expect(sorted.exitCode).toBe(0)
+    // One node, data that fits: the plan leaves the shuffle to the node, which says what ran and why.
+    expect(sorted.json.plan.shuffle).toBe('auto')
+    expect(['memory', 'files']).toContain(sorted.json.shuffle)
+    expect(sorted.json.memoryReturnedToHost).toBe(sorted.json.shuffle === 'files')
+    const saved = JSON.parse(readFileSync(sorted.json.resultFile, 'utf8'))
+    expect(saved.parameters).toMatchObject({
+      shuffle: 'auto',
+      shuffleUsed: sorted.json.shuffle,
+      memoryReturnedToHost: sorted.json.memoryReturnedToHost,
+    })
     expect(readdirSync(join(dir, 'out')).sort()).toEqual([
       'part-00000.dat',
       'part-00001.dat',

@@ -440,6 +440,59 @@ describe('sort-node orchestration (core/sort_node.cc) and the worker command lin
     }
   })
 
+  it('--shuffle auto goes through files where freed memory returns to the host (virtio-balloon free page reporting), else memory', () => {
+    const base = join(dir, 'auto-shuffle')
+    mkdirSync(base, {recursive: true})
+    run(['gen', '--count', '300000', '--output', join(base, 'input.dat')])
+    // A virtio device tree like /sys/bus/virtio/devices: a balloon (0x0005) with its driver bound, whose
+    // negotiated features have bit 5 (VIRTIO_BALLOON_F_REPORTING) set or not, beside a block device.
+    const devices = (name: string, balloonFeatures: string | undefined) => {
+      const root = join(base, name, 'virtio')
+      mkdirSync(join(root, 'virtio0', 'driver'), {recursive: true})
+      writeFileSync(join(root, 'virtio0', 'device'), '0x0002\n')
+      writeFileSync(join(root, 'virtio0', 'features'), '0000011111'.padEnd(64, '0') + '\n')
+      if (balloonFeatures !== undefined) {
+        mkdirSync(join(root, 'virtio1', 'driver'), {recursive: true})
+        writeFileSync(join(root, 'virtio1', 'device'), '0x0005\n')
+        writeFileSync(join(root, 'virtio1', 'features'), balloonFeatures.padEnd(64, '0') + '\n')
+      }
+      return root
+    }
+    const sortWith = (name: string, virtio: string) => {
+      mkdirSync(join(base, name, 'work'), {recursive: true})
+      mkdirSync(join(base, name, 'out'), {recursive: true})
+      return result(
+        run([
+          'sort-node',
+          ...['--index', '0', '--nodes', '1', '--inputs', join(base, 'input.dat')],
+          ...['--work', join(base, name, 'work'), '--partitions', '4', '--output-dir', join(base, name, 'out')],
+          ...['--shuffle', 'auto', '--virtio-devices', virtio, '--memory', '40000000'],
+        ]),
+      )
+    }
+    // This project's Firecracker VMs: stats, deflate-on-OOM and free page reporting (bits 1, 2, 5).
+    const reporting = sortWith('reporting', devices('reporting', '011001'))
+    const noReporting = sortWith('no-reporting', devices('no-reporting', '011000'))
+    const noBalloon = sortWith('no-balloon', devices('no-balloon', undefined))
+    const noSysfs = sortWith('no-sysfs', join(base, 'nowhere'))
+    expect(reporting).toMatchObject({shuffle: 'files', memoryReturnedToHost: true, records: 300_000})
+    expect(noReporting).toMatchObject({shuffle: 'memory', memoryReturnedToHost: false, records: 300_000})
+    expect(noBalloon).toMatchObject({shuffle: 'memory', memoryReturnedToHost: false})
+    expect(noSysfs).toMatchObject({shuffle: 'memory', memoryReturnedToHost: false})
+    // The files shuffle wrote map runs and their index; the in-memory one none.
+    expect(readdirSync(join(base, 'reporting', 'work')).some((name) => name.endsWith('.idx'))).toBe(true)
+    expect(readdirSync(join(base, 'no-reporting', 'work')).some((name) => name.endsWith('.idx'))).toBe(false)
+    // Both outputs are the same sorted bytes.
+    const concat = (name: string) =>
+      Buffer.concat(
+        readdirSync(join(base, name, 'out'))
+          .sort()
+          .map((file) => readFileSync(join(base, name, 'out', file))),
+      )
+    expect(concat('reporting').equals(concat('no-reporting'))).toBe(true)
+    expect(concat('reporting').length).toBe(300_000 * 100)
+  })
+
   it('refuses sort-node options that cannot work with exit code 2, before touching the work directory', () => {
     const base = join(dir, 'sort-node-usage')
     mkdirSync(join(base, 'work'), {recursive: true})
@@ -449,6 +502,11 @@ describe('sort-node orchestration (core/sort_node.cc) and the worker command lin
       [
         ['--index', '0', '--nodes', '2', '--partitions', '4', '--shuffle', 'memory'],
         '--shuffle memory needs --nodes 1',
+      ],
+      [['--index', '0', '--nodes', '2', '--partitions', '4', '--shuffle', 'auto'], '--shuffle auto needs --nodes 1'],
+      [
+        ['--index', '0', '--nodes', '1', '--partitions', '4', '--shuffle', 'disk'],
+        '--shuffle must be files, memory or auto',
       ],
       [['--index', '0', '--nodes', '1', '--partitions', '0'], '--partitions must be at least 1'],
     ]

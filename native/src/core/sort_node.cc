@@ -6,6 +6,7 @@
 #include "core/barrier.h"
 #include "core/buffer.h"
 #include "core/file_io.h"
+#include "core/host_memory.h"
 #include "core/partition.h"
 
 namespace threefs {
@@ -24,6 +25,12 @@ SortNodeResult sortNode(const SortNodeOptions& options, const ProgressCallback& 
 
   // Whether the inputs are in the page cache, asked before sampling reads some of them in.
   const int directInput = mostlyInPageCache(options.inputs) ? 0 : 1;
+  BufferPool pool;
+  result.inMemory = options.inMemoryShuffle;
+  if (options.decideShuffle) {
+    result.memoryReturnedToHost = freedMemoryReturnedToHost(options.virtioDevices);
+    result.inMemory = !result.memoryReturnedToHost;
+  }
   // Sample: every node writes its keys; node 0 waits for all of them and writes the splitters.
   auto step = started;
   writeKeys(path("sample-" + node + ".keys"), sampleKeys(options.inputs, options.samplePerFile));
@@ -43,7 +50,6 @@ SortNodeResult sortNode(const SortNodeOptions& options, const ProgressCallback& 
 
   // Map: this node's inputs partitioned by the splitters, into files in the work directory (or memory).
   step = std::chrono::steady_clock::now();
-  BufferPool pool;
   MapOptions map;
   map.inputs = options.inputs;
   map.splitters = readKeys(path("splitters.keys"));
@@ -52,7 +58,7 @@ SortNodeResult sortNode(const SortNodeOptions& options, const ProgressCallback& 
   map.threads = options.threads;
   map.engine = options.engine;
   map.engine.dataDir = options.workDir;
-  map.inMemory = options.inMemoryShuffle;
+  map.inMemory = result.inMemory;
   map.directInput = directInput;
   result.map = runMap(map, progress, &pool);
   phaseDone("map", since(step));
@@ -92,7 +98,8 @@ SortNodeResult sortNode(const SortNodeOptions& options, const ProgressCallback& 
 
 SortNodeResult runSortNode(const SortNodeOptions& options, const ProgressCallback& progress, const PhaseCallback& phaseDone) {
   if (options.nodes == 0 || options.index >= options.nodes) throw std::invalid_argument("--index must be below --nodes");
-  if (options.inMemoryShuffle && options.nodes != 1) throw std::invalid_argument("--shuffle memory needs --nodes 1");
+  if ((options.inMemoryShuffle || options.decideShuffle) && options.nodes != 1)
+    throw std::invalid_argument("--shuffle memory or auto needs --nodes 1");
   if (options.partitions == 0) throw std::invalid_argument("--partitions must be at least 1");
   try {
     return sortNode(options, progress, phaseDone);

@@ -26,6 +26,14 @@ struct SortNodeOptions {
   double barrierTimeoutSeconds = 24 * 3600;
   // Keep the map output in memory (one node only): no map files are written.
   bool inMemoryShuffle = false;
+  // Decide between the two (one node only): through files when memory this machine frees goes back to its
+  // host (core/host_memory.h), else in memory. There each page of the map's arena is a host fault, and
+  // populating a gigabyte beside the map's reads slowed them 4x: 1 GB sorted in 1.3 s through files and
+  // in 2.4-3.0 s in memory on this project's VMs. A timed probe of 32 MiB could not tell: it got pages the
+  // host still backed (12 GiB/s) while the rest of the arena came at 1 GiB/s.
+  bool decideShuffle = false;
+  // Where the virtio devices are listed (tests point it at a tree of their own).
+  std::string virtioDevices = "/sys/bus/virtio/devices";
   // The engine chosen for the run; its dataDir is set per phase (workDir for map, outputDir for reduce).
   EngineOptions engine;
 };
@@ -35,6 +43,9 @@ struct SortNodeResult {
   ReduceResult reduce;
   // Waiting for the other nodes' maps, between this node's map and reduce.
   double waitSeconds = 0;
+  // The shuffle that ran, and (decideShuffle) whether freed memory goes back to the host.
+  bool inMemory = false;
+  bool memoryReturnedToHost = false;
   double seconds = 0;
 };
 

@@ -212,11 +212,14 @@ SortNodeOptions sortNodeOptions(const Args& args) {
   options.memoryBytes = args.number("memory", 1ull << 30);
   options.threads = static_cast<int>(args.number("threads", defaultThreads()));
   options.barrierTimeoutSeconds = static_cast<double>(args.number("barrier-timeout", 24 * 3600));
-  // --shuffle memory: one node whose data fits in memory keeps the map output there.
+  // --shuffle memory: one node whose data fits in memory keeps the map output there; auto: the same node
+  // decides by whether its freed memory goes back to its host (SortNodeOptions::decideShuffle).
   const std::string shuffle = args.text("shuffle", "files");
-  if (shuffle != "files" && shuffle != "memory") throw UsageError("--shuffle must be files or memory");
+  if (shuffle != "files" && shuffle != "memory" && shuffle != "auto") throw UsageError("--shuffle must be files, memory or auto");
   options.inMemoryShuffle = shuffle == "memory";
-  if (options.inMemoryShuffle && options.nodes != 1) throw UsageError("--shuffle memory needs --nodes 1");
+  options.decideShuffle = shuffle == "auto";
+  if (shuffle != "files" && options.nodes != 1) throw UsageError("--shuffle " + shuffle + " needs --nodes 1");
+  options.virtioDevices = args.text("virtio-devices", "/sys/bus/virtio/devices");
   options.engine = engineOptions(args);
   return options;
 }
@@ -234,7 +237,8 @@ int commandSortNode(const Args& args) {
            .add("mapRecords", mapped.records)
            .add("mapRuns", static_cast<uint64_t>(mapped.runs))
            .add("waitSeconds", result.waitSeconds)
-           .add("shuffle", options.inMemoryShuffle ? "memory" : "files")
+           .add("shuffle", result.inMemory ? "memory" : "files")
+           .add("memoryReturnedToHost", result.memoryReturnedToHost)
            .add("mapReadWaitSeconds", mapped.readSeconds)
            .add("mapPartitionSeconds", mapped.partitionSeconds)
            .add("mapPopulateWaitSeconds", mapped.populateWaitSeconds)
@@ -306,7 +310,7 @@ const char* kUsage =
     "  version\n"
     "  gen       --count N [--start S] [--mode binary|ascii] --output FILE [--threads T]\n"
     "  validate  --inputs F1,F2,... [--threads T]\n"
-    "  sort-node --index I --nodes N --inputs F1,... --work DIR --partitions P --output-dir DIR [--shuffle files|memory]\n"
+    "  sort-node --index I --nodes N --inputs F1,... --work DIR --partitions P --output-dir DIR [--shuffle files|memory|auto [--virtio-devices DIR]]\n"
     "            [--memory BYTES] [--threads T] [--sample-per-file K] [--barrier-timeout S]\n"
     "  throughput --dir DIR [--rw R] [--bs B] [--iodepth D] [--jobs J] [--size BYTES] [--runtime-ms MS] [--engine E]\n"
     "  sample    --inputs F1,... --output KEYS [--per-file K]\n"

@@ -176,7 +176,13 @@ export async function sortJob(
       environment: run.environment,
       phases: recorder.spans,
       nodes: run.nodes,
-      parameters: {shuffle: options.shuffle, engineChoice: options.engine},
+      parameters: {
+        shuffle: options.shuffle,
+        // What ran: auto is decided on the node (files where freed memory goes back to the host).
+        shuffleUsed: run.value.shuffle,
+        ...(run.value.memoryReturnedToHost !== undefined ? {memoryReturnedToHost: run.value.memoryReturnedToHost} : {}),
+        engineChoice: options.engine,
+      },
     }),
     options.save,
   )

@@ -43,9 +43,11 @@ export interface GraysortPlan {
   /**
    * files: map runs are written to the shared filesystem and read back by the reducers (any size, any
    * node count). memory: one node whose data fits twice in its memory keeps them in memory, which
-   * saves writing and reading the data set once more.
+   * saves writing and reading the data set once more. auto (one node, data fits): in memory unless the node
+   * is a VM that gives freed memory back to its host, where new memory costs more than the files' I/O
+   * (native/src/core/sort_node.h decideShuffle); the result says which ran.
    */
-  shuffle: 'memory' | 'files'
+  shuffle: 'memory' | 'files' | 'auto'
   /** Files the run creates on the shared filesystem. */
   files: {input: number; map: number; output: number}
   /** Node i's input records and output partition range. */
@@ -96,7 +98,7 @@ export function planGraysort(input: PlanInput): GraysortPlan {
       {next: 'Use --shuffle files (the default for this size), or give the worker more --memory.'},
     )
   }
-  const shuffle = input.shuffle === 'files' || !fitsInMemory ? 'files' : 'memory'
+  const shuffle = input.shuffle === 'files' || !fitsInMemory ? 'files' : input.shuffle === 'memory' ? 'memory' : 'auto'
   const assignments = Array.from({length: nodes}, (_, node) => {
     const firstRecord = Math.floor((records * node) / nodes)
     const endRecord = Math.floor((records * (node + 1)) / nodes)

@@ -188,6 +188,10 @@ export interface SortResult {
   /** Input files to output files: sample + map + reduce. */
   seconds: number
   bytes: number
+  /** The shuffle that ran (the plan's auto is decided on the node). */
+  shuffle: 'memory' | 'files'
+  /** With the plan's auto: the node gives freed memory back to its host (a VM with free page reporting). */
+  memoryReturnedToHost?: boolean
 }
 
 export async function sortFiles(
@@ -243,6 +247,8 @@ export async function sortFiles(
   }
   const perFile = Math.max(1000, Math.ceil((plan.partitions * 100) / options.inputs.length))
   let engines: string[] = []
+  let shuffle: SortResult['shuffle'] = plan.shuffle === 'memory' ? 'memory' : 'files'
+  let memoryReturnedToHost: boolean | undefined
   try {
     const sorted = await onEveryNode(
       target,
@@ -295,6 +301,8 @@ export async function sortFiles(
       {finishedByWorker: true},
     )
     engines = [...new Set(sorted.values.map((result) => result.engine))]
+    if (sorted.values.some((result) => result.shuffle === 'memory')) shuffle = 'memory'
+    if (plan.shuffle === 'auto') memoryReturnedToHost = sorted.values[0]?.memoryReturnedToHost
   } catch (error) {
     // Name the phase the run was in, not just "sort".
     const phase = (['sample', 'map', 'reduce'] as Phase[]).find((name) => finishedBy.get(name) !== n) ?? 'reduce'
@@ -314,6 +322,8 @@ export async function sortFiles(
     timings,
     seconds: timings.reduce((sum, timing) => sum + timing.seconds, 0),
     bytes,
+    shuffle,
+    ...(memoryReturnedToHost !== undefined ? {memoryReturnedToHost} : {}),
   }
 }
 

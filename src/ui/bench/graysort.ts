@@ -39,7 +39,9 @@ export function renderPlan(plan: GraysortPlan): string {
       'shuffle',
       plan.shuffle === 'memory'
         ? 'in memory (one node holds the data twice over)'
-        : 'map run files on the shared filesystem',
+        : plan.shuffle === 'auto'
+          ? 'in memory, or map run files where freed memory goes back to the host (decided on the node)'
+          : 'map run files on the shared filesystem',
     ],
     ['files', `${plan.files.input} input, ${plan.files.map} map (runs + index per node), ${plan.files.output} output`],
   ]
@@ -91,8 +93,17 @@ export function renderSort(result: SortResult, output: string, nodes: number): s
         `${result.seconds.toFixed(2)} s (${result.timings.map((timing) => `${timing.phase} ${timing.seconds.toFixed(2)}`).join(', ')})`,
       ],
       ['throughput', `${(result.bytes / 2 ** 30 / result.seconds / nodes).toFixed(3)} GiB/s per node`],
+      ['shuffle', shuffleLine(result)],
     ],
   )
+}
+
+function shuffleLine(result: SortResult): string {
+  const how = result.shuffle === 'memory' ? 'in memory' : 'through map run files'
+  if (result.memoryReturnedToHost === undefined) return how
+  return result.memoryReturnedToHost
+    ? `${how} (this VM gives freed memory back to its host: every new page would be a host fault)`
+    : `${how} (auto)`
 }
 
 export function renderGenerate(result: GenerateResult, records: number): string {

@@ -43,7 +43,8 @@ export default class GraysortRun extends BaseCommand {
       min: 1,
     }),
     shuffle: Flags.string({
-      description: 'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto.',
+      description:
+        'Between map and reduce: memory (one node that holds the data twice), files (any size), or auto (one node whose memory holds the data: memory, unless the node is a VM that gives freed memory back to its host, where every new page is a host fault).',
       options: [...SHUFFLE_CHOICES],
       default: 'auto',
     }),
