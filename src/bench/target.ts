@@ -167,7 +167,8 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
     chosen,
     async (node, signal) => {
       const host = pool.get(node)
-      const probe = await host.run(`${RESOURCES_PROBE}; ${makeDir}`, {signal, check: true})
+      // One round trip: resources, the run directory, and the login home (where the worker binary goes).
+      const probe = await host.run(`${RESOURCES_PROBE}; ${makeDir}; printf '%s\\n' "$HOME"`, {signal, check: true})
       const lines = probe.stdout.trim().split('\n')
       if (lines[2] !== 'dir-ok')
         throw new RemoteError(
@@ -177,7 +178,8 @@ export async function openTarget(options: TargetOptions): Promise<BenchTarget> {
           'Check that the 3FS mount is there and writable.',
         )
       const {cores, memoryBytes} = parseResources(node.name, lines, share)
-      return {name: node.name, host, worker: await ensureWorker(host, signal), cores, memoryBytes}
+      const worker = await ensureWorker(host, signal, lines[3]?.trim() || undefined)
+      return {name: node.name, host, worker, cores, memoryBytes}
     },
     {concurrency: cluster.ssh.concurrency, failFast: true, signal: options.signal},
   )

@@ -37,15 +37,16 @@ export class WorkerFailedError extends UserError {
 }
 
 /** Where the worker binary is on a node: the local build, or an uploaded copy named by its content hash. */
-export async function ensureWorker(host: Host, signal?: AbortSignal): Promise<string> {
+export async function ensureWorker(host: Host, signal?: AbortSignal, knownHome?: string): Promise<string> {
   const local = workerPath()
   if (host.isLocal) return local
   const hash = createHash('sha256')
     .update(await readFile(local))
     .digest('hex')
     .slice(0, 16)
-  // In the login user's home: no root needed, and one copy per worker version.
-  const home = (await host.run('printf %s "$HOME"', {check: true, signal})).stdout.trim() || '/tmp'
+  // In the login user's home: no root needed, and one copy per worker version. A caller that already asked
+  // the node for $HOME (in a round trip it made anyway) passes it.
+  const home = knownHome ?? ((await host.run('printf %s "$HOME"', {check: true, signal})).stdout.trim() || '/tmp')
   const remote = `${home}/.cache/3fs-cli/3fs-worker-${hash}`
   await host.upload(local, remote, {mode: '0755', signal})
   return remote

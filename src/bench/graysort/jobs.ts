@@ -144,8 +144,13 @@ export async function sortJob(
       onLeftover: options.onLeftover,
     },
     async (target) => {
-      if (onNodes) await checkRemoteOutputDir(target, output, options.dir === undefined)
-      const inputs = onNodes ? await listRemoteInputs(target, input) : localInputs
+      // Both only read the first node: asked together.
+      const [, inputs] = onNodes
+        ? await Promise.all([
+            checkRemoteOutputDir(target, output, options.dir === undefined),
+            listRemoteInputs(target, input),
+          ])
+        : [undefined, localInputs]
       const {keep, partitions, shuffle, memoryBytes, engine, usrbioLibrary, mountPoint, signal} = options
       const display = displayFor(target.nodes.length)
       recorder = new PhaseRecorder(display)
