@@ -57,6 +57,7 @@ export const modules = {
   'status-parsers': {
     mutate: ['src/status/fdb.ts', 'src/status/node-state.ts', 'src/cluster/probe-protocol.ts'],
     tests: u([
+      'status-parsers',
       'probe-protocol',
       'status-rules',
       'status-rules-nodes',
