@@ -224,6 +224,12 @@ describe.skipIf(!available)('a cluster after its first deploy (stand-in services
         .filter((action) => action.service === 'client')
         .map((action) => `${action.kind}@${action.node}`),
     ).toEqual(['run@node3', 'start-container@node3', 'wait@node3', 'smoke-test@node3'])
+    // The old client goes before its mount: unmounted under a running container, the daemon exited, the restart
+    // policy mounted again, and the start's rm -f left a dead mount that docker run could not stat.
+    const unmount = (plan.json.actions as Array<{kind: string; service: string; command?: string}>).find(
+      (action) => action.service === 'client' && action.kind === 'run',
+    )!
+    expect(unmount.command).toMatch(/rm -f '?3fs-client'?[^;]*; if .*fuse\.hf3fs.*umount/)
     expect(plan.json.stages.map((stage: {name: string}) => stage.name)).toEqual([
       'Pull images',
       'Monitor collector',

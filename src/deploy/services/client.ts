@@ -156,8 +156,16 @@ function liveRoll(context: DeployContext, node: string, start: Action, mounted: 
       node,
       'client',
       'unmount-before-start',
-      `unmount ${context.mountpoint} before (re)starting ${context.containers.client}`,
-      `if [ "$(findmnt -n -o FSTYPE --mountpoint ${mp} 2>/dev/null)" = fuse.hf3fs ]; then umount ${mp} 2>/dev/null || umount -l ${mp}; fi`,
+      `remove the old ${context.containers.client} and unmount ${context.mountpoint} before (re)starting it`,
+      // The old container goes first: unmounted under a running one, its daemon exits and the restart policy
+      // (unless-stopped) starts it again, mounting again; the start's `rm -f` then killed that one and left a
+      // dead mount, on which `docker run` failed: "stat /3fs: transport endpoint is not connected" (seen in
+      // test/integration/cluster-life-docker.test.ts on a loaded machine). Removed first, no daemon is left to
+      // restart, and a mount it leaves (live or dead) is taken down here.
+      [
+        `${shellQuote(context.runtime)} rm -f ${shellQuote(context.containers.client)} >/dev/null 2>&1 || true`,
+        `if [ "$(findmnt -n -o FSTYPE --mountpoint ${mp} 2>/dev/null)" = fuse.hf3fs ]; then umount ${mp} 2>/dev/null || umount -l ${mp}; fi`,
+      ].join('; '),
     ),
     always: true,
     runsWith: {node, fingerprint: start.fingerprint},
