@@ -9,7 +9,9 @@
  * run of the same module, reports/mutation/<module>.incremental.json (only changed code/tests are re-run).
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 const u = (names) => names.map((n) => `test/unit/${n}.test.ts`)
 
@@ -91,6 +93,9 @@ try {
   process.exit(2)
 }
 const tests = m.tests.filter((t) => existsSync(t))
+// Stryker ends its vitest workers without the global setup's teardown, which left each run's test directory
+// (100 MB, hundreds of entries) in /tmp: the run gets a temporary directory of its own, removed afterwards.
+const scratch = mkdtempSync(join(tmpdir(), '3fs-cli-mutation-'))
 const r = spawnSync(
   'npx',
   [
@@ -110,8 +115,10 @@ const r = spawnSync(
       MUTATION_TESTS: tests.join(','),
       MUTATION_REPORT: `reports/mutation/${name}.json`,
       MUTATION_TEMP_DIR: `.stryker-tmp-${name}`,
+      TMPDIR: scratch,
     },
   },
 )
+rmSync(scratch, {recursive: true, force: true})
 rmSync(lock, {force: true})
 process.exit(r.status ?? 1)
